@@ -1,0 +1,43 @@
+//===- LatheBase.td - the lathe dialect ------------------------------------===//
+//
+// The lathe dialect holds a model right after import: ranked tensors with
+// static shapes and ONNX semantics. Every ONNX version difference (attributes
+// that became inputs, legacy broadcasting, 2-D coerced softmax) is resolved by
+// the importer, so each op here has one meaning whatever opset it came from.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LATHE_BASE_TD
+#define LATHE_BASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Lathe_Dialect : Dialect {
+  let name = "lathe";
+  let cppNamespace = "::lathe";
+  let summary = "tensor-level ops with ONNX semantics and static shapes";
+  let hasConstantMaterializer = 1;
+  // Attributes live in the op's attribute dictionary: the importer builds ops
+  // generically and infers their types before creating them.
+  let usePropertiesForAttributes = 0;
+}
+
+// Every lathe op is side-effect free and infers its result types from its
+// operands and attributes; the verifier checks the stored types against them.
+class Lathe_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Lathe_Dialect, mnemonic,
+         !listconcat(traits, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+// Element types a lathe tensor may hold: ONNX's numeric types and bool (i1).
+// Signed integers are signless, unsigned integers are `ui*`.
+def Lathe_Tensor : RankedTensorOf<[AnyFloat, AnyInteger]>;
+def Lathe_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def Lathe_IndexTensor : RankedTensorOf<[I32, I64]>;
+def Lathe_BoolTensor : RankedTensorOf<[I1]>;
+
+#endif // LATHE_BASE_TD
