@@ -1,0 +1,314 @@
+//===- OnnxImporter.cpp - ONNX graph to a lathe function ------------------===//
+//
+// The graph becomes `func.func @main`: graph inputs (those that are not
+// initializers) are its arguments with shapes made static, initializers and
+// Constant nodes are lathe.constant, and each node is converted by the
+// converter the op table names for its op type. Before anything is built the
+// whole graph is scanned so that every op lathe cannot import is reported in
+// one message.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/importer/OnnxImporter.h"
+#include "compiler/importer/ModelLoader.h"
+#include "compiler/importer/NodeImporter.h"
+#include "compiler/importer/TensorConversion.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+
+#include "onnx/defs/schema.h"
+
+using namespace mlir;
+using namespace lathe;
+
+llvm::Error lathe::parseInputShape(llvm::StringRef spec, ImportOptions &options) {
+  auto [name, dims] = spec.rsplit('=');
+  auto bad = [&](const llvm::Twine &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "--input-shape '" + spec + "': " + why);
+  };
+  if (name.empty() || !spec.contains('='))
+    return bad("expected NAME=D0,D1,... (e.g. x=1,3,224,224)");
+  llvm::SmallVector<int64_t> shape;
+  llvm::SmallVector<llvm::StringRef> parts;
+  if (!dims.empty())
+    dims.split(parts, ',');
+  for (llvm::StringRef part : parts) {
+    int64_t d;
+    if (part.trim().getAsInteger(10, d) || d < 0)
+      return bad("'" + part + "' is not a dim (a non-negative integer)");
+    shape.push_back(d);
+  }
+  options.inputShapes[name] = shape;
+  return llvm::Error::success();
+}
+
+void lathe::registerImporterDialects(DialectRegistry &registry) {
+  registry.insert<LatheDialect, func::FuncDialect>();
+}
+
+std::vector<std::string> lathe::supportedOnnxOps() { return opConverters().names(); }
+
+namespace {
+
+bool isDefaultDomain(const std::string &domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+
+std::string describeShape(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? "," : "") + (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d));
+  return s + "]";
+}
+
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext &context, LoadedModel &model, const ImportOptions &options)
+      : context(context), model(model), options(options), builder(&context),
+        fileLoc(FileLineColLoc::get(&context, model.path(), 0, 0)) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  LogicalResult checkOpsSupported();
+  FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &info);
+  LogicalResult importInitializers();
+  LogicalResult importNode(const onnx::NodeProto &node, size_t index);
+  LogicalResult checkOutput(const onnx::ValueInfoProto &info, Value value);
+  Location nodeLoc(const onnx::NodeProto &node, size_t index);
+  LogicalResult fail(const llvm::Twine &message) { return emitError(fileLoc) << message; }
+
+  MLIRContext &context;
+  LoadedModel &model;
+  const ImportOptions &options;
+  OpBuilder builder;
+  Location fileLoc;
+  llvm::StringMap<Value> values;
+};
+
+Location GraphImporter::nodeLoc(const onnx::NodeProto &node, size_t index) {
+  std::string name = node.name().empty() ? node.op_type() + "_" + std::to_string(index)
+                                         : node.name();
+  return NameLoc::get(StringAttr::get(&context, name), fileLoc);
+}
+
+LogicalResult GraphImporter::checkOpsSupported() {
+  struct Miss {
+    size_t count = 0;
+    std::string firstNode;
+  };
+  std::vector<std::pair<std::string, Miss>> missing; // in order of first appearance
+  const OpConverterTable &table = opConverters();
+  for (auto [index, node] : llvm::enumerate(model.proto().graph().node())) {
+    bool known = isDefaultDomain(node.domain()) && table.lookup(node.op_type());
+    if (known)
+      continue;
+    std::string key = isDefaultDomain(node.domain()) ? node.op_type()
+                                                     : node.domain() + "." + node.op_type();
+    auto it = llvm::find_if(missing, [&](const auto &entry) { return entry.first == key; });
+    if (it == missing.end())
+      it = missing.insert(missing.end(), {key, Miss()});
+    Miss &miss = it->second;
+    if (miss.count++ == 0)
+      miss.firstNode = node.name().empty() ? node.op_type() + "_" + std::to_string(index)
+                                           : node.name();
+  }
+  if (missing.empty())
+    return success();
+  std::string list;
+  for (auto &[op, miss] : missing)
+    list += (list.empty() ? "" : ", ") + op + " (" + std::to_string(miss.count) + " node" +
+            (miss.count == 1 ? "" : "s") + ", first '" + miss.firstNode + "')";
+  return fail("unsupported ops: " + list);
+}
+
+FailureOr<RankedTensorType> GraphImporter::inputType(const onnx::ValueInfoProto &info) {
+  const std::string &name = info.name();
+  if (!info.type().has_tensor_type())
+    return fail("input '" + name + "' is not a tensor; lathe takes tensor inputs only");
+  const auto &tensorType = info.type().tensor_type();
+  Type element = elementTypeFor(tensorType.elem_type(), &context);
+  if (!element)
+    return fail("input '" + name + "' has element type " + onnxTypeName(tensorType.elem_type()) +
+                ", which lathe does not support");
+  auto given = options.inputShapes.find(name);
+  if (!tensorType.has_shape() && given == options.inputShapes.end())
+    return fail("input '" + name + "' has no shape in the model; pass --input-shape " + name +
+                "=D0,D1,...");
+  SmallVector<int64_t> shape;
+  if (tensorType.has_shape())
+    for (const auto &dim : tensorType.shape().dim())
+      shape.push_back(dim.has_dim_value() ? dim.dim_value() : ShapedType::kDynamic);
+  if (given != options.inputShapes.end()) {
+    ArrayRef<int64_t> dims = given->second;
+    if (tensorType.has_shape() && dims.size() != shape.size())
+      return fail("--input-shape " + name + " gives " + llvm::Twine(dims.size()) +
+                  " dims, the model's input has rank " + llvm::Twine(shape.size()) + " " +
+                  describeShape(shape));
+    for (auto [i, d] : llvm::enumerate(dims))
+      if (tensorType.has_shape() && !ShapedType::isDynamic(shape[i]) && shape[i] != d)
+        return fail("--input-shape " + name + " sets dim " + llvm::Twine(i) + " to " +
+                    llvm::Twine(d) + ", the model fixes it to " + llvm::Twine(shape[i]));
+    shape.assign(dims.begin(), dims.end());
+  }
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (ShapedType::isDynamic(d)) {
+      const auto &dim = tensorType.shape().dim(i);
+      std::string symbol = dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : "";
+      return fail("input '" + name + "' has an unknown dim " + llvm::Twine(i) + symbol +
+                  " in " + describeShape(shape) + "; pass --input-shape " + name +
+                  "=D0,D1,...");
+    }
+    if (d < 0)
+      return fail("input '" + name + "' has a negative dim " + llvm::Twine(d));
+  }
+  return RankedTensorType::get(shape, element);
+}
+
+LogicalResult GraphImporter::importInitializers() {
+  for (const onnx::TensorProto &tensor : model.proto().graph().initializer()) {
+    auto value = convertTensor(tensor, &context, model);
+    if (!value)
+      return fail("initializer " + llvm::toString(value.takeError()));
+    Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()), fileLoc);
+    values[tensor.name()] = ConstantOp::create(builder, loc, value->getType(), *value);
+  }
+  return success();
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
+  Location loc = nodeLoc(node, index);
+  for (const std::string &input : node.input())
+    if (!input.empty() && !values.count(input))
+      return emitError(loc) << node.op_type() << ": input '" << input
+                            << "' is not produced by any earlier node, initializer or graph input";
+  const onnx::OpSchema *schema =
+      onnx::OpSchemaRegistry::Schema(node.op_type(), (int)model.opset(), node.domain());
+  if (!schema)
+    return emitError(loc) << node.op_type() << " has no definition in opset " << model.opset();
+  NodeImporter importer(node, model, model.opset(), schema->SinceVersion(), loc, builder, values);
+  OpConverter convert = opConverters().lookup(node.op_type());
+  if (failed(convert(importer)))
+    return failure();
+  for (auto [i, result] : llvm::enumerate(importer.outputs()))
+    if ((int)i < node.output_size() && !node.output(i).empty())
+      values[node.output(i)] = result;
+  return success();
+}
+
+LogicalResult GraphImporter::checkOutput(const onnx::ValueInfoProto &info, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!info.type().has_tensor_type())
+    return success();
+  const auto &tensorType = info.type().tensor_type();
+  Type declared = elementTypeFor(tensorType.elem_type(), &context);
+  if (tensorType.elem_type() != 0 && declared != type.getElementType())
+    return fail("output '" + info.name() + "': the model declares element type " +
+                onnxTypeName(tensorType.elem_type()) + ", the graph computes another");
+  if (!tensorType.has_shape())
+    return success();
+  bool mismatch = tensorType.shape().dim_size() != type.getRank();
+  for (int i = 0; !mismatch && i < tensorType.shape().dim_size(); ++i) {
+    const auto &dim = tensorType.shape().dim(i);
+    mismatch = dim.has_dim_value() && dim.dim_value() != type.getDimSize(i);
+  }
+  if (mismatch) {
+    SmallVector<int64_t> shape;
+    for (const auto &dim : tensorType.shape().dim())
+      shape.push_back(dim.has_dim_value() ? dim.dim_value() : ShapedType::kDynamic);
+    return fail("output '" + info.name() + "': the model declares shape " +
+                describeShape(shape) + ", lathe infers " + describeShape(type.getShape()));
+  }
+  return success();
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  const onnx::GraphProto &graph = model.proto().graph();
+  if (failed(checkOpsSupported()))
+    return nullptr;
+  if (auto err = model.check()) {
+    (void)fail(llvm::toString(std::move(err)));
+    return nullptr;
+  }
+  context.loadDialect<LatheDialect, func::FuncDialect>();
+
+  llvm::StringSet<> initializerNames;
+  for (const auto &tensor : graph.initializer())
+    initializerNames.insert(tensor.name());
+  for (const auto &entry : options.inputShapes) {
+    bool found = llvm::any_of(graph.input(), [&](const onnx::ValueInfoProto &info) {
+      return info.name() == entry.getKey() && !initializerNames.contains(info.name());
+    });
+    if (!found) {
+      (void)fail("--input-shape names '" + entry.getKey() + "', which is not an input of the model");
+      return nullptr;
+    }
+  }
+
+  SmallVector<Type> argTypes;
+  SmallVector<const onnx::ValueInfoProto *> args;
+  for (const auto &info : graph.input()) {
+    if (initializerNames.contains(info.name()))
+      continue; // an initializer listed as input (IR version < 4): a constant
+    auto type = inputType(info);
+    if (failed(type))
+      return nullptr;
+    argTypes.push_back(*type);
+    args.push_back(&info);
+  }
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  builder.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(builder, fileLoc, "main",
+                                   builder.getFunctionType(argTypes, {}));
+  Block *body = func.addEntryBlock();
+  for (auto [i, info] : llvm::enumerate(args)) {
+    values[info->name()] = body->getArgument(i);
+    func.setArgAttr(i, "lathe.name", builder.getStringAttr(info->name()));
+  }
+  builder.setInsertionPointToEnd(body);
+
+  if (failed(importInitializers()))
+    return nullptr;
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, index)))
+      return nullptr;
+
+  SmallVector<Value> results;
+  for (const auto &output : graph.output()) {
+    Value value = values.lookup(output.name());
+    if (!value) {
+      (void)fail("graph output '" + output.name() + "' is not produced by any node");
+      return nullptr;
+    }
+    if (failed(checkOutput(output, value)))
+      return nullptr;
+    results.push_back(value);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  func.setFunctionType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "lathe.name", builder.getStringAttr(output.name()));
+
+  // Constants only shape computations used are dead once those folded.
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body->getOperations())))
+    if (isOpTriviallyDead(&op))
+      op.erase();
+
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> lathe::importModel(MLIRContext &context, LoadedModel &model,
+                                         const ImportOptions &options) {
+  return GraphImporter(context, model, options).run();
+}
