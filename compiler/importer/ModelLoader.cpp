@@ -39,9 +39,9 @@ Expected<std::unique_ptr<LoadedModel>> LoadedModel::finish(std::unique_ptr<onnx:
   for (const auto &import : model->opset_import())
     if (import.domain().empty() || import.domain() == "ai.onnx")
       opset = import.version();
-  if (opset < 0)
-    return fail(path, "the model imports no ai.onnx opset");
-  if (opset > kMaxOnnxOpset || opset < kMinOnnxOpset)
+  // A model without an ai.onnx opset has only other domains' ops: the
+  // importer's op scan reports them.
+  if (opset >= 0 && (opset > kMaxOnnxOpset || opset < kMinOnnxOpset))
     return fail(path, "opset " + llvm::Twine(opset) + " is outside the range lathe imports (" +
                           llvm::Twine(kMinOnnxOpset) + " to " + llvm::Twine(kMaxOnnxOpset) + ")");
   auto loaded = std::unique_ptr<LoadedModel>(new LoadedModel());
@@ -99,12 +99,17 @@ llvm::Error LoadedModel::check() const {
     onnx::checker::LexicalScopeContext scope;
     onnx::checker::check_graph(model->graph(), context, scope);
   } catch (const std::exception &e) {
-    return fail(modelPath, "malformed model: " + firstLine(e.what()));
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed model: " + firstLine(e.what()));
   }
   return llvm::Error::success();
 }
 
 Expected<llvm::ArrayRef<char>> LoadedModel::externalData(const onnx::TensorProto &tensor) {
+  auto fail = [&](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "external data of tensor '" + tensor.name() + "': " + message);
+  };
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto &entry : tensor.external_data()) {
@@ -116,15 +121,13 @@ Expected<llvm::ArrayRef<char>> LoadedModel::externalData(const onnx::TensorProto
       else if (entry.key() == "length")
         length = std::stoll(entry.value());
     } catch (const std::exception &) {
-      return fail(modelPath, "initializer '" + tensor.name() + "': external data " + entry.key() +
-                                 " '" + entry.value() + "' is not a number");
+      return fail(entry.key() + " '" + entry.value() + "' is not a number");
     }
   }
   if (location.empty())
-    return fail(modelPath, "initializer '" + tensor.name() + "' has external data without a location");
+    return fail("no location is given");
   if (llvm::sys::path::is_absolute(location) || llvm::StringRef(location).contains(".."))
-    return fail(modelPath, "initializer '" + tensor.name() + "': external data location '" +
-                               location + "' must be a relative path inside the model's folder");
+    return fail("location '" + location + "' must be a relative path inside the model's folder");
   llvm::SmallString<256> file(llvm::sys::path::parent_path(modelPath));
   llvm::sys::path::append(file, location);
   auto &mapped = externalFiles[file];
@@ -132,17 +135,14 @@ Expected<llvm::ArrayRef<char>> LoadedModel::externalData(const onnx::TensorProto
     auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false,
                                               /*RequiresNullTerminator=*/false);
     if (!buffer)
-      return fail(modelPath, "initializer '" + tensor.name() + "': cannot read external data '" +
-                                 file + "': " + buffer.getError().message());
+      return fail("cannot read '" + file + "': " + buffer.getError().message());
     mapped = std::move(*buffer);
   }
   size_t size = mapped->getBufferSize();
   if (length < 0)
     length = (int64_t)size - offset;
   if (offset < 0 || length < 0 || (size_t)offset > size || (size_t)length > size - offset)
-    return fail(modelPath, "initializer '" + tensor.name() + "': external data range [" +
-                               llvm::Twine(offset) + ", +" + llvm::Twine(length) +
-                               ") lies outside '" + location + "' (" + llvm::Twine(size) +
-                               " bytes)");
+    return fail("range [" + llvm::Twine(offset) + ", +" + llvm::Twine(length) +
+                ") lies outside '" + location + "' (" + llvm::Twine(size) + " bytes)");
   return llvm::ArrayRef<char>(mapped->getBufferStart() + offset, length);
 }

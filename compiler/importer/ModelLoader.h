@@ -33,16 +33,17 @@ public:
   ~LoadedModel();
   const onnx::ModelProto &proto() const { return *model; }
   const std::string &path() const { return modelPath; }
-  /// The ai.onnx opset the model imports.
+  /// The ai.onnx opset the model imports, or -1 when it imports none.
   int64_t opset() const { return defaultOpset; }
 
   /// Runs ONNX's checker over the graph (node schemas, attribute types,
   /// topological order). Call after the unsupported-op scan: the checker
-  /// also rejects ops it does not know, and those deserve the op list.
+  /// also rejects ops it does not know, and those deserve the op list. The
+  /// message does not repeat the model's path.
   llvm::Error check() const;
 
-  /// The bytes of an initializer stored in an external file (mapped, not
-  /// copied); an error names the tensor and what is wrong with its location.
+  /// The bytes of a tensor stored in an external file (mapped, not copied);
+  /// an error names the tensor and what is wrong with its location.
   llvm::Expected<llvm::ArrayRef<char>> externalData(const onnx::TensorProto &tensor);
 
 private:

@@ -175,7 +175,7 @@ LogicalResult GraphImporter::importInitializers() {
   for (const onnx::TensorProto &tensor : model.proto().graph().initializer()) {
     auto value = convertTensor(tensor, &context, model);
     if (!value)
-      return fail("initializer " + llvm::toString(value.takeError()));
+      return fail(llvm::toString(value.takeError()));
     Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()), fileLoc);
     values[tensor.name()] = ConstantOp::create(builder, loc, value->getType(), *value);
   }
@@ -232,6 +232,10 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   const onnx::GraphProto &graph = model.proto().graph();
   if (failed(checkOpsSupported()))
     return nullptr;
+  if (model.opset() < 0) {
+    (void)fail("the model imports no ai.onnx opset");
+    return nullptr;
+  }
   if (auto err = model.check()) {
     (void)fail(llvm::toString(std::move(err)));
     return nullptr;
@@ -263,7 +267,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     args.push_back(&info);
   }
 
-  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(
+      fileLoc, graph.name().empty() ? std::optional<StringRef>() : StringRef(graph.name()));
   builder.setInsertionPointToEnd(module->getBody());
   auto func = func::FuncOp::create(builder, fileLoc, "main",
                                    builder.getFunctionType(argTypes, {}));

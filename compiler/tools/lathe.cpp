@@ -31,9 +31,12 @@ namespace {
 constexpr const char *kUsage = R"(lathe: ahead-of-time compiler for ONNX models on edge hardware
 
 usage:
-  lathe import MODEL [--input-shape NAME=D0,D1,...]... [-o FILE] [--elide-large-constants]
+  lathe import MODEL [--input-shape NAME=D0,D1,...]... [-o FILE]
+               [--elide-large-constants] [--debug-info] [--split-input-file]
       Imports MODEL (.onnx, or .onnxtext in ONNX text syntax) into the lathe
-      dialect and prints the verified IR.
+      dialect and prints the verified IR. --debug-info prints locations (ONNX
+      node names); --split-input-file imports each "# -----"-separated part
+      of a text model on its own.
   lathe ops
       Lists the ONNX ops lathe imports.
 
@@ -51,11 +54,12 @@ class Args {
 public:
   Args(int argc, char **argv) : argc(argc), argv(argv) {}
 
-  /// Walks the arguments; `onOption(name, value)` returns false for an
-  /// unknown option. Options listed in `flags` take no value.
+  /// Walks the arguments, calling `onOption(name, value)` for each option.
+  /// Options in `valued` take a value, those in `flags` none; any other
+  /// option is an error.
   std::optional<std::string>
-  parse(llvm::ArrayRef<llvm::StringRef> flags,
-        const std::function<bool(llvm::StringRef, llvm::StringRef)> &onOption) {
+  parse(llvm::ArrayRef<llvm::StringRef> valued, llvm::ArrayRef<llvm::StringRef> flags,
+        const std::function<void(llvm::StringRef, llvm::StringRef)> &onOption) {
     for (int i = 0; i < argc; ++i) {
       llvm::StringRef arg = argv[i];
       if (!arg.starts_with("-") || arg == "-") {
@@ -63,14 +67,17 @@ public:
         continue;
       }
       auto [name, value] = arg.split('=');
-      bool hasValue = arg.contains('=');
-      if (!llvm::is_contained(flags, name) && !hasValue) {
+      bool isFlag = llvm::is_contained(flags, name);
+      if (!isFlag && !llvm::is_contained(valued, name))
+        return "unknown option " + name.str();
+      if (isFlag && arg.contains('='))
+        return "option " + name.str() + " takes no value";
+      if (!isFlag && !arg.contains('=')) {
         if (i + 1 >= argc)
           return "option " + name.str() + " needs a value";
         value = argv[++i];
       }
-      if (!onOption(name, value))
-        return "unknown option " + name.str();
+      onOption(name, value);
     }
     return std::nullopt;
   }
@@ -107,11 +114,12 @@ void installDiagnosticHandler(mlir::MLIRContext &context, int &errors) {
 int runImport(int argc, char **argv) {
   ImportOptions options;
   std::string output = "-";
-  bool elide = false;
+  bool elide = false, debugInfo = false, split = false;
   Args args(argc, argv);
   std::string shapeError;
-  auto parseError = args.parse({"--elide-large-constants"}, [&](llvm::StringRef name,
-                                                                llvm::StringRef value) {
+  auto parseError = args.parse({"--input-shape", "-o", "--output"},
+                               {"--elide-large-constants", "--debug-info", "--split-input-file"},
+                               [&](llvm::StringRef name, llvm::StringRef value) {
     if (name == "--input-shape") {
       if (auto err = parseInputShape(value, options))
         shapeError = llvm::toString(std::move(err));
@@ -119,10 +127,11 @@ int runImport(int argc, char **argv) {
       output = value.str();
     } else if (name == "--elide-large-constants") {
       elide = true;
-    } else {
-      return false;
+    } else if (name == "--debug-info") {
+      debugInfo = true;
+    } else if (name == "--split-input-file") {
+      split = true;
     }
-    return true;
   });
   if (parseError)
     return fail("import: " + *parseError);
@@ -131,19 +140,7 @@ int runImport(int argc, char **argv) {
   if (args.positional.size() != 1)
     return fail("import: expected one model file (lathe import MODEL.onnx)");
 
-  auto model = loadModel(args.positional[0]);
-  if (!model)
-    return fail(llvm::toString(model.takeError()));
-
-  mlir::DialectRegistry registry;
-  registerImporterDialects(registry);
-  mlir::MLIRContext context(registry);
-  int errors = 0;
-  installDiagnosticHandler(context, errors);
-  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(context, **model, options);
-  if (!module)
-    return errors ? 1 : fail(args.positional[0] + ": import failed");
-
+  llvm::StringRef path = args.positional[0];
   std::string openError;
   auto out = mlir::openOutputFile(output, &openError);
   if (!out)
@@ -151,9 +148,43 @@ int runImport(int argc, char **argv) {
   mlir::OpPrintingFlags flags;
   if (elide)
     flags.elideLargeElementsAttrs(16).elideLargeResourceString(64);
-  module->print(out->os(), flags);
+  if (debugInfo)
+    flags.enableDebugInfo();
+
+  // Each part is imported in a context of its own, as its own model.
+  auto importOne = [&](llvm::Expected<std::unique_ptr<LoadedModel>> model) {
+    if (!model)
+      return fail(llvm::toString(model.takeError()));
+    mlir::DialectRegistry registry;
+    registerImporterDialects(registry);
+    mlir::MLIRContext context(registry);
+    int errors = 0;
+    installDiagnosticHandler(context, errors);
+    mlir::OwningOpRef<mlir::ModuleOp> module = importModel(context, **model, options);
+    if (!module)
+      return errors ? 1 : fail(path + ": import failed");
+    module->print(out->os(), flags);
+    out->os() << "\n";
+    return 0;
+  };
+
+  int status = 0;
+  if (!split) {
+    status = importOne(loadModel(path));
+  } else {
+    auto buffer = llvm::MemoryBuffer::getFile(path);
+    if (!buffer)
+      return fail(path + ": cannot read the file: " + buffer.getError().message());
+    llvm::SmallVector<llvm::StringRef> parts;
+    (*buffer)->getBuffer().split(parts, "\n# -----");
+    for (auto [i, part] : llvm::enumerate(parts)) {
+      if (i)
+        out->os() << "// -----\n";
+      status |= importOne(loadModelFromText(part, path));
+    }
+  }
   out->keep();
-  return 0;
+  return status;
 }
 
 int runOps() {

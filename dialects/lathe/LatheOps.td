@@ -57,7 +57,7 @@ foreach op = [["exp", "Exp"], ["log", "Log"], ["sqrt", "Sqrt"],
               ["sinh", "Sinh"], ["cosh", "Cosh"], ["asinh", "Asinh"],
               ["acosh", "Acosh"], ["atanh", "Atanh"], ["sigmoid", "Sigmoid"],
               ["tanh", "Tanh"], ["softplus", "Softplus"], ["softsign", "Softsign"],
-              ["erf", "Erf"], ["hard_swish", "HardSwish"], ["mish", "Mish"]] in
+              ["erf", "Erf"], ["hard_swish", "HardSwish"]] in
   def Lathe_ # op[1] # Op : Lathe_UnaryOp<op[0], Lathe_FloatTensor>;
 
 def Lathe_NotOp : Lathe_UnaryOp<"not", Lathe_BoolTensor>;

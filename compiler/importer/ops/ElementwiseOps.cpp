@@ -254,7 +254,7 @@ void lathe::registerElementwiseOps(OpConverterTable &table) {
   UNARY("Sinh", SinhOp); UNARY("Cosh", CoshOp); UNARY("Asinh", AsinhOp);
   UNARY("Acosh", AcoshOp); UNARY("Atanh", AtanhOp); UNARY("Sigmoid", SigmoidOp);
   UNARY("Tanh", TanhOp); UNARY("Softplus", SoftplusOp); UNARY("Softsign", SoftsignOp);
-  UNARY("Erf", ErfOp); UNARY("HardSwish", HardSwishOp); UNARY("Mish", MishOp);
+  UNARY("Erf", ErfOp); UNARY("HardSwish", HardSwishOp);
   UNARY("Not", NotOp); UNARY("IsNaN", IsNaNOp);
 
   BINARY("Add", AddOp); BINARY("Sub", SubOp); BINARY("Mul", MulOp); BINARY("Div", DivOp);

@@ -1,0 +1,19 @@
+# lit configuration for lathe's FileCheck tests.
+import os
+import lit.formats
+
+config.name = "lathe"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".onnxtext", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in", "Inputs"]
+config.test_source_root = os.path.join(config.lathe_src_root, "test", "lit")
+config.test_exec_root = config.lathe_obj_root
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.lathe_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
+)
+config.substitutions.append(("%lathe-opt", os.path.join(config.lathe_tools_dir, "lathe-opt")))
+config.substitutions.append(("%lathe", os.path.join(config.lathe_tools_dir, "lathe")))
+
+# ONNX's own test models (libonnx-testdata), for tests on real binary files.
+config.substitutions.append(("%onnx_node_data", "/usr/share/libonnx-testdata/data/node"))
