@@ -17,3 +17,6 @@ config.substitutions.append(("%lathe", os.path.join(config.lathe_tools_dir, "lat
 
 # ONNX's own test models (libonnx-testdata), for tests on real binary files.
 config.substitutions.append(("%onnx_node_data", "/usr/share/libonnx-testdata/data/node"))
+
+# The PP-OCR models scripts/fetch_models.sh leaves in the build tree.
+config.substitutions.append(("%models", os.path.join(config.lathe_build_root, "models")))

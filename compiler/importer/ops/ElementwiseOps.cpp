@@ -158,7 +158,19 @@ LogicalResult convertWhere(NodeImporter &n) {
 LogicalResult convertPRelu(NodeImporter &n) {
   if (failed(n.requireInputs(2)))
     return failure();
-  auto result = n.build<PReluOp>({n.input(0), n.input(1)});
+  Value slope = n.input(1);
+  // Before opset 7 a vector slope holds one value per channel (dim 1).
+  RankedTensorType x = n.inputType(0), s = n.inputType(1);
+  if (n.sinceVersion < 7 && s.getRank() == 1 && x.getRank() > 2 &&
+      s.getDimSize(0) == x.getDimSize(1) && s.getDimSize(0) != 1) {
+    SmallVector<int64_t> shape(x.getRank() - 1, 1);
+    shape[0] = s.getDimSize(0);
+    auto reshaped = n.build<ReshapeOp>(slope, {n.array("shape", shape)});
+    if (failed(reshaped))
+      return failure();
+    slope = *reshaped;
+  }
+  auto result = n.build<PReluOp>({n.input(0), slope});
   return failed(result) ? failure() : n.setOutputs(*result);
 }
 
