@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/importer/OnnxImporter.h"
+#include "compiler/importer/FunctionExpansion.h"
 #include "compiler/importer/ModelLoader.h"
 #include "compiler/importer/NodeImporter.h"
 #include "compiler/importer/TensorConversion.h"
@@ -79,7 +80,9 @@ private:
   LogicalResult checkOpsSupported();
   FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &info);
   LogicalResult importInitializers();
-  LogicalResult importNode(const onnx::NodeProto &node, size_t index);
+  LogicalResult importNode(const onnx::NodeProto &node, Location loc, int64_t opset);
+  LogicalResult importFunctionBody(const onnx::NodeProto &node, const onnx::OpSchema &schema,
+                                   Location loc);
   LogicalResult checkOutput(const onnx::ValueInfoProto &info, Value value);
   Location nodeLoc(const onnx::NodeProto &node, size_t index);
   LogicalResult fail(const llvm::Twine &message) { return emitError(fileLoc) << message; }
@@ -90,6 +93,7 @@ private:
   OpBuilder builder;
   Location fileLoc;
   llvm::StringMap<Value> values;
+  unsigned functionCount = 0;
 };
 
 Location GraphImporter::nodeLoc(const onnx::NodeProto &node, size_t index) {
@@ -106,7 +110,9 @@ LogicalResult GraphImporter::checkOpsSupported() {
   std::vector<std::pair<std::string, Miss>> missing; // in order of first appearance
   const OpConverterTable &table = opConverters();
   for (auto [index, node] : llvm::enumerate(model.proto().graph().node())) {
-    bool known = isDefaultDomain(node.domain()) && table.lookup(node.op_type());
+    bool known = isDefaultDomain(node.domain()) &&
+                 (table.lookup(node.op_type()) ||
+                  functionSchema(node.op_type(), node.domain(), model.opset()));
     if (known)
       continue;
     std::string key = isDefaultDomain(node.domain()) ? node.op_type()
@@ -182,23 +188,66 @@ LogicalResult GraphImporter::importInitializers() {
   return success();
 }
 
-LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
-  Location loc = nodeLoc(node, index);
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, Location loc,
+                                        int64_t opset) {
   for (const std::string &input : node.input())
     if (!input.empty() && !values.count(input))
       return emitError(loc) << node.op_type() << ": input '" << input
                             << "' is not produced by any earlier node, initializer or graph input";
   const onnx::OpSchema *schema =
-      onnx::OpSchemaRegistry::Schema(node.op_type(), (int)model.opset(), node.domain());
+      onnx::OpSchemaRegistry::Schema(node.op_type(), (int)opset, node.domain());
   if (!schema)
-    return emitError(loc) << node.op_type() << " has no definition in opset " << model.opset();
-  NodeImporter importer(node, model, model.opset(), schema->SinceVersion(), loc, builder, values);
-  OpConverter convert = opConverters().lookup(node.op_type());
+    return emitError(loc) << node.op_type() << " has no definition in opset " << opset;
+  OpConverter convert =
+      isDefaultDomain(node.domain()) ? opConverters().lookup(node.op_type()) : nullptr;
+  if (!convert) {
+    if (functionSchema(node.op_type(), node.domain(), opset))
+      return importFunctionBody(node, *schema, loc);
+    // Only a function body can hold an op the graph scan did not see.
+    return emitError(loc) << "unsupported ops: " << node.op_type()
+                          << " (in the ONNX function body that implements this node)";
+  }
+  NodeImporter importer(node, model, opset, schema->SinceVersion(), loc, builder, values);
   if (failed(convert(importer)))
     return failure();
   for (auto [i, result] : llvm::enumerate(importer.outputs()))
     if ((int)i < node.output_size() && !node.output(i).empty())
       values[node.output(i)] = result;
+  return success();
+}
+
+/// Imports the ONNX function body of `node` in its place; body nodes are
+/// located at "NODE/OpType_index".
+LogicalResult GraphImporter::importFunctionBody(const onnx::NodeProto &node,
+                                                const onnx::OpSchema &schema, Location loc) {
+  SmallVector<onnx::TypeProto> inputTypes;
+  for (const std::string &input : node.input()) {
+    onnx::TypeProto type;
+    if (!input.empty()) {
+      auto tensor = cast<RankedTensorType>(values.lookup(input).getType());
+      auto *tensorType = type.mutable_tensor_type();
+      tensorType->set_elem_type(onnxTypeFor(tensor.getElementType()));
+      auto *shape = tensorType->mutable_shape();
+      for (int64_t d : tensor.getShape())
+        shape->add_dim()->set_dim_value(d);
+    }
+    inputTypes.push_back(type);
+  }
+  std::string name = cast<NameLoc>(loc).getName().str();
+  auto expanded = expandFunction(node, schema, inputTypes, model.opset(),
+                                 "lathe_fn" + std::to_string(functionCount++) + "_");
+  if (!expanded)
+    return emitError(loc) << llvm::toString(expanded.takeError());
+  for (auto [index, bodyNode] : llvm::enumerate(expanded->body.node())) {
+    std::string bodyName = name + "/" + bodyNode.op_type() + "_" + std::to_string(index);
+    Location bodyLoc = NameLoc::get(StringAttr::get(&context, bodyName), fileLoc);
+    if (failed(importNode(bodyNode, bodyLoc, expanded->opset)))
+      return failure();
+  }
+  for (const std::string &output : node.output())
+    if (!output.empty() && !values.count(output))
+      return emitError(loc) << node.op_type() << ": its function body does not produce '"
+                            << output << "'";
   return success();
 }
 
@@ -282,7 +331,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   if (failed(importInitializers()))
     return nullptr;
   for (auto [index, node] : llvm::enumerate(graph.node()))
-    if (failed(importNode(node, index)))
+    if (failed(importNode(node, nodeLoc(node, index), model.opset())))
       return nullptr;
 
   SmallVector<Value> results;

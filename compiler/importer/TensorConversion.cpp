@@ -92,6 +92,13 @@ Type lathe::elementTypeFor(int32_t onnxType, MLIRContext *context) {
   }
 }
 
+int32_t lathe::onnxTypeFor(Type elementType) {
+  for (int32_t code = onnx::TensorProto::FLOAT; code <= onnx::TensorProto::BFLOAT16; ++code)
+    if (elementTypeFor(code, elementType.getContext()) == elementType)
+      return code;
+  return onnx::TensorProto::UNDEFINED;
+}
+
 std::string lathe::onnxTypeName(int32_t onnxType) {
   if (onnx::TensorProto::DataType_IsValid(onnxType))
     return onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(onnxType));

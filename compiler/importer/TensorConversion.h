@@ -18,6 +18,9 @@ class LoadedModel;
 /// types lathe does not compute with (string, complex).
 mlir::Type elementTypeFor(int32_t onnxType, mlir::MLIRContext *context);
 
+/// The ONNX data type of an MLIR element type (UNDEFINED when it has none).
+int32_t onnxTypeFor(mlir::Type elementType);
+
 /// The ONNX name of a data type ("FLOAT", "INT64", ...).
 std::string onnxTypeName(int32_t onnxType);
 
