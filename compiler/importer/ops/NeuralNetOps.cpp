@@ -185,18 +185,48 @@ LogicalResult convertInstanceNorm(NodeImporter &n) {
   return failed(result) ? failure() : n.setOutputs(*result);
 }
 
+/// The normalized result is one op; the optional Mean and InvStdDev outputs
+/// (statistics over the normalized dims, kept as size-1 dims) are computed
+/// beside it from primitive ops.
 LogicalResult convertLayerNorm(NodeImporter &n) {
   if (failed(n.requireInputs(2)))
     return failure();
-  FailureOr<int64_t> axis = n.normalizeAxis(n.intAttr("axis", -1), n.inputType(0).getRank());
+  RankedTensorType type = n.inputType(0);
+  FailureOr<int64_t> axis = n.normalizeAxis(n.intAttr("axis", -1), type.getRank());
   if (failed(axis))
     return failure();
+  float epsilon = n.floatAttr("epsilon", 1e-5f);
   SmallVector<Value> operands{n.input(0), n.input(1)};
   if (n.hasInput(2))
     operands.push_back(n.input(2));
-  auto result = n.build<LayerNormOp>(
-      operands, {n.i64("axis", *axis), n.f32("epsilon", n.floatAttr("epsilon", 1e-5f))});
-  return failed(result) ? failure() : n.setOutputs(*result);
+  auto normalized =
+      n.build<LayerNormOp>(operands, {n.i64("axis", *axis), n.f32("epsilon", epsilon)});
+  if (failed(normalized))
+    return failure();
+  SmallVector<Value> results{*normalized};
+  if (n.hasOutput(1) || n.hasOutput(2)) {
+    SmallVector<int64_t> axes;
+    for (int64_t d = *axis; d < type.getRank(); ++d)
+      axes.push_back(d);
+    auto reduceAttrs = {n.array("axes", axes), n.boolean("keepdims", true)};
+    auto mean = n.build<ReduceMeanOp>(n.input(0), reduceAttrs);
+    if (failed(mean))
+      return failure();
+    auto centered = n.build<SubOp>({n.input(0), *mean});
+    auto squared = failed(centered) ? centered : n.build<MulOp>({*centered, *centered});
+    auto variance = failed(squared) ? squared : n.build<ReduceMeanOp>(*squared, reduceAttrs);
+    if (failed(variance))
+      return failure();
+    auto shifted =
+        n.build<AddOp>({*variance, n.scalarConstant(type.getElementType(), epsilon)});
+    auto deviation = failed(shifted) ? shifted : n.build<SqrtOp>(*shifted);
+    auto inverse = failed(deviation) ? deviation : n.build<ReciprocalOp>(*deviation);
+    if (failed(inverse))
+      return failure();
+    results.push_back(*mean);
+    results.push_back(*inverse);
+  }
+  return n.setOutputs(results);
 }
 
 LogicalResult convertLpNorm(NodeImporter &n) {
