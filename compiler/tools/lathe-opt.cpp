@@ -1,15 +1,19 @@
 //===- lathe-opt.cpp - mlir-opt with the lathe dialect and passes ---------===//
 #include "dialects/lathe/LatheDialect.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
-#include "mlir/Transforms/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllPasses.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   registry.insert<lathe::LatheDialect, mlir::func::FuncDialect>();
-  mlir::registerTransformsPasses();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllPasses();
+  lathe::registerLathePasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "lathe optimizer driver\n", registry));
 }

@@ -9,6 +9,10 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/importer/ModelLoader.h"
 #include "compiler/importer/OnnxImporter.h"
+#include "compiler/pipeline/Compiler.h"
+#include "compiler/tools/TensorFiles.h"
+
+#include "lathe/lathe.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -37,6 +41,12 @@ usage:
       dialect and prints the verified IR. --debug-info prints locations (ONNX
       node names); --split-input-file imports each "# -----"-separated part
       of a text model on its own.
+  lathe compile MODEL -o OUT.lathe [--target cpu] [--input-shape NAME=D0,...]...
+                [--cpu native|x86-64-v3|...] [--stats FILE.json] [--print-ir-after-all]
+      Compiles MODEL into one artifact file.
+  lathe run ARTIFACT --input NAME=FILE... --output-dir DIR
+      Runs ARTIFACT on inputs from .npy or ONNX TensorProto .pb files and writes
+      DIR/output_<i>.npy (graph output order) and DIR/outputs.json.
   lathe ops
       Lists the ONNX ops lathe imports.
 
@@ -187,6 +197,162 @@ int runImport(int argc, char **argv) {
   return status;
 }
 
+int runCompile(int argc, char **argv) {
+  CompileOptions options;
+  std::string output, statsPath, shapeError;
+  Args args(argc, argv);
+  auto parseError = args.parse(
+      {"--input-shape", "-o", "--output", "--target", "--cpu", "--stats", "--disable-pass"},
+      {"--print-ir-after-all"}, [&](llvm::StringRef name, llvm::StringRef value) {
+        if (name == "--input-shape") {
+          if (auto err = parseInputShape(value, options.import))
+            shapeError = llvm::toString(std::move(err));
+        } else if (name == "-o" || name == "--output") {
+          output = value.str();
+        } else if (name == "--target") {
+          options.target = value.str();
+        } else if (name == "--cpu") {
+          options.targetOptions.cpu = value.str();
+        } else if (name == "--stats") {
+          statsPath = value.str();
+        } else if (name == "--disable-pass") {
+          options.targetOptions.disabledPasses.push_back(value.str());
+        } else if (name == "--print-ir-after-all") {
+          options.targetOptions.printIrAfterAll = true;
+        }
+      });
+  if (parseError)
+    return fail("compile: " + *parseError);
+  if (!shapeError.empty())
+    return fail(shapeError);
+  if (args.positional.size() != 1)
+    return fail("compile: expected one model file (lathe compile MODEL.onnx -o OUT.lathe)");
+  if (output.empty())
+    return fail("compile: -o OUT.lathe is required");
+  auto model = loadModel(args.positional[0]);
+  if (!model)
+    return fail(llvm::toString(model.takeError()));
+
+  mlir::DialectRegistry registry;
+  registerImporterDialects(registry);
+  mlir::MLIRContext context(registry);
+  int errors = 0;
+  installDiagnosticHandler(context, errors);
+  Artifact artifact;
+  CompileStats stats;
+  if (failed(compileModel(context, **model, options, artifact, stats)))
+    return errors ? 1 : fail(args.positional[0] + ": compilation failed");
+  std::vector<char> bytes = serializeArtifact(artifact);
+  std::string openError;
+  auto out = mlir::openOutputFile(output, &openError);
+  if (!out)
+    return fail("cannot write '" + output + "': " + openError);
+  out->os().write(bytes.data(), bytes.size());
+  out->keep();
+  if (!statsPath.empty()) {
+    auto statsOut = mlir::openOutputFile(statsPath, &openError);
+    if (!statsOut)
+      return fail("cannot write '" + statsPath + "': " + openError);
+    statsOut->os() << stats.json();
+    statsOut->keep();
+  }
+  return 0;
+}
+
+int runRun(int argc, char **argv) {
+  std::vector<std::pair<std::string, std::string>> inputs;
+  std::string outputDir;
+  Args args(argc, argv);
+  auto parseError = args.parse({"--input", "--output-dir"}, {},
+                               [&](llvm::StringRef name, llvm::StringRef value) {
+                                 if (name == "--input") {
+                                   auto [n, file] = value.rsplit('=');
+                                   inputs.push_back({n.str(), file.str()});
+                                 } else {
+                                   outputDir = value.str();
+                                 }
+                               });
+  if (parseError)
+    return fail("run: " + *parseError);
+  if (args.positional.size() != 1)
+    return fail("run: expected one artifact (lathe run OUT.lathe --input NAME=FILE ...)");
+  if (outputDir.empty())
+    return fail("run: --output-dir DIR is required");
+  std::string path = args.positional[0].str();
+
+  lathe_status status;
+  lathe_model *model = nullptr;
+  if (lathe_model_load_file(path.c_str(), lathe_system_allocator(), &model, &status) != LATHE_OK)
+    return fail(status.message);
+  std::unique_ptr<lathe_model, void (*)(lathe_model *)> modelOwner(model, lathe_model_release);
+  lathe_session *session = nullptr;
+  if (lathe_session_create(model, lathe_system_allocator(), &session, &status) != LATHE_OK)
+    return fail(path + ": " + status.message);
+  std::unique_ptr<lathe_session, void (*)(lathe_session *)> sessionOwner(session,
+                                                                        lathe_session_release);
+
+  std::vector<HostTensor> tensors(lathe_model_input_count(model));
+  std::vector<bool> given(tensors.size(), false);
+  for (const auto &[name, file] : inputs) {
+    size_t index = tensors.size();
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      lathe_tensor_info info;
+      lathe_model_input_info(model, i, &info, nullptr);
+      if (name == info.name)
+        index = i;
+    }
+    if (index == tensors.size())
+      return fail(path + ": --input names '" + name + "', which is not an input of the model");
+    auto tensor = readTensorFile(file);
+    if (!tensor)
+      return fail(llvm::toString(tensor.takeError()));
+    tensors[index] = std::move(*tensor);
+    given[index] = true;
+    const HostTensor &t = tensors[index];
+    if (lathe_session_set_input(session, index, t.bytes.data(), t.bytes.size(), t.dtype,
+                                t.dims.data(), t.dims.size(), &status) != LATHE_OK)
+      return fail(file + ": " + status.message);
+  }
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (!given[i]) {
+      lathe_tensor_info info;
+      lathe_model_input_info(model, i, &info, nullptr);
+      return fail(path + ": input '" + info.name + "' is not given (--input " + info.name +
+                  "=FILE)");
+    }
+  if (lathe_session_run(session, &status) != LATHE_OK)
+    return fail(path + ": " + status.message);
+
+  if (auto ec = llvm::sys::fs::create_directories(outputDir))
+    return fail("cannot create '" + outputDir + "': " + ec.message());
+  std::string json = "{\n";
+  for (size_t i = 0; i < lathe_model_output_count(model); ++i) {
+    lathe_tensor_info info;
+    const void *data;
+    size_t bytes;
+    lathe_model_output_info(model, i, &info, nullptr);
+    if (lathe_session_output(session, i, &data, &bytes, &status) != LATHE_OK)
+      return fail(path + ": " + status.message);
+    HostTensor t;
+    t.dtype = info.dtype;
+    t.dims.assign(info.dims, info.dims + info.rank);
+    t.bytes.assign((const char *)data, (const char *)data + bytes);
+    std::string file = outputDir + "/output_" + std::to_string(i) + ".npy";
+    if (auto err = writeNpy(file, t))
+      return fail(llvm::toString(std::move(err)));
+    json += "  \"" + std::to_string(i) + "\": \"" + info.name + "\"" +
+            (i + 1 < lathe_model_output_count(model) ? ",\n" : "\n");
+  }
+  json += "}\n";
+  std::string openError;
+  auto out = mlir::openOutputFile(outputDir + "/outputs.json", &openError);
+  if (!out)
+    return fail("cannot write '" + outputDir + "/outputs.json': " + openError);
+  out->os() << json;
+  out->keep();
+  return 0;
+}
+
 int runOps() {
   for (const std::string &op : supportedOnnxOps())
     llvm::outs() << op << "\n";
@@ -202,6 +368,10 @@ int main(int argc, char **argv) {
   try {
     if (command == "import")
       return runImport(argc - 2, argv + 2);
+    if (command == "compile")
+      return runCompile(argc - 2, argv + 2);
+    if (command == "run")
+      return runRun(argc - 2, argv + 2);
     if (command == "ops")
       return runOps();
     if (command == "--help" || command == "-h" || command == "help")

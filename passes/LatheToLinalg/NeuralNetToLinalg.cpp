@@ -1,0 +1,553 @@
+//===- NeuralNetToLinalg.cpp - convolutions, pools, norms, matmuls --------===//
+//
+// Convolutions and pools become linalg.generic ops over an explicitly padded
+// input, with groups as their own iteration dim; matmuls are generics with
+// batch broadcasting. Layout changes and tiling come later in the pipeline.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/LatheToLinalg/LinalgBuilders.h"
+#include "passes/LatheToLinalg/LoweringPatterns.h"
+
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace lathe;
+
+namespace {
+
+Value addf(OpBuilder &b, Location l, Value x, Value y, bool isFloat) {
+  return isFloat ? (Value)arith::AddFOp::create(b, l, x, y) : (Value)arith::AddIOp::create(b, l, x, y);
+}
+Value mulf(OpBuilder &b, Location l, Value x, Value y, bool isFloat) {
+  return isFloat ? (Value)arith::MulFOp::create(b, l, x, y) : (Value)arith::MulIOp::create(b, l, x, y);
+}
+
+/// Adds a per-channel vector along dim 1 of `x`.
+Value addChannelBias(OpBuilder &b, Location loc, Value x, Value bias) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(type.getRank() - 1, 1);
+  shape[0] = type.getDimSize(1);
+  Value b2 = buildReshape(b, loc, bias, shape);
+  return buildElementwise(b, loc, type, {x, b2}, [](OpBuilder &nb, Location l, ValueRange a) {
+    return addf(nb, l, a[0], a[1], isFloatLike(a[0].getType()));
+  });
+}
+
+/// out[n, g, m, o...] = sum_{c, k...} x[n, g, c, o*s + k*d] * w[g, m, c, k]
+/// over an already padded input; result reshaped to (N, G*Mg, O...).
+Value buildGroupedConv(OpBuilder &b, Location loc, Value paddedInput, Value weight,
+                       int64_t group, ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                       RankedTensorType resultType) {
+  auto xt = cast<RankedTensorType>(paddedInput.getType());
+  auto wt = cast<RankedTensorType>(weight.getType());
+  Type t = xt.getElementType();
+  int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), m = wt.getDimSize(0);
+  int64_t spatial = xt.getRank() - 2, cg = c / group, mg = m / group;
+  SmallVector<int64_t> xShape{n, group, cg}, wShape{group, mg, cg}, oShape{n, group, mg};
+  for (int64_t i = 0; i < spatial; ++i) {
+    xShape.push_back(xt.getDimSize(i + 2));
+    wShape.push_back(wt.getDimSize(i + 2));
+    oShape.push_back(resultType.getDimSize(i + 2));
+  }
+  Value x = buildReshape(b, loc, paddedInput, xShape);
+  Value w = buildReshape(b, loc, weight, wShape);
+  // Iteration dims: n, g, m, o_1..o_d, c, k_1..k_d.
+  int64_t dims = 4 + 2 * spatial;
+  auto d = [&](int64_t i) { return b.getAffineDimExpr(i); };
+  SmallVector<AffineExpr> xe{d(0), d(1), d(3 + spatial)}, we{d(1), d(2), d(3 + spatial)},
+      oe{d(0), d(1), d(2)};
+  for (int64_t i = 0; i < spatial; ++i) {
+    xe.push_back(d(3 + i) * strides[i] + d(4 + spatial + i) * dilations[i]);
+    we.push_back(d(4 + spatial + i));
+    oe.push_back(d(3 + i));
+  }
+  SmallVector<AffineMap> maps{AffineMap::get(dims, 0, xe, b.getContext()),
+                              AffineMap::get(dims, 0, we, b.getContext()),
+                              AffineMap::get(dims, 0, oe, b.getContext())};
+  SmallVector<utils::IteratorType> iterators(3 + spatial, utils::IteratorType::parallel);
+  iterators.append(1 + spatial, utils::IteratorType::reduction);
+  bool isFloat = isFloatLike(t);
+  Value init = buildFilled(b, loc, RankedTensorType::get(oShape, t), scalarConstant(b, loc, t, 0));
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{x, w}, init, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value sum = addf(nb, l, a[2], mulf(nb, l, a[0], a[1], isFloat), isFloat);
+        linalg::YieldOp::create(nb, l, sum);
+      });
+  return buildReshape(b, loc, generic.getResult(0), resultType.getShape());
+}
+
+struct ConvLowering : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto xt = cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t spatial = xt.getRank() - 2;
+    ArrayRef<int64_t> pads = op.getPads();
+    SmallVector<int64_t> low(2, 0), high(2, 0);
+    for (int64_t i = 0; i < spatial; ++i) {
+      low.push_back(pads[i]);
+      high.push_back(pads[i + spatial]);
+    }
+    Type t = xt.getElementType();
+    Value padded = buildPad(rewriter, loc, adaptor.getInput(), low, high,
+                            scalarConstant(rewriter, loc, t, 0));
+    // Trim what no window reaches, so the generic's bounds are exact.
+    auto pt = cast<RankedTensorType>(padded.getType());
+    auto wt = cast<RankedTensorType>(adaptor.getWeight().getType());
+    SmallVector<int64_t> used(pt.getShape());
+    for (int64_t i = 0; i < spatial; ++i)
+      used[i + 2] = (op.getType().getDimSize(i + 2) - 1) * op.getStrides()[i] +
+                    (wt.getDimSize(i + 2) - 1) * op.getDilations()[i] + 1;
+    if (ArrayRef<int64_t>(used) != pt.getShape()) {
+      SmallVector<OpFoldResult> offsets(pt.getRank(), rewriter.getIndexAttr(0)),
+          sizes, unit(pt.getRank(), rewriter.getIndexAttr(1));
+      for (int64_t s : used)
+        sizes.push_back(rewriter.getIndexAttr(s));
+      padded = tensor::ExtractSliceOp::create(rewriter, loc, padded, offsets, sizes, unit);
+    }
+    Value result = buildGroupedConv(rewriter, loc, padded, adaptor.getWeight(), op.getGroup(),
+                                    op.getStrides(), op.getDilations(), op.getType());
+    if (Value bias = adaptor.getBias())
+      result = addChannelBias(rewriter, loc, result, bias);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// A transposed convolution is a convolution of the input spread out by the
+/// stride (zeros between elements), padded by the dilated kernel extent,
+/// with the kernel flipped and its channel dims swapped; `pads` then crop.
+struct ConvTransposeLowering : OpConversionPattern<ConvTransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConvTransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput(), w = adaptor.getWeight();
+    auto xt = cast<RankedTensorType>(x.getType());
+    auto wt = cast<RankedTensorType>(w.getType());
+    Type t = xt.getElementType();
+    int64_t spatial = xt.getRank() - 2, group = op.getGroup();
+    int64_t c = xt.getDimSize(1), mg = wt.getDimSize(1), cg = c / group;
+    ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
+                      pads = op.getPads(), outputPadding = op.getOutputPadding();
+    // Spread and pad: position i*s + e, e = (k-1)*d.
+    SmallVector<int64_t> fullShape{xt.getDimSize(0), c};
+    SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(xt.getDimSize(0)), rewriter.getIndexAttr(c)};
+    SmallVector<OpFoldResult> steps{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)};
+    SmallVector<int64_t> fullOut;
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t in = xt.getDimSize(i + 2), k = wt.getDimSize(i + 2);
+      int64_t extent = (k - 1) * dilations[i];
+      fullShape.push_back((in - 1) * strides[i] + 1 + 2 * extent + outputPadding[i]);
+      offsets.push_back(rewriter.getIndexAttr(extent));
+      sizes.push_back(rewriter.getIndexAttr(in));
+      steps.push_back(rewriter.getIndexAttr(strides[i]));
+      fullOut.push_back((in - 1) * strides[i] + extent + 1 + outputPadding[i]);
+    }
+    Value zeros = buildFilled(rewriter, loc, RankedTensorType::get(fullShape, t),
+                              scalarConstant(rewriter, loc, t, 0));
+    Value spread = tensor::InsertSliceOp::create(rewriter, loc, x, zeros, offsets, sizes, steps);
+    // Kernel: W[g*Cg + c, m, k] -> W'[g*Mg + m, c, K-1-k].
+    SmallVector<int64_t> w5{group, cg, mg};
+    for (int64_t i = 0; i < spatial; ++i)
+      w5.push_back(wt.getDimSize(i + 2));
+    Value wg = buildReshape(rewriter, loc, w, w5);
+    SmallVector<int64_t> flippedShape{group, mg, cg};
+    SmallVector<AffineExpr> readExprs{rewriter.getAffineDimExpr(0), rewriter.getAffineDimExpr(2),
+                                      rewriter.getAffineDimExpr(1)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t k = wt.getDimSize(i + 2);
+      flippedShape.push_back(k);
+      readExprs.push_back(rewriter.getAffineConstantExpr(k - 1) - rewriter.getAffineDimExpr(3 + i));
+    }
+    auto flippedType = RankedTensorType::get(flippedShape, t);
+    Value flippedInit = tensor::EmptyOp::create(rewriter, loc, flippedShape, t);
+    SmallVector<AffineMap> maps{
+        AffineMap::get(3 + spatial, 0, readExprs, rewriter.getContext()),
+        rewriter.getMultiDimIdentityMap(3 + spatial)};
+    Value flipped =
+        linalg::GenericOp::create(
+            rewriter, loc, flippedType, wg, flippedInit, maps,
+            SmallVector<utils::IteratorType>(3 + spatial, utils::IteratorType::parallel),
+            [](OpBuilder &b, Location l, ValueRange a) { linalg::YieldOp::create(b, l, a[0]); })
+            .getResult(0);
+    SmallVector<int64_t> convWeightShape{group * mg, cg};
+    convWeightShape.append(flippedShape.begin() + 3, flippedShape.end());
+    Value convWeight = buildReshape(rewriter, loc, flipped, convWeightShape);
+    SmallVector<int64_t> fullResult{xt.getDimSize(0), group * mg};
+    fullResult.append(fullOut);
+    SmallVector<int64_t> ones(spatial, 1);
+    Value full = buildGroupedConv(rewriter, loc, spread, convWeight, group, ones, dilations,
+                                  RankedTensorType::get(fullResult, t));
+    // Crop the pads.
+    SmallVector<OpFoldResult> cropOffsets{rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)},
+        cropSizes, unit(xt.getRank(), rewriter.getIndexAttr(1));
+    for (int64_t s : op.getType().getShape())
+      cropSizes.push_back(rewriter.getIndexAttr(s));
+    for (int64_t i = 0; i < spatial; ++i)
+      cropOffsets.push_back(rewriter.getIndexAttr(pads[i]));
+    Value result =
+        tensor::ExtractSliceOp::create(rewriter, loc, full, cropOffsets, cropSizes, unit);
+    if (Value bias = adaptor.getBias())
+      result = addChannelBias(rewriter, loc, result, bias);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+enum class PoolKind { Max, Average, Lp };
+
+/// Window reductions: the input is padded so that every window lies inside
+/// it (with the pad value the reduction ignores), then reduced.
+template <typename OpTy, PoolKind kind>
+struct PoolLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto xt = cast<RankedTensorType>(x.getType());
+    auto resultType = cast<RankedTensorType>(this->getTypeConverter()->convertType(op.getType()));
+    Type t = xt.getElementType();
+    Type original = op.getInput().getType().getElementType();
+    int64_t spatial = xt.getRank() - 2;
+    ArrayRef<int64_t> kernel = op.getKernelShape(), strides = op.getStrides(),
+                      dilations = op.getDilations(), pads = op.getPads();
+    SmallVector<int64_t> low(2, 0), high(2, 0);
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t needed = (resultType.getDimSize(i + 2) - 1) * strides[i] +
+                       (kernel[i] - 1) * dilations[i] + 1;
+      low.push_back(pads[i]);
+      high.push_back(std::max<int64_t>(needed - xt.getDimSize(i + 2) - pads[i], 0));
+    }
+    Value padValue = kind == PoolKind::Max ? lowestValue(rewriter, loc, original)
+                                           : scalarConstant(rewriter, loc, t, 0);
+    Value padded = buildPad(rewriter, loc, x, low, high, padValue);
+    // Iteration dims: n, c, o_1..o_d, k_1..k_d; a kernel-shaped operand gives
+    // the window dims their extent.
+    int64_t dims = 2 + 2 * spatial;
+    auto d = [&](int64_t i) { return rewriter.getAffineDimExpr(i); };
+    SmallVector<AffineExpr> xe{d(0), d(1)}, ke, oe{d(0), d(1)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      xe.push_back(d(2 + i) * strides[i] + d(2 + spatial + i) * dilations[i]);
+      ke.push_back(d(2 + spatial + i));
+      oe.push_back(d(2 + i));
+    }
+    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, t);
+    SmallVector<AffineMap> maps{AffineMap::get(dims, 0, xe, rewriter.getContext()),
+                                AffineMap::get(dims, 0, ke, rewriter.getContext()),
+                                AffineMap::get(dims, 0, oe, rewriter.getContext())};
+    SmallVector<utils::IteratorType> iterators(2 + spatial, utils::IteratorType::parallel);
+    iterators.append(spatial, utils::IteratorType::reduction);
+    Value init = buildFilled(rewriter, loc, resultType,
+                             kind == PoolKind::Max ? lowestValue(rewriter, loc, original)
+                                                   : scalarConstant(rewriter, loc, t, 0));
+    double p = 0;
+    if constexpr (kind == PoolKind::Lp)
+      p = (double)op.getP();
+    bool isUnsigned = isUnsignedInt(original), isFloat = isFloatLike(t);
+    Value pooled =
+        linalg::GenericOp::create(
+            rewriter, loc, resultType, ValueRange{padded, window}, init, maps, iterators,
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value r;
+              if (kind == PoolKind::Max)
+                r = isFloat ? (Value)arith::MaximumFOp::create(b, l, a[2], a[0])
+                    : isUnsigned ? (Value)arith::MaxUIOp::create(b, l, a[2], a[0])
+                                 : (Value)arith::MaxSIOp::create(b, l, a[2], a[0]);
+              else if (kind == PoolKind::Average)
+                r = arith::AddFOp::create(b, l, a[2], a[0]);
+              else
+                r = arith::AddFOp::create(
+                    b, l, a[2],
+                    math::PowFOp::create(b, l, math::AbsFOp::create(b, l, a[0]),
+                                         scalarConstant(b, l, t, p)));
+              linalg::YieldOp::create(b, l, r);
+            })
+            .getResult(0);
+    if constexpr (kind == PoolKind::Lp) {
+      pooled = buildElementwise(rewriter, loc, resultType, pooled,
+                                [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                  return math::PowFOp::create(b, l, a[0],
+                                                              scalarConstant(b, l, t, 1.0 / p));
+                                });
+    }
+    if constexpr (kind == PoolKind::Average) {
+      // Each output position divides by how many of its window's positions
+      // count: inside the input, or inside input and pads.
+      bool includePad = op.getCountIncludePad();
+      SmallVector<int64_t> outSpatial(resultType.getShape().drop_front(2));
+      int64_t positions = 1;
+      for (int64_t s : outSpatial)
+        positions *= s;
+      SmallVector<SmallVector<int64_t>> perDim(spatial);
+      for (int64_t i = 0; i < spatial; ++i) {
+        int64_t in = xt.getDimSize(i + 2);
+        int64_t lo = includePad ? -pads[i] : 0, hi = includePad ? in + pads[i + spatial] : in;
+        for (int64_t o = 0; o < outSpatial[i]; ++o) {
+          int64_t count = 0;
+          for (int64_t k = 0; k < kernel[i]; ++k) {
+            int64_t pos = o * strides[i] + k * dilations[i] - pads[i];
+            count += pos >= lo && pos < hi;
+          }
+          perDim[i].push_back(std::max<int64_t>(count, 1));
+        }
+      }
+      SmallVector<Attribute> counts;
+      for (int64_t linear = 0; linear < positions; ++linear) {
+        int64_t rest = linear, product = 1;
+        for (int64_t i = spatial - 1; i >= 0; --i) {
+          product *= perDim[i][rest % outSpatial[i]];
+          rest /= outSpatial[i];
+        }
+        counts.push_back(rewriter.getFloatAttr(t, (double)product));
+      }
+      auto countType = RankedTensorType::get(outSpatial, t);
+      Value divisor = arith::ConstantOp::create(rewriter, loc, countType,
+                                                DenseElementsAttr::get(countType, counts));
+      pooled = buildElementwise(rewriter, loc, resultType, {pooled, divisor},
+                                [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                  return arith::DivFOp::create(b, l, a[0], a[1]);
+                                });
+    }
+    rewriter.replaceOp(op, pooled);
+    return success();
+  }
+};
+
+/// Per-channel affine transform y = x * a + b along dim 1.
+Value buildChannelAffine(OpBuilder &b, Location loc, Value x, Value a, Value shift) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(type.getRank() - 1, 1);
+  shape[0] = type.getDimSize(1);
+  Value a2 = buildReshape(b, loc, a, shape), s2 = buildReshape(b, loc, shift, shape);
+  return buildElementwise(b, loc, type, {x, a2, s2}, [](OpBuilder &nb, Location l, ValueRange v) {
+    return (Value)arith::AddFOp::create(nb, l, arith::MulFOp::create(nb, l, v[0], v[1]), v[2]);
+  });
+}
+
+struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto vt = cast<RankedTensorType>(adaptor.getScale().getType());
+    Type t = vt.getElementType();
+    double eps = op.getEpsilon().convertToDouble();
+    // a = scale / sqrt(var + eps); shift = bias - mean * a.
+    Value a = buildElementwise(
+        rewriter, loc, vt, {adaptor.getScale(), adaptor.getVariance()},
+        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+          Value dev = math::SqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, v[1], scalarConstant(b, l, t, eps)));
+          return arith::DivFOp::create(b, l, v[0], dev);
+        });
+    Value shift = buildElementwise(rewriter, loc, vt, {adaptor.getBias(), adaptor.getMean(), a},
+                                   [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                                     return arith::SubFOp::create(
+                                         b, l, v[0], arith::MulFOp::create(b, l, v[1], v[2]));
+                                   });
+    rewriter.replaceOp(op, buildChannelAffine(rewriter, loc, adaptor.getInput(), a, shift));
+    return success();
+  }
+};
+
+/// Normalizes `x` over `axes` (mean 0, variance 1 with epsilon), keeping the
+/// reduced dims as 1.
+Value buildNormalize(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes, double eps) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Type t = type.getElementType();
+  int64_t count = 1;
+  SmallVector<int64_t> kept(type.getShape());
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    if (reduced) {
+      count *= type.getDimSize(d);
+      kept[d] = 1;
+    }
+    outExprs.push_back(reduced ? b.getAffineConstantExpr(0) : b.getAffineDimExpr(d));
+    iterators.push_back(reduced ? utils::IteratorType::reduction : utils::IteratorType::parallel);
+  }
+  auto keptType = RankedTensorType::get(kept, t);
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(type.getRank()),
+                              AffineMap::get(type.getRank(), 0, outExprs, b.getContext())};
+  auto sumOf = [&](Value input) {
+    Value init = buildFilled(b, loc, keptType, scalarConstant(b, loc, t, 0));
+    return linalg::GenericOp::create(b, loc, keptType, input, init, maps, iterators,
+                                     [](OpBuilder &nb, Location l, ValueRange a) {
+                                       Value sum = arith::AddFOp::create(nb, l, a[1], a[0]);
+                                       linalg::YieldOp::create(nb, l, sum);
+                                     })
+        .getResult(0);
+  };
+  Value n = scalarConstant(b, loc, t, count);
+  Value mean = buildElementwise(b, loc, keptType, sumOf(x), [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    return arith::DivFOp::create(nb, l, a[0], n);
+  });
+  Value centered = buildElementwise(b, loc, type, {x, mean}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    return arith::SubFOp::create(nb, l, a[0], a[1]);
+  });
+  Value squares = buildElementwise(b, loc, type, centered, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    return arith::MulFOp::create(nb, l, a[0], a[0]);
+  });
+  Value inv = buildElementwise(b, loc, keptType, sumOf(squares), [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    Value var = arith::DivFOp::create(nb, l, a[0], n);
+    Value dev = math::SqrtOp::create(nb, l, arith::AddFOp::create(nb, l, var, scalarConstant(nb, l, t, eps)));
+    return arith::DivFOp::create(nb, l, scalarConstant(nb, l, t, 1), dev);
+  });
+  return buildElementwise(b, loc, type, {centered, inv}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    return arith::MulFOp::create(nb, l, a[0], a[1]);
+  });
+}
+
+struct InstanceNormLowering : OpConversionPattern<InstanceNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(InstanceNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(adaptor.getInput().getType());
+    SmallVector<int64_t> axes;
+    for (int64_t d = 2; d < type.getRank(); ++d)
+      axes.push_back(d);
+    Value normalized = buildNormalize(rewriter, op.getLoc(), adaptor.getInput(), axes,
+                                      op.getEpsilon().convertToDouble());
+    rewriter.replaceOp(op, buildChannelAffine(rewriter, op.getLoc(), normalized,
+                                              adaptor.getScale(), adaptor.getBias()));
+    return success();
+  }
+};
+
+struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(adaptor.getInput().getType());
+    SmallVector<int64_t> axes;
+    for (int64_t d = op.getAxis(); d < type.getRank(); ++d)
+      axes.push_back(d);
+    Value y = buildNormalize(rewriter, loc, adaptor.getInput(), axes,
+                             op.getEpsilon().convertToDouble());
+    SmallVector<Value> operands{y, adaptor.getScale()};
+    if (adaptor.getBias())
+      operands.push_back(adaptor.getBias());
+    y = buildElementwise(rewriter, loc, type, operands,
+                         [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                           Value r = arith::MulFOp::create(b, l, a[0], a[1]);
+                           return a.size() > 2 ? (Value)arith::AddFOp::create(b, l, r, a[2]) : r;
+                         });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// sum_k a[..., m, k] * b[..., k, n] over broadcast batch dims. `transA` and
+/// `transB` read the operands transposed (Gemm).
+Value buildMatmul(OpBuilder &b, Location loc, Value a, Value bm, RankedTensorType resultType,
+                  bool transA = false, bool transB = false) {
+  auto at = cast<RankedTensorType>(a.getType()), bt = cast<RankedTensorType>(bm.getType());
+  Type t = resultType.getElementType();
+  int64_t rank = resultType.getRank();  // batch..., m, n
+  int64_t dims = rank + 1;              // + k
+  auto d = [&](int64_t i) { return b.getAffineDimExpr(i); };
+  auto operandMap = [&](RankedTensorType ot, AffineExpr row, AffineExpr col) {
+    SmallVector<AffineExpr> exprs;
+    int64_t batch = ot.getRank() - 2, offset = (rank - 2) - batch;
+    for (int64_t i = 0; i < batch; ++i)
+      exprs.push_back(ot.getDimSize(i) == 1 && resultType.getDimSize(i + offset) != 1
+                          ? b.getAffineConstantExpr(0)
+                          : d(i + offset));
+    exprs.push_back(row);
+    exprs.push_back(col);
+    return AffineMap::get(dims, 0, exprs, b.getContext());
+  };
+  AffineExpr m = d(rank - 2), n = d(rank - 1), k = d(rank);
+  SmallVector<AffineMap> maps{transA ? operandMap(at, k, m) : operandMap(at, m, k),
+                              transB ? operandMap(bt, n, k) : operandMap(bt, k, n),
+                              AffineMap::get(dims, 0, b.getMultiDimIdentityMap(rank).getResults(),
+                                             b.getContext())};
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  bool isFloat = isFloatLike(t);
+  Value init = buildFilled(b, loc, resultType, scalarConstant(b, loc, t, 0));
+  return linalg::GenericOp::create(
+             b, loc, resultType, ValueRange{a, bm}, init, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange v) {
+               Value sum = addf(nb, l, v[2], mulf(nb, l, v[0], v[1], isFloat), isFloat);
+               linalg::YieldOp::create(nb, l, sum);
+             })
+      .getResult(0);
+}
+
+struct MatMulLowering : OpConversionPattern<MatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value a = adaptor.getLhs(), b = adaptor.getRhs();
+    auto at = cast<RankedTensorType>(a.getType()), bt = cast<RankedTensorType>(b.getType());
+    auto resultType = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    // 1-D operands become matrices, and the result loses that dim again.
+    if (at.getRank() == 1)
+      a = buildReshape(rewriter, loc, a, {1, at.getDimSize(0)});
+    if (bt.getRank() == 1)
+      b = buildReshape(rewriter, loc, b, {bt.getDimSize(0), 1});
+    int64_t batchRank =
+        resultType.getRank() - (at.getRank() == 1 ? 0 : 1) - (bt.getRank() == 1 ? 0 : 1);
+    SmallVector<int64_t> shape(resultType.getShape().take_front(batchRank));
+    shape.push_back(at.getRank() == 1 ? 1 : at.getDimSize(at.getRank() - 2));
+    shape.push_back(bt.getRank() == 1 ? 1 : bt.getDimSize(bt.getRank() - 1));
+    Value result = buildMatmul(rewriter, loc, a, b,
+                               RankedTensorType::get(shape, resultType.getElementType()));
+    rewriter.replaceOp(op, buildReshape(rewriter, loc, result, resultType.getShape()));
+    return success();
+  }
+};
+
+struct GemmLowering : OpConversionPattern<GemmOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GemmOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    Type t = resultType.getElementType();
+    Value product = buildMatmul(rewriter, loc, adaptor.getA(), adaptor.getB(), resultType,
+                                op.getTransA(), op.getTransB());
+    double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble();
+    bool isFloat = isFloatLike(t);
+    SmallVector<Value> operands{product};
+    if (adaptor.getC() && beta != 0)
+      operands.push_back(adaptor.getC());
+    if (alpha != 1 || operands.size() > 1)
+      product = buildElementwise(
+          rewriter, loc, resultType, operands, [&](OpBuilder &b, Location l, ValueRange v) {
+            Value r = alpha == 1 ? v[0] : mulf(b, l, v[0], scalarConstant(b, l, t, alpha), isFloat);
+            if (v.size() > 1)
+              r = addf(b, l, r,
+                       beta == 1 ? v[1] : mulf(b, l, v[1], scalarConstant(b, l, t, beta), isFloat),
+                       isFloat);
+            return r;
+          });
+    rewriter.replaceOp(op, product);
+    return success();
+  }
+};
+
+} // namespace
+
+void lathe::populateNeuralNetToLinalgPatterns(const TypeConverter &converter,
+                                              RewritePatternSet &patterns) {
+  patterns.add<ConvLowering, ConvTransposeLowering, PoolLowering<MaxPoolOp, PoolKind::Max>,
+               PoolLowering<AveragePoolOp, PoolKind::Average>,
+               PoolLowering<LpPoolOp, PoolKind::Lp>, BatchNormLowering, InstanceNormLowering,
+               LayerNormLowering, MatMulLowering, GemmLowering>(converter, patterns.getContext());
+}

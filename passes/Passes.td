@@ -1,0 +1,45 @@
+//===- Passes.td - lathe's target-independent passes ----------------------===//
+#ifndef LATHE_PASSES_TD
+#define LATHE_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertLatheToLinalg : Pass<"convert-lathe-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower lathe ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    Every lathe op becomes structured ops on tensors (mostly linalg.generic,
+    so that later tiling, fusion and vectorization see one form). An op with
+    no lowering is an error that names it: the CPU and Hexagon targets call
+    this pass after partitioning, so it sees only ops they claim.
+  }];
+  let dependentDialects = [
+    "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect"
+  ];
+}
+
+def ExternalizeConstants : Pass<"lathe-externalize-constants", "mlir::ModuleOp"> {
+  let summary = "Read constant buffers from the artifact's constant section";
+  let description = [{
+    After bufferization, each memref.global constant used by the entry
+    function becomes a view at a fixed offset of a `constants` argument (the
+    artifact's constant section, mapped by the runtime and never copied).
+    The offsets and bytes are recorded on the module (`lathe.constants`).
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
+def PlanArena : Pass<"lathe-plan-arena", "mlir::ModuleOp"> {
+  let summary = "Place every intermediate buffer at an offset of one arena";
+  let description = [{
+    Replaces each statically shaped memref.alloc in the entry function with a
+    view into an `arena` argument, at an offset chosen from buffer lifetimes
+    in execution order (greedy by size, best fit), and removes the
+    deallocations. The arena size is recorded on the module
+    (`lathe.arena_bytes`), with the sum of all buffers (`lathe.naive_bytes`)
+    and the largest total live at one step (`lathe.arena_lower_bound_bytes`).
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
+#endif // LATHE_PASSES_TD

@@ -1,0 +1,105 @@
+/*===- lathe.h - the lathe runtime C API ------------------------*- C -*-===*
+ *
+ * Load a .lathe artifact, create sessions (each owns its arena, allocated
+ * once at creation), bind inputs, run, read outputs. Every call that can
+ * fail returns a status code and fills a lathe_status with a one-line
+ * message; nothing aborts. A model is immutable once loaded: several
+ * sessions of one model may run concurrently on different threads. A run
+ * allocates no memory.
+ *===----------------------------------------------------------------------===*/
+#ifndef LATHE_LATHE_H
+#define LATHE_LATHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum lathe_status_code {
+  LATHE_OK = 0,
+  LATHE_INVALID_ARGUMENT = 1,  /* wrong input index, dtype, shape or size */
+  LATHE_INVALID_ARTIFACT = 2,  /* not an artifact, corrupt, tampered, truncated */
+  LATHE_UNSUPPORTED = 3,       /* another format version, a target not built in */
+  LATHE_OUT_OF_MEMORY = 4,
+  LATHE_IO_ERROR = 5,
+  LATHE_BACKEND_ERROR = 6,     /* a target's code could not be loaded or run */
+} lathe_status_code;
+
+typedef struct lathe_status {
+  lathe_status_code code;
+  char message[512];
+} lathe_status;
+
+/* Memory comes from the caller's allocator (or lathe_system_allocator()). */
+typedef struct lathe_allocator {
+  void *(*allocate)(void *self, size_t size, size_t alignment);
+  void (*release)(void *self, void *pointer);
+  void *self;
+} lathe_allocator;
+
+lathe_allocator lathe_system_allocator(void);
+
+/* Element types use ONNX's TensorProto codes. */
+enum {
+  LATHE_DTYPE_FLOAT32 = 1, LATHE_DTYPE_UINT8 = 2, LATHE_DTYPE_INT8 = 3, LATHE_DTYPE_UINT16 = 4,
+  LATHE_DTYPE_INT16 = 5, LATHE_DTYPE_INT32 = 6, LATHE_DTYPE_INT64 = 7, LATHE_DTYPE_BOOL = 9,
+  LATHE_DTYPE_FLOAT16 = 10, LATHE_DTYPE_FLOAT64 = 11, LATHE_DTYPE_UINT32 = 12,
+  LATHE_DTYPE_UINT64 = 13, LATHE_DTYPE_BFLOAT16 = 16,
+};
+
+/* Bytes per element of a dtype, 0 for an unknown one. */
+size_t lathe_dtype_size(int32_t dtype);
+
+#define LATHE_MAX_RANK 16
+
+typedef struct lathe_tensor_info {
+  const char *name;
+  int32_t dtype;
+  uint32_t rank;
+  int64_t dims[LATHE_MAX_RANK];
+  size_t bytes;
+} lathe_tensor_info;
+
+typedef struct lathe_model lathe_model;
+typedef struct lathe_session lathe_session;
+
+/* Maps the file read-only; constants are used in place. */
+lathe_status_code lathe_model_load_file(const char *path, lathe_allocator allocator,
+                                        lathe_model **model, lathe_status *status);
+/* `data` must stay valid (and unchanged) until the model is released. */
+lathe_status_code lathe_model_load_memory(const void *data, size_t size,
+                                          lathe_allocator allocator, lathe_model **model,
+                                          lathe_status *status);
+void lathe_model_release(lathe_model *model);
+
+size_t lathe_model_input_count(const lathe_model *model);
+size_t lathe_model_output_count(const lathe_model *model);
+lathe_status_code lathe_model_input_info(const lathe_model *model, size_t index,
+                                         lathe_tensor_info *info, lathe_status *status);
+lathe_status_code lathe_model_output_info(const lathe_model *model, size_t index,
+                                          lathe_tensor_info *info, lathe_status *status);
+/* The activation arena a session allocates. */
+size_t lathe_model_arena_bytes(const lathe_model *model);
+
+lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator allocator,
+                                       lathe_session **session, lathe_status *status);
+void lathe_session_release(lathe_session *session);
+
+/* Binds input `index` to `data` (not copied: it must stay valid through the
+ * next run). dtype, dims and byte size must match the signature. */
+lathe_status_code lathe_session_set_input(lathe_session *session, size_t index,
+                                          const void *data, size_t bytes, int32_t dtype,
+                                          const int64_t *dims, size_t rank,
+                                          lathe_status *status);
+lathe_status_code lathe_session_run(lathe_session *session, lathe_status *status);
+/* The output's bytes, owned by the session, valid until the next run. */
+lathe_status_code lathe_session_output(lathe_session *session, size_t index,
+                                       const void **data, size_t *bytes, lathe_status *status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LATHE_LATHE_H */

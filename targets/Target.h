@@ -1,0 +1,61 @@
+//===- Target.h - the interface every lathe target implements --*- C++ -*-===//
+//
+// A target is a plug-in: its op support rule, its lowering pipeline from the
+// lathe dialect, the emission of its code blob, and (in runtime/) its
+// backend. Adding a target touches its folder and one line of the registry.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LATHE_TARGETS_TARGET_H
+#define LATHE_TARGETS_TARGET_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class PassManager;
+}
+
+namespace lathe {
+
+struct TargetOptions {
+  /// CPU name for LLVM ("native" = this machine's, e.g. "x86-64-v3").
+  std::string cpu = "native";
+  /// Passes to leave out of the pipeline (by their command-line name).
+  std::vector<std::string> disabledPasses;
+  bool printIrAfterAll = false;
+};
+
+/// What a target's emission produced for one partition.
+struct CodeBlob {
+  std::vector<char> bytes;
+  /// The symbol the runtime calls.
+  std::string entry;
+};
+
+class Target {
+public:
+  virtual ~Target();
+  virtual llvm::StringRef name() const = 0;
+  /// The target kind recorded in the artifact (lathe_target_kind).
+  virtual uint32_t kind() const = 0;
+  /// Whether this target runs `op` (a lathe op with static shapes).
+  virtual bool supports(mlir::Operation *op) const = 0;
+  /// Lowers a module holding one entry function of lathe ops this target
+  /// supports to the form `emit` takes.
+  virtual llvm::LogicalResult lower(mlir::ModuleOp module, const TargetOptions &options) = 0;
+  /// Emits the code of the lowered module.
+  virtual llvm::Expected<CodeBlob> emit(mlir::ModuleOp module, const TargetOptions &options) = 0;
+};
+
+/// The target named `name` ("cpu", ...), or null.
+std::unique_ptr<Target> createTarget(llvm::StringRef name);
+/// Names of every registered target.
+std::vector<std::string> targetNames();
+
+} // namespace lathe
+
+#endif // LATHE_TARGETS_TARGET_H

@@ -1,0 +1,15 @@
+//===- TargetRegistry.cpp - the one list of targets -----------------------===//
+#include "targets/Target.h"
+#include "targets/cpu/CpuTarget.h"
+
+using namespace lathe;
+
+Target::~Target() = default;
+
+std::unique_ptr<Target> lathe::createTarget(llvm::StringRef name) {
+  if (name == "cpu")
+    return createCpuTarget();
+  return nullptr;
+}
+
+std::vector<std::string> lathe::targetNames() { return {"cpu"}; }
