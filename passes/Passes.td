@@ -42,4 +42,14 @@ def PlanArena : Pass<"lathe-plan-arena", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 
+def CopiesToLinalg : Pass<"lathe-copies-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Turn memref.copy into linalg.copy";
+  let description = [{
+    Bufferization copies with memref.copy, whose LLVM lowering calls a
+    support library for strided buffers. As linalg.copy it becomes loops in
+    the generated code, which then needs nothing from outside.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // LATHE_PASSES_TD

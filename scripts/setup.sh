@@ -34,3 +34,4 @@ cmake -S . -B build -G Ninja \
   -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 cmake --build build
 ./scripts/fetch_models.sh
+./scripts/install_reference.sh

@@ -97,8 +97,10 @@ struct PlanArenaPass : public lathe::impl::PlanArenaBase<PlanArenaPass> {
       std::vector<Buffer *> order;
       for (Buffer &b : buffers)
         order.push_back(&b);
-      std::stable_sort(order.begin(), order.end(),
-                       [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
+      // Largest first; among equals, the earlier allocation first.
+      std::sort(order.begin(), order.end(), [](Buffer *a, Buffer *b) {
+        return a->bytes != b->bytes ? a->bytes > b->bytes : a->first < b->first;
+      });
       std::vector<Buffer *> placed;
       int64_t size = 0;
       for (Buffer *buffer : order) {

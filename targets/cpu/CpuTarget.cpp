@@ -60,7 +60,7 @@ std::string bufferPipeline() {
          "canonicalize,"
          "lathe-externalize-constants,"
          "lathe-plan-arena,"
-         "func.func(convert-linalg-to-loops),"
+         "func.func(lathe-copies-to-linalg,convert-linalg-to-loops),"
          "lower-affine,convert-scf-to-cf,"
          "convert-math-to-llvm,convert-math-to-libm,"
          "expand-strided-metadata,finalize-memref-to-llvm,"

@@ -1,0 +1,96 @@
+// Compiles an ONNX model with lathe, runs it with `lathe run` on seeded
+// random inputs, runs ONNX Runtime (npm onnxruntime-node, the reference) on
+// the same inputs, and compares every output:
+//   max |lathe - ort| <= tolerance * max |ort|.
+// Usage: node compare_with_ort.mjs --lathe BIN --ort DIR --model M.onnx
+//          --input-shape x=1,3,48,192 [--target cpu] [--tolerance 1e-4] [--seed 1]
+//          [--input-range LO,HI]  (inputs uniform in [LO, HI), default -1,1)
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const require = createRequire(import.meta.url);
+const ort = require(path.join(path.resolve(args.ort), 'node_modules', 'onnxruntime-node'));
+const tolerance = Number(args.tolerance ?? '1e-4');
+const seed = Number(args.seed ?? '1');
+const target = args.target ?? 'cpu';
+
+// mulberry32: the same inputs on every run and machine.
+function random(seedValue) {
+  let a = seedValue >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function writeNpy(file, data, dims) {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const head = Buffer.alloc(10);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1; head[7] = 0; head.writeUInt16LE(header.length, 8);
+  fs.writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer)]));
+}
+
+function readNpyFloat32(file) {
+  const buf = fs.readFileSync(file);
+  const headerLength = buf.readUInt16LE(8);
+  const header = buf.toString('latin1', 10, 10 + headerLength);
+  if (!header.includes("'<f4'")) throw new Error(`${file}: not float32`);
+  const body = buf.subarray(10 + headerLength);
+  return new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.length));
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-ort-'));
+try {
+  const [inputName, shapeText] = args['input-shape'].split('=');
+  const dims = shapeText.split(',').map(Number);
+  const next = random(seed);
+  const [lo, hi] = (args['input-range'] ?? '-1,1').split(',').map(Number);
+  const input = new Float32Array(dims.reduce((a, b) => a * b, 1)).map(() => lo + next() * (hi - lo));
+  const inputFile = path.join(work, 'input.npy');
+  writeNpy(inputFile, input, dims);
+
+  const artifact = path.join(work, 'model.lathe');
+  execFileSync(args.lathe, ['compile', args.model, '--target', target, '--input-shape', args['input-shape'], '-o', artifact], { stdio: 'inherit' });
+  const outDir = path.join(work, 'out');
+  execFileSync(args.lathe, ['run', artifact, '--input', `${inputName}=${inputFile}`, '--output-dir', outDir], { stdio: 'inherit' });
+  const names = JSON.parse(fs.readFileSync(path.join(outDir, 'outputs.json'), 'utf8'));
+
+  const session = await ort.InferenceSession.create(args.model, { intraOpNumThreads: 1 });
+  const results = await session.run({ [inputName]: new ort.Tensor('float32', input, dims) });
+  let ok = true;
+  for (const [index, name] of Object.entries(names)) {
+    const expected = results[name].data;
+    const actual = readNpyFloat32(path.join(outDir, `output_${index}.npy`));
+    if (actual.length !== expected.length) {
+      console.log(`${name}: ${actual.length} elements, ONNX Runtime gives ${expected.length}`);
+      ok = false;
+      continue;
+    }
+    let maxErr = 0, maxRef = 0;
+    for (let i = 0; i < expected.length; ++i) {
+      maxErr = Math.max(maxErr, Math.abs(actual[i] - expected[i]));
+      maxRef = Math.max(maxRef, Math.abs(expected[i]));
+      if (Number.isNaN(actual[i]) !== Number.isNaN(expected[i])) maxErr = Infinity;
+    }
+    const bound = tolerance * maxRef;
+    const pass = maxErr <= bound;
+    ok &&= pass;
+    console.log(`${path.basename(args.model)} ${name}: max abs error ${maxErr.toExponential(3)}, ` +
+                `bound ${bound.toExponential(3)} (${tolerance} x max |ref| ${maxRef.toExponential(3)}): ${pass ? 'ok' : 'MISMATCH'}`);
+  }
+  console.log(ok ? '1 passed, 0 failed' : '0 passed, 1 failed');
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
