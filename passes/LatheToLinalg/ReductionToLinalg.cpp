@@ -191,8 +191,7 @@ struct AxisNormalizeLowering : OpConversionPattern<OpTy> {
             Value eq = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, a[0], a[1]);
             Value idx = arith::IndexCastOp::create(b, l, b.getI64Type(),
                                                    linalg::IndexOp::create(b, l, axis));
-            return arith::SelectOp::create(b, l, eq, idx,
-                                           scalarConstant(b, l, b.getI64Type(), INT64_MAX));
+            return arith::SelectOp::create(b, l, eq, idx, highestValue(b, l, b.getI64Type()));
           });
       Value first = buildReshape(
           rewriter, loc,

@@ -105,8 +105,9 @@ LogicalResult convertConvTranspose(NodeImporter &n) {
   if (!outputShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     if (!outputShape.empty() && outputShape.size() != dims)
       return n.error("output_shape must give the " + Twine(dims) + " spatial dims");
-    // Padding that makes the output the requested (or stride-times) size,
-    // split as ONNX Runtime splits it.
+    // Padding that makes the output the requested (or stride-times) size;
+    // the odd pixel goes to the end, except with SAME_LOWER (as ONNX's
+    // reference and test data do).
     for (size_t i = 0; i < dims; ++i) {
       int64_t in = x.getDimSize(i + 2);
       int64_t target = outputShape.empty() ? in * strides[i] : outputShape[i];
@@ -115,7 +116,7 @@ LogicalResult convertConvTranspose(NodeImporter &n) {
       if (total < 0)
         return n.unsupported("output_shape larger than the full transposed convolution");
       int64_t half = total / 2;
-      pads[i] = autoPad == "SAME_UPPER" ? total - half : half;
+      pads[i] = autoPad == "SAME_LOWER" ? total - half : half;
       pads[i + dims] = total - pads[i];
     }
   } else if (autoPad == "VALID") {
