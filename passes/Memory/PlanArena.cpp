@@ -66,6 +66,8 @@ struct PlanArenaPass : public lathe::impl::PlanArenaBase<PlanArenaPass> {
     for (func::FuncOp func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
+      // Deallocations end no lifetime here: the arena outlives the run.
+      func.walk([](memref::DeallocOp dealloc) { dealloc.erase(); });
       Block &body = func.getBody().front();
       DenseMap<Operation *, int64_t> positions;
       int64_t index = 0;
@@ -154,7 +156,6 @@ struct PlanArenaPass : public lathe::impl::PlanArenaBase<PlanArenaPass> {
         b.alloc->getResult(0).replaceAllUsesWith(view);
         b.alloc->erase();
       }
-      func.walk([](memref::DeallocOp dealloc) { dealloc.erase(); });
       arenaBytes = std::max(arenaBytes, size);
     }
     Builder b(&getContext());

@@ -1,0 +1,50 @@
+// RUN: %lathe-opt %s --split-input-file --lathe-plan-arena | FileCheck %s
+
+// A chain a -> b -> c: a dies when b is written, so c can reuse a's bytes;
+// b is live alongside both and must not overlap either.
+// CHECK-LABEL: module attributes {lathe.arena_bytes = 8192 : i64, lathe.arena_lower_bound_bytes = 8192 : i64, lathe.naive_bytes = 12288 : i64}
+// CHECK: func.func @chain(%[[IN:.+]]: memref<1024xf32>, %[[OUT:.+]]: memref<1024xf32>, %[[ARENA:.+]]: memref<8192xi8> {lathe.arena})
+// CHECK: %[[OFF_A:.+]] = arith.constant 0 : index
+// CHECK: memref.view %[[ARENA]][%[[OFF_A]]][] : memref<8192xi8> to memref<1024xf32>
+// CHECK: %[[OFF_B:.+]] = arith.constant 4096 : index
+// CHECK: memref.view %[[ARENA]][%[[OFF_B]]][] : memref<8192xi8> to memref<1024xf32>
+// CHECK: %[[OFF_C:.+]] = arith.constant 0 : index
+// CHECK: memref.view %[[ARENA]][%[[OFF_C]]][] : memref<8192xi8> to memref<1024xf32>
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.dealloc
+module {
+  func.func @chain(%in: memref<1024xf32>, %out: memref<1024xf32>) {
+    %a = memref.alloc() : memref<1024xf32>
+    memref.copy %in, %a : memref<1024xf32> to memref<1024xf32>
+    %b = memref.alloc() : memref<1024xf32>
+    memref.copy %a, %b : memref<1024xf32> to memref<1024xf32>
+    %c = memref.alloc() : memref<1024xf32>
+    memref.copy %b, %c : memref<1024xf32> to memref<1024xf32>
+    memref.copy %c, %out : memref<1024xf32> to memref<1024xf32>
+    memref.dealloc %a : memref<1024xf32>
+    return
+  }
+}
+
+// -----
+
+// A buffer used through a view stays live until the view's last use: no
+// other buffer may take its bytes before then.
+// CHECK-LABEL: module attributes {lathe.arena_bytes = 8192 : i64
+// CHECK: %[[OFF_A:.+]] = arith.constant 0 : index
+// CHECK: memref.view %{{.+}}[%[[OFF_A]]][] : memref<8192xi8> to memref<1024xf32>
+// CHECK: memref.collapse_shape
+// CHECK: %[[OFF_B:.+]] = arith.constant 4096 : index
+// CHECK: memref.view %{{.+}}[%[[OFF_B]]][] : memref<8192xi8> to memref<4x256xf32>
+module {
+  func.func @view_keeps_alive(%in: memref<1024xf32>, %out: memref<1024xf32>) {
+    %a = memref.alloc() : memref<1024xf32>
+    memref.copy %in, %a : memref<1024xf32> to memref<1024xf32>
+    %e = memref.expand_shape %a [[0, 1]] output_shape [4, 256] : memref<1024xf32> into memref<4x256xf32>
+    %v = memref.collapse_shape %e [[0, 1]] : memref<4x256xf32> into memref<1024xf32>
+    %b = memref.alloc() : memref<4x256xf32>
+    memref.copy %e, %b : memref<4x256xf32> to memref<4x256xf32>
+    memref.copy %v, %out : memref<1024xf32> to memref<1024xf32>
+    return
+  }
+}
