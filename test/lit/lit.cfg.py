@@ -20,3 +20,6 @@ config.substitutions.append(("%onnx_node_data", "/usr/share/libonnx-testdata/dat
 
 # The PP-OCR models scripts/fetch_models.sh leaves in the build tree.
 config.substitutions.append(("%models", os.path.join(config.lathe_build_root, "models")))
+
+# Debian's python3 (with python3-numpy from setup.sh), for test inputs.
+config.substitutions.append(("%python", "/usr/bin/python3"))

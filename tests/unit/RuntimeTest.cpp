@@ -1,0 +1,211 @@
+// The runtime C API on artifacts compiled in-process: results, every kind of
+// bad artifact and bad input, and concurrent sessions.
+#include "compiler/importer/ModelLoader.h"
+#include "compiler/pipeline/Compiler.h"
+
+#include "lathe/artifact_format.h"
+#include "lathe/lathe.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <thread>
+
+using namespace lathe;
+
+namespace {
+
+// y = relu(x + b), z = x * 2: small enough to check by hand.
+constexpr const char *kModel = R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2,3] x) => (float[2,3] y, float[2,3] z) <float[3] b = {1.0, -1.0, 0.5}, float two = {2.0}> {
+  s = Add(x, b)
+  y = Relu(s)
+  z = Mul(x, two)
+})";
+
+std::vector<char> compileText(const char *text) {
+  auto model = loadModelFromText(text, "test.onnxtext");
+  EXPECT_TRUE(!!model);
+  mlir::DialectRegistry registry;
+  registerImporterDialects(registry);
+  mlir::MLIRContext context(registry);
+  std::string error;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    error += d.str();
+    return mlir::success();
+  });
+  Artifact artifact;
+  CompileStats stats;
+  EXPECT_TRUE(succeeded(compileModel(context, **model, CompileOptions(), artifact, stats))) << error;
+  return serializeArtifact(artifact);
+}
+
+const std::vector<char> &artifactBytes() {
+  static const std::vector<char> bytes = compileText(kModel);
+  return bytes;
+}
+
+/// Rewrites the checksum after a deliberate edit of the header.
+void resign(std::vector<char> &bytes) {
+  lathe_artifact_header header;
+  std::memcpy(&header, bytes.data(), sizeof(header));
+  header.checksum = lathe_checksum(reinterpret_cast<const uint8_t *>(bytes.data()) + sizeof(header),
+                                   bytes.size() - sizeof(header));
+  std::memcpy(bytes.data(), &header, sizeof(header));
+}
+
+lathe_status_code load(const std::vector<char> &bytes, lathe_model **model, lathe_status *status) {
+  return lathe_model_load_memory(bytes.data(), bytes.size(), lathe_system_allocator(), model, status);
+}
+
+struct Loaded {
+  lathe_model *model = nullptr;
+  lathe_session *session = nullptr;
+  Loaded() {
+    lathe_status status;
+    EXPECT_EQ(load(artifactBytes(), &model, &status), LATHE_OK) << status.message;
+    EXPECT_EQ(lathe_session_create(model, lathe_system_allocator(), &session, &status), LATHE_OK)
+        << status.message;
+  }
+  ~Loaded() {
+    lathe_session_release(session);
+    lathe_model_release(model);
+  }
+};
+
+const int64_t kDims[] = {2, 3};
+const float kInput[] = {-2.0f, 0.5f, 1.0f, 3.0f, -4.0f, -0.25f};
+
+TEST(Runtime, RunsAndReportsSignature) {
+  Loaded l;
+  ASSERT_EQ(lathe_model_input_count(l.model), 1u);
+  ASSERT_EQ(lathe_model_output_count(l.model), 2u);
+  lathe_tensor_info info;
+  lathe_status status;
+  ASSERT_EQ(lathe_model_output_info(l.model, 1, &info, &status), LATHE_OK);
+  EXPECT_STREQ(info.name, "z");
+  EXPECT_EQ(info.dtype, LATHE_DTYPE_FLOAT32);
+  EXPECT_EQ(info.bytes, 24u);
+  ASSERT_EQ(lathe_session_set_input(l.session, 0, kInput, sizeof(kInput), LATHE_DTYPE_FLOAT32,
+                                    kDims, 2, &status),
+            LATHE_OK)
+      << status.message;
+  ASSERT_EQ(lathe_session_run(l.session, &status), LATHE_OK) << status.message;
+  const void *data;
+  size_t bytes;
+  ASSERT_EQ(lathe_session_output(l.session, 0, &data, &bytes, &status), LATHE_OK);
+  const float expectedY[] = {0.0f, 0.0f, 1.5f, 4.0f, 0.0f, 0.25f};
+  ASSERT_EQ(bytes, sizeof(expectedY));
+  EXPECT_EQ(std::memcmp(data, expectedY, bytes), 0);
+  ASSERT_EQ(lathe_session_output(l.session, 1, &data, &bytes, &status), LATHE_OK);
+  const float expectedZ[] = {-4.0f, 1.0f, 2.0f, 6.0f, -8.0f, -0.5f};
+  EXPECT_EQ(std::memcmp(data, expectedZ, bytes), 0);
+}
+
+TEST(Runtime, RejectsWrongInputs) {
+  Loaded l;
+  lathe_status status;
+  const int64_t wrongDims[] = {3, 2};
+  EXPECT_EQ(lathe_session_set_input(l.session, 0, kInput, sizeof(kInput), LATHE_DTYPE_INT32, kDims,
+                                    2, &status),
+            LATHE_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message, "input 'x': dtype 6 given, the model takes dtype 1");
+  EXPECT_EQ(lathe_session_set_input(l.session, 0, kInput, sizeof(kInput), LATHE_DTYPE_FLOAT32,
+                                    wrongDims, 2, &status),
+            LATHE_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message, "input 'x': shape [3,2] given, the model takes [2,3]");
+  EXPECT_EQ(lathe_session_set_input(l.session, 0, kInput, 8, LATHE_DTYPE_FLOAT32, kDims, 2, &status),
+            LATHE_INVALID_ARGUMENT);
+  EXPECT_EQ(lathe_session_set_input(l.session, 5, kInput, sizeof(kInput), LATHE_DTYPE_FLOAT32,
+                                    kDims, 2, &status),
+            LATHE_INVALID_ARGUMENT);
+  EXPECT_EQ(lathe_session_run(l.session, &status), LATHE_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message, "input 'x' is not bound");
+  const void *data;
+  size_t bytes;
+  EXPECT_EQ(lathe_session_output(l.session, 2, &data, &bytes, &status), LATHE_INVALID_ARGUMENT);
+}
+
+TEST(Runtime, RejectsBadArtifacts) {
+  lathe_model *model = nullptr;
+  lathe_status status;
+  std::vector<char> bytes = artifactBytes();
+
+  std::vector<char> truncated(bytes.begin(), bytes.end() - 100);
+  EXPECT_EQ(load(truncated, &model, &status), LATHE_INVALID_ARTIFACT);
+  EXPECT_NE(std::string(status.message).find("truncated"), std::string::npos) << status.message;
+
+  std::vector<char> tampered = bytes;
+  tampered[tampered.size() / 2] ^= 0x40;
+  EXPECT_EQ(load(tampered, &model, &status), LATHE_INVALID_ARTIFACT);
+  EXPECT_NE(std::string(status.message).find("checksum"), std::string::npos) << status.message;
+
+  std::vector<char> newer = bytes;
+  uint32_t version = LATHE_ARTIFACT_VERSION + 1;
+  std::memcpy(newer.data() + 8, &version, 4);
+  resign(newer);
+  EXPECT_EQ(load(newer, &model, &status), LATHE_UNSUPPORTED);
+  EXPECT_NE(std::string(status.message).find("format version 2"), std::string::npos) << status.message;
+
+  std::vector<char> foreign = bytes;
+  foreign[0] = 'X';
+  EXPECT_EQ(load(foreign, &model, &status), LATHE_INVALID_ARTIFACT);
+
+  // A section pointing past the end, with a valid checksum.
+  std::vector<char> outside = bytes;
+  lathe_section_entry entry;
+  std::memcpy(&entry, outside.data() + sizeof(lathe_artifact_header), sizeof(entry));
+  entry.size = outside.size();
+  std::memcpy(outside.data() + sizeof(lathe_artifact_header), &entry, sizeof(entry));
+  resign(outside);
+  EXPECT_EQ(load(outside, &model, &status), LATHE_INVALID_ARTIFACT);
+
+  std::vector<char> tiny(7, 'L');
+  EXPECT_EQ(load(tiny, &model, &status), LATHE_INVALID_ARTIFACT);
+  EXPECT_EQ(model, nullptr);
+
+  EXPECT_EQ(lathe_model_load_file("/nonexistent.lathe", lathe_system_allocator(), &model, &status),
+            LATHE_IO_ERROR);
+}
+
+TEST(Runtime, SessionsRunConcurrently) {
+  lathe_model *model = nullptr;
+  lathe_status status;
+  ASSERT_EQ(load(artifactBytes(), &model, &status), LATHE_OK);
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      lathe_session *session = nullptr;
+      lathe_status s;
+      if (lathe_session_create(model, lathe_system_allocator(), &session, &s) != LATHE_OK) {
+        ++mismatches;
+        return;
+      }
+      float input[6];
+      for (int run = 0; run < 200; ++run) {
+        for (int i = 0; i < 6; ++i)
+          input[i] = float(t * 1000 + run * 6 + i);
+        lathe_session_set_input(session, 0, input, sizeof(input), LATHE_DTYPE_FLOAT32, kDims, 2, &s);
+        lathe_session_run(session, &s);
+        const void *data;
+        size_t bytes;
+        lathe_session_output(session, 1, &data, &bytes, &s);
+        for (int i = 0; i < 6; ++i)
+          if (static_cast<const float *>(data)[i] != 2 * input[i])
+            ++mismatches;
+      }
+      lathe_session_release(session);
+    });
+  for (std::thread &t : threads)
+    t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  lathe_model_release(model);
+}
+
+} // namespace
