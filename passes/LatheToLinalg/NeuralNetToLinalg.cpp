@@ -56,21 +56,25 @@ Value buildGroupedConv(OpBuilder &b, Location loc, Value paddedInput, Value weig
   }
   Value x = buildReshape(b, loc, paddedInput, xShape);
   Value w = buildReshape(b, loc, weight, wShape);
-  // Iteration dims: n, g, m, o_1..o_d, c, k_1..k_d.
+  // Iteration dims: n, g, m, c, k_1..k_d, o_1..o_d. The output's spatial
+  // dims are innermost, so the innermost loop walks contiguous output (and,
+  // at stride 1, input) elements and vectorizes.
   int64_t dims = 4 + 2 * spatial;
   auto d = [&](int64_t i) { return b.getAffineDimExpr(i); };
-  SmallVector<AffineExpr> xe{d(0), d(1), d(3 + spatial)}, we{d(1), d(2), d(3 + spatial)},
-      oe{d(0), d(1), d(2)};
+  auto kDim = [&](int64_t i) { return d(4 + i); };
+  auto oDim = [&](int64_t i) { return d(4 + spatial + i); };
+  SmallVector<AffineExpr> xe{d(0), d(1), d(3)}, we{d(1), d(2), d(3)}, oe{d(0), d(1), d(2)};
   for (int64_t i = 0; i < spatial; ++i) {
-    xe.push_back(d(3 + i) * strides[i] + d(4 + spatial + i) * dilations[i]);
-    we.push_back(d(4 + spatial + i));
-    oe.push_back(d(3 + i));
+    xe.push_back(oDim(i) * strides[i] + kDim(i) * dilations[i]);
+    we.push_back(kDim(i));
+    oe.push_back(oDim(i));
   }
   SmallVector<AffineMap> maps{AffineMap::get(dims, 0, xe, b.getContext()),
                               AffineMap::get(dims, 0, we, b.getContext()),
                               AffineMap::get(dims, 0, oe, b.getContext())};
-  SmallVector<utils::IteratorType> iterators(3 + spatial, utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
   iterators.append(1 + spatial, utils::IteratorType::reduction);
+  iterators.append(spatial, utils::IteratorType::parallel);
   bool isFloat = isFloatLike(t);
   Value init = buildFilled(b, loc, RankedTensorType::get(oShape, t), scalarConstant(b, loc, t, 0));
   auto generic = linalg::GenericOp::create(
@@ -231,22 +235,24 @@ struct PoolLowering : OpConversionPattern<OpTy> {
     Value padValue = kind == PoolKind::Max ? lowestValue(rewriter, loc, original)
                                            : scalarConstant(rewriter, loc, t, 0);
     Value padded = buildPad(rewriter, loc, x, low, high, padValue);
-    // Iteration dims: n, c, o_1..o_d, k_1..k_d; a kernel-shaped operand gives
-    // the window dims their extent.
+    // Iteration dims: n, c, k_1..k_d, o_1..o_d (output innermost, as for
+    // convolutions); a kernel-shaped operand gives the window dims their
+    // extent.
     int64_t dims = 2 + 2 * spatial;
     auto d = [&](int64_t i) { return rewriter.getAffineDimExpr(i); };
     SmallVector<AffineExpr> xe{d(0), d(1)}, ke, oe{d(0), d(1)};
     for (int64_t i = 0; i < spatial; ++i) {
-      xe.push_back(d(2 + i) * strides[i] + d(2 + spatial + i) * dilations[i]);
-      ke.push_back(d(2 + spatial + i));
-      oe.push_back(d(2 + i));
+      xe.push_back(d(2 + spatial + i) * strides[i] + d(2 + i) * dilations[i]);
+      ke.push_back(d(2 + i));
+      oe.push_back(d(2 + spatial + i));
     }
     Value window = tensor::EmptyOp::create(rewriter, loc, kernel, t);
     SmallVector<AffineMap> maps{AffineMap::get(dims, 0, xe, rewriter.getContext()),
                                 AffineMap::get(dims, 0, ke, rewriter.getContext()),
                                 AffineMap::get(dims, 0, oe, rewriter.getContext())};
-    SmallVector<utils::IteratorType> iterators(2 + spatial, utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
     iterators.append(spatial, utils::IteratorType::reduction);
+    iterators.append(spatial, utils::IteratorType::parallel);
     Value init = buildFilled(rewriter, loc, resultType,
                              kind == PoolKind::Max ? lowestValue(rewriter, loc, original)
                                                    : scalarConstant(rewriter, loc, t, 0));
@@ -470,13 +476,20 @@ Value buildMatmul(OpBuilder &b, Location loc, Value a, Value bm, RankedTensorTyp
     exprs.push_back(col);
     return AffineMap::get(dims, 0, exprs, b.getContext());
   };
-  AffineExpr m = d(rank - 2), n = d(rank - 1), k = d(rank);
+  // Iteration dims: batch..., m, k, n: the innermost loop runs along a row
+  // of b and of the result (contiguous), so it vectorizes.
+  AffineExpr m = d(rank - 2), k = d(rank - 1), n = d(rank);
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < rank - 2; ++i)
+    outExprs.push_back(d(i));
+  outExprs.push_back(m);
+  outExprs.push_back(n);
   SmallVector<AffineMap> maps{transA ? operandMap(at, k, m) : operandMap(at, m, k),
                               transB ? operandMap(bt, n, k) : operandMap(bt, k, n),
-                              AffineMap::get(dims, 0, b.getMultiDimIdentityMap(rank).getResults(),
-                                             b.getContext())};
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+                              AffineMap::get(dims, 0, outExprs, b.getContext())};
+  SmallVector<utils::IteratorType> iterators(rank - 1, utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
+  iterators.push_back(utils::IteratorType::parallel);
   bool isFloat = isFloatLike(t);
   Value init = buildFilled(b, loc, resultType, scalarConstant(b, loc, t, 0));
   return linalg::GenericOp::create(

@@ -43,10 +43,11 @@ func.func @signed_div(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
 // -----
 
 // A convolution pads its input explicitly and reduces over (c, kh, kw) with
-// groups as an iteration dim; the bias is one more elementwise generic.
+// groups as an iteration dim and the output's spatial dims innermost; the
+// bias is one more elementwise generic.
 // CHECK-LABEL: func.func @conv
 // CHECK: tensor.pad %{{.+}} low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]
 // CHECK: arith.mulf
 // CHECK: arith.addf
 // CHECK: linalg.generic
