@@ -214,19 +214,6 @@ struct PadLowering : OpConversionPattern<PadOp> {
   }
 };
 
-/// Reads an index from `v`, makes a negative one count from the end, and
-/// clamps into [0, extent) so that bad data cannot read out of bounds.
-Value normalizeIndex(OpBuilder &b, Location l, Value v, int64_t extent) {
-  Value i = v.getType().isInteger(64) ? v : (Value)arith::ExtSIOp::create(b, l, b.getI64Type(), v);
-  Value zero = scalarConstant(b, l, b.getI64Type(), 0);
-  Value n = scalarConstant(b, l, b.getI64Type(), extent);
-  Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
-  i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, i, n), i);
-  i = arith::MaxSIOp::create(b, l, i, zero);
-  i = arith::MinSIOp::create(b, l, i, scalarConstant(b, l, b.getI64Type(), extent - 1));
-  return arith::IndexCastOp::create(b, l, b.getIndexType(), i);
-}
-
 struct GatherLowering : OpConversionPattern<GatherOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(GatherOp op, OpAdaptor adaptor,
@@ -251,7 +238,7 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
           SmallVector<Value> indices;
           for (int64_t d = 0; d < axis; ++d)
             indices.push_back(linalg::IndexOp::create(b, l, d));
-          indices.push_back(normalizeIndex(b, l, a[0], dataType.getDimSize(axis)));
+          indices.push_back(clampedIndex(b, l, a[0], dataType.getDimSize(axis)));
           for (int64_t d = axis + 1; d < dataType.getRank(); ++d)
             indices.push_back(linalg::IndexOp::create(b, l, d - 1 + q));
           linalg::YieldOp::create(b, l, tensor::ExtractOp::create(b, l, data, indices).getResult());

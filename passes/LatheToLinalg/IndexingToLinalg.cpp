@@ -23,21 +23,6 @@ using namespace lathe;
 
 namespace {
 
-/// A negative index counts from the end; the result is clamped into
-/// [0, extent) and returned as an index.
-Value clampedIndex(OpBuilder &b, Location l, Value v, int64_t extent) {
-  Type i64 = b.getI64Type();
-  Value i = v.getType().isInteger(64) ? v
-            : v.getType().isIndex()   ? (Value)arith::IndexCastOp::create(b, l, i64, v)
-                                      : (Value)arith::ExtSIOp::create(b, l, i64, v);
-  Value zero = scalarConstant(b, l, i64, 0), n = scalarConstant(b, l, i64, extent);
-  Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
-  i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, i, n), i);
-  i = arith::MaxSIOp::create(b, l, i, zero);
-  i = arith::MinSIOp::create(b, l, i, scalarConstant(b, l, i64, std::max<int64_t>(extent - 1, 0)));
-  return arith::IndexCastOp::create(b, l, b.getIndexType(), i);
-}
-
 Value indexValue(OpBuilder &b, Location l, int64_t dim) {
   return arith::IndexCastOp::create(b, l, b.getI64Type(), linalg::IndexOp::create(b, l, dim));
 }

@@ -126,3 +126,16 @@ Value lathe::buildPad(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t>
   }
   return tensor::PadOp::create(b, loc, padded, input, lo, hi, value);
 }
+
+Value lathe::clampedIndex(OpBuilder &b, Location l, Value v, int64_t extent) {
+  Type i64 = b.getI64Type();
+  Value i = v.getType().isInteger(64) ? v
+            : v.getType().isIndex()   ? (Value)arith::IndexCastOp::create(b, l, i64, v)
+                                      : (Value)arith::ExtSIOp::create(b, l, i64, v);
+  Value zero = scalarConstant(b, l, i64, 0), n = scalarConstant(b, l, i64, extent);
+  Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+  i = arith::SelectOp::create(b, l, negative, arith::AddIOp::create(b, l, i, n), i);
+  i = arith::MaxSIOp::create(b, l, i, zero);
+  i = arith::MinSIOp::create(b, l, i, scalarConstant(b, l, i64, std::max<int64_t>(extent - 1, 0)));
+  return arith::IndexCastOp::create(b, l, b.getIndexType(), i);
+}

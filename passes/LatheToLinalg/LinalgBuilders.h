@@ -49,6 +49,11 @@ mlir::Value buildReshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value inp
 mlir::Value buildPad(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                      llvm::ArrayRef<int64_t> low, llvm::ArrayRef<int64_t> high, mlir::Value value);
 
+/// An index read from data (any integer type, or index): a negative one
+/// counts from the end, and the result is clamped into [0, extent), so bad
+/// data cannot read or write outside a buffer.
+mlir::Value clampedIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, int64_t extent);
+
 bool isFloatLike(mlir::Type type);
 bool isUnsignedInt(mlir::Type type);
 
