@@ -18,6 +18,16 @@ def ConvertLatheToLinalg : Pass<"convert-lathe-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def FoldBatchNorm : Pass<"lathe-fold-batch-norm", "mlir::func::FuncOp"> {
+  let summary = "Fold inference batch normalization into the preceding convolution";
+  let description = [{
+    batch_norm(conv(x, W, b)) with constant W, b and batch-norm parameters,
+    and no other user of the convolution, becomes conv(x, W', b') with
+    W'[m] = W[m] * a[m] and b'[m] = (b[m] - mean[m]) * a[m] + beta[m],
+    a = scale / sqrt(variance + epsilon), computed at compile time.
+  }];
+}
+
 def ExternalizeConstants : Pass<"lathe-externalize-constants", "mlir::ModuleOp"> {
   let summary = "Read constant buffers from the artifact's constant section";
   let description = [{

@@ -7,6 +7,13 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "passes/Passes.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <mutex>
 #include "llvm/Support/FormatVariadic.h"
 
 #include "onnx/onnx_pb.h"
@@ -30,6 +37,39 @@ std::string CompileStats::json() const {
 }
 
 namespace {
+
+/// Target-independent graph passes, in order; `--disable-pass NAME` leaves
+/// one out.
+constexpr const char *kGraphPasses[] = {"lathe-fold-batch-norm", "canonicalize"};
+
+LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options) {
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    registerTransformsPasses();
+    registerLathePasses();
+  });
+  std::string pipeline;
+  for (const std::string &disabled : options.disabledPasses)
+    if (!llvm::is_contained(kGraphPasses, disabled))
+      return emitError(module.getLoc())
+             << "--disable-pass " << disabled << ": not a pass that can be disabled (those are: "
+             << llvm::join(ArrayRef<const char *>(kGraphPasses), ", ") << ")";
+  for (const char *pass : kGraphPasses)
+    if (!llvm::is_contained(options.disabledPasses, pass))
+      pipeline += (pipeline.empty() ? "" : ",") + std::string(pass);
+  if (pipeline.empty())
+    return success();
+  PassManager pm(module.getContext());
+  if (options.printIrAfterAll) {
+    module.getContext()->disableMultithreading();
+    pm.enableIRPrinting(nullptr, [](Pass *, Operation *) { return true; }, true, false);
+  }
+  std::string error;
+  llvm::raw_string_ostream errorStream(error);
+  if (failed(parsePassPipeline("func.func(" + pipeline + ")", pm, errorStream)))
+    return emitError(module.getLoc()) << "graph pipeline does not parse: " << error;
+  return pm.run(module);
+}
 
 FailureOr<TensorSignature> signatureOf(Location loc, Type type, Attribute name) {
   auto tensor = cast<RankedTensorType>(type);
@@ -74,6 +114,9 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
       return failure();
     artifact.outputs.push_back(*sig);
   }
+
+  if (failed(runGraphPasses(*module, options.targetOptions)))
+    return failure();
 
   // Every op must run on the target; list what does not, once per op kind.
   std::map<std::string, std::pair<int64_t, Location>> unsupported;

@@ -120,8 +120,6 @@ public:
     for (func::FuncOp func : module.getOps<func::FuncOp>())
       if (!func.isExternal())
         func.setSymName(kKernelName);
-    for (const std::string &pass : options.disabledPasses)
-      return module.emitError() << "pass '" << pass << "' cannot be disabled on the cpu target";
     if (failed(runPipeline(module, tensorPipeline(), options)))
       return failure();
     // Each linalg op (and each copy a pad or insertion makes) is one loop

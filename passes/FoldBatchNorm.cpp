@@ -1,0 +1,102 @@
+//===- FoldBatchNorm.cpp - batch normalization into convolution weights --===//
+#include "passes/Passes.h"
+
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace lathe {
+#define GEN_PASS_DEF_FOLDBATCHNORM
+#include "passes/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+using namespace lathe;
+
+namespace {
+
+/// The values of a constant f32 tensor (dense or resource blob).
+std::optional<std::vector<float>> constantFloats(Value value) {
+  Attribute attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.getElementType().isF32())
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    auto range = dense.getValues<float>();
+    return std::vector<float>(range.begin(), range.end());
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != (size_t)type.getNumElements() * 4)
+      return std::nullopt;
+    ArrayRef<float> data = blob->getDataAs<float>();
+    return std::vector<float>(data.begin(), data.end());
+  }
+  return std::nullopt;
+}
+
+Value makeConstant(PatternRewriter &rewriter, Location loc, RankedTensorType type,
+                   ArrayRef<float> values, StringRef name) {
+  ElementsAttr attr;
+  if (values.size() * sizeof(float) >= 1024)
+    attr = DenseResourceElementsAttr::get(type, name,
+                                          HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+  else
+    attr = DenseElementsAttr::get(type, values);
+  return ConstantOp::create(rewriter, loc, type, attr);
+}
+
+struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BatchNormOp bn, PatternRewriter &rewriter) const override {
+    auto conv = bn.getInput().getDefiningOp<ConvOp>();
+    if (!conv || !conv->hasOneUse())
+      return rewriter.notifyMatchFailure(bn, "input is not a convolution used only here");
+    auto weight = constantFloats(conv.getWeight());
+    auto scale = constantFloats(bn.getScale()), beta = constantFloats(bn.getBias()),
+         mean = constantFloats(bn.getMean()), variance = constantFloats(bn.getVariance());
+    if (!weight || !scale || !beta || !mean || !variance)
+      return rewriter.notifyMatchFailure(bn, "weights or parameters are not f32 constants");
+    std::optional<std::vector<float>> bias;
+    if (conv.getBias() && !(bias = constantFloats(conv.getBias())))
+      return rewriter.notifyMatchFailure(bn, "convolution bias is not constant");
+    int64_t filters = scale->size();
+    size_t perFilter = weight->size() / filters;
+    double epsilon = bn.getEpsilon().convertToDouble();
+    std::vector<float> newWeight(weight->size()), newBias(filters);
+    for (int64_t m = 0; m < filters; ++m) {
+      double a = (*scale)[m] / std::sqrt((double)(*variance)[m] + epsilon);
+      for (size_t i = 0; i < perFilter; ++i)
+        newWeight[m * perFilter + i] = float((*weight)[m * perFilter + i] * a);
+      double b = bias ? (*bias)[m] : 0.0;
+      newBias[m] = float((b - (*mean)[m]) * a + (*beta)[m]);
+    }
+    Location loc = bn.getLoc();
+    Value w = makeConstant(rewriter, loc, conv.getWeight().getType(), newWeight, "folded_weight");
+    Value b = makeConstant(rewriter, loc, RankedTensorType::get({filters}, rewriter.getF32Type()),
+                           newBias, "folded_bias");
+    auto folded = ConvOp::create(rewriter, loc, bn.getType(), ValueRange{conv.getInput(), w, b},
+                                 conv->getAttrs());
+    rewriter.replaceOp(bn, folded.getResult());
+    rewriter.eraseOp(conv);
+    return success();
+  }
+};
+
+struct FoldBatchNormPass : public lathe::impl::FoldBatchNormBase<FoldBatchNormPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FoldBatchNormIntoConv>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
