@@ -18,6 +18,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <functional>
+
 using namespace mlir;
 using namespace lathe;
 
@@ -554,6 +556,140 @@ struct LrnLowering : OpConversionPattern<LrnOp> {
   }
 };
 
+/// TopK by ranking: each element's rank along the axis is the number of
+/// elements ahead of it (greater, or equal at a lower index, for largest);
+/// elements ranked below k are written to their rank's position. Ties keep
+/// index order, as ONNX asks.
+struct TopKLowering : OpConversionPattern<TopKOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TopKOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    Type t = type.getElementType(), original = op.getInput().getType().getElementType();
+    int64_t rank = type.getRank(), axis = op.getAxis(), k = op.getK();
+    bool largest = op.getLargest(), f = isFloatLike(t), u = isUnsignedInt(original);
+    // rank[i...] = sum over j of ahead(x[..j..], x[..i..]).
+    SmallVector<AffineExpr> otherExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      otherExprs.push_back(rewriter.getAffineDimExpr(d == axis ? rank : d));
+    auto i64 = rewriter.getI64Type();
+    auto rankType = RankedTensorType::get(type.getShape(), i64);
+    Value init = buildFilled(rewriter, loc, rankType, scalarConstant(rewriter, loc, i64, 0));
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    AffineMap self = AffineMap::get(rank + 1, 0, rewriter.getMultiDimIdentityMap(rank).getResults(),
+                                    rewriter.getContext());
+    Value ranks =
+        linalg::GenericOp::create(
+            rewriter, loc, rankType, ValueRange{x, x}, init,
+            SmallVector<AffineMap>{self, AffineMap::get(rank + 1, 0, otherExprs, rewriter.getContext()), self},
+            iterators,
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value mine = a[0], other = a[1];
+              Value beats, ties;
+              if (f) {
+                beats = arith::CmpFOp::create(b, l, largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT, other, mine);
+                ties = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, other, mine);
+              } else {
+                beats = arith::CmpIOp::create(b, l, largest ? (u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt)
+                                                            : (u ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt),
+                                              other, mine);
+                ties = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, other, mine);
+              }
+              Value earlier = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                                    indexValue(b, l, rank), indexValue(b, l, axis));
+              Value ahead = arith::OrIOp::create(b, l, beats, arith::AndIOp::create(b, l, ties, earlier));
+              Value one = arith::ExtUIOp::create(b, l, b.getI64Type(), ahead);
+              linalg::YieldOp::create(b, l, ValueRange{arith::AddIOp::create(b, l, a[2], one)});
+            })
+            .getResult(0);
+    auto valuesType = cast<RankedTensorType>(getTypeConverter()->convertType(op.getValues().getType()));
+    auto indicesType = cast<RankedTensorType>(op.getIndices().getType());
+    Value values = tensor::EmptyOp::create(rewriter, loc, valuesType.getShape(), t);
+    Value indices = tensor::EmptyOp::create(rewriter, loc, indicesType.getShape(), i64);
+    // Scatter the k best into place; loops thread both results.
+    SmallVector<Value> ivs;
+    std::function<SmallVector<Value>(OpBuilder &, int64_t, ValueRange)> nest =
+        [&](OpBuilder &b, int64_t d, ValueRange acc) -> SmallVector<Value> {
+      if (d == rank) {
+        Value r = tensor::ExtractOp::create(b, loc, ranks, ivs);
+        Value keep = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r,
+                                           scalarConstant(b, loc, i64, k));
+        auto branch = scf::IfOp::create(
+            b, loc, keep,
+            [&](OpBuilder &tb, Location l) {
+              SmallVector<Value> at(ivs);
+              at[axis] = arith::IndexCastOp::create(tb, l, tb.getIndexType(), r);
+              Value v = tensor::ExtractOp::create(tb, l, x, ivs);
+              Value i = arith::IndexCastOp::create(tb, l, i64, ivs[axis]);
+              scf::YieldOp::create(tb, l, ValueRange{tensor::InsertOp::create(tb, l, v, acc[0], at),
+                                                      tensor::InsertOp::create(tb, l, i, acc[1], at)});
+            },
+            [&](OpBuilder &eb, Location l) { scf::YieldOp::create(eb, l, acc); });
+        return SmallVector<Value>(branch.getResults());
+      }
+      Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+      Value ub = arith::ConstantIndexOp::create(b, loc, type.getDimSize(d));
+      Value step = arith::ConstantIndexOp::create(b, loc, 1);
+      auto loop = scf::ForOp::create(b, loc, lb, ub, step, acc,
+                                     [&](OpBuilder &lb2, Location, Value iv, ValueRange iter) {
+                                       ivs.push_back(iv);
+                                       SmallVector<Value> next = nest(lb2, d + 1, iter);
+                                       ivs.pop_back();
+                                       scf::YieldOp::create(lb2, loc, next);
+                                     });
+      return SmallVector<Value>(loop.getResults());
+    };
+    SmallVector<Value> results = nest(rewriter, 0, ValueRange{values, indices});
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+/// x / ||x|| along one axis (p = 1: sum of |x|; p = 2: root of the sum of squares).
+struct LpNormLowering : OpConversionPattern<LpNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LpNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    Type t = type.getElementType();
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    bool p1 = op.getP() == 1;
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> iterators;
+    SmallVector<int64_t> kept(type.getShape());
+    kept[axis] = 1;
+    for (int64_t d = 0; d < rank; ++d) {
+      outExprs.push_back(d == axis ? rewriter.getAffineConstantExpr(0) : rewriter.getAffineDimExpr(d));
+      iterators.push_back(d == axis ? utils::IteratorType::reduction : utils::IteratorType::parallel);
+    }
+    auto keptType = RankedTensorType::get(kept, t);
+    Value init = buildFilled(rewriter, loc, keptType, scalarConstant(rewriter, loc, t, 0));
+    Value sums =
+        linalg::GenericOp::create(
+            rewriter, loc, keptType, x, init,
+            SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank),
+                                   AffineMap::get(rank, 0, outExprs, rewriter.getContext())},
+            iterators,
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value term = p1 ? (Value)math::AbsFOp::create(b, l, a[0])
+                              : (Value)arith::MulFOp::create(b, l, a[0], a[0]);
+              linalg::YieldOp::create(b, l, ValueRange{arith::AddFOp::create(b, l, a[1], term)});
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, buildElementwise(rewriter, loc, type, {x, sums},
+                                            [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                              Value norm = p1 ? a[1] : (Value)math::SqrtOp::create(b, l, a[1]);
+                                              return arith::DivFOp::create(b, l, a[0], norm);
+                                            }));
+    return success();
+  }
+};
+
 } // namespace
 
 void lathe::populateIndexingToLinalgPatterns(const TypeConverter &converter,
@@ -563,6 +699,7 @@ void lathe::populateIndexingToLinalgPatterns(const TypeConverter &converter,
                ArgReduceLowering<ArgMinOp, false>, TriluLowering, ReverseSequenceLowering,
                TileLowering, DepthSpaceLowering<DepthToSpaceOp>,
                DepthSpaceLowering<SpaceToDepthOp>, CumSumLowering, OneHotLowering,
-               QuantizeLinearLowering, DequantizeLinearLowering, LrnLowering>(
+               QuantizeLinearLowering, DequantizeLinearLowering, LrnLowering, TopKLowering,
+               LpNormLowering>(
       converter, patterns.getContext());
 }

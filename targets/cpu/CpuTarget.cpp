@@ -107,9 +107,6 @@ public:
   uint32_t kind() const override { return 1; }
 
   bool supports(Operation *op) const override {
-    // The ops the lathe-to-linalg lowering does not handle yet.
-    if (isa<TopKOp, LpNormOp>(op))
-      return false;
     if (auto resize = dyn_cast<ResizeOp>(op))
       return resize.getMode() != "cubic" &&
              resize.getCoordinateTransformationMode() != "tf_crop_and_resize";
