@@ -138,9 +138,23 @@ func.func @scatter_elements(%x: tensor<3x3xf32>, %i: tensor<1x2xi64>, %u: tensor
 
 // -----
 
-// Ops without a lowering stay illegal: the conversion fails and names them.
+// TopK ranks every element against the others (a reduction over a second
+// copy of the axis), then places the k best in loops.
+// CHECK-LABEL: func.func @top_k
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: arith.cmpf ogt
+// CHECK: scf.for
+// CHECK: scf.if
 func.func @top_k(%x: tensor<4xf32>) -> tensor<2xf32> {
-  // expected-error @+1 {{failed to legalize operation 'lathe.top_k'}}
   %0:2 = lathe.top_k %x {k = 2 : i64, axis = 0 : i64, largest = true, sorted = true} : (tensor<4xf32>) -> (tensor<2xf32>, tensor<2xi64>)
   return %0#0 : tensor<2xf32>
+}
+
+// -----
+
+// Ops without a lowering stay illegal: the conversion fails and names them.
+func.func @resize_cubic(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error @+1 {{failed to legalize operation 'lathe.resize'}}
+  %0 = lathe.resize %x {sizes = array<i64: 1, 1, 4, 4>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "cubic", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor", cubic_coeff_a = -0.75 : f32, exclude_outside = false, extrapolation_value = 0.0 : f32} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
 }
