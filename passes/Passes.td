@@ -28,6 +28,16 @@ def FoldBatchNorm : Pass<"lathe-fold-batch-norm", "mlir::func::FuncOp"> {
   }];
 }
 
+def DistinctResults : Pass<"lathe-distinct-results", "mlir::func::FuncOp"> {
+  let summary = "Give every function result a value of its own";
+  let description = [{
+    A graph may name one tensor as several outputs. Each output is written to
+    its own buffer, so a result that repeats an earlier one is copied
+    (linalg.copy into a new tensor) before bufferization.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
 def ExternalizeConstants : Pass<"lathe-externalize-constants", "mlir::ModuleOp"> {
   let summary = "Read constant buffers from the artifact's constant section";
   let description = [{

@@ -50,7 +50,7 @@ llvm::Error fail(const llvm::Twine &message) {
 /// (where kernels are counted), then to the LLVM dialect.
 std::string tensorPipeline() {
   return "convert-lathe-to-linalg,"
-         "func.func(canonicalize,linalg-fuse-elementwise-ops)";
+         "func.func(canonicalize,linalg-fuse-elementwise-ops,lathe-distinct-results)";
 }
 
 std::string bufferPipeline() {
