@@ -54,8 +54,9 @@ def PlanArena : Pass<"lathe-plan-arena", "mlir::ModuleOp"> {
   let description = [{
     Replaces each statically shaped memref.alloc in the entry function with a
     view into an `arena` argument, at an offset chosen from buffer lifetimes
-    in execution order (greedy by size, best fit), and removes the
-    deallocations. The arena size is recorded on the module
+    in execution order (greedy, best fit, under a few orders), and removes
+    the deallocations. An elementwise op reading a buffer for the last time
+    may write its result in place of it. The arena size is recorded on the module
     (`lathe.arena_bytes`), with the sum of all buffers (`lathe.naive_bytes`)
     and the largest total live at one step (`lathe.arena_lower_bound_bytes`).
   }];

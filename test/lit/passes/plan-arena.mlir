@@ -48,3 +48,72 @@ module {
     return
   }
 }
+
+// -----
+
+// An elementwise op that reads a buffer for the last time writes its result
+// in place: %b takes %a's bytes.
+// CHECK-LABEL: module attributes {lathe.arena_bytes = 4096 : i64, lathe.arena_lower_bound_bytes = 4096 : i64, lathe.naive_bytes = 8192 : i64}
+// CHECK: %[[OFF_A:.+]] = arith.constant 0 : index
+// CHECK: memref.view %{{.+}}[%[[OFF_A]]][] : memref<4096xi8> to memref<1024xf32>
+// CHECK: %[[OFF_B:.+]] = arith.constant 0 : index
+// CHECK: memref.view %{{.+}}[%[[OFF_B]]][] : memref<4096xi8> to memref<1024xf32>
+#id = affine_map<(d0) -> (d0)>
+module {
+  func.func @in_place(%in: memref<1024xf32>, %out: memref<1024xf32>) {
+    %a = memref.alloc() : memref<1024xf32>
+    memref.copy %in, %a : memref<1024xf32> to memref<1024xf32>
+    %b = memref.alloc() : memref<1024xf32>
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%a : memref<1024xf32>) outs(%b : memref<1024xf32>) {
+    ^bb0(%x: f32, %y: f32):
+      %r = arith.negf %x : f32
+      linalg.yield %r : f32
+    }
+    memref.copy %b, %out : memref<1024xf32> to memref<1024xf32>
+    return
+  }
+}
+
+// -----
+
+// %a is read again after the elementwise op: no in-place reuse.
+// CHECK-LABEL: module attributes {lathe.arena_bytes = 8192 : i64
+// CHECK: %[[OFF_A:.+]] = arith.constant 0 : index
+// CHECK: %[[OFF_B:.+]] = arith.constant 4096 : index
+#id2 = affine_map<(d0) -> (d0)>
+module {
+  func.func @input_still_live(%in: memref<1024xf32>, %out: memref<1024xf32>, %out2: memref<1024xf32>) {
+    %a = memref.alloc() : memref<1024xf32>
+    memref.copy %in, %a : memref<1024xf32> to memref<1024xf32>
+    %b = memref.alloc() : memref<1024xf32>
+    linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel"]} ins(%a : memref<1024xf32>) outs(%b : memref<1024xf32>) {
+    ^bb0(%x: f32, %y: f32):
+      %r = arith.negf %x : f32
+      linalg.yield %r : f32
+    }
+    memref.copy %b, %out : memref<1024xf32> to memref<1024xf32>
+    memref.copy %a, %out2 : memref<1024xf32> to memref<1024xf32>
+    return
+  }
+}
+
+// -----
+
+// A transposing read is not elementwise in place: %b[i] = %a[N - 1 - i]
+// would overwrite elements still to be read.
+// CHECK-LABEL: module attributes {lathe.arena_bytes = 8192 : i64
+#rev = affine_map<(d0) -> (1023 - d0)>
+#id3 = affine_map<(d0) -> (d0)>
+module {
+  func.func @reversed(%in: memref<1024xf32>, %out: memref<1024xf32>) {
+    %a = memref.alloc() : memref<1024xf32>
+    memref.copy %in, %a : memref<1024xf32> to memref<1024xf32>
+    %b = memref.alloc() : memref<1024xf32>
+    linalg.generic {indexing_maps = [#rev, #id3], iterator_types = ["parallel"]} ins(%a : memref<1024xf32>) outs(%b : memref<1024xf32>) {
+    ^bb0(%x: f32, %y: f32):
+      linalg.yield %x : f32
+    }
+    memref.copy %b, %out : memref<1024xf32> to memref<1024xf32>
+    return
+  }
+}
