@@ -48,6 +48,37 @@ Value buildGroupedConv(OpBuilder &b, Location loc, Value paddedInput, Value weig
   Type t = xt.getElementType();
   int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), m = wt.getDimSize(0);
   int64_t spatial = xt.getRank() - 2, cg = c / group, mg = m / group;
+  bool isFloat = isFloatLike(t);
+  auto d = [&](int64_t i) { return b.getAffineDimExpr(i); };
+  if (group == 1 || (cg == 1 && mg == 1)) {
+    // Plain and depthwise convolutions need no group dim: iteration dims n,
+    // m, [c,] k_1..k_d, o_1..o_d, and the result is written in its own
+    // shape (which keeps it tileable for fusion).
+    bool depthwise = group != 1;
+    int64_t first = depthwise ? 2 : 3, dims = first + 2 * spatial;
+    SmallVector<AffineExpr> xe{d(0), depthwise ? d(1) : d(2)};
+    SmallVector<AffineExpr> we{d(1), depthwise ? b.getAffineConstantExpr(0) : d(2)};
+    SmallVector<AffineExpr> oe{d(0), d(1)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      xe.push_back(d(first + spatial + i) * strides[i] + d(first + i) * dilations[i]);
+      we.push_back(d(first + i));
+      oe.push_back(d(first + spatial + i));
+    }
+    SmallVector<AffineMap> maps{AffineMap::get(dims, 0, xe, b.getContext()),
+                                AffineMap::get(dims, 0, we, b.getContext()),
+                                AffineMap::get(dims, 0, oe, b.getContext())};
+    SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+    iterators.append(first - 2 + spatial, utils::IteratorType::reduction);
+    iterators.append(spatial, utils::IteratorType::parallel);
+    Value init = buildFilled(b, loc, resultType, scalarConstant(b, loc, t, 0));
+    return linalg::GenericOp::create(
+               b, loc, resultType, ValueRange{paddedInput, weight}, init, maps, iterators,
+               [&](OpBuilder &nb, Location l, ValueRange a) {
+                 Value sum = addf(nb, l, a[2], mulf(nb, l, a[0], a[1], isFloat), isFloat);
+                 linalg::YieldOp::create(nb, l, sum);
+               })
+        .getResult(0);
+  }
   SmallVector<int64_t> xShape{n, group, cg}, wShape{group, mg, cg}, oShape{n, group, mg};
   for (int64_t i = 0; i < spatial; ++i) {
     xShape.push_back(xt.getDimSize(i + 2));
@@ -60,7 +91,6 @@ Value buildGroupedConv(OpBuilder &b, Location loc, Value paddedInput, Value weig
   // dims are innermost, so the innermost loop walks contiguous output (and,
   // at stride 1, input) elements and vectorizes.
   int64_t dims = 4 + 2 * spatial;
-  auto d = [&](int64_t i) { return b.getAffineDimExpr(i); };
   auto kDim = [&](int64_t i) { return d(4 + i); };
   auto oDim = [&](int64_t i) { return d(4 + spatial + i); };
   SmallVector<AffineExpr> xe{d(0), d(1), d(3)}, we{d(1), d(2), d(3)}, oe{d(0), d(1), d(2)};
@@ -75,7 +105,6 @@ Value buildGroupedConv(OpBuilder &b, Location loc, Value paddedInput, Value weig
   SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
   iterators.append(1 + spatial, utils::IteratorType::reduction);
   iterators.append(spatial, utils::IteratorType::parallel);
-  bool isFloat = isFloatLike(t);
   Value init = buildFilled(b, loc, RankedTensorType::get(oShape, t), scalarConstant(b, loc, t, 0));
   auto generic = linalg::GenericOp::create(
       b, loc, init.getType(), ValueRange{x, w}, init, maps, iterators,
