@@ -28,6 +28,19 @@ def FoldBatchNorm : Pass<"lathe-fold-batch-norm", "mlir::func::FuncOp"> {
   }];
 }
 
+def FormKernels : Pass<"lathe-form-kernels", "mlir::func::FuncOp"> {
+  let summary = "Make each reduction, its initializer and its elementwise epilogue one loop nest";
+  let description = [{
+    On linalg ops over tensors: an elementwise op that consumes a reduction
+    (a convolution, matmul, pooling or reduce) used nowhere else is tiled
+    along its outer dims, and the reduction and its initializing fill are
+    fused into the tile: one loop nest computes a row of the reduction and
+    applies the epilogue to it. A reduction without such a consumer is tiled
+    with its fill alone. The innermost dim stays whole so it vectorizes.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"];
+}
+
 def DistinctResults : Pass<"lathe-distinct-results", "mlir::func::FuncOp"> {
   let summary = "Give every function result a value of its own";
   let description = [{

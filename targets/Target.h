@@ -42,6 +42,8 @@ public:
   virtual llvm::StringRef name() const = 0;
   /// The target kind recorded in the artifact (lathe_target_kind).
   virtual uint32_t kind() const = 0;
+  /// Passes of this target's pipeline that `--disable-pass` may leave out.
+  virtual std::vector<std::string> optionalPasses() const { return {}; }
   /// Whether this target runs `op` (a lathe op with static shapes).
   virtual bool supports(mlir::Operation *op) const = 0;
   /// Lowers a module holding one entry function of lathe ops this target

@@ -42,18 +42,22 @@ namespace {
 /// one out.
 constexpr const char *kGraphPasses[] = {"lathe-fold-batch-norm", "canonicalize"};
 
-LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options) {
+LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,
+                             const Target &target) {
   static std::once_flag registered;
   std::call_once(registered, [] {
     registerTransformsPasses();
     registerLathePasses();
   });
+  std::vector<std::string> optional(std::begin(kGraphPasses), std::end(kGraphPasses));
+  for (const std::string &pass : target.optionalPasses())
+    optional.push_back(pass);
   std::string pipeline;
   for (const std::string &disabled : options.disabledPasses)
-    if (!llvm::is_contained(kGraphPasses, disabled))
+    if (!llvm::is_contained(optional, disabled))
       return emitError(module.getLoc())
              << "--disable-pass " << disabled << ": not a pass that can be disabled (those are: "
-             << llvm::join(ArrayRef<const char *>(kGraphPasses), ", ") << ")";
+             << llvm::join(optional, ", ") << ")";
   for (const char *pass : kGraphPasses)
     if (!llvm::is_contained(options.disabledPasses, pass))
       pipeline += (pipeline.empty() ? "" : ",") + std::string(pass);
@@ -115,7 +119,7 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     artifact.outputs.push_back(*sig);
   }
 
-  if (failed(runGraphPasses(*module, options.targetOptions)))
+  if (failed(runGraphPasses(*module, options.targetOptions, *target)))
     return failure();
 
   // Every op must run on the target; list what does not, once per op kind.

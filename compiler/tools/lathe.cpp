@@ -47,7 +47,9 @@ usage:
       of a text model on its own.
   lathe compile MODEL -o OUT.lathe [--target cpu] [--input-shape NAME=D0,...]...
                 [--cpu native|x86-64-v3|...] [--stats FILE.json] [--print-ir-after-all]
-      Compiles MODEL into one artifact file.
+                [--disable-pass NAME]... [--no-fusion]
+      Compiles MODEL into one artifact file. --disable-pass leaves one optional
+      pass out (the error lists them); --no-fusion leaves out every fusion.
   lathe run ARTIFACT --input NAME=FILE... --output-dir DIR
       Runs ARTIFACT on inputs from .npy or ONNX TensorProto .pb files and writes
       DIR/output_<i>.npy (graph output order) and DIR/outputs.json.
@@ -210,7 +212,7 @@ int runCompile(int argc, char **argv) {
   Args args(argc, argv);
   auto parseError = args.parse(
       {"--input-shape", "-o", "--output", "--target", "--cpu", "--stats", "--disable-pass"},
-      {"--print-ir-after-all"}, [&](llvm::StringRef name, llvm::StringRef value) {
+      {"--print-ir-after-all", "--no-fusion"}, [&](llvm::StringRef name, llvm::StringRef value) {
         if (name == "--input-shape") {
           if (auto err = parseInputShape(value, options.import))
             shapeError = llvm::toString(std::move(err));
@@ -226,6 +228,9 @@ int runCompile(int argc, char **argv) {
           options.targetOptions.disabledPasses.push_back(value.str());
         } else if (name == "--print-ir-after-all") {
           options.targetOptions.printIrAfterAll = true;
+        } else if (name == "--no-fusion") {
+          for (const char *pass : {"linalg-fuse-elementwise-ops", "lathe-form-kernels"})
+            options.targetOptions.disabledPasses.push_back(pass);
         }
       });
   if (parseError)

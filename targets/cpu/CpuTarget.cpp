@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -46,11 +47,18 @@ llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
+/// Fusion passes a user may leave out (--disable-pass, --no-fusion).
+constexpr const char *kOptionalPasses[] = {"linalg-fuse-elementwise-ops", "lathe-form-kernels"};
+
 /// The pass pipelines (on the module) from lathe ops to linalg on tensors
 /// (where kernels are counted), then to the LLVM dialect.
-std::string tensorPipeline() {
+std::string tensorPipeline(const TargetOptions &options) {
+  std::string fusion;
+  for (const char *pass : kOptionalPasses)
+    if (!llvm::is_contained(options.disabledPasses, pass))
+      fusion += std::string(pass) + ",";
   return "convert-lathe-to-linalg,"
-         "func.func(canonicalize,linalg-fuse-elementwise-ops,lathe-distinct-results)";
+         "func.func(canonicalize," + fusion + "canonicalize,lathe-distinct-results)";
 }
 
 std::string bufferPipeline() {
@@ -63,7 +71,7 @@ std::string bufferPipeline() {
          "func.func(lathe-copies-to-linalg,convert-linalg-to-loops),"
          "lower-affine,convert-scf-to-cf,"
          "convert-math-to-llvm,convert-math-to-libm,"
-         "expand-strided-metadata,finalize-memref-to-llvm,"
+         "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
          "convert-arith-to-llvm,convert-cf-to-llvm,"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
          "convert-index-to-llvm,reconcile-unrealized-casts";
@@ -105,6 +113,9 @@ class CpuTarget final : public Target {
 public:
   llvm::StringRef name() const override { return "cpu"; }
   uint32_t kind() const override { return 1; }
+  std::vector<std::string> optionalPasses() const override {
+    return {std::begin(kOptionalPasses), std::end(kOptionalPasses)};
+  }
 
   bool supports(Operation *op) const override {
     if (auto resize = dyn_cast<ResizeOp>(op))
@@ -117,15 +128,15 @@ public:
     for (func::FuncOp func : module.getOps<func::FuncOp>())
       if (!func.isExternal())
         func.setSymName(kKernelName);
-    if (failed(runPipeline(module, tensorPipeline(), options)))
+    if (failed(runPipeline(module, tensorPipeline(options), options)))
       return failure();
-    // Each linalg op (and each copy a pad or insertion makes) is one loop
-    // nest: one kernel of the compiled code.
+    // Each top-level loop nest is one kernel of the compiled code: a tiled
+    // group (scf.for), a linalg op, or the copy a pad or insertion makes.
     int64_t kernels = 0;
-    module.walk([&](Operation *op) {
-      if (isa<linalg::LinalgOp, tensor::PadOp, tensor::InsertSliceOp>(op))
-        ++kernels;
-    });
+    for (func::FuncOp func : module.getOps<func::FuncOp>())
+      for (Operation &op : func.getBody().getOps())
+        if (isa<scf::ForOp, linalg::LinalgOp, tensor::PadOp, tensor::InsertSliceOp>(op))
+          ++kernels;
     module->setAttr("lathe.kernels", Builder(module.getContext()).getI64IntegerAttr(kernels));
     return runPipeline(module, bufferPipeline(), options);
   }

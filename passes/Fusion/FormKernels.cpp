@@ -1,0 +1,118 @@
+//===- FormKernels.cpp - reductions with their epilogues, one loop nest ---===//
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_FORMKERNELS
+#include "passes/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+
+bool hasReduction(linalg::LinalgOp op) { return op.getNumReductionLoops() > 0; }
+
+bool isElementwise(linalg::GenericOp op) {
+  return op.getNumReductionLoops() == 0 && op.getNumDpsInits() == 1 &&
+         op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
+}
+
+/// The reduction `op` reads element for element (identity map: a broadcast
+/// read would recompute it for every tile) that nothing else uses, if any.
+linalg::LinalgOp singleUseReductionOperand(linalg::GenericOp op) {
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto producer = input->get().getDefiningOp<linalg::LinalgOp>();
+    if (producer && hasReduction(producer) && producer->getNumResults() == 1 &&
+        producer->getResult(0).hasOneUse() && op.getMatchingIndexingMap(input).isIdentity())
+      return producer;
+  }
+  return nullptr;
+}
+
+/// Tiles `op` with size 1 along its parallel dims but the innermost one and
+/// fuses into the tile the fills that initialize it and `claimed`, the one
+/// reduction it reads element for element.
+LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation *claimed) {
+  auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
+  SmallVector<utils::IteratorType> iterators = linalgOp.getIteratorTypesArray();
+  int64_t innermostParallel = -1;
+  for (int64_t i = 0; i < (int64_t)iterators.size(); ++i)
+    if (iterators[i] == utils::IteratorType::parallel)
+      innermostParallel = i;
+  SmallVector<OpFoldResult> tileSizes;
+  bool tiles = false;
+  for (int64_t i = 0; i < (int64_t)iterators.size(); ++i) {
+    bool tile = iterators[i] == utils::IteratorType::parallel && i != innermostParallel;
+    tiles |= tile;
+    tileSizes.push_back(rewriter.getIndexAttr(tile ? 1 : 0));
+  }
+  if (!tiles)
+    return failure();
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(tileSizes);
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tiling);
+  // Fills cost nothing to recompute per tile; anything else would be
+  // recomputed for every tile, so only the claimed reduction is fused.
+  options.setFusionControlFn([claimed](tensor::ExtractSliceOp, OpResult producer, bool)
+                                 -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+    Operation *owner = producer.getOwner();
+    if (isa<linalg::FillOp>(owner) || owner == claimed)
+      return scf::SCFTileAndFuseOptions::ControlFnResult{};
+    return std::nullopt;
+  });
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, op, options);
+  if (failed(result))
+    return failure();
+  for (OpResult r : op->getResults())
+    if (Value replacement = result->replacements.lookup(r))
+      rewriter.replaceAllUsesWith(r, replacement);
+  return success();
+}
+
+struct FormKernelsPass : public lathe::impl::FormKernelsBase<FormKernelsPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    IRRewriter rewriter(&getContext());
+    // Epilogues first: each claims its reduction.
+    SmallVector<linalg::GenericOp> epilogues;
+    func.walk([&](linalg::GenericOp op) {
+      if (op->getParentOp() == func && isElementwise(op) && singleUseReductionOperand(op))
+        epilogues.push_back(op);
+    });
+    for (linalg::GenericOp op : epilogues)
+      (void)tileAndFuse(rewriter, cast<TilingInterface>(op.getOperation()),
+                        singleUseReductionOperand(op));
+    eraseDead(rewriter, func);
+    // Then reductions still on their own, with their fill.
+    SmallVector<linalg::LinalgOp> reductions;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->getParentOp() != func || !hasReduction(op) || op.getNumDpsInits() != 1)
+        return;
+      auto fill = op.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+      if (fill && fill->getResult(0).hasOneUse())
+        reductions.push_back(op);
+    });
+    for (linalg::LinalgOp op : reductions)
+      (void)tileAndFuse(rewriter, cast<TilingInterface>(op.getOperation()), nullptr);
+    eraseDead(rewriter, func);
+  }
+
+  /// Erases what tiling left unused (users before producers).
+  static void eraseDead(RewriterBase &rewriter, func::FuncOp func) {
+    Block &body = func.getBody().front();
+    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+      if (isa<linalg::LinalgOp, tensor::EmptyOp>(op) && op.use_empty())
+        rewriter.eraseOp(&op);
+  }
+};
+
+} // namespace
