@@ -2,7 +2,9 @@
 // the same model, inputs and thread count, in one run, and prints the
 // latency ratio (lathe p50 / ONNX Runtime p50; below 1 means lathe is faster).
 // Usage: node bench/compare_ort.mjs --lathe BIN --ort DIR --runs N --threads T
-//          MODEL.onnx:NAME=D0,D1,... [MODEL.onnx:NAME=...]...
+//          [--no-fusion-too yes] MODEL.onnx:NAME=D0,D1,... [MODEL.onnx:NAME=...]...
+// With --no-fusion-too, each model is also compiled with --no-fusion and
+// timed in the same run (the effect of lathe's fusion passes).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,10 +45,14 @@ try {
     });
     const inputFile = path.join(work, 'input.npy');
     writeNpy(inputFile, input, dims);
-    const artifact = path.join(work, 'model.lathe');
-    execFileSync(opts.lathe, ['compile', model, '--input-shape', shapeSpec, '-o', artifact]);
-    const lathe = JSON.parse(execFileSync(opts.lathe, ['bench', artifact, '--input', `${name}=${inputFile}`,
-      '--runs', String(runs), '--threads', String(threads), '--json'], { encoding: 'utf8' }));
+    const benchLathe = (flags) => {
+      const artifact = path.join(work, 'model.lathe');
+      execFileSync(opts.lathe, ['compile', model, '--input-shape', shapeSpec, '-o', artifact, ...flags]);
+      return JSON.parse(execFileSync(opts.lathe, ['bench', artifact, '--input', `${name}=${inputFile}`,
+        '--runs', String(runs), '--threads', String(threads), '--json'], { encoding: 'utf8' }));
+    };
+    const lathe = benchLathe([]);
+    const unfused = opts['no-fusion-too'] ? benchLathe(['--no-fusion']) : null;
 
     const session = await ort.InferenceSession.create(model, {
       intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
@@ -61,13 +67,15 @@ try {
     times.sort((a, b) => a - b);
     const ortP50 = times[Math.floor(times.length / 2)];
     rows.push({ model: path.basename(model), shape: dimsText, threads, lathe: lathe.p50_ms,
-                latheThreads: lathe.threads_used, ort: ortP50, ratio: lathe.p50_ms / ortP50 });
+                latheThreads: lathe.threads_used, ort: ortP50, ratio: lathe.p50_ms / ortP50,
+                unfused: unfused?.p50_ms });
   }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
-console.log('| model | input | threads (lathe used) | lathe p50 ms | ONNX Runtime p50 ms | lathe / ORT |');
-console.log('| --- | --- | --- | --- | --- | --- |');
+const extra = opts['no-fusion-too'] ? ' lathe --no-fusion p50 ms |' : '';
+console.log(`| model | input | threads (lathe used) | lathe p50 ms |${extra} ONNX Runtime p50 ms | lathe / ORT |`);
+console.log(`| --- | --- | --- | --- |${extra ? ' --- |' : ''} --- | --- |`);
 for (const r of rows)
   console.log(`| ${r.model} | ${r.shape} | ${r.threads} (${r.latheThreads}) | ${r.lathe.toFixed(2)} | ` +
-              `${r.ort.toFixed(2)} | ${r.ratio.toFixed(2)} |`);
+              (extra ? `${r.unfused.toFixed(2)} | ` : '') + `${r.ort.toFixed(2)} | ${r.ratio.toFixed(2)} |`);

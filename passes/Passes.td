@@ -28,6 +28,19 @@ def FoldBatchNorm : Pass<"lathe-fold-batch-norm", "mlir::func::FuncOp"> {
   }];
 }
 
+def FuseElementwise : Pass<"lathe-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuse chains of elementwise ops into one, without recomputation";
+  let description = [{
+    Upstream elementwise fusion, allowed where the consumer reads the
+    producer element for element (a permutation map), or where the consumer
+    is elementwise and the producer cheap arithmetic (no division, no math
+    function). Otherwise fusion would recompute the producer for every
+    element it is broadcast to: a per-row square root inside a per-element
+    division, or a scaled operand inside every row of a matmul.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def FormKernels : Pass<"lathe-form-kernels", "mlir::func::FuncOp"> {
   let summary = "Make each reduction, its initializer and its elementwise epilogue one loop nest";
   let description = [{

@@ -229,7 +229,7 @@ int runCompile(int argc, char **argv) {
         } else if (name == "--print-ir-after-all") {
           options.targetOptions.printIrAfterAll = true;
         } else if (name == "--no-fusion") {
-          for (const char *pass : {"linalg-fuse-elementwise-ops", "lathe-form-kernels"})
+          for (const char *pass : {"lathe-fuse-elementwise", "lathe-form-kernels"})
             options.targetOptions.disabledPasses.push_back(pass);
         }
       });

@@ -35,25 +35,32 @@ linalg::LinalgOp singleUseReductionOperand(linalg::GenericOp op) {
   return nullptr;
 }
 
-/// Tiles `op` with size 1 along its parallel dims but the innermost one and
-/// fuses into the tile the fills that initialize it and `claimed`, the one
-/// reduction it reads element for element.
+/// Tiles `op` with size 1 along its parallel dims, but the innermost loop
+/// when it is parallel (it stays whole and vectorizes) unless the other dims
+/// leave no loop at all; fuses into the tile the fills that initialize it
+/// and `claimed`, the one reduction it reads element for element.
 LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation *claimed) {
   auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
   SmallVector<utils::IteratorType> iterators = linalgOp.getIteratorTypesArray();
-  int64_t innermostParallel = -1;
-  for (int64_t i = 0; i < (int64_t)iterators.size(); ++i)
-    if (iterators[i] == utils::IteratorType::parallel)
-      innermostParallel = i;
+  SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+  int64_t loops = iterators.size();
+  if (loops == 0)
+    return failure();
+  auto tiledTrips = [&](bool tileInnermost) {
+    int64_t trips = 1;
+    for (int64_t i = 0; i < loops; ++i)
+      if (iterators[i] == utils::IteratorType::parallel && (tileInnermost || i != loops - 1))
+        trips *= ranges[i];
+    return trips;
+  };
+  bool tileInnermost = tiledTrips(false) == 1;
+  if (tiledTrips(tileInnermost) <= 1)
+    return failure();
   SmallVector<OpFoldResult> tileSizes;
-  bool tiles = false;
-  for (int64_t i = 0; i < (int64_t)iterators.size(); ++i) {
-    bool tile = iterators[i] == utils::IteratorType::parallel && i != innermostParallel;
-    tiles |= tile;
+  for (int64_t i = 0; i < loops; ++i) {
+    bool tile = iterators[i] == utils::IteratorType::parallel && (tileInnermost || i != loops - 1);
     tileSizes.push_back(rewriter.getIndexAttr(tile ? 1 : 0));
   }
-  if (!tiles)
-    return failure();
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(tileSizes);
   scf::SCFTileAndFuseOptions options;

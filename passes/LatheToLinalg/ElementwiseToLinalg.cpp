@@ -13,7 +13,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace lathe;
@@ -356,6 +359,31 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// x / c for a float constant c is x * (1 / c): a multiply, which also makes
+/// the op cheap enough to fuse into broadcasting consumers.
+struct DivByConstantLowering : OpConversionPattern<DivOp> {
+  DivByConstantLowering(const TypeConverter &converter, MLIRContext *context)
+      : OpConversionPattern<DivOp>(converter, context, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(DivOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    DenseElementsAttr divisor;
+    if (!isFloatLike(type.getElementType()) || !matchPattern(op.getRhs(), m_Constant(&divisor)) ||
+        !divisor.isSplat())
+      return failure();
+    double c = divisor.getSplatValue<APFloat>().convertToDouble();
+    if (c == 0 || !std::isfinite(c))
+      return failure();
+    Value result = buildElementwise(rewriter, op.getLoc(), type, adaptor.getLhs(),
+                                    [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                                      return arith::MulFOp::create(
+                                          b, l, args[0], cst(b, l, args[0].getType(), 1.0 / c));
+                                    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 Value lathe::convertElementScalar(OpBuilder &b, Location loc, Value x, Type from, Type to) {
@@ -386,6 +414,6 @@ void lathe::populateElementwiseToLinalgPatterns(const TypeConverter &converter,
       ElementwiseLowering<LeakyReluOp>, ElementwiseLowering<EluOp>, ElementwiseLowering<CeluOp>,
       ElementwiseLowering<SeluOp>, ElementwiseLowering<ThresholdedReluOp>,
       ElementwiseLowering<HardSigmoidOp>, ElementwiseLowering<ShrinkOp>,
-      ElementwiseLowering<ClipOp>, ElementwiseLowering<CastOp>>(converter,
-                                                                 patterns.getContext());
+      ElementwiseLowering<ClipOp>, ElementwiseLowering<CastOp>, DivByConstantLowering>(
+      converter, patterns.getContext());
 }

@@ -143,9 +143,9 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
       };
       if constexpr (std::is_same_v<OpTy, ReduceMeanOp>)
         post([&](OpBuilder &b, Location l, Value v) -> Value {
-          Value n = scalarConstant(b, l, t, count);
-          return isFloat ? (Value)arith::DivFOp::create(b, l, v, n)
-                         : (Value)arith::DivSIOp::create(b, l, v, n);
+          if (isFloat)
+            return arith::MulFOp::create(b, l, v, scalarConstant(b, l, t, 1.0 / count));
+          return arith::DivSIOp::create(b, l, v, scalarConstant(b, l, t, count));
         });
       if constexpr (std::is_same_v<OpTy, ReduceL2Op>)
         post([&](OpBuilder &b, Location l, Value v) -> Value {
@@ -254,8 +254,8 @@ struct GlobalPoolLowering : OpConversionPattern<OpTy> {
       Value sum = buildReduce(rewriter, loc, x, axes, Combine::Sum, t);
       reduced = buildElementwise(rewriter, loc, cast<RankedTensorType>(sum.getType()), sum,
                                  [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                   return arith::DivFOp::create(b, l, a[0],
-                                                                scalarConstant(b, l, t, count));
+                                   return arith::MulFOp::create(
+                                       b, l, a[0], scalarConstant(b, l, t, 1.0 / count));
                                  });
     } else {
       double p = (double)op.getP();

@@ -48,7 +48,7 @@ llvm::Error fail(const llvm::Twine &message) {
 }
 
 /// Fusion passes a user may leave out (--disable-pass, --no-fusion).
-constexpr const char *kOptionalPasses[] = {"linalg-fuse-elementwise-ops", "lathe-form-kernels"};
+constexpr const char *kOptionalPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels"};
 
 /// The pass pipelines (on the module) from lathe ops to linalg on tensors
 /// (where kernels are counted), then to the LLVM dialect.

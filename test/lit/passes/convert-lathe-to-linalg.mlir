@@ -172,3 +172,16 @@ func.func @resize_cubic(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
   %0 = lathe.resize %x {sizes = array<i64: 1, 1, 4, 4>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "cubic", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor", cubic_coeff_a = -0.75 : f32, exclude_outside = false, extrapolation_value = 0.0 : f32} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
   return %0 : tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// Division by a float constant is a multiplication by its reciprocal.
+// CHECK-LABEL: func.func @div_by_constant
+// CHECK: %[[QUARTER:.+]] = arith.constant 2.500000e-01 : f32
+// CHECK: arith.mulf %{{.+}}, %[[QUARTER]]
+// CHECK-NOT: arith.divf
+func.func @div_by_constant(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %c = lathe.constant dense<4.0> : tensor<f32>
+  %0 = lathe.div %x, %c : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -41,9 +41,13 @@ func.func @conv_second_user(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) ->
 // -----
 
 // A reduction read through a broadcast (a channel sum scaling every pixel)
-// is not fused into the pixel kernel: each tile would recompute the sum.
+// is not fused into the pixel kernel: each tile would recompute the sum. The
+// sum becomes a kernel of its own with its fill, looping over channels (its
+// innermost loop is a reduction, so the channel dim is tiled).
 // CHECK-LABEL: func.func @broadcast_read
-// CHECK: %[[SUM:.+]] = linalg.generic {{.*}}"reduction"
+// CHECK: %[[SUM:.+]] = scf.for %{{.+}} = %c0 to %c4
+// CHECK: linalg.fill
+// CHECK: "reduction"
 // CHECK: %[[SUM_4D:.+]] = tensor.expand_shape %[[SUM]]
 // CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[SUM_4D]]
 // CHECK: arith.mulf
