@@ -19,12 +19,14 @@ def ConvertLatheToLinalg : Pass<"convert-lathe-to-linalg", "mlir::ModuleOp"> {
 }
 
 def FoldBatchNorm : Pass<"lathe-fold-batch-norm", "mlir::func::FuncOp"> {
-  let summary = "Fold inference batch normalization into the preceding convolution";
+  let summary = "Fold inference batch normalization into the preceding convolution or matrix product";
   let description = [{
     batch_norm(conv(x, W, b)) with constant W, b and batch-norm parameters,
     and no other user of the convolution, becomes conv(x, W', b') with
     W'[m] = W[m] * a[m] and b'[m] = (b[m] - mean[m]) * a[m] + beta[m],
-    a = scale / sqrt(variance + epsilon), computed at compile time.
+    a = scale / sqrt(variance + epsilon), computed at compile time. A Gemm
+    or a 2-D MatMul with constant B likewise becomes a Gemm with B's
+    columns scaled and the bias shifted.
   }];
 }
 

@@ -60,3 +60,57 @@ func.func @runtime_parameters(%x: tensor<1x1x4x4xf32>, %mean: tensor<1xf32>) -> 
   %y = lathe.batch_norm %c, %k, %k, %mean, %k {epsilon = 1.0e-5 : f32} : (tensor<1x1x4x4xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x4x4xf32>
   return %y : tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// MatMul with constant B: a = scale / sqrt(variance + 1) = [2, 1] scales B's
+// columns; the new bias is (0 - mean) * a + beta = [-1.5, 1]; a Gemm results.
+// CHECK-LABEL: func.func @fold_matmul
+// CHECK-DAG: %[[W:.+]] = lathe.constant dense<{{\[}}[2.000000e+00, 2.000000e+00], [6.000000e+00, 4.000000e+00], [1.000000e+01, 6.000000e+00]]> : tensor<3x2xf32>
+// CHECK-DAG: %[[B:.+]] = lathe.constant dense<[-1.500000e+00, 1.000000e+00]> : tensor<2xf32>
+// CHECK: lathe.gemm %{{.+}}, %[[W]], %[[B]] {alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = false, trans_b = false}
+// CHECK-NOT: lathe.batch_norm
+func.func @fold_matmul(%x: tensor<2x3xf32>) -> tensor<2x2xf32> {
+  %w = lathe.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>
+  %scale = lathe.constant dense<[4.0, 3.0]> : tensor<2xf32>
+  %beta = lathe.constant dense<[0.5, 1.0]> : tensor<2xf32>
+  %mean = lathe.constant dense<[1.0, 0.0]> : tensor<2xf32>
+  %var = lathe.constant dense<[3.0, 8.0]> : tensor<2xf32>
+  %m = lathe.matmul %x, %w : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+  %y = lathe.batch_norm %m, %scale, %beta, %mean, %var {epsilon = 1.0 : f32} : (tensor<2x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+// Gemm with transposed B (rows are output columns) and a bias C = [1, 1]:
+// B' rows scaled by [2, 1]; bias (1 - mean) * a + beta = [0.5, 2].
+// CHECK-LABEL: func.func @fold_gemm
+// CHECK-DAG: %[[W:.+]] = lathe.constant dense<{{\[}}[2.000000e+00, 4.000000e+00, 6.000000e+00], [4.000000e+00, 5.000000e+00, 6.000000e+00]]> : tensor<2x3xf32>
+// CHECK-DAG: %[[B:.+]] = lathe.constant dense<[5.000000e-01, 2.000000e+00]> : tensor<2xf32>
+// CHECK: lathe.gemm %{{.+}}, %[[W]], %[[B]] {{{.*}}trans_b = true}
+func.func @fold_gemm(%x: tensor<2x3xf32>) -> tensor<2x2xf32> {
+  %w = lathe.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>
+  %c = lathe.constant dense<1.0> : tensor<2xf32>
+  %scale = lathe.constant dense<[4.0, 3.0]> : tensor<2xf32>
+  %beta = lathe.constant dense<[0.5, 1.0]> : tensor<2xf32>
+  %mean = lathe.constant dense<[1.0, 0.0]> : tensor<2xf32>
+  %var = lathe.constant dense<[3.0, 8.0]> : tensor<2xf32>
+  %m = lathe.gemm %x, %w, %c {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2xf32>) -> tensor<2x2xf32>
+  %y = lathe.batch_norm %m, %scale, %beta, %mean, %var {epsilon = 1.0 : f32} : (tensor<2x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+// A batched MatMul is not a matrix product over one channel dim: left alone.
+// CHECK-LABEL: func.func @batched_matmul
+// CHECK: lathe.matmul
+// CHECK: lathe.batch_norm
+func.func @batched_matmul(%x: tensor<2x2x3xf32>) -> tensor<2x2x2xf32> {
+  %w = lathe.constant dense<1.0> : tensor<3x2xf32>
+  %k = lathe.constant dense<1.0> : tensor<2xf32>
+  %m = lathe.matmul %x, %w : (tensor<2x2x3xf32>, tensor<3x2xf32>) -> tensor<2x2x2xf32>
+  %y = lathe.batch_norm %m, %k, %k, %k, %k {epsilon = 1.0e-5 : f32} : (tensor<2x2x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<2x2x2xf32>
+  return %y : tensor<2x2x2xf32>
+}
