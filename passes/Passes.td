@@ -18,6 +18,17 @@ def ConvertLatheToLinalg : Pass<"convert-lathe-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def RecognizeLayerNorm : Pass<"lathe-recognize-layer-norm", "mlir::func::FuncOp"> {
+  let summary = "Recognize layer normalization written out of primitive ops";
+  let description = [{
+    Exporters write layer normalization as
+      d = x - mean(x); y = d / sqrt(mean(d^2) + eps) [* gamma] [+ beta]
+    over the trailing dims (d^2 as Pow(d, 2) or d * d). The chain becomes
+    one lathe.layer_norm, taking constant gamma/beta that broadcast over the
+    normalized dims. Nothing else may use the chain's intermediate values.
+  }];
+}
+
 def FoldBatchNorm : Pass<"lathe-fold-batch-norm", "mlir::func::FuncOp"> {
   let summary = "Fold inference batch normalization into the preceding convolution or matrix product";
   let description = [{

@@ -40,7 +40,8 @@ namespace {
 
 /// Target-independent graph passes, in order; `--disable-pass NAME` leaves
 /// one out.
-constexpr const char *kGraphPasses[] = {"lathe-fold-batch-norm", "canonicalize"};
+constexpr const char *kGraphPasses[] = {"lathe-fold-batch-norm", "lathe-recognize-layer-norm",
+                                        "canonicalize"};
 
 LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,
                              const Target &target) {

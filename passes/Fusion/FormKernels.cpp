@@ -41,6 +41,15 @@ linalg::LinalgOp singleUseReductionOperand(linalg::GenericOp op) {
 /// and `claimed`, the one reduction it reads element for element.
 LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation *claimed) {
   auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
+  // Tiling computes result slices from the result maps: each must be a
+  // projected permutation (not, e.g., a constant index for a kept dim).
+  for (OpOperand &init : linalgOp.getDpsInitsMutable())
+    if (!linalgOp.getMatchingIndexingMap(&init).isProjectedPermutation())
+      return failure();
+  if (claimed)
+    for (OpOperand &init : cast<linalg::LinalgOp>(claimed).getDpsInitsMutable())
+      if (!cast<linalg::LinalgOp>(claimed).getMatchingIndexingMap(&init).isProjectedPermutation())
+        return failure();
   SmallVector<utils::IteratorType> iterators = linalgOp.getIteratorTypesArray();
   SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
   int64_t loops = iterators.size();

@@ -401,33 +401,39 @@ Value buildNormalize(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes
   auto type = cast<RankedTensorType>(x.getType());
   Type t = type.getElementType();
   int64_t count = 1;
-  SmallVector<int64_t> kept(type.getShape());
+  SmallVector<int64_t> kept(type.getShape()), reduced;
   SmallVector<AffineExpr> outExprs;
   SmallVector<utils::IteratorType> iterators;
   for (int64_t d = 0; d < type.getRank(); ++d) {
-    bool reduced = llvm::is_contained(axes, d);
-    if (reduced) {
+    bool isReduced = llvm::is_contained(axes, d);
+    if (isReduced) {
       count *= type.getDimSize(d);
       kept[d] = 1;
+    } else {
+      reduced.push_back(type.getDimSize(d));
+      outExprs.push_back(b.getAffineDimExpr(d));
     }
-    outExprs.push_back(reduced ? b.getAffineConstantExpr(0) : b.getAffineDimExpr(d));
-    iterators.push_back(reduced ? utils::IteratorType::reduction : utils::IteratorType::parallel);
+    iterators.push_back(isReduced ? utils::IteratorType::reduction : utils::IteratorType::parallel);
   }
   auto keptType = RankedTensorType::get(kept, t);
+  auto reducedType = RankedTensorType::get(reduced, t);
   SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(type.getRank()),
                               AffineMap::get(type.getRank(), 0, outExprs, b.getContext())};
+  // Sums over the normalized dims, kept as size-1 dims (the sum itself is
+  // written without them, so the reduction stays tileable).
   auto sumOf = [&](Value input) {
-    Value init = buildFilled(b, loc, keptType, scalarConstant(b, loc, t, 0));
-    return linalg::GenericOp::create(b, loc, keptType, input, init, maps, iterators,
-                                     [](OpBuilder &nb, Location l, ValueRange a) {
-                                       Value sum = arith::AddFOp::create(nb, l, a[1], a[0]);
-                                       linalg::YieldOp::create(nb, l, sum);
-                                     })
-        .getResult(0);
+    Value init = buildFilled(b, loc, reducedType, scalarConstant(b, loc, t, 0));
+    Value sum = linalg::GenericOp::create(b, loc, reducedType, input, init, maps, iterators,
+                                          [](OpBuilder &nb, Location l, ValueRange a) {
+                                            Value s = arith::AddFOp::create(nb, l, a[1], a[0]);
+                                            linalg::YieldOp::create(nb, l, s);
+                                          })
+                    .getResult(0);
+    return buildReshape(b, loc, sum, kept);
   };
-  Value n = scalarConstant(b, loc, t, count);
+  double inverseCount = 1.0 / count;
   Value mean = buildElementwise(b, loc, keptType, sumOf(x), [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-    return arith::DivFOp::create(nb, l, a[0], n);
+    return arith::MulFOp::create(nb, l, a[0], scalarConstant(nb, l, t, inverseCount));
   });
   Value centered = buildElementwise(b, loc, type, {x, mean}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
     return arith::SubFOp::create(nb, l, a[0], a[1]);
@@ -436,7 +442,7 @@ Value buildNormalize(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes
     return arith::MulFOp::create(nb, l, a[0], a[0]);
   });
   Value inv = buildElementwise(b, loc, keptType, sumOf(squares), [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-    Value var = arith::DivFOp::create(nb, l, a[0], n);
+    Value var = arith::MulFOp::create(nb, l, a[0], scalarConstant(nb, l, t, inverseCount));
     Value dev = math::SqrtOp::create(nb, l, arith::AddFOp::create(nb, l, var, scalarConstant(nb, l, t, eps)));
     return arith::DivFOp::create(nb, l, scalarConstant(nb, l, t, 1), dev);
   });
