@@ -5,6 +5,7 @@
 // Usage: node compare_with_ort.mjs --lathe BIN --ort DIR --model M.onnx
 //          --input-shape x=1,3,48,192 [--target cpu] [--tolerance 1e-4] [--seed 1]
 //          [--input-range LO,HI]  (inputs uniform in [LO, HI), default -1,1)
+//          [--max-arena-ratio R]  (also: arena_bytes <= R * arena_lower_bound_bytes)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,7 +62,17 @@ try {
   writeNpy(inputFile, input, dims);
 
   const artifact = path.join(work, 'model.lathe');
-  execFileSync(args.lathe, ['compile', args.model, '--target', target, '--input-shape', args['input-shape'], '-o', artifact], { stdio: 'inherit' });
+  const statsFile = path.join(work, 'stats.json');
+  execFileSync(args.lathe, ['compile', args.model, '--target', target, '--input-shape', args['input-shape'], '-o', artifact,
+                            '--stats', statsFile], { stdio: 'inherit' });
+  let arenaOk = true;
+  if (args['max-arena-ratio']) {
+    const stats = JSON.parse(fs.readFileSync(statsFile, 'utf8'));
+    const ratio = stats.arena_bytes / stats.arena_lower_bound_bytes;
+    arenaOk = ratio <= Number(args['max-arena-ratio']);
+    console.log(`${path.basename(args.model)} arena ${stats.arena_bytes} bytes, lower bound ${stats.arena_lower_bound_bytes}: ` +
+                `ratio ${ratio.toFixed(3)} (at most ${args['max-arena-ratio']}): ${arenaOk ? 'ok' : 'TOO LARGE'}`);
+  }
   const outDir = path.join(work, 'out');
   execFileSync(args.lathe, ['run', artifact, '--input', `${inputName}=${inputFile}`, '--output-dir', outDir], { stdio: 'inherit' });
   const names = JSON.parse(fs.readFileSync(path.join(outDir, 'outputs.json'), 'utf8'));
@@ -89,6 +100,7 @@ try {
     console.log(`${path.basename(args.model)} ${name}: max abs error ${maxErr.toExponential(3)}, ` +
                 `bound ${bound.toExponential(3)} (${tolerance} x max |ref| ${maxRef.toExponential(3)}): ${pass ? 'ok' : 'MISMATCH'}`);
   }
+  ok &&= arenaOk;
   console.log(ok ? '1 passed, 0 failed' : '0 passed, 1 failed');
   process.exitCode = ok ? 0 : 1;
 } finally {
