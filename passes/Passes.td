@@ -29,6 +29,15 @@ def RecognizeLayerNorm : Pass<"lathe-recognize-layer-norm", "mlir::func::FuncOp"
   }];
 }
 
+def RecognizeActivations : Pass<"lathe-recognize-activations", "mlir::func::FuncOp"> {
+  let summary = "Recognize GELU and SiLU written out of primitive ops";
+  let description = [{
+    x * 0.5 * (1 + erf(x / sqrt(2))) (the factors in any grouping, the
+    division as a multiply by 1/sqrt(2) or not) becomes lathe.gelu, and
+    x * sigmoid(x) becomes lathe.silu, when nothing else uses the pieces.
+  }];
+}
+
 def FoldBatchNorm : Pass<"lathe-fold-batch-norm", "mlir::func::FuncOp"> {
   let summary = "Fold inference batch normalization into the preceding convolution or matrix product";
   let description = [{

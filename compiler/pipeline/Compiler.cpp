@@ -41,7 +41,7 @@ namespace {
 /// Target-independent graph passes, in order; `--disable-pass NAME` leaves
 /// one out.
 constexpr const char *kGraphPasses[] = {"lathe-fold-batch-norm", "lathe-recognize-layer-norm",
-                                        "canonicalize"};
+                                        "lathe-recognize-activations", "canonicalize"};
 
 LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,
                              const Target &target) {

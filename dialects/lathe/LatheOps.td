@@ -57,7 +57,10 @@ foreach op = [["exp", "Exp"], ["log", "Log"], ["sqrt", "Sqrt"],
               ["sinh", "Sinh"], ["cosh", "Cosh"], ["asinh", "Asinh"],
               ["acosh", "Acosh"], ["atanh", "Atanh"], ["sigmoid", "Sigmoid"],
               ["tanh", "Tanh"], ["softplus", "Softplus"], ["softsign", "Softsign"],
-              ["erf", "Erf"], ["hard_swish", "HardSwish"]] in
+              ["erf", "Erf"], ["hard_swish", "HardSwish"],
+              // Recognized from primitive ops (lathe-recognize-activations):
+              // gelu is x * (1 + erf(x / sqrt(2))) / 2, silu is x * sigmoid(x).
+              ["gelu", "Gelu"], ["silu", "Silu"]] in
   def Lathe_ # op[1] # Op : Lathe_UnaryOp<op[0], Lathe_FloatTensor>;
 
 def Lathe_NotOp : Lathe_UnaryOp<"not", Lathe_BoolTensor>;

@@ -252,6 +252,14 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args) {
       .Case([&](TanhOp) { return unary(math::TanhOp()); })
       .Case([&](ErfOp) { return unary(math::ErfOp()); })
       .Case([&](SigmoidOp) { return sigmoid(b, loc, t, x); })
+      .Case([&](SiluOp) -> Value { return arith::MulFOp::create(b, loc, x, sigmoid(b, loc, t, x)); })
+      .Case([&](GeluOp) -> Value {
+        Value e = math::ErfOp::create(
+            b, loc, arith::MulFOp::create(b, loc, x, cst(b, loc, t, 0.70710678118654752)));
+        Value half = arith::MulFOp::create(b, loc, x, cst(b, loc, t, 0.5));
+        return arith::MulFOp::create(b, loc, half,
+                                     arith::AddFOp::create(b, loc, e, cst(b, loc, t, 1)));
+      })
       .Case([&](SoftplusOp) -> Value {
         // log(1 + e^x), written to neither overflow nor lose small values:
         // max(x, 0) + log1p(e^-|x|).
@@ -409,6 +417,7 @@ void lathe::populateElementwiseToLinalgPatterns(const TypeConverter &converter,
       ElementwiseLowering<CoshOp>, ElementwiseLowering<AsinhOp>, ElementwiseLowering<AcoshOp>,
       ElementwiseLowering<AtanhOp>, ElementwiseLowering<TanhOp>, ElementwiseLowering<ErfOp>,
       ElementwiseLowering<SigmoidOp>, ElementwiseLowering<SoftplusOp>,
+      ElementwiseLowering<SiluOp>, ElementwiseLowering<GeluOp>,
       ElementwiseLowering<SoftsignOp>, ElementwiseLowering<HardSwishOp>,
       ElementwiseLowering<NotOp>, ElementwiseLowering<IsNaNOp>, ElementwiseLowering<IsInfOp>,
       ElementwiseLowering<LeakyReluOp>, ElementwiseLowering<EluOp>, ElementwiseLowering<CeluOp>,
