@@ -2,6 +2,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/lathe/LatheDialect.h"
+#include "passes/ConstantValues.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -19,14 +20,6 @@ using namespace lathe;
 
 namespace {
 
-std::optional<double> splatValue(Value v) {
-  DenseElementsAttr attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)) || !attr.isSplat() ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  return attr.getSplatValue<APFloat>().convertToDouble();
-}
-
 bool near(std::optional<double> v, double expected) {
   return v && std::fabs(*v - expected) <= 1e-5 * std::fabs(expected);
 }
@@ -36,7 +29,7 @@ bool near(std::optional<double> v, double expected) {
 void collectFactors(Value v, SmallVectorImpl<Value> &factors, bool root = true) {
   auto mul = v.getDefiningOp<MulOp>();
   if (mul && (root || mul->hasOneUse()) && mul.getLhs().getType() == mul.getType() &&
-      (mul.getRhs().getType() == mul.getType() || splatValue(mul.getRhs()))) {
+      (mul.getRhs().getType() == mul.getType() || splatFloat(mul.getRhs()))) {
     collectFactors(mul.getLhs(), factors, false);
     collectFactors(mul.getRhs(), factors, false);
     return;
@@ -49,17 +42,17 @@ Value erfTermInput(Value v) {
   auto add = v.getDefiningOp<AddOp>();
   if (!add || !add->hasOneUse())
     return nullptr;
-  Value erfValue = near(splatValue(add.getRhs()), 1.0)   ? add.getLhs()
-                   : near(splatValue(add.getLhs()), 1.0) ? add.getRhs()
+  Value erfValue = near(splatFloat(add.getRhs()), 1.0)   ? add.getLhs()
+                   : near(splatFloat(add.getLhs()), 1.0) ? add.getRhs()
                                                          : Value();
   auto erf = erfValue ? erfValue.getDefiningOp<ErfOp>() : ErfOp();
   if (!erf || !erf->hasOneUse())
     return nullptr;
   if (auto div = erf.getInput().getDefiningOp<DivOp>())
-    if (div->hasOneUse() && near(splatValue(div.getRhs()), std::sqrt(2.0)))
+    if (div->hasOneUse() && near(splatFloat(div.getRhs()), std::sqrt(2.0)))
       return div.getLhs();
   if (auto mul = erf.getInput().getDefiningOp<MulOp>())
-    if (mul->hasOneUse() && near(splatValue(mul.getRhs()), 1.0 / std::sqrt(2.0)))
+    if (mul->hasOneUse() && near(splatFloat(mul.getRhs()), 1.0 / std::sqrt(2.0)))
       return mul.getLhs();
   return nullptr;
 }
@@ -73,7 +66,7 @@ struct GeluFromPrimitives : OpRewritePattern<MulOp> {
       return failure();
     Value half, erfTerm, x;
     for (Value f : factors) {
-      if (near(splatValue(f), 0.5) && !half)
+      if (near(splatFloat(f), 0.5) && !half)
         half = f;
       else if (Value input = erfTermInput(f); input && !erfTerm)
         erfTerm = f, x = input;

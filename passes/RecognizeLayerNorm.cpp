@@ -2,6 +2,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/lathe/LatheDialect.h"
+#include "passes/ConstantValues.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -16,15 +17,6 @@ using namespace mlir;
 using namespace lathe;
 
 namespace {
-
-/// The value of a constant whose every element is the same float.
-std::optional<double> splatValue(Value v) {
-  DenseElementsAttr attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)) || !attr.isSplat() ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  return attr.getSplatValue<APFloat>().convertToDouble();
-}
 
 /// `v` is reduce_mean(x) over the trailing dims from `axis` on, kept.
 bool isTrailingMean(Value v, Value &x, int64_t &axis) {
@@ -62,7 +54,7 @@ struct LayerNormFromPrimitives : OpRewritePattern<DivOp> {
     auto add = sqrt.getInput().getDefiningOp<AddOp>();
     if (!add)
       return failure();
-    std::optional<double> eps = splatValue(add.getRhs());
+    std::optional<double> eps = splatFloat(add.getRhs());
     Value var = add.getLhs();
     if (!eps)
       return failure();
@@ -75,7 +67,7 @@ struct LayerNormFromPrimitives : OpRewritePattern<DivOp> {
     if (!isTrailingMean(sub.getRhs(), x, axis) || x != sub.getLhs() || axis != varAxis)
       return failure();
     if (auto pow = squared.getDefiningOp<PowOp>()) {
-      if (pow.getLhs() != centered || splatValue(pow.getRhs()) != 2.0)
+      if (pow.getLhs() != centered || splatFloat(pow.getRhs()) != 2.0)
         return failure();
     } else if (auto mul = squared.getDefiningOp<MulOp>()) {
       if (mul.getLhs() != centered || mul.getRhs() != centered)
