@@ -12,6 +12,7 @@
 #include "compiler/pipeline/Compiler.h"
 #include "compiler/tools/TensorFiles.h"
 
+#include "lathe/artifact_format.h"
 #include "lathe/lathe.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -21,6 +22,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -56,6 +58,9 @@ usage:
   lathe bench ARTIFACT [--input NAME=FILE]... [--runs N] [--threads N] [--json]
       Times ARTIFACT's runs (seeded random inputs unless given): p50/p95/min
       latency, load time, arena bytes, peak RSS.
+  lathe inspect ARTIFACT
+      Prints an artifact's layout: format version, sections (offset, size),
+      signature, plan and arena size.
   lathe ops
       Lists the ONNX ops lathe imports.
 
@@ -465,6 +470,58 @@ int runBench(int argc, char **argv) {
   return 0;
 }
 
+int runInspect(int argc, char **argv) {
+  if (argc != 1)
+    return fail("inspect: expected one artifact (lathe inspect OUT.lathe)");
+  std::string path = argv[0];
+  // Loading checks every offset and the checksum; the layout is then read
+  // from the same bytes.
+  lathe_status status;
+  lathe_model *model = nullptr;
+  if (lathe_model_load_file(path.c_str(), lathe_system_allocator(), &model, &status) != LATHE_OK)
+    return fail(status.message);
+  std::unique_ptr<lathe_model, void (*)(lathe_model *)> owner(model, lathe_model_release);
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fail(path + ": cannot read the file");
+  const char *data = (*buffer)->getBufferStart();
+  lathe_artifact_header header;
+  std::memcpy(&header, data, sizeof(header));
+  llvm::outs() << llvm::formatv("{0}: lathe artifact, format version {1}, {2} bytes, checksum {3:x16}\n",
+                                path, header.version, header.file_size, header.checksum);
+  const char *kinds[] = {"?", "signature", "plan", "constants", "code"};
+  const char *targets[] = {"", "cpu", "hexagon", "ane"};
+  llvm::outs() << "sections:\n";
+  for (uint32_t i = 0; i < header.section_count; ++i) {
+    lathe_section_entry entry;
+    std::memcpy(&entry, data + sizeof(header) + i * sizeof(entry), sizeof(entry));
+    llvm::outs() << llvm::formatv("  {0,-2} {1,-10} offset {2,10}  size {3,10}{4}{5}\n", i,
+                                  entry.kind < 5 ? kinds[entry.kind] : "?", entry.offset, entry.size,
+                                  entry.kind == LATHE_SECTION_CODE ? "  target " : "",
+                                  entry.kind == LATHE_SECTION_CODE && entry.target < 4
+                                      ? targets[entry.target]
+                                      : "");
+  }
+  auto describe = [](const lathe_tensor_info &info) {
+    std::string dims;
+    for (uint32_t d = 0; d < info.rank; ++d)
+      dims += (d ? "x" : "") + std::to_string(info.dims[d]);
+    return llvm::formatv("'{0}' dtype {1} [{2}] {3} bytes", info.name, info.dtype, dims, info.bytes).str();
+  };
+  for (size_t i = 0; i < lathe_model_input_count(model); ++i) {
+    lathe_tensor_info info;
+    lathe_model_input_info(model, i, &info, nullptr);
+    llvm::outs() << "input " << i << ": " << describe(info) << "\n";
+  }
+  for (size_t i = 0; i < lathe_model_output_count(model); ++i) {
+    lathe_tensor_info info;
+    lathe_model_output_info(model, i, &info, nullptr);
+    llvm::outs() << "output " << i << ": " << describe(info) << "\n";
+  }
+  llvm::outs() << "arena: " << lathe_model_arena_bytes(model) << " bytes\n";
+  return 0;
+}
+
 int runOps() {
   for (const std::string &op : supportedOnnxOps())
     llvm::outs() << op << "\n";
@@ -486,6 +543,8 @@ int main(int argc, char **argv) {
       return runRun(argc - 2, argv + 2);
     if (command == "bench")
       return runBench(argc - 2, argv + 2);
+    if (command == "inspect")
+      return runInspect(argc - 2, argv + 2);
     if (command == "ops")
       return runOps();
     if (command == "--help" || command == "-h" || command == "help")
