@@ -18,14 +18,17 @@ def ConvertLatheToLinalg : Pass<"convert-lathe-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
-def RecognizeLayerNorm : Pass<"lathe-recognize-layer-norm", "mlir::func::FuncOp"> {
-  let summary = "Recognize layer normalization written out of primitive ops";
+def RecognizeNorms : Pass<"lathe-recognize-norms", "mlir::func::FuncOp"> {
+  let summary = "Recognize layer and RMS normalization written out of primitive ops";
   let description = [{
     Exporters write layer normalization as
       d = x - mean(x); y = d / sqrt(mean(d^2) + eps) [* gamma] [+ beta]
-    over the trailing dims (d^2 as Pow(d, 2) or d * d). The chain becomes
-    one lathe.layer_norm, taking constant gamma/beta that broadcast over the
-    normalized dims. Nothing else may use the chain's intermediate values.
+    and RMS normalization as
+      y = x / sqrt(mean(x^2) + eps) [* gamma]   (or x * 1/sqrt(...))
+    over the trailing dims (squares as Pow(v, 2) or v * v). Each chain
+    becomes one lathe.layer_norm or lathe.rms_norm, taking constant gamma
+    (and beta) that broadcast over the normalized dims. Nothing else may use
+    the chain's intermediate values.
   }];
 }
 

@@ -40,7 +40,7 @@ namespace {
 
 /// Target-independent graph passes, in order; `--disable-pass NAME` leaves
 /// one out.
-constexpr const char *kGraphPasses[] = {"lathe-fold-batch-norm", "lathe-recognize-layer-norm",
+constexpr const char *kGraphPasses[] = {"lathe-fold-batch-norm", "lathe-recognize-norms",
                                         "lathe-recognize-activations", "canonicalize"};
 
 LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,

@@ -302,6 +302,13 @@ def Lathe_LayerNormOp : Lathe_Op<"layer_norm"> {
   let results = (outs Lathe_FloatTensor:$output);
 }
 
+def Lathe_RmsNormOp : Lathe_Op<"rms_norm"> {
+  let summary = "x / sqrt(mean(x^2) + epsilon) * scale over the dims from `axis` on";
+  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$scale, I64Attr:$axis,
+                   F32Attr:$epsilon);
+  let results = (outs Lathe_FloatTensor:$output);
+}
+
 def Lathe_LpNormOp : Lathe_Op<"lp_norm"> {
   let arguments = (ins Lathe_FloatTensor:$input, I64Attr:$axis, I64Attr:$p);
   let results = (outs Lathe_FloatTensor:$output);

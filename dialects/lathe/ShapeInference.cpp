@@ -424,13 +424,14 @@ LATHE_INFER(InstanceNormOp) {
   return success();
 }
 
-LATHE_INFER(LayerNormOp) {
-  LATHE_ADAPTOR(LayerNormOp);
+/// Layer and RMS normalization: the result is the input's type; scale (and
+/// bias) broadcast to the normalized dims.
+static LogicalResult inferTrailingNorm(OptLoc loc, ValueRange operands, int64_t axis,
+                                       Types &types) {
   RankedTensorType x = tensorOf(operands[0]);
-  if (failed(checkSameElementType(loc, operands)) ||
-      failed(checkAxis(loc, adaptor.getAxis(), x.getRank())))
+  if (failed(checkSameElementType(loc, operands)) || failed(checkAxis(loc, axis, x.getRank())))
     return failure();
-  ArrayRef<int64_t> normalized = x.getShape().drop_front(adaptor.getAxis());
+  ArrayRef<int64_t> normalized = x.getShape().drop_front(axis);
   for (Value v : operands.drop_front()) {
     SmallVector<int64_t> out;
     if (failed(broadcastShapes(normalized, tensorOf(v).getShape(), out)) ||
@@ -441,6 +442,16 @@ LATHE_INFER(LayerNormOp) {
   }
   types.push_back(x);
   return success();
+}
+
+LATHE_INFER(LayerNormOp) {
+  LATHE_ADAPTOR(LayerNormOp);
+  return inferTrailingNorm(loc, operands, adaptor.getAxis(), types);
+}
+
+LATHE_INFER(RmsNormOp) {
+  LATHE_ADAPTOR(RmsNormOp);
+  return inferTrailingNorm(loc, operands, adaptor.getAxis(), types);
 }
 
 LATHE_INFER(LpNormOp) {

@@ -395,12 +395,12 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
   }
 };
 
-/// Normalizes `x` over `axes` (mean 0, variance 1 with epsilon), keeping the
-/// reduced dims as 1.
-Value buildNormalize(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes, double eps) {
+/// The sum of `x` over `axes`, kept as size-1 dims (written without them,
+/// so that the reduction stays tileable); `count` gets the summed elements.
+Value buildKeptSum(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes, int64_t &count) {
   auto type = cast<RankedTensorType>(x.getType());
   Type t = type.getElementType();
-  int64_t count = 1;
+  count = 1;
   SmallVector<int64_t> kept(type.getShape()), reduced;
   SmallVector<AffineExpr> outExprs;
   SmallVector<utils::IteratorType> iterators;
@@ -415,24 +415,30 @@ Value buildNormalize(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes
     }
     iterators.push_back(isReduced ? utils::IteratorType::reduction : utils::IteratorType::parallel);
   }
-  auto keptType = RankedTensorType::get(kept, t);
   auto reducedType = RankedTensorType::get(reduced, t);
   SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(type.getRank()),
                               AffineMap::get(type.getRank(), 0, outExprs, b.getContext())};
-  // Sums over the normalized dims, kept as size-1 dims (the sum itself is
-  // written without them, so the reduction stays tileable).
-  auto sumOf = [&](Value input) {
-    Value init = buildFilled(b, loc, reducedType, scalarConstant(b, loc, t, 0));
-    Value sum = linalg::GenericOp::create(b, loc, reducedType, input, init, maps, iterators,
-                                          [](OpBuilder &nb, Location l, ValueRange a) {
-                                            Value s = arith::AddFOp::create(nb, l, a[1], a[0]);
-                                            linalg::YieldOp::create(nb, l, s);
-                                          })
-                    .getResult(0);
-    return buildReshape(b, loc, sum, kept);
-  };
+  Value init = buildFilled(b, loc, reducedType, scalarConstant(b, loc, t, 0));
+  Value sum = linalg::GenericOp::create(b, loc, reducedType, x, init, maps, iterators,
+                                        [](OpBuilder &nb, Location l, ValueRange a) {
+                                          Value s = arith::AddFOp::create(nb, l, a[1], a[0]);
+                                          linalg::YieldOp::create(nb, l, s);
+                                        })
+                  .getResult(0);
+  return buildReshape(b, loc, sum, kept);
+}
+
+/// Normalizes `x` over `axes` (mean 0, variance 1 with epsilon), keeping the
+/// reduced dims as 1.
+Value buildNormalize(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes, double eps) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Type t = type.getElementType();
+  int64_t count;
+  auto sumOf = [&](Value input) { return buildKeptSum(b, loc, input, axes, count); };
+  Value sumX = sumOf(x);
+  auto keptType = cast<RankedTensorType>(sumX.getType());
   double inverseCount = 1.0 / count;
-  Value mean = buildElementwise(b, loc, keptType, sumOf(x), [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+  Value mean = buildElementwise(b, loc, keptType, sumX, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
     return arith::MulFOp::create(nb, l, a[0], scalarConstant(nb, l, t, inverseCount));
   });
   Value centered = buildElementwise(b, loc, type, {x, mean}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
@@ -463,6 +469,41 @@ struct InstanceNormLowering : OpConversionPattern<InstanceNormOp> {
                                       op.getEpsilon().convertToDouble());
     rewriter.replaceOp(op, buildChannelAffine(rewriter, op.getLoc(), normalized,
                                               adaptor.getScale(), adaptor.getBias()));
+    return success();
+  }
+};
+
+/// x * scale / sqrt(mean(x^2) + epsilon) over the dims from `axis` on.
+struct RmsNormLowering : OpConversionPattern<RmsNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(RmsNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    Type t = type.getElementType();
+    SmallVector<int64_t> axes;
+    for (int64_t d = op.getAxis(); d < type.getRank(); ++d)
+      axes.push_back(d);
+    Value squares = buildElementwise(rewriter, loc, type, x, [](OpBuilder &b, Location l, ValueRange a) -> Value {
+      return arith::MulFOp::create(b, l, a[0], a[0]);
+    });
+    int64_t count;
+    Value sum = buildKeptSum(rewriter, loc, squares, axes, count);
+    double eps = op.getEpsilon().convertToDouble();
+    Value inverse = buildElementwise(
+        rewriter, loc, cast<RankedTensorType>(sum.getType()), sum,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value meanSquare = arith::MulFOp::create(b, l, a[0], scalarConstant(b, l, t, 1.0 / count));
+          Value rms = math::SqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, meanSquare, scalarConstant(b, l, t, eps)));
+          return arith::DivFOp::create(b, l, scalarConstant(b, l, t, 1), rms);
+        });
+    rewriter.replaceOp(op, buildElementwise(rewriter, loc, type, {x, inverse, adaptor.getScale()},
+                                            [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                              Value n = arith::MulFOp::create(b, l, a[0], a[1]);
+                                              return arith::MulFOp::create(b, l, n, a[2]);
+                                            }));
     return success();
   }
 };
@@ -597,5 +638,6 @@ void lathe::populateNeuralNetToLinalgPatterns(const TypeConverter &converter,
   patterns.add<ConvLowering, ConvTransposeLowering, PoolLowering<MaxPoolOp, PoolKind::Max>,
                PoolLowering<AveragePoolOp, PoolKind::Average>,
                PoolLowering<LpPoolOp, PoolKind::Lp>, BatchNormLowering, InstanceNormLowering,
-               LayerNormLowering, MatMulLowering, GemmLowering>(converter, patterns.getContext());
+               LayerNormLowering, RmsNormLowering, MatMulLowering, GemmLowering>(
+      converter, patterns.getContext());
 }

@@ -1,4 +1,4 @@
-//===- RecognizeLayerNorm.cpp - layer normalization from primitive ops ----===//
+//===- RecognizeNorms.cpp - layer and RMS normalization from primitives ---===//
 #include "passes/Passes.h"
 
 #include "dialects/lathe/LatheDialect.h"
@@ -9,7 +9,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace lathe {
-#define GEN_PASS_DEF_RECOGNIZELAYERNORM
+#define GEN_PASS_DEF_RECOGNIZENORMS
 #include "passes/Passes.h.inc"
 } // namespace lathe
 
@@ -44,7 +44,9 @@ bool broadcastsOverNormalized(Value v, RankedTensorType x, int64_t axis) {
 }
 
 struct LayerNormFromPrimitives : OpRewritePattern<DivOp> {
-  using OpRewritePattern::OpRewritePattern;
+  // Before RMS normalization: d / sqrt(mean(d^2) + eps) with d centered is
+  // a layer normalization of x, not an RMS normalization of d.
+  LayerNormFromPrimitives(MLIRContext *context) : OpRewritePattern<DivOp>(context, /*benefit=*/2) {}
   LogicalResult matchAndRewrite(DivOp div, PatternRewriter &rewriter) const override {
     // d / sqrt(var + eps)
     auto sub = div.getLhs().getDefiningOp<SubOp>();
@@ -124,11 +126,94 @@ struct LayerNormFromPrimitives : OpRewritePattern<DivOp> {
   }
 };
 
-struct RecognizeLayerNormPass
-    : public lathe::impl::RecognizeLayerNormBase<RecognizeLayerNormPass> {
+/// If `v` is sqrt(mean(x^2) + eps) over trailing dims with nothing else using
+/// its pieces, that x, the axis and eps.
+Value rmsDenominator(Value v, int64_t &axis, double &eps) {
+  auto sqrt = v.getDefiningOp<SqrtOp>();
+  if (!sqrt || !sqrt->hasOneUse())
+    return nullptr;
+  auto add = sqrt.getInput().getDefiningOp<AddOp>();
+  if (!add || !add->hasOneUse())
+    return nullptr;
+  std::optional<double> e = splatFloat(add.getRhs());
+  Value squared;
+  if (!e || !add.getLhs().hasOneUse() || !isTrailingMean(add.getLhs(), squared, axis) ||
+      !squared.hasOneUse())
+    return nullptr;
+  eps = *e;
+  if (auto pow = squared.getDefiningOp<PowOp>())
+    return splatFloat(pow.getRhs()) == 2.0 ? pow.getLhs() : Value();
+  if (auto mul = squared.getDefiningOp<MulOp>())
+    return mul.getLhs() == mul.getRhs() ? mul.getLhs() : Value();
+  return nullptr;
+}
+
+/// Replaces `root` (and a following constant-gamma Mul) with rms_norm(x).
+LogicalResult replaceWithRmsNorm(PatternRewriter &rewriter, Operation *root, Value x, int64_t axis,
+                                 double eps) {
+  auto type = cast<RankedTensorType>(x.getType());
+  if (root->getResult(0).getType() != type || !isa<FloatType>(type.getElementType()))
+    return failure();
+  Operation *last = root;
+  Value gamma;
+  Value result = root->getResult(0);
+  if (result.hasOneUse())
+    if (auto mul = dyn_cast<MulOp>(*result.getUsers().begin()))
+      if (mul.getLhs() == result && matchPattern(mul.getRhs(), m_Constant()) &&
+          broadcastsOverNormalized(mul.getRhs(), type, axis) && mul.getType() == type) {
+        gamma = mul.getRhs();
+        last = mul;
+      }
+  rewriter.setInsertionPoint(last);
+  if (!gamma) {
+    auto normalizedType = RankedTensorType::get(type.getShape().drop_front(axis), type.getElementType());
+    gamma = ConstantOp::create(rewriter, root->getLoc(), normalizedType,
+                               DenseElementsAttr::get(normalizedType,
+                                                      rewriter.getFloatAttr(type.getElementType(), 1.0)));
+  }
+  auto norm = RmsNormOp::create(rewriter, last->getLoc(), type, ValueRange{x, gamma},
+                                {rewriter.getNamedAttr("axis", rewriter.getI64IntegerAttr(axis)),
+                                 rewriter.getNamedAttr("epsilon", rewriter.getF32FloatAttr((float)eps))});
+  rewriter.replaceOp(last, norm.getResult());
+  return success();
+}
+
+/// x / sqrt(mean(x^2) + eps)
+struct RmsNormFromDivision : OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DivOp div, PatternRewriter &rewriter) const override {
+    int64_t axis;
+    double eps;
+    Value x = rmsDenominator(div.getRhs(), axis, eps);
+    if (!x || x != div.getLhs())
+      return failure();
+    return replaceWithRmsNorm(rewriter, div, x, axis, eps);
+  }
+};
+
+/// x * (1 / sqrt(mean(x^2) + eps)), the reciprocal as Reciprocal or 1 / v.
+struct RmsNormFromReciprocal : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp mul, PatternRewriter &rewriter) const override {
+    for (auto [x, other] : {std::pair(mul.getLhs(), mul.getRhs()), std::pair(mul.getRhs(), mul.getLhs())}) {
+      Value denominator;
+      if (auto r = other.getDefiningOp<ReciprocalOp>(); r && r->hasOneUse())
+        denominator = r.getInput();
+      else if (auto d = other.getDefiningOp<DivOp>(); d && d->hasOneUse() && splatFloat(d.getLhs()) == 1.0)
+        denominator = d.getRhs();
+      int64_t axis;
+      double eps;
+      if (denominator && rmsDenominator(denominator, axis, eps) == x)
+        return replaceWithRmsNorm(rewriter, mul, x, axis, eps);
+    }
+    return failure();
+  }
+};
+
+struct RecognizeNormsPass : public lathe::impl::RecognizeNormsBase<RecognizeNormsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<LayerNormFromPrimitives>(&getContext());
+    patterns.add<LayerNormFromPrimitives, RmsNormFromDivision, RmsNormFromReciprocal>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
