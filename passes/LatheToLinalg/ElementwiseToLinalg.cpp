@@ -67,20 +67,6 @@ Value convertScalar(OpBuilder &b, Location loc, Value x, Type from, Type to) {
                       : (Value)arith::ExtSIOp::create(b, loc, toStorage, x);
 }
 
-Value maxOf(OpBuilder &b, Location loc, Type t, Value x, Value y) {
-  if (isFloatLike(t))
-    return arith::MaximumFOp::create(b, loc, x, y);
-  return isUnsignedInt(t) || t.isInteger(1) ? (Value)arith::MaxUIOp::create(b, loc, x, y)
-                                            : (Value)arith::MaxSIOp::create(b, loc, x, y);
-}
-
-Value minOf(OpBuilder &b, Location loc, Type t, Value x, Value y) {
-  if (isFloatLike(t))
-    return arith::MinimumFOp::create(b, loc, x, y);
-  return isUnsignedInt(t) || t.isInteger(1) ? (Value)arith::MinUIOp::create(b, loc, x, y)
-                                            : (Value)arith::MinSIOp::create(b, loc, x, y);
-}
-
 Value compare(OpBuilder &b, Location loc, Type t, arith::CmpFPredicate fp,
               arith::CmpIPredicate sp, arith::CmpIPredicate up, Value x, Value y) {
   if (isFloatLike(t))
@@ -129,8 +115,8 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args) {
         return isUnsignedInt(et) ? (Value)arith::DivUIOp::create(b, loc, x, divisor)
                                  : (Value)arith::DivSIOp::create(b, loc, x, divisor);
       })
-      .Case([&](MaxOp) { return maxOf(b, loc, et, x, args[1]); })
-      .Case([&](MinOp) { return minOf(b, loc, et, x, args[1]); })
+      .Case([&](MaxOp) { return buildMax(b, loc, et, x, args[1]); })
+      .Case([&](MinOp) { return buildMin(b, loc, et, x, args[1]); })
       .Case([&](PowOp) -> Value {
         Type yt = cast<RankedTensorType>(op->getOperand(1).getType()).getElementType();
         if (f) {
@@ -228,7 +214,7 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args) {
                                          x, result);
         return result;
       })
-      .Case([&](ReluOp) { return maxOf(b, loc, et, x, cst(b, loc, t, 0)); })
+      .Case([&](ReluOp) { return buildMax(b, loc, et, x, cst(b, loc, t, 0)); })
       .Case([&](ExpOp) { return unary(math::ExpOp()); })
       .Case([&](LogOp) { return unary(math::LogOp()); })
       .Case([&](SqrtOp) { return unary(math::SqrtOp()); })
@@ -265,7 +251,7 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args) {
         // max(x, 0) + log1p(e^-|x|).
         Value absx = math::AbsFOp::create(b, loc, x);
         Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, absx));
-        return arith::AddFOp::create(b, loc, maxOf(b, loc, t, x, cst(b, loc, t, 0)),
+        return arith::AddFOp::create(b, loc, buildMax(b, loc, t, x, cst(b, loc, t, 0)),
                                      math::Log1pOp::create(b, loc, e));
       })
       .Case([&](SoftsignOp) -> Value {
@@ -277,7 +263,7 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args) {
         Value hs = arith::AddFOp::create(
             b, loc, arith::MulFOp::create(b, loc, x, cst(b, loc, t, 1.0 / 6.0)),
             cst(b, loc, t, 0.5));
-        hs = minOf(b, loc, t, maxOf(b, loc, t, hs, cst(b, loc, t, 0)), cst(b, loc, t, 1));
+        hs = buildMin(b, loc, t, buildMax(b, loc, t, hs, cst(b, loc, t, 0)), cst(b, loc, t, 1));
         return arith::MulFOp::create(b, loc, x, hs);
       })
       .Case([&](NotOp) { return arith::XOrIOp::create(b, loc, x, cst(b, loc, t, 1)); })
@@ -306,9 +292,9 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args) {
         double alpha = op.getAlpha().convertToDouble();
         Value em1 = math::ExpM1Op::create(
             b, loc, arith::DivFOp::create(b, loc, x, cst(b, loc, t, alpha)));
-        Value negPart = minOf(b, loc, t, cst(b, loc, t, 0),
+        Value negPart = buildMin(b, loc, t, cst(b, loc, t, 0),
                               arith::MulFOp::create(b, loc, em1, cst(b, loc, t, alpha)));
-        return arith::AddFOp::create(b, loc, maxOf(b, loc, t, x, cst(b, loc, t, 0)), negPart);
+        return arith::AddFOp::create(b, loc, buildMax(b, loc, t, x, cst(b, loc, t, 0)), negPart);
       })
       .Case([&](SeluOp op) -> Value {
         Value neg = cmpf(b, loc, arith::CmpFPredicate::OLE, x, cst(b, loc, t, 0));
@@ -325,7 +311,7 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args) {
         Value y = arith::AddFOp::create(
             b, loc, arith::MulFOp::create(b, loc, x, cst(b, loc, t, op.getAlpha().convertToDouble())),
             cst(b, loc, t, op.getBeta().convertToDouble()));
-        return minOf(b, loc, t, maxOf(b, loc, t, y, cst(b, loc, t, 0)), cst(b, loc, t, 1));
+        return buildMin(b, loc, t, buildMax(b, loc, t, y, cst(b, loc, t, 0)), cst(b, loc, t, 1));
       })
       .Case([&](ShrinkOp op) -> Value {
         double lambd = op.getLambd().convertToDouble(), bias = op.getBias().convertToDouble();
@@ -339,9 +325,9 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args) {
       .Case([&](ClipOp op) -> Value {
         Value y = x;
         if (auto lo = op.getMin())
-          y = maxOf(b, loc, et, y, cst(b, loc, t, lo->convertToDouble()));
+          y = buildMax(b, loc, et, y, cst(b, loc, t, lo->convertToDouble()));
         if (auto hi = op.getMax())
-          y = minOf(b, loc, et, y, cst(b, loc, t, hi->convertToDouble()));
+          y = buildMin(b, loc, et, y, cst(b, loc, t, hi->convertToDouble()));
         return y;
       })
       .Case([&](CastOp op) {

@@ -106,13 +106,9 @@ Value combine(OpBuilder &b, Location l, StringRef reduction, Value old, Value up
   if (reduction == "mul")
     return f ? (Value)arith::MulFOp::create(b, l, old, update) : (Value)arith::MulIOp::create(b, l, old, update);
   if (reduction == "max")
-    return f ? (Value)arith::MaximumFOp::create(b, l, old, update)
-           : isUnsignedInt(original) ? (Value)arith::MaxUIOp::create(b, l, old, update)
-                                     : (Value)arith::MaxSIOp::create(b, l, old, update);
+    return buildMax(b, l, original, old, update);
   if (reduction == "min")
-    return f ? (Value)arith::MinimumFOp::create(b, l, old, update)
-           : isUnsignedInt(original) ? (Value)arith::MinUIOp::create(b, l, old, update)
-                                     : (Value)arith::MinSIOp::create(b, l, old, update);
+    return buildMin(b, l, original, old, update);
   return update;
 }
 
@@ -656,31 +652,12 @@ struct LpNormLowering : OpConversionPattern<LpNormOp> {
     Location loc = op.getLoc();
     Value x = adaptor.getInput();
     auto type = cast<RankedTensorType>(x.getType());
-    Type t = type.getElementType();
-    int64_t rank = type.getRank(), axis = op.getAxis();
     bool p1 = op.getP() == 1;
-    SmallVector<AffineExpr> outExprs;
-    SmallVector<utils::IteratorType> iterators;
-    SmallVector<int64_t> kept(type.getShape());
-    kept[axis] = 1;
-    for (int64_t d = 0; d < rank; ++d) {
-      outExprs.push_back(d == axis ? rewriter.getAffineConstantExpr(0) : rewriter.getAffineDimExpr(d));
-      iterators.push_back(d == axis ? utils::IteratorType::reduction : utils::IteratorType::parallel);
-    }
-    auto keptType = RankedTensorType::get(kept, t);
-    Value init = buildFilled(rewriter, loc, keptType, scalarConstant(rewriter, loc, t, 0));
-    Value sums =
-        linalg::GenericOp::create(
-            rewriter, loc, keptType, x, init,
-            SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank),
-                                   AffineMap::get(rank, 0, outExprs, rewriter.getContext())},
-            iterators,
-            [&](OpBuilder &b, Location l, ValueRange a) {
-              Value term = p1 ? (Value)math::AbsFOp::create(b, l, a[0])
-                              : (Value)arith::MulFOp::create(b, l, a[0], a[0]);
-              linalg::YieldOp::create(b, l, ValueRange{arith::AddFOp::create(b, l, a[1], term)});
-            })
-            .getResult(0);
+    Value terms = buildElementwise(rewriter, loc, type, x, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+      return p1 ? (Value)math::AbsFOp::create(b, l, a[0]) : (Value)arith::MulFOp::create(b, l, a[0], a[0]);
+    });
+    int64_t count;
+    Value sums = buildKeptSum(rewriter, loc, terms, {(int64_t)op.getAxis()}, count);
     rewriter.replaceOp(op, buildElementwise(rewriter, loc, type, {x, sums},
                                             [&](OpBuilder &b, Location l, ValueRange a) -> Value {
                                               Value norm = p1 ? a[1] : (Value)math::SqrtOp::create(b, l, a[1]);

@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/IR/AffineMap.h"
 
 using namespace mlir;
 using namespace lathe;
@@ -139,3 +140,50 @@ Value lathe::clampedIndex(OpBuilder &b, Location l, Value v, int64_t extent) {
   i = arith::MinSIOp::create(b, l, i, scalarConstant(b, l, i64, std::max<int64_t>(extent - 1, 0)));
   return arith::IndexCastOp::create(b, l, b.getIndexType(), i);
 }
+
+Value lathe::buildMax(OpBuilder &b, Location loc, Type type, Value x, Value y) {
+  if (isFloatLike(type))
+    return arith::MaximumFOp::create(b, loc, x, y);
+  return isUnsignedInt(type) || type.isInteger(1) ? (Value)arith::MaxUIOp::create(b, loc, x, y)
+                                                  : (Value)arith::MaxSIOp::create(b, loc, x, y);
+}
+
+Value lathe::buildMin(OpBuilder &b, Location loc, Type type, Value x, Value y) {
+  if (isFloatLike(type))
+    return arith::MinimumFOp::create(b, loc, x, y);
+  return isUnsignedInt(type) || type.isInteger(1) ? (Value)arith::MinUIOp::create(b, loc, x, y)
+                                                  : (Value)arith::MinSIOp::create(b, loc, x, y);
+}
+
+Value lathe::buildKeptSum(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
+                          int64_t &count) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Type t = type.getElementType();
+  count = 1;
+  SmallVector<int64_t> kept(type.getShape()), reduced;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    bool isReduced = llvm::is_contained(axes, d);
+    if (isReduced) {
+      count *= type.getDimSize(d);
+      kept[d] = 1;
+    } else {
+      reduced.push_back(type.getDimSize(d));
+      outExprs.push_back(b.getAffineDimExpr(d));
+    }
+    iterators.push_back(isReduced ? utils::IteratorType::reduction : utils::IteratorType::parallel);
+  }
+  auto reducedType = RankedTensorType::get(reduced, t);
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(type.getRank()),
+                              AffineMap::get(type.getRank(), 0, outExprs, b.getContext())};
+  Value init = buildFilled(b, loc, reducedType, scalarConstant(b, loc, t, 0));
+  Value sum = linalg::GenericOp::create(b, loc, reducedType, x, init, maps, iterators,
+                                        [](OpBuilder &nb, Location l, ValueRange a) {
+                                          Value s = arith::AddFOp::create(nb, l, a[1], a[0]);
+                                          linalg::YieldOp::create(nb, l, s);
+                                        })
+                  .getResult(0);
+  return buildReshape(b, loc, sum, kept);
+}
+

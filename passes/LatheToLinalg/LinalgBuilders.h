@@ -54,6 +54,19 @@ mlir::Value buildPad(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
 /// data cannot read or write outside a buffer.
 mlir::Value clampedIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, int64_t extent);
 
+/// max(x, y) and min(x, y) for the element type `type` carries (float:
+/// NaN-propagating; integers: signed or unsigned as `type` says).
+mlir::Value buildMax(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type, mlir::Value x,
+                     mlir::Value y);
+mlir::Value buildMin(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type, mlir::Value x,
+                     mlir::Value y);
+
+/// The sum of a float tensor over `axes`, kept as size-1 dims (the sum is
+/// written without them, so the reduction stays tileable); `count` gets the
+/// number of elements summed into each result.
+mlir::Value buildKeptSum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                         llvm::ArrayRef<int64_t> axes, int64_t &count);
+
 bool isFloatLike(mlir::Type type);
 bool isUnsignedInt(mlir::Type type);
 

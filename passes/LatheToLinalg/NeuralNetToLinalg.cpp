@@ -288,16 +288,13 @@ struct PoolLowering : OpConversionPattern<OpTy> {
     double p = 0;
     if constexpr (kind == PoolKind::Lp)
       p = (double)op.getP();
-    bool isUnsigned = isUnsignedInt(original), isFloat = isFloatLike(t);
     Value pooled =
         linalg::GenericOp::create(
             rewriter, loc, resultType, ValueRange{padded, window}, init, maps, iterators,
             [&](OpBuilder &b, Location l, ValueRange a) {
               Value r;
               if (kind == PoolKind::Max)
-                r = isFloat ? (Value)arith::MaximumFOp::create(b, l, a[2], a[0])
-                    : isUnsigned ? (Value)arith::MaxUIOp::create(b, l, a[2], a[0])
-                                 : (Value)arith::MaxSIOp::create(b, l, a[2], a[0]);
+                r = buildMax(b, l, original, a[2], a[0]);
               else if (kind == PoolKind::Average)
                 r = arith::AddFOp::create(b, l, a[2], a[0]);
               else
@@ -394,39 +391,6 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
     return success();
   }
 };
-
-/// The sum of `x` over `axes`, kept as size-1 dims (written without them,
-/// so that the reduction stays tileable); `count` gets the summed elements.
-Value buildKeptSum(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes, int64_t &count) {
-  auto type = cast<RankedTensorType>(x.getType());
-  Type t = type.getElementType();
-  count = 1;
-  SmallVector<int64_t> kept(type.getShape()), reduced;
-  SmallVector<AffineExpr> outExprs;
-  SmallVector<utils::IteratorType> iterators;
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    bool isReduced = llvm::is_contained(axes, d);
-    if (isReduced) {
-      count *= type.getDimSize(d);
-      kept[d] = 1;
-    } else {
-      reduced.push_back(type.getDimSize(d));
-      outExprs.push_back(b.getAffineDimExpr(d));
-    }
-    iterators.push_back(isReduced ? utils::IteratorType::reduction : utils::IteratorType::parallel);
-  }
-  auto reducedType = RankedTensorType::get(reduced, t);
-  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(type.getRank()),
-                              AffineMap::get(type.getRank(), 0, outExprs, b.getContext())};
-  Value init = buildFilled(b, loc, reducedType, scalarConstant(b, loc, t, 0));
-  Value sum = linalg::GenericOp::create(b, loc, reducedType, x, init, maps, iterators,
-                                        [](OpBuilder &nb, Location l, ValueRange a) {
-                                          Value s = arith::AddFOp::create(nb, l, a[1], a[0]);
-                                          linalg::YieldOp::create(nb, l, s);
-                                        })
-                  .getResult(0);
-  return buildReshape(b, loc, sum, kept);
-}
 
 /// Normalizes `x` over `axes` (mean 0, variance 1 with epsilon), keeping the
 /// reduced dims as 1.

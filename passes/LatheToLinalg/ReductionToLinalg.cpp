@@ -42,7 +42,7 @@ Value buildReduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axe
   Value init = buildFilled(b, loc, RankedTensorType::get(kept, t), identity);
   SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(type.getRank()),
                               AffineMap::get(type.getRank(), 0, outExprs, b.getContext())};
-  bool isFloat = isFloatLike(t), isUnsigned = isUnsignedInt(originalElement);
+  bool isFloat = isFloatLike(t);
   auto generic = linalg::GenericOp::create(
       b, loc, init.getType(), input, init, maps, iterators,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -57,14 +57,10 @@ Value buildReduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axe
                       : (Value)arith::MulIOp::create(nb, nl, acc, x);
           break;
         case Combine::Max:
-          r = isFloat ? (Value)arith::MaximumFOp::create(nb, nl, acc, x)
-              : isUnsigned ? (Value)arith::MaxUIOp::create(nb, nl, acc, x)
-                           : (Value)arith::MaxSIOp::create(nb, nl, acc, x);
+          r = buildMax(nb, nl, originalElement, acc, x);
           break;
         case Combine::Min:
-          r = isFloat ? (Value)arith::MinimumFOp::create(nb, nl, acc, x)
-              : isUnsigned ? (Value)arith::MinUIOp::create(nb, nl, acc, x)
-                           : (Value)arith::MinSIOp::create(nb, nl, acc, x);
+          r = buildMin(nb, nl, originalElement, acc, x);
           break;
         }
         linalg::YieldOp::create(nb, nl, r);
