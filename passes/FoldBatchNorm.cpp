@@ -1,9 +1,10 @@
 //===- FoldBatchNorm.cpp - batch normalization into convolution weights --===//
 #include "passes/Passes.h"
 
+#include "passes/ConstantValues.h"
+
 #include "dialects/lathe/LatheDialect.h"
 
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -19,39 +20,6 @@ using namespace mlir;
 using namespace lathe;
 
 namespace {
-
-/// The values of a constant f32 tensor (dense or resource blob).
-std::optional<std::vector<float>> constantFloats(Value value) {
-  Attribute attr;
-  if (!value || !matchPattern(value, m_Constant(&attr)))
-    return std::nullopt;
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  if (!type || !type.getElementType().isF32())
-    return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    auto range = dense.getValues<float>();
-    return std::vector<float>(range.begin(), range.end());
-  }
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != (size_t)type.getNumElements() * 4)
-      return std::nullopt;
-    ArrayRef<float> data = blob->getDataAs<float>();
-    return std::vector<float>(data.begin(), data.end());
-  }
-  return std::nullopt;
-}
-
-Value makeConstant(PatternRewriter &rewriter, Location loc, RankedTensorType type,
-                   ArrayRef<float> values, StringRef name) {
-  ElementsAttr attr;
-  if (values.size() * sizeof(float) >= 1024)
-    attr = DenseResourceElementsAttr::get(type, name,
-                                          HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
-  else
-    attr = DenseElementsAttr::get(type, values);
-  return ConstantOp::create(rewriter, loc, type, attr);
-}
 
 struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -79,8 +47,8 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
       newBias[m] = float((b - (*mean)[m]) * a + (*beta)[m]);
     }
     Location loc = bn.getLoc();
-    Value w = makeConstant(rewriter, loc, conv.getWeight().getType(), newWeight, "folded_weight");
-    Value b = makeConstant(rewriter, loc, RankedTensorType::get({filters}, rewriter.getF32Type()),
+    Value w = makeFloatConstant(rewriter, loc, conv.getWeight().getType(), newWeight, "folded_weight");
+    Value b = makeFloatConstant(rewriter, loc, RankedTensorType::get({filters}, rewriter.getF32Type()),
                            newBias, "folded_bias");
     auto folded = ConvOp::create(rewriter, loc, bn.getType(), ValueRange{conv.getInput(), w, b},
                                  conv->getAttrs());
@@ -144,8 +112,8 @@ struct FoldBatchNormIntoMatrixProduct : OpRewritePattern<BatchNormOp> {
       newBias[m] = float((beta * bias[m] - (*mean)[m]) * f + (*shift)[m]);
     }
     Location loc = bn.getLoc();
-    Value w = makeConstant(rewriter, loc, bType, newWeight, "folded_weight");
-    Value shifted = makeConstant(rewriter, loc, RankedTensorType::get({n}, rewriter.getF32Type()),
+    Value w = makeFloatConstant(rewriter, loc, bType, newWeight, "folded_weight");
+    Value shifted = makeFloatConstant(rewriter, loc, RankedTensorType::get({n}, rewriter.getF32Type()),
                                  newBias, "folded_bias");
     auto gemm = GemmOp::create(rewriter, loc, bn.getType(), ValueRange{a, w, shifted},
                                {rewriter.getNamedAttr("alpha", rewriter.getF32FloatAttr(alpha)),

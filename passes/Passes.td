@@ -124,4 +124,40 @@ def CopiesToLinalg : Pass<"lathe-copies-to-linalg", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def ConvertConvToChannelsLast : Pass<"lathe-conv-channels-last", "mlir::func::FuncOp"> {
+  let summary = "Run convolutions with constant weights channels last (NHWC)";
+  let description = [{
+    conv(x, W) becomes transpose(conv_nhwc(transpose(x), W'), back) with W'
+    laid out (kernel..., C/group, M) at compile time, so the innermost loop
+    of the convolution runs over contiguous filters. The transposes are left
+    for lathe-sink-transposes to cancel. A convolution whose weights are not
+    a constant f32 tensor keeps its layout.
+  }];
+}
+
+def SinkTransposes : Pass<"lathe-sink-transposes", "mlir::func::FuncOp"> {
+  let summary = "Sink transposes below layout-agnostic ops so that inverse pairs cancel";
+  let description = [{
+    A transpose moves below elementwise ops, broadcasting binary ops whose
+    other operands are transposed the same way or constant (the constants
+    are transposed at compile time), concatenation (the axis permuted),
+    resizing (sizes and scales permuted) and global average pooling (a mean
+    over the permuted spatial dims). Two transposes that meet compose, and
+    cancel when inverse. A transpose left that moves only unit dims becomes
+    a reshape.
+  }];
+}
+
+def HoistInvariantLoads : Pass<"lathe-hoist-invariant-loads", "mlir::func::FuncOp"> {
+  let summary = "Hoist loop-invariant loads from buffers the loop does not write";
+  let description = [{
+    On loops over the arena-planned buffers: a memref.load whose memref and
+    indices are defined outside an scf.for moves before it when no store in
+    the loop may write the same bytes. Two views of the arena alias only if
+    their byte ranges overlap; distinct function arguments never alias (the
+    runtime passes separate input, output, constant and arena buffers).
+    LLVM then sees a loop-invariant scalar and vectorizes the loop.
+  }];
+}
+
 #endif // LATHE_PASSES_TD

@@ -49,9 +49,10 @@ usage:
       of a text model on its own.
   lathe compile MODEL -o OUT.lathe [--target cpu] [--input-shape NAME=D0,...]...
                 [--cpu native|x86-64-v3|...] [--stats FILE.json] [--print-ir-after-all]
-                [--disable-pass NAME]... [--no-fusion]
+                [--disable-pass NAME]... [--no-fusion] [--no-layout]
       Compiles MODEL into one artifact file. --disable-pass leaves one optional
-      pass out (the error lists them); --no-fusion leaves out every fusion.
+      pass out (the error lists them); --no-fusion leaves out every fusion,
+      --no-layout keeps convolutions channels first.
   lathe run ARTIFACT --input NAME=FILE... --output-dir DIR
       Runs ARTIFACT on inputs from .npy or ONNX TensorProto .pb files and writes
       DIR/output_<i>.npy (graph output order) and DIR/outputs.json.
@@ -217,7 +218,7 @@ int runCompile(int argc, char **argv) {
   Args args(argc, argv);
   auto parseError = args.parse(
       {"--input-shape", "-o", "--output", "--target", "--cpu", "--stats", "--disable-pass"},
-      {"--print-ir-after-all", "--no-fusion"}, [&](llvm::StringRef name, llvm::StringRef value) {
+      {"--print-ir-after-all", "--no-fusion", "--no-layout"}, [&](llvm::StringRef name, llvm::StringRef value) {
         if (name == "--input-shape") {
           if (auto err = parseInputShape(value, options.import))
             shapeError = llvm::toString(std::move(err));
@@ -235,6 +236,9 @@ int runCompile(int argc, char **argv) {
           options.targetOptions.printIrAfterAll = true;
         } else if (name == "--no-fusion") {
           for (const char *pass : {"lathe-fuse-elementwise", "lathe-form-kernels"})
+            options.targetOptions.disabledPasses.push_back(pass);
+        } else if (name == "--no-layout") {
+          for (const char *pass : {"lathe-conv-channels-last", "lathe-sink-transposes"})
             options.targetOptions.disabledPasses.push_back(pass);
         }
       });

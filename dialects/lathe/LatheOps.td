@@ -239,6 +239,19 @@ def Lathe_ConvOp : Lathe_Op<"conv"> {
   let results = (outs Lathe_FloatTensor:$output);
 }
 
+// The layout passes' form of a convolution, with channels last: input
+// (N, spatial..., C), weight (kernel..., C/group, M), result (N, spatial..., M).
+// Each output pixel's M filters are then contiguous, as are the weights of one
+// input channel, so the innermost loop runs over filters in unit stride.
+def Lathe_ConvNhwcOp : Lathe_Op<"conv_nhwc"> {
+  let summary = "convolution on channels-last tensors";
+  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
+                   Optional<Lathe_FloatTensor>:$bias,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$pads, I64Attr:$group);
+  let results = (outs Lathe_FloatTensor:$output);
+}
+
 def Lathe_ConvTransposeOp : Lathe_Op<"conv_transpose"> {
   let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
                    Optional<Lathe_FloatTensor>:$bias,

@@ -311,37 +311,84 @@ LATHE_INFER(GemmOp) {
   return push(types, shape, a.getElementType());
 }
 
-LATHE_INFER(ConvOp) {
-  LATHE_ADAPTOR(ConvOp);
-  RankedTensorType x = tensorOf(adaptor.getInput()), w = tensorOf(adaptor.getWeight());
+namespace {
+/// The convolution rule on channels-first shapes: x is (N, C, spatial...),
+/// w is (M, C/group, kernel...).
+LogicalResult inferConvolution(OptLoc loc, ValueRange operands, RankedTensorType x,
+                               RankedTensorType w, Value bias, ArrayRef<int64_t> strides,
+                               ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads, int64_t group,
+                               SmallVectorImpl<int64_t> &shape) {
   if (failed(checkSameElementType(loc, operands)))
     return failure();
   if (w.getRank() != x.getRank())
     return emitOptionalError(loc, "weight rank ", w.getRank(), " differs from input rank ",
                              x.getRank());
-  if (failed(checkSpatialAttrs(loc, x, w.getRank() - 2, adaptor.getStrides(),
-                               adaptor.getDilations(), adaptor.getPads())))
+  if (failed(checkSpatialAttrs(loc, x, w.getRank() - 2, strides, dilations, pads)))
     return failure();
-  int64_t group = adaptor.getGroup();
   int64_t channels = x.getDimSize(1), filters = w.getDimSize(0);
   if (group < 1 || channels % group || filters % group || w.getDimSize(1) * group != channels)
     return emitOptionalError(loc, "input channels ", channels, " do not match weight ",
                              shapeString(w.getShape()), " with group ", group);
-  if (Value bias = adaptor.getBias())
-    if (failed(checkVector(loc, bias, filters, "bias")))
-      return failure();
+  if (bias && failed(checkVector(loc, bias, filters, "bias")))
+    return failure();
   size_t n = x.getRank() - 2;
-  SmallVector<int64_t> shape{x.getDimSize(0), filters};
+  shape.assign({x.getDimSize(0), filters});
   for (size_t i = 0; i < n; ++i) {
     FailureOr<int64_t> out =
-        windowOutput(loc, x.getDimSize(i + 2), w.getDimSize(i + 2), adaptor.getStrides()[i],
-                     adaptor.getDilations()[i], adaptor.getPads()[i],
-                     adaptor.getPads()[i + n], /*ceilMode=*/false);
+        windowOutput(loc, x.getDimSize(i + 2), w.getDimSize(i + 2), strides[i], dilations[i],
+                     pads[i], pads[i + n], /*ceilMode=*/false);
     if (failed(out))
       return failure();
     shape.push_back(*out);
   }
-  return push(types, shape, x.getElementType());
+  return success();
+}
+
+RankedTensorType permuted(RankedTensorType type, ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  return RankedTensorType::get(shape, type.getElementType());
+}
+} // namespace
+
+LATHE_INFER(ConvOp) {
+  LATHE_ADAPTOR(ConvOp);
+  SmallVector<int64_t> shape;
+  if (failed(inferConvolution(loc, operands, tensorOf(adaptor.getInput()),
+                              tensorOf(adaptor.getWeight()), adaptor.getBias(),
+                              adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads(),
+                              adaptor.getGroup(), shape)))
+    return failure();
+  return push(types, shape, tensorOf(adaptor.getInput()).getElementType());
+}
+
+LATHE_INFER(ConvNhwcOp) {
+  LATHE_ADAPTOR(ConvNhwcOp);
+  RankedTensorType x = tensorOf(adaptor.getInput()), w = tensorOf(adaptor.getWeight());
+  if (x.getRank() < 3 || w.getRank() != x.getRank())
+    return emitOptionalError(loc, "expects input and weight of the same rank >= 3");
+  // Channels-last to channels-first: x (N, S..., C) -> (N, C, S...);
+  // w (K..., C/g, M) -> (M, C/g, K...).
+  int64_t rank = x.getRank(), group = adaptor.getGroup();
+  if (group < 1 || w.getDimSize(rank - 2) * group != x.getDimSize(rank - 1))
+    return emitOptionalError(loc, "input channels ", x.getDimSize(rank - 1),
+                             " do not match channels-last weight ", shapeString(w.getShape()),
+                             " with group ", group);
+  SmallVector<int64_t> xPerm{0, rank - 1}, wPerm{rank - 1, rank - 2};
+  for (int64_t i = 1; i < rank - 1; ++i)
+    xPerm.push_back(i);
+  for (int64_t i = 0; i < rank - 2; ++i)
+    wPerm.push_back(i);
+  SmallVector<int64_t> shape;
+  if (failed(inferConvolution(loc, operands, permuted(x, xPerm), permuted(w, wPerm),
+                              adaptor.getBias(), adaptor.getStrides(), adaptor.getDilations(),
+                              adaptor.getPads(), adaptor.getGroup(), shape)))
+    return failure();
+  SmallVector<int64_t> nhwc{shape[0]};
+  nhwc.append(shape.begin() + 2, shape.end());
+  nhwc.push_back(shape[1]);
+  return push(types, nhwc, x.getElementType());
 }
 
 LATHE_INFER(ConvTransposeOp) {

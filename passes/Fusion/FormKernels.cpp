@@ -7,6 +7,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include "llvm/ADT/SmallBitVector.h"
+
 namespace lathe {
 #define GEN_PASS_DEF_FORMKERNELS
 #include "passes/Passes.h.inc"
@@ -35,10 +37,32 @@ linalg::LinalgOp singleUseReductionOperand(linalg::GenericOp op) {
   return nullptr;
 }
 
-/// Tiles `op` with size 1 along its parallel dims, but the innermost loop
-/// when it is parallel (it stays whole and vectorizes) unless the other dims
-/// leave no loop at all; fuses into the tile the fills that initialize it
-/// and `claimed`, the one reduction it reads element for element.
+/// The loops of a reduction that stay whole in a tile: the parallel loops
+/// after its last reduction loop (a convolution's output row, a matmul's
+/// columns), or its innermost loop if that is parallel. They run innermost
+/// and contiguous, so they vectorize and amortize the loop overhead.
+llvm::SmallBitVector wholeLoops(linalg::LinalgOp op) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t loops = iterators.size(), lastReduction = -1;
+  for (int64_t i = 0; i < loops; ++i)
+    if (iterators[i] == utils::IteratorType::reduction)
+      lastReduction = i;
+  llvm::SmallBitVector whole(loops);
+  if (lastReduction < 0) {
+    if (loops > 0)
+      whole.set(loops - 1);
+  } else {
+    for (int64_t i = lastReduction + 1; i < loops; ++i)
+      whole.set(i);
+  }
+  return whole;
+}
+
+/// Tiles `op` with size 1 along its parallel loops but those that stay whole
+/// (see wholeLoops; for an epilogue, those of the reduction it claims),
+/// unless that leaves no loop at all; fuses into the tile the fills that
+/// initialize it and `claimed`, the one reduction it reads element for
+/// element.
 LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation *claimed) {
   auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
   // Tiling computes result slices from the result maps: each must be a
@@ -55,19 +79,30 @@ LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation 
   int64_t loops = iterators.size();
   if (loops == 0)
     return failure();
-  auto tiledTrips = [&](bool tileInnermost) {
+  llvm::SmallBitVector whole = wholeLoops(linalgOp);
+  if (claimed) {
+    // An epilogue's loops are the result dims of the reduction it claims.
+    auto reduction = cast<linalg::LinalgOp>(claimed);
+    llvm::SmallBitVector reductionWhole = wholeLoops(reduction);
+    AffineMap resultMap = reduction.getMatchingIndexingMap(reduction.getDpsInitOperand(0));
+    whole = llvm::SmallBitVector(loops);
+    for (auto [dim, expr] : llvm::enumerate(resultMap.getResults()))
+      if (reductionWhole.test(cast<AffineDimExpr>(expr).getPosition()) && (int64_t)dim < loops)
+        whole.set(dim);
+  }
+  auto tiledTrips = [&](bool tileAll) {
     int64_t trips = 1;
     for (int64_t i = 0; i < loops; ++i)
-      if (iterators[i] == utils::IteratorType::parallel && (tileInnermost || i != loops - 1))
+      if (iterators[i] == utils::IteratorType::parallel && (tileAll || !whole.test(i)))
         trips *= ranges[i];
     return trips;
   };
-  bool tileInnermost = tiledTrips(false) == 1;
-  if (tiledTrips(tileInnermost) <= 1)
+  bool tileAll = tiledTrips(false) == 1;
+  if (tiledTrips(tileAll) <= 1)
     return failure();
   SmallVector<OpFoldResult> tileSizes;
   for (int64_t i = 0; i < loops; ++i) {
-    bool tile = iterators[i] == utils::IteratorType::parallel && (tileInnermost || i != loops - 1);
+    bool tile = iterators[i] == utils::IteratorType::parallel && (tileAll || !whole.test(i));
     tileSizes.push_back(rewriter.getIndexAttr(tile ? 1 : 0));
   }
   scf::SCFTilingOptions tiling;

@@ -115,40 +115,146 @@ Value buildGroupedConv(OpBuilder &b, Location loc, Value paddedInput, Value weig
   return buildReshape(b, loc, generic.getResult(0), resultType.getShape());
 }
 
+/// Pads the spatial dims of `x` (starting at `first`) and trims what no
+/// window reaches, so that the convolution generic's bounds are exact.
+Value padForWindows(OpBuilder &b, Location loc, Value x, int64_t first, ArrayRef<int64_t> pads,
+                    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                    ArrayRef<int64_t> kernel, ArrayRef<int64_t> outSpatial) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t spatial = kernel.size();
+  SmallVector<int64_t> low(xt.getRank(), 0), high(xt.getRank(), 0);
+  for (int64_t i = 0; i < spatial; ++i) {
+    low[first + i] = pads[i];
+    high[first + i] = pads[i + spatial];
+  }
+  Type t = xt.getElementType();
+  Value padded = buildPad(b, loc, x, low, high, scalarConstant(b, loc, t, 0));
+  auto pt = cast<RankedTensorType>(padded.getType());
+  SmallVector<int64_t> used(pt.getShape());
+  for (int64_t i = 0; i < spatial; ++i)
+    used[first + i] = (outSpatial[i] - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
+  if (ArrayRef<int64_t>(used) == pt.getShape())
+    return padded;
+  SmallVector<OpFoldResult> offsets(pt.getRank(), b.getIndexAttr(0)), sizes,
+      unit(pt.getRank(), b.getIndexAttr(1));
+  for (int64_t s : used)
+    sizes.push_back(b.getIndexAttr(s));
+  return tensor::ExtractSliceOp::create(b, loc, padded, offsets, sizes, unit);
+}
+
 struct ConvLowering : OpConversionPattern<ConvOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto xt = cast<RankedTensorType>(adaptor.getInput().getType());
-    int64_t spatial = xt.getRank() - 2;
-    ArrayRef<int64_t> pads = op.getPads();
-    SmallVector<int64_t> low(2, 0), high(2, 0);
-    for (int64_t i = 0; i < spatial; ++i) {
-      low.push_back(pads[i]);
-      high.push_back(pads[i + spatial]);
-    }
-    Type t = xt.getElementType();
-    Value padded = buildPad(rewriter, loc, adaptor.getInput(), low, high,
-                            scalarConstant(rewriter, loc, t, 0));
-    // Trim what no window reaches, so the generic's bounds are exact.
-    auto pt = cast<RankedTensorType>(padded.getType());
     auto wt = cast<RankedTensorType>(adaptor.getWeight().getType());
-    SmallVector<int64_t> used(pt.getShape());
-    for (int64_t i = 0; i < spatial; ++i)
-      used[i + 2] = (op.getType().getDimSize(i + 2) - 1) * op.getStrides()[i] +
-                    (wt.getDimSize(i + 2) - 1) * op.getDilations()[i] + 1;
-    if (ArrayRef<int64_t>(used) != pt.getShape()) {
-      SmallVector<OpFoldResult> offsets(pt.getRank(), rewriter.getIndexAttr(0)),
-          sizes, unit(pt.getRank(), rewriter.getIndexAttr(1));
-      for (int64_t s : used)
-        sizes.push_back(rewriter.getIndexAttr(s));
-      padded = tensor::ExtractSliceOp::create(rewriter, loc, padded, offsets, sizes, unit);
-    }
+    Value padded = padForWindows(rewriter, loc, adaptor.getInput(), 2, op.getPads(),
+                                 op.getStrides(), op.getDilations(), wt.getShape().drop_front(2),
+                                 op.getType().getShape().drop_front(2));
     Value result = buildGroupedConv(rewriter, loc, padded, adaptor.getWeight(), op.getGroup(),
                                     op.getStrides(), op.getDilations(), op.getType());
     if (Value bias = adaptor.getBias())
       result = addChannelBias(rewriter, loc, result, bias);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Channels last: out[n, o..., g, m] = sum_{k..., c} x[n, o*s + k*d, g, c] * w[k..., c, g, m].
+/// The innermost loop runs over filters, contiguous in both the weights and
+/// the result (a depthwise convolution: over channels).
+struct ConvNhwcLowering : OpConversionPattern<ConvNhwcOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConvNhwcOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto wt = cast<RankedTensorType>(adaptor.getWeight().getType());
+    auto rt = op.getType();
+    int64_t rank = rt.getRank(), spatial = rank - 2, group = op.getGroup();
+    ArrayRef<int64_t> kernel = wt.getShape().take_front(spatial);
+    Value x = padForWindows(rewriter, loc, adaptor.getInput(), 1, op.getPads(), op.getStrides(),
+                            op.getDilations(), kernel, rt.getShape().slice(1, spatial));
+    auto xt = cast<RankedTensorType>(x.getType());
+    Type t = xt.getElementType();
+    bool isFloat = isFloatLike(t);
+    int64_t c = xt.getDimSize(rank - 1), m = rt.getDimSize(rank - 1);
+    int64_t cg = c / group, mg = m / group;
+    bool depthwise = group > 1 && cg == 1 && mg == 1;
+    bool grouped = group > 1 && !depthwise;
+    MLIRContext *ctx = rewriter.getContext();
+    auto d = [&](int64_t i) { return rewriter.getAffineDimExpr(i); };
+    // Loop order n, o_1..o_{d-1}, [g,] k_1..k_d, c, o_d, m (depthwise:
+    // n, o_1..o_{d-1}, k..., o_d, c): a kernel tile is one output row, whose
+    // pixels and filters are the two innermost loops.
+    int64_t next = 0;
+    SmallVector<int64_t> oDim(spatial), kDim(spatial);
+    int64_t nDim = next++;
+    for (int64_t i = 0; i + 1 < spatial; ++i)
+      oDim[i] = next++;
+    int64_t gDim = grouped ? next++ : -1;
+    for (int64_t i = 0; i < spatial; ++i)
+      kDim[i] = next++;
+    int64_t cDim = depthwise ? -1 : next++;
+    oDim[spatial - 1] = next++;
+    if (depthwise)
+      cDim = next++;
+    int64_t mDim = depthwise ? -1 : next++;
+    int64_t dims = next;
+    SmallVector<AffineExpr> xe{d(nDim)}, we, oe{d(nDim)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      xe.push_back(d(oDim[i]) * op.getStrides()[i] + d(kDim[i]) * op.getDilations()[i]);
+      we.push_back(d(kDim[i]));
+      oe.push_back(d(oDim[i]));
+    }
+    Value w = adaptor.getWeight();
+    SmallVector<int64_t> outShape(rt.getShape());
+    if (depthwise) {
+      xe.push_back(d(cDim));
+      we.append({rewriter.getAffineConstantExpr(0), d(cDim)});
+      oe.push_back(d(cDim));
+    } else if (grouped) {
+      SmallVector<int64_t> xShape(xt.getShape().drop_back()), wShape(kernel);
+      xShape.append({group, cg});
+      wShape.append({cg, group, mg});
+      outShape.back() = group;
+      outShape.push_back(mg);
+      x = buildReshape(rewriter, loc, x, xShape);
+      w = buildReshape(rewriter, loc, w, wShape);
+      xe.append({d(gDim), d(cDim)});
+      we.append({d(cDim), d(gDim), d(mDim)});
+      oe.append({d(gDim), d(mDim)});
+    } else {
+      xe.push_back(d(cDim));
+      we.append({d(cDim), d(mDim)});
+      oe.push_back(d(mDim));
+    }
+    SmallVector<AffineMap> maps{AffineMap::get(dims, 0, xe, ctx), AffineMap::get(dims, 0, we, ctx),
+                                AffineMap::get(dims, 0, oe, ctx)};
+    SmallVector<utils::IteratorType> iterators(dims, utils::IteratorType::parallel);
+    for (int64_t i = 0; i < spatial; ++i)
+      iterators[kDim[i]] = utils::IteratorType::reduction;
+    if (!depthwise)
+      iterators[cDim] = utils::IteratorType::reduction;
+    auto outType = RankedTensorType::get(outShape, t);
+    Value init = buildFilled(rewriter, loc, outType, scalarConstant(rewriter, loc, t, 0));
+    Value result = linalg::GenericOp::create(
+                       rewriter, loc, outType, ValueRange{x, w}, init, maps, iterators,
+                       [&](OpBuilder &nb, Location l, ValueRange a) {
+                         Value sum = addf(nb, l, a[2], mulf(nb, l, a[0], a[1], isFloat), isFloat);
+                         linalg::YieldOp::create(nb, l, sum);
+                       })
+                       .getResult(0);
+    if (grouped)
+      result = buildReshape(rewriter, loc, result, rt.getShape());
+    if (Value bias = adaptor.getBias()) {
+      SmallVector<int64_t> biasShape(rank - 1, 1);
+      biasShape.back() = m;
+      Value b2 = buildReshape(rewriter, loc, bias, biasShape);
+      result = buildElementwise(rewriter, loc, rt, {result, b2},
+                                [&](OpBuilder &nb, Location l, ValueRange a) {
+                                  return addf(nb, l, a[0], a[1], isFloat);
+                                });
+    }
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -599,7 +705,7 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
 
 void lathe::populateNeuralNetToLinalgPatterns(const TypeConverter &converter,
                                               RewritePatternSet &patterns) {
-  patterns.add<ConvLowering, ConvTransposeLowering, PoolLowering<MaxPoolOp, PoolKind::Max>,
+  patterns.add<ConvLowering, ConvNhwcLowering, ConvTransposeLowering, PoolLowering<MaxPoolOp, PoolKind::Max>,
                PoolLowering<AveragePoolOp, PoolKind::Average>,
                PoolLowering<LpPoolOp, PoolKind::Lp>, BatchNormLowering, InstanceNormLowering,
                LayerNormLowering, RmsNormLowering, MatMulLowering, GemmLowering>(

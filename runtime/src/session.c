@@ -10,6 +10,7 @@ struct lathe_session {
   uint8_t *arena;
   void **io;       /* inputs, then outputs: what each step's entry reads */
   uint8_t *outputs; /* one block holding every output */
+  size_t output_bytes;
   uint8_t *bound;  /* which inputs are bound */
 };
 
@@ -30,6 +31,7 @@ lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator
   s->arena = allocator.allocate(allocator.self, model->arena_bytes ? model->arena_bytes : 1, 64);
   s->io = allocator.allocate(allocator.self, sizeof(void *) * (count ? count : 1), 8);
   s->outputs = allocator.allocate(allocator.self, output_bytes ? output_bytes : 1, 64);
+  s->output_bytes = output_bytes;
   s->bound = allocator.allocate(allocator.self, model->input_count ? model->input_count : 1, 1);
   if (!s->arena || !s->io || !s->outputs || !s->bound) {
     lathe_session_release(s);
@@ -113,6 +115,19 @@ lathe_status_code lathe_session_run(lathe_session *s, lathe_status *status) {
     if (!s->bound[i])
       return lathe_fail(status, LATHE_INVALID_ARGUMENT, "input '%s' is not bound",
                         m->tensors[i].name);
+  /* Compiled code assumes that what it writes (outputs, arena) shares no
+     byte with what it reads: an output of an earlier run fed back as an
+     input must be copied first. */
+  for (size_t i = 0; i < m->input_count; ++i) {
+    uintptr_t in = (uintptr_t)s->io[i], n = m->tensors[i].bytes;
+    uintptr_t out = (uintptr_t)s->outputs, arena = (uintptr_t)s->arena;
+    if ((in < out + s->output_bytes && out < in + n) ||
+        (in < arena + m->arena_bytes && arena < in + n))
+      return lathe_fail(status, LATHE_INVALID_ARGUMENT,
+                        "input '%s' lies in this session's own output or arena memory; "
+                        "copy it to a buffer of your own first",
+                        m->tensors[i].name);
+  }
   for (size_t i = 0; i < m->step_count; ++i)
     m->steps[i].entry(s->io, m->constants, s->arena);
   return LATHE_OK;

@@ -47,18 +47,26 @@ llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-/// Fusion passes a user may leave out (--disable-pass, --no-fusion).
-constexpr const char *kOptionalPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels"};
+/// Passes a user may leave out (--disable-pass; --no-layout and
+/// --no-fusion name the first and the second group).
+constexpr const char *kLayoutPasses[] = {"lathe-conv-channels-last", "lathe-sink-transposes"};
+constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels"};
+
+std::string enabled(llvm::ArrayRef<const char *> passes, const TargetOptions &options) {
+  std::string list;
+  for (const char *pass : passes)
+    if (!llvm::is_contained(options.disabledPasses, pass))
+      list += std::string(pass) + ",";
+  return list;
+}
 
 /// The pass pipelines (on the module) from lathe ops to linalg on tensors
 /// (where kernels are counted), then to the LLVM dialect.
 std::string tensorPipeline(const TargetOptions &options) {
-  std::string fusion;
-  for (const char *pass : kOptionalPasses)
-    if (!llvm::is_contained(options.disabledPasses, pass))
-      fusion += std::string(pass) + ",";
-  return "convert-lathe-to-linalg,"
-         "func.func(canonicalize," + fusion + "canonicalize,lathe-distinct-results)";
+  return "func.func(" + enabled(kLayoutPasses, options) + "canonicalize),"
+         "convert-lathe-to-linalg,"
+         "func.func(canonicalize," + enabled(kFusionPasses, options) +
+         "canonicalize,lathe-distinct-results)";
 }
 
 std::string bufferPipeline() {
@@ -68,7 +76,8 @@ std::string bufferPipeline() {
          "canonicalize,"
          "lathe-externalize-constants,"
          "lathe-plan-arena,"
-         "func.func(lathe-copies-to-linalg,convert-linalg-to-loops),"
+         "func.func(lathe-copies-to-linalg,convert-linalg-to-loops,loop-invariant-code-motion,"
+         "lathe-hoist-invariant-loads),"
          "lower-affine,convert-scf-to-cf,"
          "convert-math-to-llvm,convert-math-to-libm,"
          "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
@@ -114,7 +123,9 @@ public:
   llvm::StringRef name() const override { return "cpu"; }
   uint32_t kind() const override { return 1; }
   std::vector<std::string> optionalPasses() const override {
-    return {std::begin(kOptionalPasses), std::end(kOptionalPasses)};
+    std::vector<std::string> passes(std::begin(kLayoutPasses), std::end(kLayoutPasses));
+    passes.insert(passes.end(), std::begin(kFusionPasses), std::end(kFusionPasses));
+    return passes;
   }
 
   bool supports(Operation *op) const override {
@@ -203,6 +214,12 @@ private:
     if (!kernel || kernel->arg_size() < 2)
       return fail("the lowered module lacks its kernel function");
     kernel->setLinkage(llvm::GlobalValue::InternalLinkage);
+    // Inputs, outputs, constants and arena are distinct buffers (the
+    // runtime refuses an input inside the session's own memory), so LLVM
+    // may vectorize a loop that reads one and writes another unchecked.
+    for (llvm::Argument &arg : kernel->args())
+      if (arg.getType()->isPointerTy())
+        arg.addAttr(llvm::Attribute::NoAlias);
     llvm::LLVMContext &ctx = module.getContext();
     llvm::Type *ptr = llvm::PointerType::get(ctx, 0);
     auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr, ptr, ptr}, false);
@@ -231,6 +248,11 @@ private:
     llvm::PipelineTuningOptions tuning;
     tuning.LoopVectorization = true;
     tuning.SLPVectorization = true;
+    // Kernel loops have small constant trip counts (a row of 16 to 64
+    // filters): unrolled whole before the loop vectorizer sees them, they
+    // end up scalar, or vectorized along the wrong (strided) loop. The
+    // vectorizer still interleaves what it vectorizes.
+    tuning.LoopUnrolling = false;
     llvm::PassBuilder pb(&machine, tuning);
     pb.registerModuleAnalyses(mam);
     pb.registerCGSCCAnalyses(cgam);

@@ -91,6 +91,28 @@ def mobilenet_v2(path):
     finish("mobilenet_v2_style", [1, 3, 96, 96], out, [1, 10], path)
 
 
+def conv_layouts(path):
+    """Every convolution form the channels-last path takes, and every op
+    transposes sink through: grouped, strided, dilated and asymmetrically
+    padded convolutions, a squeeze-and-excitation gate (global pool, 1x1
+    convs, HardSigmoid, broadcast Mul), a constant broadcast Add, Concat,
+    nearest Resize, and a convolution with a bias."""
+    def conv(x, cin, cout, k, **attrs):
+        group = attrs.get("group", 1)
+        w = const(rng.normal(0, (2.0 / (cin // group * k * k)) ** 0.5, (cout, cin // group, k, k)))
+        b = const(rng.normal(0, 0.1, cout))
+        return op("Conv", [x, w, b], **attrs)
+    a = op("Relu", [conv("x", 8, 16, 3, pads=[1, 1, 1, 1], strides=[2, 2], group=2)])
+    b = op("Clip", [conv(a, 16, 16, 3, pads=[2, 2, 2, 2], dilations=[2, 2]), const(0.0), const(6.0)])
+    c = conv(b, 16, 16, 3, pads=[0, 1, 2, 1], group=16)
+    gate = op("HardSigmoid", [conv(op("Relu", [conv(op("GlobalAveragePool", [c]), 16, 4, 1)]), 4, 16, 1)])
+    d = op("Add", [op("Mul", [c, gate]), const(rng.normal(0, 0.1, (16, 1, 1)))])
+    e = op("Concat", [d, a], axis=1)
+    up = op("Resize", [e, "", const(np.array([1, 1, 2, 2]))], mode="nearest")
+    out = conv(up, 32, 8, 1)
+    finish("conv_layouts", [1, 8, 20, 20], out, [1, 8, 20, 20], path)
+
+
 def layer_norm(x, d):
     mean = op("ReduceMean", [x], axes=[-1])
     centered = op("Sub", [x, mean])
@@ -133,3 +155,4 @@ if __name__ == "__main__":
     resnet(os.path.join(out, "resnet_style.onnx"))
     mobilenet_v2(os.path.join(out, "mobilenet_v2_style.onnx"))
     transformer(os.path.join(out, "transformer_encoder.onnx"))
+    conv_layouts(os.path.join(out, "conv_layouts.onnx"))

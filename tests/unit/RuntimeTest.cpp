@@ -131,6 +131,31 @@ TEST(Runtime, RejectsWrongInputs) {
   EXPECT_EQ(lathe_session_output(l.session, 2, &data, &bytes, &status), LATHE_INVALID_ARGUMENT);
 }
 
+TEST(Runtime, RejectsAnInputInsideTheSessionsOwnMemory) {
+  // Feeding an output of the last run back as an input would have the
+  // compiled code read a buffer it is writing.
+  Loaded l;
+  lathe_status status;
+  ASSERT_EQ(lathe_session_set_input(l.session, 0, kInput, sizeof(kInput), LATHE_DTYPE_FLOAT32,
+                                    kDims, 2, &status),
+            LATHE_OK);
+  ASSERT_EQ(lathe_session_run(l.session, &status), LATHE_OK) << status.message;
+  const void *data;
+  size_t bytes;
+  ASSERT_EQ(lathe_session_output(l.session, 1, &data, &bytes, &status), LATHE_OK);
+  ASSERT_EQ(lathe_session_set_input(l.session, 0, data, bytes, LATHE_DTYPE_FLOAT32, kDims, 2,
+                                    &status),
+            LATHE_OK);
+  EXPECT_EQ(lathe_session_run(l.session, &status), LATHE_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message, "input 'x' lies in this session's own output or arena memory; "
+                               "copy it to a buffer of your own first");
+  std::vector<float> copy((const float *)data, (const float *)data + 6);
+  ASSERT_EQ(lathe_session_set_input(l.session, 0, copy.data(), bytes, LATHE_DTYPE_FLOAT32, kDims,
+                                    2, &status),
+            LATHE_OK);
+  EXPECT_EQ(lathe_session_run(l.session, &status), LATHE_OK) << status.message;
+}
+
 TEST(Runtime, RejectsBadArtifacts) {
   lathe_model *model = nullptr;
   lathe_status status;

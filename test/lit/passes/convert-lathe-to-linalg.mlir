@@ -73,6 +73,48 @@ func.func @grouped_conv(%x: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> ten
 
 // -----
 
+// Channels last: loops n, oh, kh, kw, c, ow, m. The output row (ow) and the
+// filters (m) are the innermost loops; the filters are contiguous in both
+// the weights and the result. The bias broadcasts along the last dim.
+// CHECK-DAG: #[[NHWC_X:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1 * 2 + d2, d5 * 2 + d3, d4)>
+// CHECK-DAG: #[[NHWC_W:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d2, d3, d4, d6)>
+// CHECK-DAG: #[[NHWC_Y:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d5, d6)>
+// CHECK-LABEL: func.func @conv_nhwc
+// CHECK: tensor.pad %{{.+}} low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: linalg.generic {indexing_maps = [#[[NHWC_X]], #[[NHWC_W]], #[[NHWC_Y]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]}
+// CHECK: linalg.generic
+// CHECK: arith.addf
+func.func @conv_nhwc(%x: tensor<1x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = lathe.conv_nhwc %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x8x8x3xf32>, tensor<3x3x3x4xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// A depthwise channels-last convolution keeps its channels innermost and
+// reduces over the window only.
+// CHECK-LABEL: func.func @conv_nhwc_depthwise
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel", "parallel"]
+func.func @conv_nhwc_depthwise(%x: tensor<1x6x6x3xf32>, %w: tensor<3x3x1x3xf32>) -> tensor<1x4x4x3xf32> {
+  %0 = lathe.conv_nhwc %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 3} : (tensor<1x6x6x3xf32>, tensor<3x3x1x3xf32>) -> tensor<1x4x4x3xf32>
+  return %0 : tensor<1x4x4x3xf32>
+}
+
+// -----
+
+// A grouped channels-last convolution splits the channels into (group,
+// channels per group) and iterates over groups.
+// CHECK-LABEL: func.func @conv_nhwc_grouped
+// CHECK: tensor.expand_shape
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]
+// CHECK: tensor.collapse_shape
+func.func @conv_nhwc_grouped(%x: tensor<1x6x6x4xf32>, %w: tensor<3x3x2x4xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = lathe.conv_nhwc %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 2} : (tensor<1x6x6x4xf32>, tensor<3x3x2x4xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
 // Max pooling pads with -inf, never with zeros.
 // CHECK-LABEL: func.func @max_pool
 // CHECK: %[[NEG_INF:.+]] = arith.constant 0xFF800000 : f32

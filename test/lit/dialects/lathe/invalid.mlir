@@ -167,3 +167,12 @@ func.func @where_types(%c: tensor<2xi1>, %a: tensor<2xf32>, %b: tensor<2xi32>) -
   %0 = lathe.where %c, %a, %b : (tensor<2xi1>, tensor<2xf32>, tensor<2xi32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+func.func @conv_nhwc_channels(%x: tensor<1x4x4x3xf32>, %w: tensor<1x1x2x8xf32>) -> tensor<1x4x4x8xf32> {
+  // expected-error @+2 {{input channels 3 do not match channels-last weight 1x1x2x8 with group 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv_nhwc %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x4x3xf32>, tensor<1x1x2x8xf32>) -> tensor<1x4x4x8xf32>
+  return %0 : tensor<1x4x4x8xf32>
+}

@@ -1,0 +1,76 @@
+//===- ConvertConvToChannelsLast.cpp - convolutions in NHWC ----------------===//
+//
+// A convolution with constant f32 weights becomes
+//   transpose(conv_nhwc(transpose(x, to_last), W'), to_first)
+// with W' re-laid out at compile time to (kernel..., C/group, M). The
+// transposes are then sunk and cancelled by lathe-sink-transposes, so a chain
+// of convolutions keeps channels last from its first input to its last output.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/ConstantValues.h"
+#include "passes/Passes.h"
+
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_CONVERTCONVTOCHANNELSLAST
+#include "passes/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+using namespace lathe;
+
+namespace {
+
+struct ConvToChannelsLast : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvOp conv, PatternRewriter &rewriter) const override {
+    auto wt = conv.getWeight().getType();
+    int64_t rank = wt.getRank();
+    std::optional<std::vector<float>> weight = constantFloats(conv.getWeight());
+    if (!weight)
+      return rewriter.notifyMatchFailure(conv, "weights are not a constant f32 tensor");
+    SmallVector<int64_t> toLast{0}, toFirst{0, rank - 1}, weightPerm;
+    for (int64_t i = 2; i < rank; ++i) {
+      toLast.push_back(i);
+      weightPerm.push_back(i);
+    }
+    toLast.push_back(1);
+    for (int64_t i = 1; i < rank - 1; ++i)
+      toFirst.push_back(i);
+    weightPerm.append({1, 0});
+    Location loc = conv.getLoc();
+    SmallVector<int64_t> wShape;
+    for (int64_t p : weightPerm)
+      wShape.push_back(wt.getDimSize(p));
+    Value w = makeFloatConstant(rewriter, loc, RankedTensorType::get(wShape, wt.getElementType()),
+                                transposeValues(*weight, wt.getShape(), weightPerm),
+                                "channels_last_weight");
+    Value x = TransposeOp::create(rewriter, loc, conv.getInput(), rewriter.getDenseI64ArrayAttr(toLast));
+    SmallVector<Value> operands{x, w};
+    if (conv.getBias())
+      operands.push_back(conv.getBias());
+    auto nhwc = ConvNhwcOp::create(rewriter, loc, operands, conv->getAttrs());
+    rewriter.replaceOpWithNewOp<TransposeOp>(conv, nhwc.getResult(),
+                                             rewriter.getDenseI64ArrayAttr(toFirst));
+    return success();
+  }
+};
+
+struct ConvertConvToChannelsLastPass
+    : public lathe::impl::ConvertConvToChannelsLastBase<ConvertConvToChannelsLastPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ConvToChannelsLast>(&getContext());
+    // One rewrite per convolution; transposes are left for the sinking pass.
+    GreedyRewriteConfig config;
+    config.enableFolding(false);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,54 @@
+// RUN: %lathe-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(lathe-conv-channels-last))' | FileCheck %s
+
+// The input goes channels last, the weights (M=2, C=1, 1x2) are re-laid out
+// to (1, 2, C, M) at compile time: W'[0, k, 0, m] = W[m, 0, 0, k], and the
+// result comes back channels first. The bias is unchanged.
+// CHECK-LABEL: func.func @conv
+// CHECK-SAME: (%[[X:.+]]: tensor<1x1x3x4xf32>)
+// CHECK-DAG: %[[W:.+]] = lathe.constant dense<{{\[}}[{{\[}}[1.000000e+00, 3.000000e+00]], {{\[}}[2.000000e+00, 4.000000e+00]]]]> : tensor<1x2x1x2xf32>
+// CHECK-DAG: %[[B:.+]] = lathe.constant dense<[5.000000e-01, 2.500000e-01]>
+// CHECK: %[[T:.+]] = lathe.transpose %[[X]] {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x1x3x4xf32>) -> tensor<1x3x4x1xf32>
+// CHECK: %[[C:.+]] = lathe.conv_nhwc %[[T]], %[[W]], %[[B]] {{.*}}pads = array<i64: 0, 1, 0, 0>{{.*}} -> tensor<1x3x4x2xf32>
+// CHECK: %[[Y:.+]] = lathe.transpose %[[C]] {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x3x4x2xf32>) -> tensor<1x2x3x4xf32>
+// CHECK: return %[[Y]]
+func.func @conv(%x: tensor<1x1x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %w = lathe.constant dense<[[[[1.0, 2.0]]], [[[3.0, 4.0]]]]> : tensor<2x1x1x2xf32>
+  %b = lathe.constant dense<[0.5, 0.25]> : tensor<2xf32>
+  %y = lathe.conv %x, %w, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 1, 0, 0>, group = 1} : (tensor<1x1x3x4xf32>, tensor<2x1x1x2xf32>, tensor<2xf32>) -> tensor<1x2x3x4xf32>
+  return %y : tensor<1x2x3x4xf32>
+}
+
+// -----
+
+// A depthwise convolution's weights (C, 1, kh, kw) become (kh, kw, 1, C).
+// CHECK-LABEL: func.func @depthwise
+// CHECK: lathe.conv_nhwc {{.*}}group = 3 : i64{{.*}} : (tensor<1x5x5x3xf32>, tensor<3x3x1x3xf32>) -> tensor<1x5x5x3xf32>
+func.func @depthwise(%x: tensor<1x3x5x5xf32>) -> tensor<1x3x5x5xf32> {
+  %w = lathe.constant dense<1.0> : tensor<3x1x3x3xf32>
+  %y = lathe.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 3} : (tensor<1x3x5x5xf32>, tensor<3x1x3x3xf32>) -> tensor<1x3x5x5xf32>
+  return %y : tensor<1x3x5x5xf32>
+}
+
+// -----
+
+// Weights that are a graph input cannot be re-laid out at compile time: the
+// convolution keeps its layout.
+// CHECK-LABEL: func.func @runtime_weights
+// CHECK-NOT: lathe.transpose
+// CHECK: lathe.conv %
+// CHECK-NOT: lathe.conv_nhwc
+func.func @runtime_weights(%x: tensor<1x1x3x3xf32>, %w: tensor<1x1x1x1xf32>) -> tensor<1x1x3x3xf32> {
+  %y = lathe.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x1x3x3xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x3x3xf32>
+  return %y : tensor<1x1x3x3xf32>
+}
+
+// -----
+
+// f16 weights are not re-laid out (the pass reads f32 constants only).
+// CHECK-LABEL: func.func @f16_weights
+// CHECK: lathe.conv %
+func.func @f16_weights(%x: tensor<1x1x3x3xf16>) -> tensor<1x1x3x3xf16> {
+  %w = lathe.constant dense<1.0> : tensor<1x1x1x1xf16>
+  %y = lathe.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x1x3x3xf16>, tensor<1x1x1x1xf16>) -> tensor<1x1x3x3xf16>
+  return %y : tensor<1x1x3x3xf16>
+}
