@@ -2,9 +2,10 @@
 // the same model, inputs and thread count, in one run, and prints the
 // latency ratio (lathe p50 / ONNX Runtime p50; below 1 means lathe is faster).
 // Usage: node bench/compare_ort.mjs --lathe BIN --ort DIR --runs N --threads T
-//          [--no-fusion-too yes] MODEL.onnx:NAME=D0,D1,... [MODEL.onnx:NAME=...]...
-// With --no-fusion-too, each model is also compiled with --no-fusion and
-// timed in the same run (the effect of lathe's fusion passes).
+//          [--unoptimized-too yes] MODEL.onnx:NAME=D0,D1,... [MODEL.onnx:NAME=...]...
+// With --unoptimized-too, each model is also compiled with --no-fusion and
+// --no-layout and timed in the same run (the effect of lathe's fusion and
+// layout passes).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -52,7 +53,7 @@ try {
         '--runs', String(runs), '--threads', String(threads), '--json'], { encoding: 'utf8' }));
     };
     const lathe = benchLathe([]);
-    const unfused = opts['no-fusion-too'] ? benchLathe(['--no-fusion']) : null;
+    const unfused = opts['unoptimized-too'] ? benchLathe(['--no-fusion', '--no-layout']) : null;
 
     const session = await ort.InferenceSession.create(model, {
       intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
@@ -73,7 +74,7 @@ try {
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
-const extra = opts['no-fusion-too'] ? ' lathe --no-fusion p50 ms |' : '';
+const extra = opts['unoptimized-too'] ? ' lathe --no-fusion --no-layout p50 ms |' : '';
 console.log(`| model | input | threads (lathe used) | lathe p50 ms |${extra} ONNX Runtime p50 ms | lathe / ORT |`);
 console.log(`| --- | --- | --- | --- |${extra ? ' --- |' : ''} --- | --- |`);
 for (const r of rows)

@@ -160,4 +160,14 @@ def HoistInvariantLoads : Pass<"lathe-hoist-invariant-loads", "mlir::func::FuncO
   }];
 }
 
+def RecognizeAttention : Pass<"lathe-recognize-attention", "mlir::func::FuncOp"> {
+  let summary = "Recognize scaled dot-product attention written as MatMul/Softmax/MatMul";
+  let description = [{
+    matmul(softmax(matmul(q, kT) [/ c | * c], axis = -1), v) with q, kT and v
+    of one rank and the same batch dims, and no other user of the scores or
+    the probabilities, becomes lathe.attention(q, k, v, scale): k is kT's
+    input when kT transposes the last two dims, else a transpose of kT.
+  }];
+}
+
 #endif // LATHE_PASSES_TD

@@ -41,7 +41,8 @@ namespace {
 /// Target-independent graph passes, in order; `--disable-pass NAME` leaves
 /// one out.
 constexpr const char *kGraphPasses[] = {"lathe-fold-batch-norm", "lathe-recognize-norms",
-                                        "lathe-recognize-activations", "canonicalize"};
+                                        "lathe-recognize-activations", "lathe-recognize-attention",
+                                        "canonicalize"};
 
 LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,
                              const Target &target) {

@@ -222,6 +222,20 @@ def Lathe_MatMulOp : Lathe_Op<"matmul"> {
   let results = (outs Lathe_Tensor:$output);
 }
 
+// Recognized from MatMul/Softmax/MatMul (lathe-recognize-attention).
+def Lathe_AttentionOp : Lathe_Op<"attention"> {
+  let summary = "scaled dot-product attention: softmax(q k^T * scale) v over the last dims";
+  let description = [{
+    q is (batch..., L, D), k is (batch..., S, D), v is (batch..., S, Dv), all
+    with the same batch dims; the result is (batch..., L, Dv). Each query
+    row is one step of the fused kernel: its S scores, their softmax and its
+    weighted sum of v are computed without writing the L x S score matrix.
+  }];
+  let arguments = (ins Lathe_FloatTensor:$query, Lathe_FloatTensor:$key,
+                   Lathe_FloatTensor:$value, F32Attr:$scale);
+  let results = (outs Lathe_FloatTensor:$output);
+}
+
 def Lathe_GemmOp : Lathe_Op<"gemm"> {
   let summary = "alpha * op(a) * op(b) + beta * c, c broadcast to the result";
   let arguments = (ins Lathe_Tensor:$a, Lathe_Tensor:$b, Optional<Lathe_Tensor>:$c,

@@ -287,6 +287,24 @@ LATHE_INFER(MatMulOp) {
   return push(types, batch, tensorOf(operands[0]).getElementType());
 }
 
+LATHE_INFER(AttentionOp) {
+  if (failed(checkSameElementType(loc, operands)))
+    return failure();
+  RankedTensorType q = tensorOf(operands[0]), k = tensorOf(operands[1]), v = tensorOf(operands[2]);
+  int64_t rank = q.getRank();
+  if (rank < 2 || k.getRank() != rank || v.getRank() != rank)
+    return emitOptionalError(loc, "attention operands must have one rank >= 2");
+  if (q.getShape().drop_back(2) != k.getShape().drop_back(2) ||
+      q.getShape().drop_back(2) != v.getShape().drop_back(2) ||
+      q.getDimSize(rank - 1) != k.getDimSize(rank - 1) ||
+      k.getDimSize(rank - 2) != v.getDimSize(rank - 2))
+    return emitOptionalError(loc, "attention shapes do not fit: q ", shapeString(q.getShape()),
+                             ", k ", shapeString(k.getShape()), ", v ", shapeString(v.getShape()));
+  SmallVector<int64_t> shape(q.getShape());
+  shape.back() = v.getDimSize(rank - 1);
+  return push(types, shape, q.getElementType());
+}
+
 LATHE_INFER(GemmOp) {
   LATHE_ADAPTOR(GemmOp);
   RankedTensorType a = tensorOf(adaptor.getA()), b = tensorOf(adaptor.getB());

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -256,6 +257,140 @@ struct ConvNhwcLowering : OpConversionPattern<ConvNhwcOp> {
                                 });
     }
     rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// One fused kernel: a loop over the (batch, query) rows; each step computes
+/// the row's S scores (q scaled first, so the scale costs D multiplies), their
+/// max, the exponentials and their sum, and the weighted sum of v's rows,
+/// divided by the sum at the end. The L x S score matrix never exists.
+struct AttentionLowering : OpConversionPattern<AttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto qt = cast<RankedTensorType>(adaptor.getQuery().getType());
+    auto kt = cast<RankedTensorType>(adaptor.getKey().getType());
+    auto vt = cast<RankedTensorType>(adaptor.getValue().getType());
+    Type t = qt.getElementType();
+    int64_t rank = qt.getRank(), l = qt.getDimSize(rank - 2), d = qt.getDimSize(rank - 1);
+    int64_t s = kt.getDimSize(rank - 2), dv = vt.getDimSize(rank - 1);
+    int64_t n = qt.getNumElements() / std::max<int64_t>(1, l * d);
+    Value q = buildReshape(rewriter, loc, adaptor.getQuery(), {n, l, d});
+    Value k = buildReshape(rewriter, loc, adaptor.getKey(), {n, s, d});
+    Value v = buildReshape(rewriter, loc, adaptor.getValue(), {n, s, dv});
+    auto resultType = RankedTensorType::get({n, l, dv}, t);
+    Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), t);
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value rows = arith::ConstantIndexOp::create(rewriter, loc, n * l);
+    Value scale = scalarConstant(rewriter, loc, t, op.getScale().convertToDouble());
+    MLIRContext *ctx = rewriter.getContext();
+    auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
+    auto loop = scf::ForOp::create(
+        rewriter, loc, zero, rows, one, ValueRange{init},
+        [&](OpBuilder &b, Location lc, Value row, ValueRange iterArgs) {
+          Value lCount = arith::ConstantIndexOp::create(b, lc, l);
+          Value batch = arith::DivUIOp::create(b, lc, row, lCount);
+          Value query = arith::RemUIOp::create(b, lc, row, lCount);
+          SmallVector<OpFoldResult> unit3(3, idx(1));
+          Value qRow = tensor::ExtractSliceOp::create(
+              b, lc, RankedTensorType::get({d}, t), q,
+              SmallVector<OpFoldResult>{batch, query, idx(0)}, {idx(1), idx(1), idx(d)}, unit3);
+          Value kRows = tensor::ExtractSliceOp::create(
+              b, lc, RankedTensorType::get({s, d}, t), k,
+              SmallVector<OpFoldResult>{batch, idx(0), idx(0)}, {idx(1), idx(s), idx(d)}, unit3);
+          Value vRows = tensor::ExtractSliceOp::create(
+              b, lc, RankedTensorType::get({s, dv}, t), v,
+              SmallVector<OpFoldResult>{batch, idx(0), idx(0)}, {idx(1), idx(s), idx(dv)}, unit3);
+          auto vecD = RankedTensorType::get({d}, t), vecS = RankedTensorType::get({s}, t);
+          auto vecDv = RankedTensorType::get({dv}, t), scalar = RankedTensorType::get({}, t);
+          Value scaled = buildElementwise(b, lc, vecD, {qRow},
+                                          [&](OpBuilder &nb, Location l2, ValueRange a) {
+                                            return arith::MulFOp::create(nb, l2, a[0], scale);
+                                          });
+          auto d0 = b.getAffineDimExpr(0), d1 = b.getAffineDimExpr(1);
+          auto reduce = [&](Value input, Value identity, auto combine) {
+            return linalg::GenericOp::create(
+                       b, lc, scalar, input, buildFilled(b, lc, scalar, identity),
+                       SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
+                                              AffineMap::get(1, 0, {}, ctx)},
+                       SmallVector<utils::IteratorType>{utils::IteratorType::reduction},
+                       [&](OpBuilder &nb, Location l2, ValueRange a) {
+                         linalg::YieldOp::create(nb, l2, combine(nb, l2, a[0], a[1]));
+                       })
+                .getResult(0);
+          };
+          // scores[j] = sum_i qs[i] * k[j, i]
+          Value scores =
+              linalg::GenericOp::create(
+                  b, lc, vecS, ValueRange{scaled, kRows},
+                  buildFilled(b, lc, vecS, scalarConstant(b, lc, t, 0)),
+                  SmallVector<AffineMap>{AffineMap::get(2, 0, {d1}, ctx),
+                                         AffineMap::get(2, 0, {d0, d1}, ctx),
+                                         AffineMap::get(2, 0, {d0}, ctx)},
+                  SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                                   utils::IteratorType::reduction},
+                  [&](OpBuilder &nb, Location l2, ValueRange a) {
+                    Value p = arith::MulFOp::create(nb, l2, a[0], a[1]);
+                    linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
+                  })
+                  .getResult(0);
+          Value max = reduce(scores, lowestValue(b, lc, t),
+                             [&](OpBuilder &nb, Location l2, Value x, Value acc) {
+                               return buildMax(nb, l2, t, x, acc);
+                             });
+          Value exps = linalg::GenericOp::create(
+                           b, lc, vecS, ValueRange{scores, max},
+                           tensor::EmptyOp::create(b, lc, vecS.getShape(), t).getResult(),
+                           SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
+                                                  AffineMap::get(1, 0, {}, ctx),
+                                                  AffineMap::get(1, 0, {d0}, ctx)},
+                           SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+                           [&](OpBuilder &nb, Location l2, ValueRange a) {
+                             Value diff = arith::SubFOp::create(nb, l2, a[0], a[1]);
+                             linalg::YieldOp::create(nb, l2,
+                                                     math::ExpOp::create(nb, l2, diff).getResult());
+                           })
+                           .getResult(0);
+          Value sum = reduce(exps, scalarConstant(b, lc, t, 0),
+                             [&](OpBuilder &nb, Location l2, Value x, Value acc) -> Value {
+                               return arith::AddFOp::create(nb, l2, x, acc);
+                             });
+          // weighted[c] = sum_j e[j] * v[j, c], the filters of v innermost.
+          Value weighted =
+              linalg::GenericOp::create(
+                  b, lc, vecDv, ValueRange{exps, vRows},
+                  buildFilled(b, lc, vecDv, scalarConstant(b, lc, t, 0)),
+                  SmallVector<AffineMap>{AffineMap::get(2, 0, {d0}, ctx),
+                                         AffineMap::get(2, 0, {d0, d1}, ctx),
+                                         AffineMap::get(2, 0, {d1}, ctx)},
+                  SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
+                                                   utils::IteratorType::parallel},
+                  [&](OpBuilder &nb, Location l2, ValueRange a) {
+                    Value p = arith::MulFOp::create(nb, l2, a[0], a[1]);
+                    linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
+                  })
+                  .getResult(0);
+          Value normalized = linalg::GenericOp::create(
+                                 b, lc, vecDv, ValueRange{weighted, sum},
+                                 tensor::EmptyOp::create(b, lc, vecDv.getShape(), t).getResult(),
+                                 SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
+                                                        AffineMap::get(1, 0, {}, ctx),
+                                                        AffineMap::get(1, 0, {d0}, ctx)},
+                                 SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+                                 [&](OpBuilder &nb, Location l2, ValueRange a) {
+                                   linalg::YieldOp::create(
+                                       nb, l2, arith::DivFOp::create(nb, l2, a[0], a[1]).getResult());
+                                 })
+                                 .getResult(0);
+          Value updated = tensor::InsertSliceOp::create(
+              b, lc, normalized, iterArgs[0], SmallVector<OpFoldResult>{batch, query, idx(0)},
+              {idx(1), idx(1), idx(dv)}, unit3);
+          scf::YieldOp::create(b, lc, updated);
+        });
+    rewriter.replaceOp(op, buildReshape(rewriter, loc, loop.getResult(0), op.getType().getShape()));
     return success();
   }
 };
@@ -705,7 +840,7 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
 
 void lathe::populateNeuralNetToLinalgPatterns(const TypeConverter &converter,
                                               RewritePatternSet &patterns) {
-  patterns.add<ConvLowering, ConvNhwcLowering, ConvTransposeLowering, PoolLowering<MaxPoolOp, PoolKind::Max>,
+  patterns.add<AttentionLowering, ConvLowering, ConvNhwcLowering, ConvTransposeLowering, PoolLowering<MaxPoolOp, PoolKind::Max>,
                PoolLowering<AveragePoolOp, PoolKind::Average>,
                PoolLowering<LpPoolOp, PoolKind::Lp>, BatchNormLowering, InstanceNormLowering,
                LayerNormLowering, RmsNormLowering, MatMulLowering, GemmLowering>(

@@ -258,7 +258,10 @@ struct PlanArenaPass : public lathe::impl::PlanArenaBase<PlanArenaPass> {
             writer = user;
           }
         }
-        b.reuses = inPlaceSource(writer, i, buffers, bufferOf, writerPosition);
+        // Inside a loop nest, positions do not order the nested ops: a
+        // buffer read again later in the same step is not "dying" there.
+        if (writer && writer->getBlock() == &body)
+          b.reuses = inPlaceSource(writer, i, buffers, bufferOf, writerPosition);
       }
       // Slots: chains of buffers reusing one another, placed as one.
       std::vector<int64_t> slotOf(buffers.size());

@@ -72,6 +72,7 @@ std::string tensorPipeline(const TargetOptions &options) {
 std::string bufferPipeline() {
   return "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
+         "func.func(buffer-loop-hoisting),"
          "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
          "canonicalize,"
          "lathe-externalize-constants,"

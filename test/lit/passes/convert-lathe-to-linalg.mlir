@@ -115,6 +115,24 @@ func.func @conv_nhwc_grouped(%x: tensor<1x6x6x4xf32>, %w: tensor<3x3x2x4xf32>) -
 
 // -----
 
+// Attention is one loop over the (batch, query) rows; inside it, the row's
+// scores, their max, the exponentials' sum and the weighted sum of v.
+// CHECK-LABEL: func.func @attention
+// CHECK: scf.for {{.*}} -> (tensor<2x3x6xf32>)
+// CHECK: tensor.extract_slice {{.*}} to tensor<4xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
+// CHECK: arith.divf
+// CHECK: tensor.insert_slice {{.*}} : tensor<6xf32> into tensor<2x3x6xf32>
+func.func @attention(%q: tensor<2x3x4xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x6xf32>) -> tensor<2x3x6xf32> {
+  %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32} : (tensor<2x3x4xf32>, tensor<2x5x4xf32>, tensor<2x5x6xf32>) -> tensor<2x3x6xf32>
+  return %0 : tensor<2x3x6xf32>
+}
+
+// -----
+
 // Max pooling pads with -inf, never with zeros.
 // CHECK-LABEL: func.func @max_pool
 // CHECK: %[[NEG_INF:.+]] = arith.constant 0xFF800000 : f32
