@@ -75,7 +75,13 @@ def FormKernels : Pass<"lathe-form-kernels", "mlir::func::FuncOp"> {
     fused into the tile: one loop nest computes a row of the reduction and
     applies the epilogue to it. A reduction without such a consumer is tiled
     with its fill alone. The innermost dim stays whole so it vectorizes.
+    A contraction over packed panels (lathe-pack-matmul-weights) is tiled
+    one panel wide and a block of rows high, a multiple of `register-rows`.
   }];
+  let options = [
+    Option<"registerRows", "register-rows", "int64_t", "6",
+           "rows of the vectorizer's register tile over packed panels">
+  ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"];
 }
 
@@ -148,6 +154,24 @@ def SinkTransposes : Pass<"lathe-sink-transposes", "mlir::func::FuncOp"> {
   }];
 }
 
+def PackMatmulWeights : Pass<"lathe-pack-matmul-weights", "mlir::func::FuncOp"> {
+  let summary = "Pack constant matmul and gemm weights into column panels for the register tile";
+  let description = [{
+    matmul(a, B) with B a constant f32 (K, N) matrix becomes
+    lathe.matmul_packed(a, P) with P = B's columns in panels of
+    `tile-columns`, laid out (panel, K, tile) at compile time and the last
+    panel padded with zeros. A gemm with constant b becomes the same, transB
+    and alpha applied to P, plus an add of its bias (beta applied to a
+    constant bias at compile time). Not packed: runtime or non-f32 weights,
+    a transposed a, a bias scaled by a runtime beta, and products with fewer
+    than half a panel of columns.
+  }];
+  let options = [
+    Option<"tileColumns", "tile-columns", "int64_t", "16",
+           "columns per panel: the width of the kernel's register tile">
+  ];
+}
+
 def HoistInvariantLoads : Pass<"lathe-hoist-invariant-loads", "mlir::func::FuncOp"> {
   let summary = "Hoist loop-invariant loads from buffers the loop does not write";
   let description = [{
@@ -158,6 +182,30 @@ def HoistInvariantLoads : Pass<"lathe-hoist-invariant-loads", "mlir::func::FuncO
     runtime passes separate input, output, constant and arena buffers).
     LLVM then sees a loop-invariant scalar and vectorizes the loop.
   }];
+}
+
+def VectorizePanelContractions
+    : Pass<"lathe-vectorize-panel-contractions", "mlir::func::FuncOp"> {
+  let summary = "Turn contractions over packed panels into register tiles of vector code";
+  let description = [{
+    On buffers: a linalg op computing out[..., m, n] += a[..., m, k...] *
+    panels[n floordiv tile, k..., n mod tile] in f32 (the form of
+    lathe.matmul_packed) becomes loops over panels and blocks of
+    `register-rows` rows, each keeping one vector accumulator of the panel's
+    width per row in registers through the reduction: per step one panel
+    row load, and per row one broadcast and one vector.fma. A panel narrower
+    than the tile is read and written under a mask; rows left over run one
+    at a time. Contractions whose panel or result rows are not contiguous
+    are left alone.
+  }];
+  let options = [
+    Option<"registerRows", "register-rows", "int64_t", "6",
+           "rows of a register tile (accumulators: rows x one panel)">
+  ];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect"
+  ];
 }
 
 def RecognizeAttention : Pass<"lathe-recognize-attention", "mlir::func::FuncOp"> {

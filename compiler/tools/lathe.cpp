@@ -52,7 +52,8 @@ usage:
                 [--disable-pass NAME]... [--no-fusion] [--no-layout]
       Compiles MODEL into one artifact file. --disable-pass leaves one optional
       pass out (the error lists them); --no-fusion leaves out every fusion,
-      --no-layout keeps convolutions channels first.
+      --no-layout keeps convolutions channels first and matmul weights as
+      they are (not packed in panels).
   lathe run ARTIFACT --input NAME=FILE... --output-dir DIR
       Runs ARTIFACT on inputs from .npy or ONNX TensorProto .pb files and writes
       DIR/output_<i>.npy (graph output order) and DIR/outputs.json.
@@ -238,7 +239,8 @@ int runCompile(int argc, char **argv) {
           for (const char *pass : {"lathe-fuse-elementwise", "lathe-form-kernels"})
             options.targetOptions.disabledPasses.push_back(pass);
         } else if (name == "--no-layout") {
-          for (const char *pass : {"lathe-conv-channels-last", "lathe-sink-transposes"})
+          for (const char *pass : {"lathe-conv-channels-last", "lathe-sink-transposes",
+                                   "lathe-pack-matmul-weights"})
             options.targetOptions.disabledPasses.push_back(pass);
         }
       });

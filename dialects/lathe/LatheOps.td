@@ -236,6 +236,17 @@ def Lathe_AttentionOp : Lathe_Op<"attention"> {
   let results = (outs Lathe_FloatTensor:$output);
 }
 
+// The layout passes' form of a matmul whose right operand is a constant
+// matrix (K, N): its columns are packed at compile time into panels of
+// `tile` columns, (ceil(N / tile), K, tile), the last panel padded with
+// zeros. One panel is what the kernel's register tile reads at each step of
+// the reduction, contiguous and in order.
+def Lathe_MatMulPackedOp : Lathe_Op<"matmul_packed"> {
+  let summary = "matmul (batch..., M, K) x (K, N) with the right operand in column panels";
+  let arguments = (ins Lathe_FloatTensor:$lhs, Lathe_FloatTensor:$packed_rhs, I64Attr:$columns);
+  let results = (outs Lathe_FloatTensor:$output);
+}
+
 def Lathe_GemmOp : Lathe_Op<"gemm"> {
   let summary = "alpha * op(a) * op(b) + beta * c, c broadcast to the result";
   let arguments = (ins Lathe_Tensor:$a, Lathe_Tensor:$b, Optional<Lathe_Tensor>:$c,

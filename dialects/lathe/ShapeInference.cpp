@@ -287,6 +287,26 @@ LATHE_INFER(MatMulOp) {
   return push(types, batch, tensorOf(operands[0]).getElementType());
 }
 
+LATHE_INFER(MatMulPackedOp) {
+  LATHE_ADAPTOR(MatMulPackedOp);
+  if (failed(checkSameElementType(loc, operands)))
+    return failure();
+  RankedTensorType a = tensorOf(adaptor.getLhs()), panels = tensorOf(adaptor.getPackedRhs());
+  int64_t columns = adaptor.getColumns();
+  if (a.getRank() < 2 || panels.getRank() != 3)
+    return emitOptionalError(loc, "matmul_packed takes (batch..., M, K) and (panels, K, tile), not ",
+                             shapeString(a.getShape()), " and ", shapeString(panels.getShape()));
+  int64_t tile = panels.getDimSize(2);
+  if (a.getShape().back() != panels.getDimSize(1) || columns <= 0 || tile <= 0 ||
+      panels.getDimSize(0) != (columns + tile - 1) / tile)
+    return emitOptionalError(loc, "panels ", shapeString(panels.getShape()),
+                             " do not hold ", columns, " columns of ", a.getShape().back(),
+                             " rows for ", shapeString(a.getShape()));
+  SmallVector<int64_t> shape(a.getShape());
+  shape.back() = columns;
+  return push(types, shape, a.getElementType());
+}
+
 LATHE_INFER(AttentionOp) {
   if (failed(checkSameElementType(loc, operands)))
     return failure();

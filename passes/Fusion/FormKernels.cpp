@@ -1,5 +1,6 @@
 //===- FormKernels.cpp - reductions with their epilogues, one loop nest ---===//
 #include "passes/Passes.h"
+#include "passes/Vectorize/PanelContraction.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -58,28 +59,15 @@ llvm::SmallBitVector wholeLoops(linalg::LinalgOp op) {
   return whole;
 }
 
-/// Tiles `op` with size 1 along its parallel loops but those that stay whole
-/// (see wholeLoops; for an epilogue, those of the reduction it claims),
-/// unless that leaves no loop at all; fuses into the tile the fills that
-/// initialize it and `claimed`, the one reduction it reads element for
-/// element.
-LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation *claimed) {
-  auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
-  // Tiling computes result slices from the result maps: each must be a
-  // projected permutation (not, e.g., a constant index for a kept dim).
-  for (OpOperand &init : linalgOp.getDpsInitsMutable())
-    if (!linalgOp.getMatchingIndexingMap(&init).isProjectedPermutation())
-      return failure();
-  if (claimed)
-    for (OpOperand &init : cast<linalg::LinalgOp>(claimed).getDpsInitsMutable())
-      if (!cast<linalg::LinalgOp>(claimed).getMatchingIndexingMap(&init).isProjectedPermutation())
-        return failure();
-  SmallVector<utils::IteratorType> iterators = linalgOp.getIteratorTypesArray();
-  SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+/// The tile sizes (0: not tiled) of `op`'s loops that make a tile of it one
+/// row (see wholeLoops; for an epilogue, those of the reduction it claims),
+/// or none if that leaves a single tile. With no loop to keep whole, every
+/// parallel loop is tiled.
+SmallVector<int64_t> rowTileSizes(linalg::LinalgOp op, Operation *claimed) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t loops = iterators.size();
-  if (loops == 0)
-    return failure();
-  llvm::SmallBitVector whole = wholeLoops(linalgOp);
+  llvm::SmallBitVector whole = wholeLoops(op);
   if (claimed) {
     // An epilogue's loops are the result dims of the reduction it claims.
     auto reduction = cast<linalg::LinalgOp>(claimed);
@@ -99,12 +87,73 @@ LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation 
   };
   bool tileAll = tiledTrips(false) == 1;
   if (tiledTrips(tileAll) <= 1)
+    return {};
+  SmallVector<int64_t> sizes;
+  for (int64_t i = 0; i < loops; ++i)
+    sizes.push_back(iterators[i] == utils::IteratorType::parallel && (tileAll || !whole.test(i)));
+  return sizes;
+}
+
+/// The tile sizes for a contraction that reads packed panels (or for the
+/// epilogue that claims one): one panel of columns, and a block of rows, a
+/// multiple of the register tile's `registerRows`, whose `a` rows fit in L1
+/// while the block sweeps the panels. Empty if `op` is no such thing.
+SmallVector<int64_t> panelTileSizes(linalg::LinalgOp op, Operation *claimed,
+                                    int64_t registerRows) {
+  auto reduction = claimed ? cast<linalg::LinalgOp>(claimed) : op;
+  std::optional<lathe::PanelContraction> panel = lathe::matchPanelContraction(reduction);
+  if (!panel)
+    return {};
+  constexpr int64_t kRowBlockBytes = 32 * 1024;
+  SmallVector<utils::IteratorType> iterators = reduction.getIteratorTypesArray();
+  SmallVector<int64_t> ranges = reduction.getStaticLoopRanges();
+  int64_t depth = 1;
+  for (auto [iterator, range] : llvm::zip(iterators, ranges))
+    if (iterator == utils::IteratorType::reduction)
+      depth *= range;
+  int64_t rows = kRowBlockBytes / (depth * 4) / registerRows * registerRows;
+  rows = std::min(std::max(rows, registerRows), ranges[panel->rowLoop]);
+  SmallVector<int64_t> sizes;
+  for (auto [loop, iterator] : llvm::enumerate(iterators))
+    sizes.push_back(iterator == utils::IteratorType::reduction ? 0
+                    : (int64_t)loop == panel->columnLoop ? panel->tile
+                    : (int64_t)loop == panel->rowLoop    ? rows
+                                                         : 1);
+  if (!claimed)
+    return sizes;
+  AffineMap resultMap = reduction.getMatchingIndexingMap(reduction.getDpsInitOperand(0));
+  SmallVector<int64_t> epilogueSizes;
+  for (AffineExpr expr : resultMap.getResults())
+    epilogueSizes.push_back(sizes[cast<AffineDimExpr>(expr).getPosition()]);
+  return epilogueSizes;
+}
+
+/// Tiles `op` into rows (rowTileSizes) or, for a contraction over packed
+/// panels, into register-tile blocks (panelTileSizes); fuses into the tile
+/// the fills that initialize it and `claimed`, the one reduction it reads
+/// element for element.
+LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation *claimed,
+                          int64_t registerRows) {
+  auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
+  // Tiling computes result slices from the result maps: each must be a
+  // projected permutation (not, e.g., a constant index for a kept dim).
+  for (OpOperand &init : linalgOp.getDpsInitsMutable())
+    if (!linalgOp.getMatchingIndexingMap(&init).isProjectedPermutation())
+      return failure();
+  if (claimed)
+    for (OpOperand &init : cast<linalg::LinalgOp>(claimed).getDpsInitsMutable())
+      if (!cast<linalg::LinalgOp>(claimed).getMatchingIndexingMap(&init).isProjectedPermutation())
+        return failure();
+  if (linalgOp.getNumLoops() == 0)
+    return failure();
+  SmallVector<int64_t> sizes = panelTileSizes(linalgOp, claimed, registerRows);
+  if (sizes.empty())
+    sizes = rowTileSizes(linalgOp, claimed);
+  if (sizes.empty())
     return failure();
   SmallVector<OpFoldResult> tileSizes;
-  for (int64_t i = 0; i < loops; ++i) {
-    bool tile = iterators[i] == utils::IteratorType::parallel && (tileAll || !whole.test(i));
-    tileSizes.push_back(rewriter.getIndexAttr(tile ? 1 : 0));
-  }
+  for (int64_t size : sizes)
+    tileSizes.push_back(rewriter.getIndexAttr(size));
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(tileSizes);
   scf::SCFTileAndFuseOptions options;
@@ -130,6 +179,7 @@ LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation 
 }
 
 struct FormKernelsPass : public lathe::impl::FormKernelsBase<FormKernelsPass> {
+  using FormKernelsBase::FormKernelsBase;
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     IRRewriter rewriter(&getContext());
@@ -141,7 +191,7 @@ struct FormKernelsPass : public lathe::impl::FormKernelsBase<FormKernelsPass> {
     });
     for (linalg::GenericOp op : epilogues)
       (void)tileAndFuse(rewriter, cast<TilingInterface>(op.getOperation()),
-                        singleUseReductionOperand(op));
+                        singleUseReductionOperand(op), registerRows);
     eraseDead(rewriter, func);
     // Then reductions still on their own, with their fill.
     SmallVector<linalg::LinalgOp> reductions;
@@ -153,7 +203,8 @@ struct FormKernelsPass : public lathe::impl::FormKernelsBase<FormKernelsPass> {
         reductions.push_back(op);
     });
     for (linalg::LinalgOp op : reductions)
-      (void)tileAndFuse(rewriter, cast<TilingInterface>(op.getOperation()), nullptr);
+      (void)tileAndFuse(rewriter, cast<TilingInterface>(op.getOperation()), nullptr,
+                        registerRows);
     eraseDead(rewriter, func);
   }
 

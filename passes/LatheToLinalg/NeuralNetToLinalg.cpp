@@ -737,26 +737,33 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
   }
 };
 
-/// sum_k a[..., m, k] * b[..., k, n] over broadcast batch dims. `transA` and
-/// `transB` read the operands transposed (Gemm).
-Value buildMatmul(OpBuilder &b, Location loc, Value a, Value bm, RankedTensorType resultType,
-                  bool transA = false, bool transB = false) {
-  auto at = cast<RankedTensorType>(a.getType()), bt = cast<RankedTensorType>(bm.getType());
+/// The map of a (batch..., row, col) matmul operand in the iteration space
+/// (batch..., m, k, n) of a `resultType` (batch..., m, n) result: its batch
+/// dims align with the result's trailing batch dims, size-1 dims broadcast.
+AffineMap batchMatrixMap(OpBuilder &b, RankedTensorType operand, RankedTensorType resultType,
+                         AffineExpr row, AffineExpr col) {
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineExpr> exprs;
+  int64_t batch = operand.getRank() - 2, offset = (rank - 2) - batch;
+  for (int64_t i = 0; i < batch; ++i)
+    exprs.push_back(operand.getDimSize(i) == 1 && resultType.getDimSize(i + offset) != 1
+                        ? b.getAffineConstantExpr(0)
+                        : b.getAffineDimExpr(i + offset));
+  exprs.push_back(row);
+  exprs.push_back(col);
+  return AffineMap::get(rank + 1, 0, exprs, b.getContext());
+}
+
+/// sum_k a[..., m, k] * rhs(k, n) over broadcast batch dims, `rhsMap` giving
+/// how the right operand `bm` is read.
+Value buildContraction(OpBuilder &b, Location loc, Value a, Value bm,
+                       RankedTensorType resultType, bool transA,
+                       llvm::function_ref<AffineMap(AffineExpr, AffineExpr, int64_t)> rhsMap) {
+  auto at = cast<RankedTensorType>(a.getType());
   Type t = resultType.getElementType();
   int64_t rank = resultType.getRank();  // batch..., m, n
   int64_t dims = rank + 1;              // + k
   auto d = [&](int64_t i) { return b.getAffineDimExpr(i); };
-  auto operandMap = [&](RankedTensorType ot, AffineExpr row, AffineExpr col) {
-    SmallVector<AffineExpr> exprs;
-    int64_t batch = ot.getRank() - 2, offset = (rank - 2) - batch;
-    for (int64_t i = 0; i < batch; ++i)
-      exprs.push_back(ot.getDimSize(i) == 1 && resultType.getDimSize(i + offset) != 1
-                          ? b.getAffineConstantExpr(0)
-                          : d(i + offset));
-    exprs.push_back(row);
-    exprs.push_back(col);
-    return AffineMap::get(dims, 0, exprs, b.getContext());
-  };
   // Iteration dims: batch..., m, k, n: the innermost loop runs along a row
   // of b and of the result (contiguous), so it vectorizes.
   AffineExpr m = d(rank - 2), k = d(rank - 1), n = d(rank);
@@ -765,8 +772,9 @@ Value buildMatmul(OpBuilder &b, Location loc, Value a, Value bm, RankedTensorTyp
     outExprs.push_back(d(i));
   outExprs.push_back(m);
   outExprs.push_back(n);
-  SmallVector<AffineMap> maps{transA ? operandMap(at, k, m) : operandMap(at, m, k),
-                              transB ? operandMap(bt, n, k) : operandMap(bt, k, n),
+  SmallVector<AffineMap> maps{transA ? batchMatrixMap(b, at, resultType, k, m)
+                                     : batchMatrixMap(b, at, resultType, m, k),
+                              rhsMap(k, n, dims),
                               AffineMap::get(dims, 0, outExprs, b.getContext())};
   SmallVector<utils::IteratorType> iterators(rank - 1, utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
@@ -780,6 +788,18 @@ Value buildMatmul(OpBuilder &b, Location loc, Value a, Value bm, RankedTensorTyp
                linalg::YieldOp::create(nb, l, sum);
              })
       .getResult(0);
+}
+
+/// sum_k a[..., m, k] * b[..., k, n] over broadcast batch dims. `transA` and
+/// `transB` read the operands transposed (Gemm).
+Value buildMatmul(OpBuilder &b, Location loc, Value a, Value bm, RankedTensorType resultType,
+                  bool transA = false, bool transB = false) {
+  auto bt = cast<RankedTensorType>(bm.getType());
+  return buildContraction(b, loc, a, bm, resultType, transA,
+                          [&](AffineExpr k, AffineExpr n, int64_t) {
+                            return transB ? batchMatrixMap(b, bt, resultType, n, k)
+                                          : batchMatrixMap(b, bt, resultType, k, n);
+                          });
 }
 
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
@@ -803,6 +823,25 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     Value result = buildMatmul(rewriter, loc, a, b,
                                RankedTensorType::get(shape, resultType.getElementType()));
     rewriter.replaceOp(op, buildReshape(rewriter, loc, result, resultType.getShape()));
+    return success();
+  }
+};
+
+/// Column panels: the right operand is read at (n floordiv tile, k, n mod
+/// tile), so the result and its epilogues keep the (..., M, N) shape while a
+/// register tile of `tile` columns reads one panel row at each k.
+struct MatMulPackedLowering : OpConversionPattern<MatMulPackedOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MatMulPackedOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    int64_t tile = cast<RankedTensorType>(adaptor.getPackedRhs().getType()).getDimSize(2);
+    Value result = buildContraction(
+        rewriter, op.getLoc(), adaptor.getLhs(), adaptor.getPackedRhs(), resultType,
+        /*transA=*/false, [&](AffineExpr k, AffineExpr n, int64_t dims) {
+          return AffineMap::get(dims, 0, {n.floorDiv(tile), k, n % tile}, rewriter.getContext());
+        });
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -843,6 +882,7 @@ void lathe::populateNeuralNetToLinalgPatterns(const TypeConverter &converter,
   patterns.add<AttentionLowering, ConvLowering, ConvNhwcLowering, ConvTransposeLowering, PoolLowering<MaxPoolOp, PoolKind::Max>,
                PoolLowering<AveragePoolOp, PoolKind::Average>,
                PoolLowering<LpPoolOp, PoolKind::Lp>, BatchNormLowering, InstanceNormLowering,
-               LayerNormLowering, RmsNormLowering, MatMulLowering, GemmLowering>(
+               LayerNormLowering, RmsNormLowering, MatMulLowering, MatMulPackedLowering,
+               GemmLowering>(
       converter, patterns.getContext());
 }

@@ -49,27 +49,43 @@ llvm::Error fail(const llvm::Twine &message) {
 
 /// Passes a user may leave out (--disable-pass; --no-layout and
 /// --no-fusion name the first and the second group).
-constexpr const char *kLayoutPasses[] = {"lathe-conv-channels-last", "lathe-sink-transposes"};
+constexpr const char *kLayoutPasses[] = {"lathe-conv-channels-last", "lathe-sink-transposes",
+                                         "lathe-pack-matmul-weights"};
 constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels"};
 
-std::string enabled(llvm::ArrayRef<const char *> passes, const TargetOptions &options) {
+/// The register tile of matmuls with packed weights: rows by columns.
+struct RegisterTile {
+  int64_t rows, columns;
+};
+
+/// The passes of a group the user has not disabled, each with the options
+/// the register tile sets, followed by commas.
+std::string enabled(llvm::ArrayRef<const char *> passes, const TargetOptions &options,
+                    RegisterTile tile) {
   std::string list;
-  for (const char *pass : passes)
-    if (!llvm::is_contained(options.disabledPasses, pass))
-      list += std::string(pass) + ",";
+  for (llvm::StringRef pass : passes) {
+    if (llvm::is_contained(options.disabledPasses, pass))
+      continue;
+    list += pass.str();
+    if (pass == "lathe-pack-matmul-weights")
+      list += "{tile-columns=" + std::to_string(tile.columns) + "}";
+    else if (pass == "lathe-form-kernels")
+      list += "{register-rows=" + std::to_string(tile.rows) + "}";
+    list += ",";
+  }
   return list;
 }
 
 /// The pass pipelines (on the module) from lathe ops to linalg on tensors
 /// (where kernels are counted), then to the LLVM dialect.
-std::string tensorPipeline(const TargetOptions &options) {
-  return "func.func(" + enabled(kLayoutPasses, options) + "canonicalize),"
+std::string tensorPipeline(const TargetOptions &options, RegisterTile tile) {
+  return "func.func(" + enabled(kLayoutPasses, options, tile) + "canonicalize),"
          "convert-lathe-to-linalg,"
-         "func.func(canonicalize," + enabled(kFusionPasses, options) +
+         "func.func(canonicalize," + enabled(kFusionPasses, options, tile) +
          "canonicalize,lathe-distinct-results)";
 }
 
-std::string bufferPipeline() {
+std::string bufferPipeline(RegisterTile tile) {
   return "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "func.func(buffer-loop-hoisting),"
@@ -77,11 +93,13 @@ std::string bufferPipeline() {
          "canonicalize,"
          "lathe-externalize-constants,"
          "lathe-plan-arena,"
-         "func.func(lathe-copies-to-linalg,convert-linalg-to-loops,loop-invariant-code-motion,"
+         "func.func(lathe-copies-to-linalg,"
+         "lathe-vectorize-panel-contractions{register-rows=" + std::to_string(tile.rows) + "},"
+         "convert-linalg-to-loops,loop-invariant-code-motion,"
          "lathe-hoist-invariant-loads),"
          "lower-affine,convert-scf-to-cf,"
          "convert-math-to-llvm,convert-math-to-libm,"
-         "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
+         "expand-strided-metadata,lower-affine,convert-vector-to-llvm,finalize-memref-to-llvm,"
          "convert-arith-to-llvm,convert-cf-to-llvm,"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
          "convert-index-to-llvm,reconcile-unrealized-casts";
@@ -140,7 +158,14 @@ public:
     for (func::FuncOp func : module.getOps<func::FuncOp>())
       if (!func.isExternal())
         func.setSymName(kKernelName);
-    if (failed(runPipeline(module, tensorPipeline(options), options)))
+    auto machine = createMachine(options);
+    if (!machine)
+      return module.emitError() << llvm::toString(machine.takeError());
+    // A register tile of 6 rows by two vector registers of floats: 12
+    // accumulators, two panel vectors and one broadcast fit in the 16
+    // registers of AVX2 (and leave half of AVX-512's or NEON's 32 free).
+    RegisterTile tile{6, 2 * (int64_t)vectorBits(**machine) / 32};
+    if (failed(runPipeline(module, tensorPipeline(options, tile), options)))
       return failure();
     // Each top-level loop nest is one kernel of the compiled code: a tiled
     // group (scf.for), a linalg op, or the copy a pad or insertion makes.
@@ -150,21 +175,50 @@ public:
         if (isa<scf::ForOp, linalg::LinalgOp, tensor::PadOp, tensor::InsertSliceOp>(op))
           ++kernels;
     module->setAttr("lathe.kernels", Builder(module.getContext()).getI64IntegerAttr(kernels));
-    return runPipeline(module, bufferPipeline(), options);
+    return runPipeline(module, bufferPipeline(tile), options);
   }
 
   llvm::Expected<CodeBlob> emit(ModuleOp module, const TargetOptions &options) override {
-    static std::once_flag initialized;
-    std::call_once(initialized, [] {
-      llvm::InitializeNativeTarget();
-      llvm::InitializeNativeTargetAsmPrinter();
-    });
 
     llvm::LLVMContext llvmContext;
     std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(module, llvmContext);
     if (!llvmModule)
       return fail("the lowered module does not translate to LLVM IR");
 
+    auto machine = createMachine(options);
+    if (!machine)
+      return machine.takeError();
+    llvm::Triple triple = (*machine)->getTargetTriple();
+    llvmModule->setTargetTriple(triple);
+    llvmModule->setDataLayout((*machine)->createDataLayout());
+
+    if (auto err = addEntryWrapper(*llvmModule))
+      return std::move(err);
+    optimize(*llvmModule, **machine);
+
+    llvm::SmallVector<char, 0> object;
+    {
+      llvm::raw_svector_ostream os(object);
+      llvm::legacy::PassManager codegen;
+      if ((*machine)->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+        return fail("LLVM cannot emit an object file for " + triple.str());
+      codegen.run(*llvmModule);
+    }
+    auto shared = linkSharedObject(object);
+    if (!shared)
+      return shared.takeError();
+    return CodeBlob{std::move(*shared), kEntryName};
+  }
+
+private:
+  /// The LLVM target machine for the host triple and `options.cpu`.
+  static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+  createMachine(const TargetOptions &options) {
+    static std::once_flag initialized;
+    std::call_once(initialized, [] {
+      llvm::InitializeNativeTarget();
+      llvm::InitializeNativeTargetAsmPrinter();
+    });
     llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
     std::string error;
     const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
@@ -186,28 +240,22 @@ public:
       return fail("LLVM does not know the cpu '" + cpu + "'");
     if (!machine->getMCSubtargetInfo()->isCPUStringValid(cpu))
       return fail("unknown --cpu '" + cpu + "' for " + triple.str());
-    llvmModule->setTargetTriple(triple);
-    llvmModule->setDataLayout(machine->createDataLayout());
-
-    if (auto err = addEntryWrapper(*llvmModule))
-      return std::move(err);
-    optimize(*llvmModule, *machine);
-
-    llvm::SmallVector<char, 0> object;
-    {
-      llvm::raw_svector_ostream os(object);
-      llvm::legacy::PassManager codegen;
-      if (machine->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
-        return fail("LLVM cannot emit an object file for " + triple.str());
-      codegen.run(*llvmModule);
-    }
-    auto shared = linkSharedObject(object);
-    if (!shared)
-      return shared.takeError();
-    return CodeBlob{std::move(*shared), kEntryName};
+    return machine;
   }
 
-private:
+  /// The width in bits of the vector registers LLVM's vectorizer uses on
+  /// `machine` (its preferred width where the cpu has wider ones).
+  static unsigned vectorBits(llvm::TargetMachine &machine) {
+    llvm::LLVMContext context;
+    llvm::Module module("probe", context);
+    auto *function = llvm::Function::Create(
+        llvm::FunctionType::get(llvm::Type::getVoidTy(context), false),
+        llvm::GlobalValue::ExternalLinkage, "probe", module);
+    llvm::TypeSize bits = machine.getTargetTransformInfo(*function).getRegisterBitWidth(
+        llvm::TargetTransformInfo::RGK_FixedWidthVector);
+    return std::max<unsigned>(bits.getFixedValue(), 128);
+  }
+
   /// void lathe_cpu_entry(void **io, const uint8_t *constants, uint8_t *arena)
   /// calls the kernel with io[0..n) followed by constants and arena.
   static llvm::Error addEntryWrapper(llvm::Module &module) {

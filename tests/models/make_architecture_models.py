@@ -113,6 +113,22 @@ def conv_layouts(path):
     finish("conv_layouts", [1, 8, 20, 20], out, [1, 8, 20, 20], path)
 
 
+def dense_layers(path):
+    """Products whose constant weights are packed in column panels: a batched
+    MatMul with bias and Relu (37 columns: a partial last panel), a wide one
+    (700 columns), and a Gemm with transB, alpha and a beta-scaled bias whose
+    700-deep reduction splits its 26 rows into several row blocks (the last
+    one shorter than a register tile)."""
+    h = op("Relu", [linear("x", 24, 37)])
+    h = op("Relu", [linear(h, 37, 700)])
+    shape = numpy_helper.from_array(np.array([26, 700], np.int64), name("shape"))
+    inits.append(shape)
+    h = op("Reshape", [h, shape.name])
+    out = op("Gemm", [h, const(rng.normal(0, 700 ** -0.5, (50, 700))), const(rng.normal(0, 0.1, 50))],
+             transB=1, alpha=0.5, beta=2.0)
+    finish("dense_layers", [2, 13, 24], out, [26, 50], path)
+
+
 def layer_norm(x, d):
     mean = op("ReduceMean", [x], axes=[-1])
     centered = op("Sub", [x, mean])
@@ -156,3 +172,4 @@ if __name__ == "__main__":
     mobilenet_v2(os.path.join(out, "mobilenet_v2_style.onnx"))
     transformer(os.path.join(out, "transformer_encoder.onnx"))
     conv_layouts(os.path.join(out, "conv_layouts.onnx"))
+    dense_layers(os.path.join(out, "dense_layers.onnx"))

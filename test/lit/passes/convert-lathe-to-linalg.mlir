@@ -115,6 +115,23 @@ func.func @conv_nhwc_grouped(%x: tensor<1x6x6x4xf32>, %w: tensor<3x3x2x4xf32>) -
 
 // -----
 
+// A matmul over packed panels reads its right operand at (n floordiv tile,
+// k, n mod tile); the result keeps its (batch, M, N) shape.
+// CHECK-DAG: #[[PM_A:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[PM_P:.+]] = affine_map<(d0, d1, d2, d3) -> (d3 floordiv 4, d2, d3 mod 4)>
+// CHECK-DAG: #[[PM_Y:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-LABEL: func.func @matmul_packed
+// CHECK: %[[FILL:.+]] = linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#[[PM_A]], #[[PM_P]], #[[PM_Y]]], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%{{.+}}, %{{.+}} : tensor<2x3x5xf32>, tensor<2x5x4xf32>) outs(%[[FILL]] : tensor<2x3x6xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @matmul_packed(%a: tensor<2x3x5xf32>, %p: tensor<2x5x4xf32>) -> tensor<2x3x6xf32> {
+  %0 = lathe.matmul_packed %a, %p {columns = 6 : i64} : (tensor<2x3x5xf32>, tensor<2x5x4xf32>) -> tensor<2x3x6xf32>
+  return %0 : tensor<2x3x6xf32>
+}
+
+// -----
+
 // Attention is one loop over the (batch, query) rows; inside it, the row's
 // scores, their max, the exponentials' sum and the weighted sum of v.
 // CHECK-LABEL: func.func @attention

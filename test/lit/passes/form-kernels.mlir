@@ -57,3 +57,30 @@ func.func @broadcast_read(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
   %1 = lathe.mul %x, %0 : (tensor<1x4x8x8xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x8x8xf32>
   return %1 : tensor<1x4x8x8xf32>
 }
+
+// -----
+
+// A matmul over packed panels and its relu: a tile is one panel (8
+// columns) wide and a block of rows high; 2048-deep rows of a take 8 KiB,
+// so the block is one register tile of 6 rows. The last tiles are narrower
+// (30 = 3 x 8 + 6 columns, 20 = 3 x 6 + 2 rows); each reads one panel.
+// CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0) -> (-d0 + 20, 6)>
+// CHECK-DAG: #[[COLS:.+]] = affine_map<(d0) -> (-d0 + 30, 8)>
+// CHECK-LABEL: func.func @packed_matmul_relu
+// CHECK-SAME: (%[[A:.+]]: tensor<20x2048xf32>, %[[P:.+]]: tensor<4x2048x8xf32>)
+// CHECK: scf.for %[[M:.+]] = %{{.+}} to %{{.+}} step %[[C6:.+]] iter_args
+// CHECK: scf.for %[[N:.+]] = %{{.+}} to %{{.+}} step %[[C8:.+]] iter_args
+// CHECK: affine.min #[[ROWS]](%[[M]])
+// CHECK: affine.min #[[COLS]](%[[N]])
+// CHECK: tensor.extract_slice %[[A]][%[[M]], 0] [%{{.+}}, 2048]
+// CHECK: tensor.extract_slice %[[P]][%{{.+}}, 0, %{{.+}}] [%{{.+}}, 2048, %{{.+}}]
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}"reduction"
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @packed_matmul_relu(%a: tensor<20x2048xf32>, %p: tensor<4x2048x8xf32>) -> tensor<20x30xf32> {
+  %0 = lathe.matmul_packed %a, %p {columns = 30 : i64} : (tensor<20x2048xf32>, tensor<4x2048x8xf32>) -> tensor<20x30xf32>
+  %1 = lathe.relu %0 : tensor<20x30xf32>
+  return %1 : tensor<20x30xf32>
+}

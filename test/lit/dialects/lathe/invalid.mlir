@@ -176,3 +176,12 @@ func.func @conv_nhwc_channels(%x: tensor<1x4x4x3xf32>, %w: tensor<1x1x2x8xf32>) 
   %0 = lathe.conv_nhwc %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x4x3xf32>, tensor<1x1x2x8xf32>) -> tensor<1x4x4x8xf32>
   return %0 : tensor<1x4x4x8xf32>
 }
+
+// -----
+
+func.func @matmul_packed_panels(%a: tensor<2x5xf32>, %p: tensor<2x5x4xf32>) -> tensor<2x9xf32> {
+  // expected-error @+2 {{panels 2x5x4 do not hold 9 columns of 5 rows for 2x5}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.matmul_packed %a, %p {columns = 9 : i64} : (tensor<2x5xf32>, tensor<2x5x4xf32>) -> tensor<2x9xf32>
+  return %0 : tensor<2x9xf32>
+}

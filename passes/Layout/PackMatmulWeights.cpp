@@ -1,0 +1,136 @@
+//===- PackMatmulWeights.cpp - constant matmul operands in column panels --===//
+//
+// matmul(a, B) and gemm(a, B, c) with B a constant f32 matrix become
+// lathe.matmul_packed(a, P): P holds B's columns in panels of `tile`, laid
+// out (panel, K, tile) at compile time, so the kernel's register tile reads
+// `tile` consecutive floats at each step of the reduction instead of a
+// strided column. Gemm's transB and alpha are applied to P; its bias stays
+// an add (beta applied to a constant bias at compile time) that the kernel
+// forms as its epilogue.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/ConstantValues.h"
+#include "passes/Passes.h"
+
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_PACKMATMULWEIGHTS
+#include "passes/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+using namespace lathe;
+
+namespace {
+
+/// The panels of the (K, N) row-major matrix `b` (read transposed, (N, K),
+/// if `transposed`), scaled by `scale`: element (k, n) at
+/// ((n / tile) * K + k) * tile + n % tile, zero past column N.
+std::vector<float> packColumns(ArrayRef<float> b, int64_t k, int64_t n, int64_t tile,
+                               bool transposed, float scale) {
+  int64_t panels = (n + tile - 1) / tile;
+  std::vector<float> packed(panels * k * tile, 0.0f);
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col)
+      packed[((col / tile) * k + row) * tile + col % tile] =
+          scale * b[transposed ? col * k + row : row * n + col];
+  return packed;
+}
+
+/// Whether padding `n` columns to whole panels of `tile` wastes at most half
+/// the work: narrower products stay plain matmuls.
+bool worthPacking(int64_t n, int64_t tile) { return 2 * n >= tile; }
+
+Value makePanels(PatternRewriter &rewriter, Location loc, ArrayRef<float> b, int64_t k,
+                 int64_t n, int64_t tile, bool transposed, float scale) {
+  int64_t panels = (n + tile - 1) / tile;
+  auto type = RankedTensorType::get({panels, k, tile}, rewriter.getF32Type());
+  return makeFloatConstant(rewriter, loc, type, packColumns(b, k, n, tile, transposed, scale),
+                           "packed_weight");
+}
+
+struct PackMatMul : OpRewritePattern<MatMulOp> {
+  PackMatMul(MLIRContext *context, int64_t tile) : OpRewritePattern(context), tile(tile) {}
+  LogicalResult matchAndRewrite(MatMulOp op, PatternRewriter &rewriter) const override {
+    auto at = cast<RankedTensorType>(op.getLhs().getType());
+    auto bt = cast<RankedTensorType>(op.getRhs().getType());
+    if (at.getRank() < 2 || bt.getRank() != 2 || !at.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not a (batch..., M, K) x (K, N) f32 matmul");
+    int64_t k = bt.getDimSize(0), n = bt.getDimSize(1);
+    if (!worthPacking(n, tile))
+      return rewriter.notifyMatchFailure(op, "too few columns for a panel");
+    std::optional<std::vector<float>> b = constantFloats(op.getRhs());
+    if (!b)
+      return rewriter.notifyMatchFailure(op, "right operand is not a constant f32 matrix");
+    Value panels = makePanels(rewriter, op.getLoc(), *b, k, n, tile, false, 1.0f);
+    rewriter.replaceOpWithNewOp<MatMulPackedOp>(op, op.getType(), op.getLhs(), panels,
+                                                rewriter.getI64IntegerAttr(n));
+    return success();
+  }
+  int64_t tile;
+};
+
+struct PackGemm : OpRewritePattern<GemmOp> {
+  PackGemm(MLIRContext *context, int64_t tile) : OpRewritePattern(context), tile(tile) {}
+  LogicalResult matchAndRewrite(GemmOp op, PatternRewriter &rewriter) const override {
+    auto bt = cast<RankedTensorType>(op.getB().getType());
+    if (op.getTransA() || !bt.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "a transposed or not f32");
+    bool transB = op.getTransB();
+    int64_t k = bt.getDimSize(transB ? 1 : 0), n = bt.getDimSize(transB ? 0 : 1);
+    if (!worthPacking(n, tile))
+      return rewriter.notifyMatchFailure(op, "too few columns for a panel");
+    std::optional<std::vector<float>> b = constantFloats(op.getB());
+    if (!b)
+      return rewriter.notifyMatchFailure(op, "b is not a constant f32 matrix");
+    // The bias, beta applied: as it is when beta is 1, else only a constant.
+    Location loc = op.getLoc();
+    float beta = op.getBeta().convertToFloat();
+    Value bias;
+    if (op.getC() && beta != 0) {
+      if (beta == 1) {
+        bias = op.getC();
+      } else {
+        std::optional<std::vector<float>> c = constantFloats(op.getC());
+        if (!c)
+          return rewriter.notifyMatchFailure(op, "bias scaled by beta is not a constant");
+        for (float &v : *c)
+          v *= beta;
+        bias = makeFloatConstant(rewriter, loc, cast<RankedTensorType>(op.getC().getType()), *c,
+                                 "gemm_bias");
+      }
+    }
+    Value panels = makePanels(rewriter, loc, *b, k, n, tile, transB,
+                              op.getAlpha().convertToFloat());
+    Value product = MatMulPackedOp::create(rewriter, loc, op.getType(), op.getA(), panels,
+                                           rewriter.getI64IntegerAttr(n));
+    if (bias)
+      product = AddOp::create(rewriter, loc, op.getType(), product, bias);
+    rewriter.replaceOp(op, product);
+    return success();
+  }
+  int64_t tile;
+};
+
+struct PackMatmulWeightsPass
+    : public lathe::impl::PackMatmulWeightsBase<PackMatmulWeightsPass> {
+  using PackMatmulWeightsBase::PackMatmulWeightsBase;
+  void runOnOperation() override {
+    if (tileColumns < 1) {
+      getOperation().emitError("lathe-pack-matmul-weights needs tile-columns >= 1");
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    patterns.add<PackMatMul, PackGemm>(&getContext(), tileColumns);
+    GreedyRewriteConfig config;
+    config.enableFolding(false);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+      signalPassFailure();
+  }
+};
+
+} // namespace

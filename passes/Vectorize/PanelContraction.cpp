@@ -1,0 +1,83 @@
+//===- PanelContraction.cpp - matmuls that read a packed operand ----------===//
+#include "passes/Vectorize/PanelContraction.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/AffineExpr.h"
+
+using namespace mlir;
+
+namespace {
+
+/// The tile of a map (n floordiv tile, ..., n mod tile) over the loop `n`,
+/// whose middle results are loops other than n.
+std::optional<int64_t> panelTile(AffineMap map, int64_t n) {
+  if (map.getNumResults() < 2)
+    return std::nullopt;
+  auto first = dyn_cast<AffineBinaryOpExpr>(map.getResult(0));
+  auto last = dyn_cast<AffineBinaryOpExpr>(map.getResults().back());
+  if (!first || !last || first.getKind() != AffineExprKind::FloorDiv ||
+      last.getKind() != AffineExprKind::Mod)
+    return std::nullopt;
+  auto firstDim = dyn_cast<AffineDimExpr>(first.getLHS());
+  auto lastDim = dyn_cast<AffineDimExpr>(last.getLHS());
+  auto firstTile = dyn_cast<AffineConstantExpr>(first.getRHS());
+  auto lastTile = dyn_cast<AffineConstantExpr>(last.getRHS());
+  if (!firstDim || !lastDim || !firstTile || !lastTile || firstDim.getPosition() != n ||
+      lastDim.getPosition() != n || firstTile.getValue() != lastTile.getValue() ||
+      firstTile.getValue() < 1)
+    return std::nullopt;
+  for (AffineExpr middle : map.getResults().drop_front().drop_back()) {
+    auto dim = dyn_cast<AffineDimExpr>(middle);
+    if (!dim || dim.getPosition() == n)
+      return std::nullopt;
+  }
+  return firstTile.getValue();
+}
+
+/// Whether the body is `out + a * panel` in f32.
+bool isMultiplyAccumulate(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  if (body->getNumArguments() != 3 || !body->getArgument(2).getType().isF32())
+    return false;
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (!add || body->getOperations().size() != 3)
+    return false;
+  Value acc = add.getLhs(), product = add.getRhs();
+  if (acc != body->getArgument(2))
+    std::swap(acc, product);
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  if (acc != body->getArgument(2) || !mul)
+    return false;
+  return (mul.getLhs() == body->getArgument(0) && mul.getRhs() == body->getArgument(1)) ||
+         (mul.getLhs() == body->getArgument(1) && mul.getRhs() == body->getArgument(0));
+}
+
+} // namespace
+
+std::optional<lathe::PanelContraction> lathe::matchPanelContraction(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !isMultiplyAccumulate(op))
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t loops = iterators.size(), n = loops - 1;
+  if (loops < 3 || iterators[n] != utils::IteratorType::parallel)
+    return std::nullopt;
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!outMap.isProjectedPermutation() || outMap.getNumResults() == 0 ||
+      outMap.getResults().back() != getAffineDimExpr(n, op.getContext()))
+    return std::nullopt;
+  for (int64_t panel = 0; panel < 2; ++panel) {
+    std::optional<int64_t> tile =
+        panelTile(op.getMatchingIndexingMap(op.getDpsInputOperand(panel)), n);
+    if (!tile)
+      continue;
+    AffineMap aMap = op.getMatchingIndexingMap(op.getDpsInputOperand(1 - panel));
+    if (aMap.isFunctionOfDim(n))
+      return std::nullopt;
+    for (int64_t m = n - 1; m >= 0; --m)
+      if (iterators[m] == utils::IteratorType::parallel)
+        return PanelContraction{panel, n, m, *tile};
+    return std::nullopt;
+  }
+  return std::nullopt;
+}

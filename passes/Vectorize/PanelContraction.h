@@ -1,0 +1,33 @@
+//===- PanelContraction.h - matmuls that read a packed operand -*- C++ -*-===//
+//
+// lathe-pack-matmul-weights lays a constant matmul operand out in column
+// panels and the lowering reads it at (n floordiv tile, k..., n mod tile).
+// Kernel formation tiles such a contraction one panel wide and a block of
+// rows high, and the vectorizer turns each tile into a register tile; both
+// recognize it here.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LATHE_PASSES_VECTORIZE_PANELCONTRACTION_H
+#define LATHE_PASSES_VECTORIZE_PANELCONTRACTION_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <optional>
+
+namespace lathe {
+
+/// out[..., m, n] += a[..., m, k...] * panels[n floordiv tile, k..., n mod tile]
+/// on f32: the loop n is innermost and parallel; `rowLoop` is the innermost
+/// parallel loop other than n, which the row tiles block.
+struct PanelContraction {
+  int64_t panelOperand; // the input read in panels (the other one is `a`)
+  int64_t columnLoop;   // n
+  int64_t rowLoop;      // m
+  int64_t tile;         // columns per panel
+};
+
+std::optional<PanelContraction> matchPanelContraction(mlir::linalg::LinalgOp op);
+
+} // namespace lathe
+
+#endif // LATHE_PASSES_VECTORIZE_PANELCONTRACTION_H

@@ -1,0 +1,238 @@
+//===- VectorizePanelContractions.cpp - register tiles over packed panels -===//
+//
+// A contraction over packed panels (PanelContraction.h), on buffers, becomes
+// a register tile: `rows` accumulators of one panel's width stay in vector
+// registers through the whole reduction, and each reduction step loads one
+// panel row (contiguous), broadcasts one element of `a` per row and issues
+// one fused multiply-add per row. Loops left to LLVM would instead load and
+// store the accumulators at every step. A panel narrower than the tile (the
+// last one of a padded matrix) is read and written under a mask; rows past
+// the last whole register tile run one at a time.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+#include "passes/Vectorize/PanelContraction.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_VECTORIZEPANELCONTRACTIONS
+#include "passes/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+
+/// Whether the last dim of a memref is contiguous.
+bool unitInnerStride(Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return type.getRank() > 0 && succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}
+
+/// Emits the register tile of one contraction.
+class RegisterTile {
+public:
+  RegisterTile(RewriterBase &rewriter, linalg::GenericOp op, lathe::PanelContraction panel,
+               int64_t rows)
+      : b(rewriter), loc(op.getLoc()), op(op), panel(panel), rows(rows),
+        vectorType(VectorType::get({panel.tile}, b.getF32Type())) {
+    a = op.getDpsInputOperand(1 - panel.panelOperand);
+    panels = op.getDpsInputOperand(panel.panelOperand);
+    out = op.getDpsInitOperand(0);
+  }
+
+  void emit() {
+    SmallVector<Range, 4> ranges = cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc);
+    for (Range &r : ranges)
+      sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+    ivs.assign(sizes.size(), arith::ConstantIndexOp::create(b, loc, 0));
+    zero = ivs.front();
+    one = arith::ConstantIndexOp::create(b, loc, 1);
+    // The parallel loops the tile does not cover run outermost, in order.
+    SmallVector<int64_t> outer;
+    for (auto [loop, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
+      if (iterator == utils::IteratorType::parallel && (int64_t)loop != panel.rowLoop &&
+          (int64_t)loop != panel.columnLoop)
+        outer.push_back(loop);
+    emitOuter(outer);
+  }
+
+private:
+  void emitOuter(ArrayRef<int64_t> outer) {
+    if (outer.empty())
+      return emitPanels();
+    auto loop = scf::ForOp::create(b, loc, zero, sizes[outer.front()], one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    ivs[outer.front()] = loop.getInductionVar();
+    emitOuter(outer.drop_front());
+  }
+
+  /// One panel at a time: a whole panel without masks, a narrower one with.
+  void emitPanels() {
+    Value tile = arith::ConstantIndexOp::create(b, loc, panel.tile);
+    auto loop = scf::ForOp::create(b, loc, zero, sizes[panel.columnLoop], tile);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    ivs[panel.columnLoop] = loop.getInductionVar();
+    Value left = arith::SubIOp::create(b, loc, sizes[panel.columnLoop], loop.getInductionVar());
+    Value width = arith::MinSIOp::create(b, loc, left, tile);
+    Value whole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, width, tile);
+    scf::IfOp::create(
+        b, loc, whole,
+        [&](OpBuilder &, Location) {
+          emitRowBlocks(nullptr);
+          scf::YieldOp::create(b, loc);
+        },
+        [&](OpBuilder &, Location) {
+          auto maskType = VectorType::get({panel.tile}, b.getI1Type());
+          emitRowBlocks(vector::CreateMaskOp::create(b, loc, maskType, ValueRange{width}));
+          scf::YieldOp::create(b, loc);
+        });
+  }
+
+  /// Register tiles of `rows` rows, then the rows left one at a time.
+  void emitRowBlocks(Value mask) {
+    Value size = sizes[panel.rowLoop];
+    Value step = arith::ConstantIndexOp::create(b, loc, rows);
+    Value rest = arith::RemSIOp::create(b, loc, size, step);
+    Value blocked = arith::SubIOp::create(b, loc, size, rest);
+    for (auto [lower, upper, count] :
+         {std::tuple{zero, blocked, rows}, std::tuple{blocked, size, int64_t(1)}}) {
+      auto loop = scf::ForOp::create(b, loc, lower, upper,
+                                     count == 1 ? one : step);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      emitTile(loop.getInductionVar(), count, mask);
+    }
+  }
+
+  /// The indices of `operand` at the current loop indices.
+  SmallVector<Value> indices(OpOperand *operand) {
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    SmallVector<Value> result;
+    for (unsigned i = 0; i < map.getNumResults(); ++i)
+      result.push_back(getValueOrCreateConstantIndexOp(
+          b, loc,
+          affine::makeComposedFoldedAffineApply(b, loc, map.getSubMap({i}),
+                                                getAsOpFoldResult(ivs))));
+    return result;
+  }
+
+  /// Row `row + i`.
+  Value rowAt(Value row, int64_t i) {
+    if (i == 0)
+      return row;
+    return arith::AddIOp::create(b, loc, row, arith::ConstantIndexOp::create(b, loc, i));
+  }
+
+  Value load(Value memref, ValueRange at, Value mask) {
+    if (!mask)
+      return vector::LoadOp::create(b, loc, vectorType, memref, at);
+    Value none = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(
+                                                       vectorType, b.getF32FloatAttr(0)));
+    return vector::MaskedLoadOp::create(b, loc, vectorType, memref, at, mask, none);
+  }
+
+  void store(Value value, Value memref, ValueRange at, Value mask) {
+    if (!mask)
+      vector::StoreOp::create(b, loc, value, memref, at);
+    else
+      vector::MaskedStoreOp::create(b, loc, memref, at, mask, value);
+  }
+
+  /// `count` rows from `row`: accumulators loaded, the reduction loops with
+  /// the accumulators carried, the accumulators stored.
+  void emitTile(Value row, int64_t count, Value mask) {
+    SmallVector<int64_t> reductions;
+    for (auto [loop, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
+      if (iterator == utils::IteratorType::reduction) {
+        reductions.push_back(loop);
+        ivs[loop] = zero; // not read by the result map; no index of another loop
+      }
+    SmallVector<Value> accumulators;
+    SmallVector<SmallVector<Value>> outIndices;
+    for (int64_t i = 0; i < count; ++i) {
+      ivs[panel.rowLoop] = rowAt(row, i);
+      outIndices.push_back(indices(out));
+      accumulators.push_back(load(out->get(), outIndices.back(), mask));
+    }
+    SmallVector<Value> results = emitReductions(reductions, row, count, mask, accumulators);
+    for (int64_t i = 0; i < count; ++i)
+      store(results[i], out->get(), outIndices[i], mask);
+  }
+
+  SmallVector<Value> emitReductions(ArrayRef<int64_t> reductions, Value row, int64_t count,
+                                    Value mask, ValueRange accumulators) {
+    if (reductions.empty())
+      return emitStep(row, count, mask, accumulators);
+    auto loop = scf::ForOp::create(b, loc, zero, sizes[reductions.front()], one, accumulators);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    ivs[reductions.front()] = loop.getInductionVar();
+    SmallVector<Value> next =
+        emitReductions(reductions.drop_front(), row, count, mask, loop.getRegionIterArgs());
+    scf::YieldOp::create(b, loc, next);
+    return loop.getResults();
+  }
+
+  /// One reduction step: a panel row times one `a` element per row.
+  SmallVector<Value> emitStep(Value row, int64_t count, Value mask, ValueRange accumulators) {
+    Value weights = load(panels->get(), indices(panels), mask);
+    SmallVector<Value> next;
+    for (int64_t i = 0; i < count; ++i) {
+      ivs[panel.rowLoop] = rowAt(row, i);
+      Value element = memref::LoadOp::create(b, loc, a->get(), indices(a));
+      Value broadcast = vector::BroadcastOp::create(b, loc, vectorType, element);
+      next.push_back(vector::FMAOp::create(b, loc, broadcast, weights, accumulators[i]));
+    }
+    return next;
+  }
+
+  RewriterBase &b;
+  Location loc;
+  linalg::GenericOp op;
+  lathe::PanelContraction panel;
+  int64_t rows;
+  VectorType vectorType;
+  OpOperand *a, *panels, *out;
+  SmallVector<Value> sizes, ivs;
+  Value zero, one;
+};
+
+struct VectorizePanelContractionsPass
+    : public lathe::impl::VectorizePanelContractionsBase<VectorizePanelContractionsPass> {
+  using VectorizePanelContractionsBase::VectorizePanelContractionsBase;
+  void runOnOperation() override {
+    if (registerRows < 1) {
+      getOperation().emitError("lathe-vectorize-panel-contractions needs register-rows >= 1");
+      return signalPassFailure();
+    }
+    SmallVector<std::pair<linalg::GenericOp, lathe::PanelContraction>> contractions;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (!op.hasPureBufferSemantics())
+        return;
+      std::optional<lathe::PanelContraction> panel = lathe::matchPanelContraction(op);
+      if (panel && unitInnerStride(op.getDpsInputOperand(panel->panelOperand)->get()) &&
+          unitInnerStride(op.getDpsInitOperand(0)->get()))
+        contractions.push_back({op, *panel});
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto [op, panel] : contractions) {
+      rewriter.setInsertionPoint(op);
+      RegisterTile(rewriter, op, panel, registerRows).emit();
+      rewriter.eraseOp(op);
+    }
+  }
+};
+
+} // namespace

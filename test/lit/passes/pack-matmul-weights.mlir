@@ -1,0 +1,81 @@
+// RUN: %lathe-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(lathe-pack-matmul-weights{tile-columns=4}))' | FileCheck %s
+
+// B (3x5) in panels of 4 columns: panel 0 holds columns 0-3 of every row,
+// panel 1 column 4 and three columns of zeros.
+// CHECK-LABEL: func.func @matmul
+// CHECK-SAME: (%[[A:.+]]: tensor<2x3xf32>)
+// CHECK: %[[P:.+]] = lathe.constant dense<{{\[}}{{\[}}[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00], [6.000000e+00, 7.000000e+00, 8.000000e+00, 9.000000e+00], [1.100000e+01, 1.200000e+01, 1.300000e+01, 1.400000e+01]], {{\[}}[5.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00], [1.000000e+01, 0.000000e+00, 0.000000e+00, 0.000000e+00], [1.500000e+01, 0.000000e+00, 0.000000e+00, 0.000000e+00]]]> : tensor<2x3x4xf32>
+// CHECK: %[[Y:.+]] = lathe.matmul_packed %[[A]], %[[P]] {columns = 5 : i64} : (tensor<2x3xf32>, tensor<2x3x4xf32>) -> tensor<2x5xf32>
+// CHECK: return %[[Y]]
+func.func @matmul(%a: tensor<2x3xf32>) -> tensor<2x5xf32> {
+  %b = lathe.constant dense<[[1.0, 2.0, 3.0, 4.0, 5.0], [6.0, 7.0, 8.0, 9.0, 10.0], [11.0, 12.0, 13.0, 14.0, 15.0]]> : tensor<3x5xf32>
+  %y = lathe.matmul %a, %b : (tensor<2x3xf32>, tensor<3x5xf32>) -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+
+// -----
+
+// Batch dims of a stay on a; the weights are one matrix for every batch.
+// CHECK-LABEL: func.func @batched
+// CHECK: lathe.matmul_packed %{{.+}}, %{{.+}} {columns = 4 : i64} : (tensor<2x7x3xf32>, tensor<1x3x4xf32>) -> tensor<2x7x4xf32>
+func.func @batched(%a: tensor<2x7x3xf32>) -> tensor<2x7x4xf32> {
+  %b = lathe.constant dense<1.0> : tensor<3x4xf32>
+  %y = lathe.matmul %a, %b : (tensor<2x7x3xf32>, tensor<3x4xf32>) -> tensor<2x7x4xf32>
+  return %y : tensor<2x7x4xf32>
+}
+
+// -----
+
+// Gemm: transB and alpha go into the panels (B^T * 2), the bias stays an
+// add after the product.
+// CHECK-LABEL: func.func @gemm
+// CHECK-SAME: (%[[A:.+]]: tensor<1x2xf32>, %[[C:.+]]: tensor<4xf32>)
+// CHECK: %[[P:.+]] = lathe.constant dense<{{\[}}{{\[}}[2.000000e+00, 6.000000e+00, 1.000000e+01, 1.400000e+01], [4.000000e+00, 8.000000e+00, 1.200000e+01, 1.600000e+01]]]> : tensor<1x2x4xf32>
+// CHECK: %[[Y:.+]] = lathe.matmul_packed %[[A]], %[[P]] {columns = 4 : i64}
+// CHECK: %[[S:.+]] = lathe.add %[[Y]], %[[C]] : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+// CHECK: return %[[S]]
+func.func @gemm(%a: tensor<1x2xf32>, %c: tensor<4xf32>) -> tensor<1x4xf32> {
+  %b = lathe.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]]> : tensor<4x2xf32>
+  %y = lathe.gemm %a, %b, %c {alpha = 2.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<1x2xf32>, tensor<4x2xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+// beta scales a constant bias at compile time.
+// CHECK-LABEL: func.func @gemm_beta
+// CHECK: %[[C:.+]] = lathe.constant dense<[5.000000e-01, 1.000000e+00, 1.500000e+00, 2.000000e+00]>
+// CHECK: %[[Y:.+]] = lathe.matmul_packed
+// CHECK: lathe.add %[[Y]], %[[C]]
+func.func @gemm_beta(%a: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  %b = lathe.constant dense<1.0> : tensor<2x4xf32>
+  %c = lathe.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %y = lathe.gemm %a, %b, %c {alpha = 1.0 : f32, beta = 0.5 : f32, trans_a = false, trans_b = false} : (tensor<3x2xf32>, tensor<2x4xf32>, tensor<4xf32>) -> tensor<3x4xf32>
+  return %y : tensor<3x4xf32>
+}
+
+// -----
+
+// Not packed: weights that are a graph input, f16 weights, weights with
+// batch dims, a single column (a panel of 4 would be three quarters
+// padding), a transposed a, and a runtime bias scaled by beta.
+// CHECK-LABEL: func.func @kept
+// CHECK-NOT: lathe.matmul_packed
+// CHECK-COUNT-4: lathe.matmul %
+// CHECK-COUNT-2: lathe.gemm %
+// CHECK-NOT: lathe.matmul_packed
+func.func @kept(%a: tensor<2x3xf32>, %w: tensor<3x4xf32>, %h: tensor<2x3xf16>, %bt: tensor<2x2x3xf32>,
+                %at: tensor<3x2xf32>, %c: tensor<4xf32>)
+    -> (tensor<2x4xf32>, tensor<2x4xf16>, tensor<2x2x4xf32>, tensor<2x1xf32>, tensor<2x4xf32>, tensor<2x4xf32>) {
+  %y0 = lathe.matmul %a, %w : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  %wh = lathe.constant dense<1.0> : tensor<3x4xf16>
+  %y1 = lathe.matmul %h, %wh : (tensor<2x3xf16>, tensor<3x4xf16>) -> tensor<2x4xf16>
+  %wb = lathe.constant dense<1.0> : tensor<2x3x4xf32>
+  %y2 = lathe.matmul %bt, %wb : (tensor<2x2x3xf32>, tensor<2x3x4xf32>) -> tensor<2x2x4xf32>
+  %w1 = lathe.constant dense<1.0> : tensor<3x1xf32>
+  %y3 = lathe.matmul %a, %w1 : (tensor<2x3xf32>, tensor<3x1xf32>) -> tensor<2x1xf32>
+  %wc = lathe.constant dense<1.0> : tensor<3x4xf32>
+  %y4 = lathe.gemm %at, %wc, %c {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = true, trans_b = false} : (tensor<3x2xf32>, tensor<3x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  %y5 = lathe.gemm %a, %wc, %c {alpha = 1.0 : f32, beta = 2.0 : f32, trans_a = false, trans_b = false} : (tensor<2x3xf32>, tensor<3x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %y0, %y1, %y2, %y3, %y4, %y5 : tensor<2x4xf32>, tensor<2x4xf16>, tensor<2x2x4xf32>, tensor<2x1xf32>, tensor<2x4xf32>, tensor<2x4xf32>
+}
