@@ -120,6 +120,20 @@ def PlanArena : Pass<"lathe-plan-arena", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 
+def ReorderForPeakMemory : Pass<"lathe-reorder-for-peak-memory", "mlir::func::FuncOp"> {
+  let summary = "Reorder a function's top-level ops to lower the bytes live at once";
+  let description = [{
+    List scheduling over the top-level ops (the kernels, after kernel
+    formation): among the ops whose operands are computed, run first the
+    one that adds the fewest bytes net of the bytes it frees (ties in source
+    order). Buffers follow bufferization: a destination-style op or loop
+    writes into its init's buffer, views share their source's, returned
+    values live in the caller's. Ops without operands (constants, empty
+    tensors) move right before their first user. The new order replaces
+    the source order only if its peak of live bytes is lower.
+  }];
+}
+
 def CopiesToLinalg : Pass<"lathe-copies-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Turn memref.copy into linalg.copy";
   let description = [{

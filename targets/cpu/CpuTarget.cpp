@@ -52,6 +52,7 @@ llvm::Error fail(const llvm::Twine &message) {
 constexpr const char *kLayoutPasses[] = {"lathe-conv-channels-last", "lathe-sink-transposes",
                                          "lathe-pack-matmul-weights"};
 constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels"};
+constexpr const char *kMemoryPasses[] = {"lathe-reorder-for-peak-memory"};
 
 /// The register tile of matmuls with packed weights: rows by columns.
 struct RegisterTile {
@@ -82,7 +83,7 @@ std::string tensorPipeline(const TargetOptions &options, RegisterTile tile) {
   return "func.func(" + enabled(kLayoutPasses, options, tile) + "canonicalize),"
          "convert-lathe-to-linalg,"
          "func.func(canonicalize," + enabled(kFusionPasses, options, tile) +
-         "canonicalize,lathe-distinct-results)";
+         "canonicalize," + enabled(kMemoryPasses, options, tile) + "lathe-distinct-results)";
 }
 
 std::string bufferPipeline(RegisterTile tile) {
@@ -144,6 +145,7 @@ public:
   std::vector<std::string> optionalPasses() const override {
     std::vector<std::string> passes(std::begin(kLayoutPasses), std::end(kLayoutPasses));
     passes.insert(passes.end(), std::begin(kFusionPasses), std::end(kFusionPasses));
+    passes.insert(passes.end(), std::begin(kMemoryPasses), std::end(kMemoryPasses));
     return passes;
   }
 
