@@ -222,6 +222,19 @@ def VectorizePanelContractions
   ];
 }
 
+def ApproximateMath : Pass<"lathe-approximate-math", "mlir::func::FuncOp"> {
+  let summary = "Expand f32 exp, expm1, tanh, erf and log functions into inline polynomials";
+  let description = [{
+    Each f32 math.exp, expm1, tanh, erf, log, log1p and log2 becomes MLIR's
+    polynomial approximation (a few ulp), plain arithmetic that vectorizes
+    with the loop around it, instead of a scalar libm call per element.
+    Other math functions and other element types keep their libm calls.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
 def RecognizeAttention : Pass<"lathe-recognize-attention", "mlir::func::FuncOp"> {
   let summary = "Recognize scaled dot-product attention written as MatMul/Softmax/MatMul";
   let description = [{

@@ -53,6 +53,7 @@ constexpr const char *kLayoutPasses[] = {"lathe-conv-channels-last", "lathe-sink
                                          "lathe-pack-matmul-weights"};
 constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels"};
 constexpr const char *kMemoryPasses[] = {"lathe-reorder-for-peak-memory"};
+constexpr const char *kCodegenPasses[] = {"lathe-approximate-math"};
 
 /// The register tile of matmuls with packed weights: rows by columns.
 struct RegisterTile {
@@ -86,7 +87,7 @@ std::string tensorPipeline(const TargetOptions &options, RegisterTile tile) {
          "canonicalize," + enabled(kMemoryPasses, options, tile) + "lathe-distinct-results)";
 }
 
-std::string bufferPipeline(RegisterTile tile) {
+std::string bufferPipeline(const TargetOptions &options, RegisterTile tile) {
   return "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "func.func(buffer-loop-hoisting),"
@@ -94,7 +95,7 @@ std::string bufferPipeline(RegisterTile tile) {
          "canonicalize,"
          "lathe-externalize-constants,"
          "lathe-plan-arena,"
-         "func.func(lathe-copies-to-linalg,"
+         "func.func(lathe-copies-to-linalg," + enabled(kCodegenPasses, options, tile) +
          "lathe-vectorize-panel-contractions{register-rows=" + std::to_string(tile.rows) + "},"
          "convert-linalg-to-loops,loop-invariant-code-motion,"
          "lathe-hoist-invariant-loads),"
@@ -146,6 +147,7 @@ public:
     std::vector<std::string> passes(std::begin(kLayoutPasses), std::end(kLayoutPasses));
     passes.insert(passes.end(), std::begin(kFusionPasses), std::end(kFusionPasses));
     passes.insert(passes.end(), std::begin(kMemoryPasses), std::end(kMemoryPasses));
+    passes.insert(passes.end(), std::begin(kCodegenPasses), std::end(kCodegenPasses));
     return passes;
   }
 
@@ -177,7 +179,7 @@ public:
         if (isa<scf::ForOp, linalg::LinalgOp, tensor::PadOp, tensor::InsertSliceOp>(op))
           ++kernels;
     module->setAttr("lathe.kernels", Builder(module.getContext()).getI64IntegerAttr(kernels));
-    return runPipeline(module, bufferPipeline(tile), options);
+    return runPipeline(module, bufferPipeline(options, tile), options);
   }
 
   llvm::Expected<CodeBlob> emit(ModuleOp module, const TargetOptions &options) override {
