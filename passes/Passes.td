@@ -75,7 +75,7 @@ def FormKernels : Pass<"lathe-form-kernels", "mlir::func::FuncOp"> {
     fused into the tile: one loop nest computes a row of the reduction and
     applies the epilogue to it. A reduction without such a consumer is tiled
     with its fill alone. The innermost dim stays whole so it vectorizes.
-    A contraction over packed panels (lathe-pack-matmul-weights) is tiled
+    A contraction over packed panels (lathe-pack-weights) is tiled
     one panel wide and a block of rows high, a multiple of `register-rows`.
   }];
   let options = [
@@ -168,17 +168,20 @@ def SinkTransposes : Pass<"lathe-sink-transposes", "mlir::func::FuncOp"> {
   }];
 }
 
-def PackMatmulWeights : Pass<"lathe-pack-matmul-weights", "mlir::func::FuncOp"> {
-  let summary = "Pack constant matmul and gemm weights into column panels for the register tile";
+def PackWeights : Pass<"lathe-pack-weights", "mlir::func::FuncOp"> {
+  let summary = "Pack constant matmul, gemm and convolution weights in panels for the register tile";
   let description = [{
     matmul(a, B) with B a constant f32 (K, N) matrix becomes
     lathe.matmul_packed(a, P) with P = B's columns in panels of
     `tile-columns`, laid out (panel, K, tile) at compile time and the last
     panel padded with zeros. A gemm with constant b becomes the same, transB
     and alpha applied to P, plus an add of its bias (beta applied to a
-    constant bias at compile time). Not packed: runtime or non-f32 weights,
-    a transposed a, a bias scaled by a runtime beta, and products with fewer
-    than half a panel of columns.
+    constant bias at compile time). A channels-last convolution of group 1
+    with constant f32 weights (kernel..., C, M) gets them as (panel,
+    kernel..., C, tile) and `filters = M`. Not packed: runtime or non-f32
+    weights, a transposed a, a bias scaled by a runtime beta, grouped and
+    depthwise convolutions, and products with fewer than half a panel of
+    columns.
   }];
   let options = [
     Option<"tileColumns", "tile-columns", "int64_t", "16",

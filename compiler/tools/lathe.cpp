@@ -240,7 +240,7 @@ int runCompile(int argc, char **argv) {
             options.targetOptions.disabledPasses.push_back(pass);
         } else if (name == "--no-layout") {
           for (const char *pass : {"lathe-conv-channels-last", "lathe-sink-transposes",
-                                   "lathe-pack-matmul-weights"})
+                                   "lathe-pack-weights"})
             options.targetOptions.disabledPasses.push_back(pass);
         }
       });

@@ -268,12 +268,15 @@ def Lathe_ConvOp : Lathe_Op<"conv"> {
 // (N, spatial..., C), weight (kernel..., C/group, M), result (N, spatial..., M).
 // Each output pixel's M filters are then contiguous, as are the weights of one
 // input channel, so the innermost loop runs over filters in unit stride.
+// With `filters` set (group 1 only), the weight is packed in panels of `tile`
+// filters, (ceil(M / tile), kernel..., C, tile), as a packed matmul's.
 def Lathe_ConvNhwcOp : Lathe_Op<"conv_nhwc"> {
   let summary = "convolution on channels-last tensors";
   let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
                    Optional<Lathe_FloatTensor>:$bias,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
-                   DenseI64ArrayAttr:$pads, I64Attr:$group);
+                   DenseI64ArrayAttr:$pads, I64Attr:$group,
+                   OptionalAttr<I64Attr>:$filters);
   let results = (outs Lathe_FloatTensor:$output);
 }
 

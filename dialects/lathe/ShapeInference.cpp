@@ -404,6 +404,18 @@ LATHE_INFER(ConvOp) {
 LATHE_INFER(ConvNhwcOp) {
   LATHE_ADAPTOR(ConvNhwcOp);
   RankedTensorType x = tensorOf(adaptor.getInput()), w = tensorOf(adaptor.getWeight());
+  if (std::optional<int64_t> filters = adaptor.getFilters()) {
+    // Packed: (panels, K..., C, tile) holds what (K..., C, filters) would.
+    int64_t tile = w.getRank() > 0 ? w.getShape().back() : 0;
+    if (w.getRank() != x.getRank() + 1 || adaptor.getGroup() != 1 || *filters < 1 || tile < 1 ||
+        w.getDimSize(0) != (*filters + tile - 1) / tile)
+      return emitOptionalError(loc, "packed weight ", shapeString(w.getShape()),
+                               " does not hold ", *filters,
+                               " filters in panels (panels, kernel..., channels, tile), group 1");
+    SmallVector<int64_t> unpacked(w.getShape().drop_front().drop_back());
+    unpacked.push_back(*filters);
+    w = RankedTensorType::get(unpacked, w.getElementType());
+  }
   if (x.getRank() < 3 || w.getRank() != x.getRank())
     return emitOptionalError(loc, "expects input and weight of the same rank >= 3");
   // Channels-last to channels-first: x (N, S..., C) -> (N, C, S...);

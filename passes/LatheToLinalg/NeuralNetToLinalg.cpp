@@ -172,7 +172,11 @@ struct ConvNhwcLowering : OpConversionPattern<ConvNhwcOp> {
     auto wt = cast<RankedTensorType>(adaptor.getWeight().getType());
     auto rt = op.getType();
     int64_t rank = rt.getRank(), spatial = rank - 2, group = op.getGroup();
-    ArrayRef<int64_t> kernel = wt.getShape().take_front(spatial);
+    // Packed weights (panels, kernel..., C, tile) are read at
+    // (m floordiv tile, k..., c, m mod tile).
+    bool packed = op.getFilters().has_value();
+    int64_t tile = wt.getShape().back();
+    ArrayRef<int64_t> kernel = wt.getShape().drop_front(packed ? 1 : 0).take_front(spatial);
     Value x = padForWindows(rewriter, loc, adaptor.getInput(), 1, op.getPads(), op.getStrides(),
                             op.getDilations(), kernel, rt.getShape().slice(1, spatial));
     auto xt = cast<RankedTensorType>(x.getType());
@@ -224,6 +228,11 @@ struct ConvNhwcLowering : OpConversionPattern<ConvNhwcOp> {
       xe.append({d(gDim), d(cDim)});
       we.append({d(cDim), d(gDim), d(mDim)});
       oe.append({d(gDim), d(mDim)});
+    } else if (packed) {
+      xe.push_back(d(cDim));
+      we.insert(we.begin(), d(mDim).floorDiv(tile));
+      we.append({d(cDim), d(mDim) % tile});
+      oe.push_back(d(mDim));
     } else {
       xe.push_back(d(cDim));
       we.append({d(cDim), d(mDim)});

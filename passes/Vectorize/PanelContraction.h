@@ -1,6 +1,6 @@
 //===- PanelContraction.h - matmuls that read a packed operand -*- C++ -*-===//
 //
-// lathe-pack-matmul-weights lays a constant matmul operand out in column
+// lathe-pack-weights lays a constant matmul operand out in column
 // panels and the lowering reads it at (n floordiv tile, k..., n mod tile).
 // Kernel formation tiles such a contraction one panel wide and a block of
 // rows high, and the vectorizer turns each tile into a register tile; both

@@ -50,7 +50,7 @@ llvm::Error fail(const llvm::Twine &message) {
 /// Passes a user may leave out (--disable-pass; --no-layout and
 /// --no-fusion name the first and the second group).
 constexpr const char *kLayoutPasses[] = {"lathe-conv-channels-last", "lathe-sink-transposes",
-                                         "lathe-pack-matmul-weights"};
+                                         "lathe-pack-weights"};
 constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels"};
 constexpr const char *kMemoryPasses[] = {"lathe-reorder-for-peak-memory"};
 constexpr const char *kCodegenPasses[] = {"lathe-approximate-math"};
@@ -69,7 +69,7 @@ std::string enabled(llvm::ArrayRef<const char *> passes, const TargetOptions &op
     if (llvm::is_contained(options.disabledPasses, pass))
       continue;
     list += pass.str();
-    if (pass == "lathe-pack-matmul-weights")
+    if (pass == "lathe-pack-weights")
       list += "{tile-columns=" + std::to_string(tile.columns) + "}";
     else if (pass == "lathe-form-kernels")
       list += "{register-rows=" + std::to_string(tile.rows) + "}";

@@ -91,6 +91,18 @@ func.func @conv_nhwc(%x: tensor<1x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %b: tenso
 
 // -----
 
+// A channels-last convolution with packed filters reads its weights at
+// (m floordiv tile, k..., c, m mod tile), filters innermost.
+// CHECK-DAG: #[[PW:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d6 floordiv 4, d2, d3, d4, d6 mod 4)>
+// CHECK-LABEL: func.func @conv_nhwc_packed
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PW]], #{{.+}}], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]}
+func.func @conv_nhwc_packed(%x: tensor<1x6x6x3xf32>, %w: tensor<2x3x3x3x4xf32>) -> tensor<1x4x4x6xf32> {
+  %0 = lathe.conv_nhwc %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1, filters = 6 : i64} : (tensor<1x6x6x3xf32>, tensor<2x3x3x3x4xf32>) -> tensor<1x4x4x6xf32>
+  return %0 : tensor<1x4x4x6xf32>
+}
+
+// -----
+
 // A depthwise channels-last convolution keeps its channels innermost and
 // reduces over the window only.
 // CHECK-LABEL: func.func @conv_nhwc_depthwise

@@ -185,3 +185,12 @@ func.func @matmul_packed_panels(%a: tensor<2x5xf32>, %p: tensor<2x5x4xf32>) -> t
   %0 = lathe.matmul_packed %a, %p {columns = 9 : i64} : (tensor<2x5xf32>, tensor<2x5x4xf32>) -> tensor<2x9xf32>
   return %0 : tensor<2x9xf32>
 }
+
+// -----
+
+func.func @conv_nhwc_packed_panels(%x: tensor<1x4x4x3xf32>, %w: tensor<1x1x1x3x4xf32>) -> tensor<1x4x4x6xf32> {
+  // expected-error @+2 {{packed weight 1x1x1x3x4 does not hold 6 filters in panels (panels, kernel..., channels, tile), group 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv_nhwc %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1, filters = 6 : i64} : (tensor<1x4x4x3xf32>, tensor<1x1x1x3x4xf32>) -> tensor<1x4x4x6xf32>
+  return %0 : tensor<1x4x4x6xf32>
+}

@@ -1,4 +1,4 @@
-//===- PackMatmulWeights.cpp - constant matmul operands in column panels --===//
+//===- PackWeights.cpp - constant weights in panels for the register tile -===//
 //
 // matmul(a, B) and gemm(a, B, c) with B a constant f32 matrix become
 // lathe.matmul_packed(a, P): P holds B's columns in panels of `tile`, laid
@@ -6,7 +6,9 @@
 // `tile` consecutive floats at each step of the reduction instead of a
 // strided column. Gemm's transB and alpha are applied to P; its bias stays
 // an add (beta applied to a constant bias at compile time) that the kernel
-// forms as its epilogue.
+// forms as its epilogue. A channels-last convolution (group 1) is the same
+// product with (kernel..., C) as its reduction: its weights become
+// (panel, kernel..., C, tile) and the op records its filter count.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/ConstantValues.h"
@@ -18,7 +20,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace lathe {
-#define GEN_PASS_DEF_PACKMATMULWEIGHTS
+#define GEN_PASS_DEF_PACKWEIGHTS
 #include "passes/Passes.h.inc"
 } // namespace lathe
 
@@ -42,7 +44,7 @@ std::vector<float> packColumns(ArrayRef<float> b, int64_t k, int64_t n, int64_t 
 }
 
 /// Whether padding `n` columns to whole panels of `tile` wastes at most half
-/// the work: narrower products stay plain matmuls.
+/// the work: narrower products keep their plain form.
 bool worthPacking(int64_t n, int64_t tile) { return 2 * n >= tile; }
 
 Value makePanels(PatternRewriter &rewriter, Location loc, ArrayRef<float> b, int64_t k,
@@ -116,16 +118,45 @@ struct PackGemm : OpRewritePattern<GemmOp> {
   int64_t tile;
 };
 
-struct PackMatmulWeightsPass
-    : public lathe::impl::PackMatmulWeightsBase<PackMatmulWeightsPass> {
-  using PackMatmulWeightsBase::PackMatmulWeightsBase;
+struct PackConvolution : OpRewritePattern<ConvNhwcOp> {
+  PackConvolution(MLIRContext *context, int64_t tile) : OpRewritePattern(context), tile(tile) {}
+  LogicalResult matchAndRewrite(ConvNhwcOp op, PatternRewriter &rewriter) const override {
+    if (op.getFilters() || op.getGroup() != 1)
+      return rewriter.notifyMatchFailure(op, "packed already, or grouped");
+    auto wt = cast<RankedTensorType>(op.getWeight().getType());
+    int64_t filters = wt.getShape().back(), depth = wt.getNumElements() / filters;
+    if (!worthPacking(filters, tile))
+      return rewriter.notifyMatchFailure(op, "too few filters for a panel");
+    std::optional<std::vector<float>> w = constantFloats(op.getWeight());
+    if (!w)
+      return rewriter.notifyMatchFailure(op, "weights are not a constant f32 tensor");
+    // (kernel..., C, M) row-major is a (depth, M) matrix.
+    SmallVector<int64_t> shape{(filters + tile - 1) / tile};
+    shape.append(wt.getShape().begin(), wt.getShape().end() - 1);
+    shape.push_back(tile);
+    Value panels = makeFloatConstant(rewriter, op.getLoc(),
+                                     RankedTensorType::get(shape, wt.getElementType()),
+                                     packColumns(*w, depth, filters, tile, false, 1.0f),
+                                     "packed_filters");
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getWeightMutable().assign(panels);
+      op.setFilters(filters);
+    });
+    return success();
+  }
+  int64_t tile;
+};
+
+struct PackWeightsPass
+    : public lathe::impl::PackWeightsBase<PackWeightsPass> {
+  using PackWeightsBase::PackWeightsBase;
   void runOnOperation() override {
     if (tileColumns < 1) {
-      getOperation().emitError("lathe-pack-matmul-weights needs tile-columns >= 1");
+      getOperation().emitError("lathe-pack-weights needs tile-columns >= 1");
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<PackMatMul, PackGemm>(&getContext(), tileColumns);
+    patterns.add<PackMatMul, PackGemm, PackConvolution>(&getContext(), tileColumns);
     GreedyRewriteConfig config;
     config.enableFolding(false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))

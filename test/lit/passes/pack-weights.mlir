@@ -1,4 +1,4 @@
-// RUN: %lathe-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(lathe-pack-matmul-weights{tile-columns=4}))' | FileCheck %s
+// RUN: %lathe-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(lathe-pack-weights{tile-columns=4}))' | FileCheck %s
 
 // B (3x5) in panels of 4 columns: panel 0 holds columns 0-3 of every row,
 // panel 1 column 4 and three columns of zeros.
@@ -78,4 +78,36 @@ func.func @kept(%a: tensor<2x3xf32>, %w: tensor<3x4xf32>, %h: tensor<2x3xf16>, %
   %y4 = lathe.gemm %at, %wc, %c {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = true, trans_b = false} : (tensor<3x2xf32>, tensor<3x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
   %y5 = lathe.gemm %a, %wc, %c {alpha = 1.0 : f32, beta = 2.0 : f32, trans_a = false, trans_b = false} : (tensor<2x3xf32>, tensor<3x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
   return %y0, %y1, %y2, %y3, %y4, %y5 : tensor<2x4xf32>, tensor<2x4xf16>, tensor<2x2x4xf32>, tensor<2x1xf32>, tensor<2x4xf32>, tensor<2x4xf32>
+}
+
+// -----
+
+// A channels-last convolution's weights (1x2 kernel, C=1, M=5) are a (2, 5)
+// matrix: packed in panels of 4 filters, (2, 1, 2, 1, 4), and the op keeps
+// its filter count.
+// CHECK-LABEL: func.func @conv
+// CHECK: %[[P:.+]] = lathe.constant dense<{{\[}}{{\[}}{{\[}}{{\[}}[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00]], {{\[}}[6.000000e+00, 7.000000e+00, 8.000000e+00, 9.000000e+00]]]], {{\[}}{{\[}}{{\[}}[5.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00]], {{\[}}[1.000000e+01, 0.000000e+00, 0.000000e+00, 0.000000e+00]]]]]> : tensor<2x1x2x1x4xf32>
+// CHECK: lathe.conv_nhwc %{{.+}}, %[[P]] {dilations = array<i64: 1, 1>, filters = 5 : i64, group = 1 : i64
+// CHECK-SAME: -> tensor<1x3x3x5xf32>
+func.func @conv(%x: tensor<1x3x4x1xf32>) -> tensor<1x3x3x5xf32> {
+  %w = lathe.constant dense<[[[[1.0, 2.0, 3.0, 4.0, 5.0]], [[6.0, 7.0, 8.0, 9.0, 10.0]]]]> : tensor<1x2x1x5xf32>
+  %y = lathe.conv_nhwc %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x3x4x1xf32>, tensor<1x2x1x5xf32>) -> tensor<1x3x3x5xf32>
+  return %y : tensor<1x3x3x5xf32>
+}
+
+// -----
+
+// Not packed: a depthwise convolution (its filters do not share an input
+// row), runtime weights, and one filter (three quarters of a panel would be padding).
+// CHECK-LABEL: func.func @conv_kept
+// CHECK-NOT: filters =
+// CHECK-COUNT-3: lathe.conv_nhwc
+// CHECK-NOT: filters =
+func.func @conv_kept(%x: tensor<1x4x4x4xf32>, %w: tensor<1x1x4x8xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x1xf32>) {
+  %dw = lathe.constant dense<1.0> : tensor<3x3x1x4xf32>
+  %y0 = lathe.conv_nhwc %x, %dw {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 4} : (tensor<1x4x4x4xf32>, tensor<3x3x1x4xf32>) -> tensor<1x4x4x4xf32>
+  %y1 = lathe.conv_nhwc %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x4x4xf32>, tensor<1x1x4x8xf32>) -> tensor<1x4x4x8xf32>
+  %w2 = lathe.constant dense<1.0> : tensor<1x1x4x1xf32>
+  %y2 = lathe.conv_nhwc %x, %w2 {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x4x4xf32>, tensor<1x1x4x1xf32>) -> tensor<1x4x4x1xf32>
+  return %y0, %y1, %y2 : tensor<1x4x4x4xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x1xf32>
 }
