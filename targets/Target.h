@@ -21,6 +21,12 @@ class PassManager;
 
 namespace lathe {
 
+/// The graph passes `--no-layout` and `--no-fusion` leave out, in pipeline
+/// order (every target's pipeline names them the same).
+inline constexpr const char *kLayoutPasses[] = {"lathe-conv-channels-last",
+                                                "lathe-sink-transposes", "lathe-pack-weights"};
+inline constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels"};
+
 struct TargetOptions {
   /// CPU name for LLVM ("native" = this machine's, e.g. "x86-64-v3").
   std::string cpu = "native";

@@ -236,11 +236,10 @@ int runCompile(int argc, char **argv) {
         } else if (name == "--print-ir-after-all") {
           options.targetOptions.printIrAfterAll = true;
         } else if (name == "--no-fusion") {
-          for (const char *pass : {"lathe-fuse-elementwise", "lathe-form-kernels"})
+          for (const char *pass : kFusionPasses)
             options.targetOptions.disabledPasses.push_back(pass);
         } else if (name == "--no-layout") {
-          for (const char *pass : {"lathe-conv-channels-last", "lathe-sink-transposes",
-                                   "lathe-pack-weights"})
+          for (const char *pass : kLayoutPasses)
             options.targetOptions.disabledPasses.push_back(pass);
         }
       });

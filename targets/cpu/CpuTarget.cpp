@@ -47,11 +47,8 @@ llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-/// Passes a user may leave out (--disable-pass; --no-layout and
-/// --no-fusion name the first and the second group).
-constexpr const char *kLayoutPasses[] = {"lathe-conv-channels-last", "lathe-sink-transposes",
-                                         "lathe-pack-weights"};
-constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels"};
+/// Passes a user may leave out with --disable-pass, beside the layout and
+/// fusion groups of Target.h.
 constexpr const char *kMemoryPasses[] = {"lathe-reorder-for-peak-memory"};
 constexpr const char *kCodegenPasses[] = {"lathe-approximate-math"};
 
