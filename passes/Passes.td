@@ -231,8 +231,15 @@ def ApproximateMath : Pass<"lathe-approximate-math", "mlir::func::FuncOp"> {
     Each f32 math.exp, expm1, tanh, erf, log, log1p and log2 becomes MLIR's
     polynomial approximation (a few ulp), plain arithmetic that vectorizes
     with the loop around it, instead of a scalar libm call per element.
-    Other math functions and other element types keep their libm calls.
+    Other math functions and other element types keep their libm calls,
+    unless `all` is set: for a target without libm (the Hexagon DSP side),
+    tan, the hyperbolic functions and powf are first expanded into exp and
+    log, and sin, cos, asin, acos, atan and cbrt are approximated as well.
   }];
+  let options = [
+    Option<"all", "all", "bool", /*default=*/"false",
+           "Approximate every f32 function MLIR has a polynomial for">
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect", "mlir::vector::VectorDialect"
   ];
@@ -249,3 +256,26 @@ def RecognizeAttention : Pass<"lathe-recognize-attention", "mlir::func::FuncOp">
 }
 
 #endif // LATHE_PASSES_TD
+
+def OutlinePartitions : Pass<"lathe-outline-partitions", "mlir::ModuleOp"> {
+  let summary = "Group ops by their assigned target and outline each group into a function";
+  let description = [{
+    Every non-constant op of a function carries `lathe.target` (the target
+    the compiler assigned it). Ops are grouped, in program order, into
+    partitions of one target each: an op joins the latest partition of its
+    target when every value it reads is ready by then, so independent
+    branches of two targets do not split each other. Each partition becomes
+    a private function `@<function>_step<N>` with `lathe.target` on it
+    (constants cloned in, values from other partitions as arguments), and
+    the function becomes the plan: one `func.call` per partition, in order.
+    Each graph output is a result of its own, so the runtime can give every
+    output its own buffer; a graph input or constant returned as is goes
+    through the last partition (one of `default-target` when the graph has
+    no other op).
+  }];
+  let options = [
+    Option<"defaultTarget", "default-target", "std::string", /*default=*/"\"cpu\"",
+           "The target of the partition a graph without ops gets">
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}

@@ -1,8 +1,10 @@
 //===- Target.h - the interface every lathe target implements --*- C++ -*-===//
 //
 // A target is a plug-in: its op support rule, its lowering pipeline from the
-// lathe dialect, the emission of its code blob, and (in runtime/) its
-// backend. Adding a target touches its folder and one line of the registry.
+// lathe dialect, the emission of each partition's object, the link of its
+// partitions into the one code blob the artifact stores, and (in runtime/)
+// its backend. Adding a target touches its folder and one line of the
+// registry.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LATHE_TARGETS_TARGET_H
@@ -30,15 +32,19 @@ inline constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe
 struct TargetOptions {
   /// CPU name for LLVM ("native" = this machine's, e.g. "x86-64-v3").
   std::string cpu = "native";
+  /// Hexagon architecture to emit for: "" is the one qemu-hexagon runs
+  /// (v68 code without v68-only instructions, integer HVX v66); "v68",
+  /// "v73", "v75" are real devices, with HVX floating point.
+  std::string hexagonArch;
   /// Passes to leave out of the pipeline (by their command-line name).
   std::vector<std::string> disabledPasses;
   bool printIrAfterAll = false;
 };
 
-/// What a target's emission produced for one partition.
-struct CodeBlob {
+/// What a target's emission produced for one partition: a relocatable
+/// object and the symbol the runtime calls.
+struct ObjectFile {
   std::vector<char> bytes;
-  /// The symbol the runtime calls.
   std::string entry;
 };
 
@@ -52,11 +58,16 @@ public:
   virtual std::vector<std::string> optionalPasses() const { return {}; }
   /// Whether this target runs `op` (a lathe op with static shapes).
   virtual bool supports(mlir::Operation *op) const = 0;
-  /// Lowers a module holding one entry function of lathe ops this target
-  /// supports to the form `emit` takes.
+  /// Lowers a module holding one function of lathe ops this target supports
+  /// (a partition) to the form `emit` takes.
   virtual llvm::LogicalResult lower(mlir::ModuleOp module, const TargetOptions &options) = 0;
-  /// Emits the code of the lowered module.
-  virtual llvm::Expected<CodeBlob> emit(mlir::ModuleOp module, const TargetOptions &options) = 0;
+  /// Emits the object of one lowered partition; its entry is named after
+  /// the partition's function.
+  virtual llvm::Expected<ObjectFile> emit(mlir::ModuleOp module, const TargetOptions &options) = 0;
+  /// Links the objects of every partition of this target into the code blob
+  /// the artifact stores and the target's runtime backend loads.
+  virtual llvm::Expected<std::vector<char>> link(llvm::ArrayRef<ObjectFile> objects,
+                                                 const TargetOptions &options) = 0;
 };
 
 /// The target named `name` ("cpu", ...), or null.

@@ -1,6 +1,7 @@
 //===- TargetRegistry.cpp - the one list of targets -----------------------===//
 #include "targets/Target.h"
 #include "targets/cpu/CpuTarget.h"
+#include "targets/hexagon/HexagonTarget.h"
 
 using namespace lathe;
 
@@ -9,7 +10,9 @@ Target::~Target() = default;
 std::unique_ptr<Target> lathe::createTarget(llvm::StringRef name) {
   if (name == "cpu")
     return createCpuTarget();
+  if (name == "hexagon")
+    return createHexagonTarget();
   return nullptr;
 }
 
-std::vector<std::string> lathe::targetNames() { return {"cpu"}; }
+std::vector<std::string> lathe::targetNames() { return {"cpu", "hexagon"}; }

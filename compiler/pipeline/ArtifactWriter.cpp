@@ -39,12 +39,19 @@ std::vector<char> lathe::serializeArtifact(const Artifact &artifact) {
     }
   ByteWriter plan;
   plan.u64(artifact.arenaBytes);
+  plan.u32(artifact.intermediateBytes.size());
+  for (uint64_t bytes : artifact.intermediateBytes)
+    plan.u64(bytes);
   plan.u32(artifact.steps.size());
   // Sections: signature, plan, constants, then one per code blob.
   for (const PlanStep &step : artifact.steps) {
     plan.u32(step.target);
     plan.u32(3 + step.codeIndex);
     plan.str(step.entry);
+    plan.u64(step.constantsOffset);
+    plan.u32(step.slots.size());
+    for (uint32_t slot : step.slots)
+      plan.u32(slot);
   }
   struct Section {
     uint32_t kind, target;

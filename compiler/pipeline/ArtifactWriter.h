@@ -16,15 +16,23 @@ struct TensorSignature {
   std::vector<int64_t> dims;
 };
 
+/// One partition's call: entry(io, constants + constantsOffset, arena)
+/// with io[i] the buffer of slots[i] (the partition's inputs, then its
+/// results). Slots number the graph inputs, the graph outputs, then the
+/// tensors crossing between partitions.
 struct PlanStep {
   uint32_t target;
   uint32_t codeIndex; // index into Artifact::code
   std::string entry;
+  uint64_t constantsOffset;
+  std::vector<uint32_t> slots;
 };
 
 struct Artifact {
   std::vector<TensorSignature> inputs, outputs;
   uint64_t arenaBytes = 0;
+  /// Bytes of each slot after the graph outputs.
+  std::vector<uint64_t> intermediateBytes;
   std::vector<PlanStep> steps;
   std::vector<char> constants;
   struct Code {

@@ -30,9 +30,10 @@ std::string CompileStats::json() const {
   return llvm::formatv("{{\n  \"onnx_nodes\": {0},\n  \"kernels\": {1},\n  \"arena_bytes\": {2},\n"
                        "  \"naive_bytes\": {3},\n  \"arena_lower_bound_bytes\": {4},\n"
                        "  \"constant_bytes\": {5},\n  \"code_bytes\": {6},\n"
-                       "  \"compile_ms\": {7:F1},\n  \"ops_per_target\": {{{8}}\n}\n",
+                       "  \"compile_ms\": {7:F1},\n  \"partitions\": {8},\n"
+                       "  \"ops_per_target\": {{{9}}\n}\n",
                        onnxNodes, kernels, arenaBytes, naiveBytes, arenaLowerBoundBytes,
-                       constantBytes, codeBytes, compileMs, perTarget)
+                       constantBytes, codeBytes, compileMs, partitions, perTarget)
       .str();
 }
 
@@ -90,14 +91,63 @@ FailureOr<TensorSignature> signatureOf(Location loc, Type type, Attribute name) 
 
 } // namespace
 
+namespace {
+
+/// The targets ops may run on when compiling for `name`, in order of
+/// preference: an accelerator first, the cpu for what it does not run.
+std::vector<std::unique_ptr<Target>> targetsFor(StringRef name) {
+  std::vector<std::unique_ptr<Target>> targets;
+  if (auto target = createTarget(name))
+    targets.push_back(std::move(target));
+  if (name != "cpu")
+    targets.push_back(createTarget("cpu"));
+  return targets;
+}
+
+/// Marks every op of `func` with the first target that supports it; lists
+/// the ops no target supports.
+LogicalResult assignTargets(func::FuncOp func, llvm::ArrayRef<std::unique_ptr<Target>> targets,
+                            Location loc, CompileStats &stats) {
+  std::map<std::string, int64_t> unsupported;
+  Builder b(func.getContext());
+  for (Operation &op : func.getBody().front().without_terminator()) {
+    if (op.hasTrait<OpTrait::ConstantLike>())
+      continue;
+    auto it = llvm::find_if(targets, [&](const auto &t) { return t->supports(&op); });
+    if (it == targets.end()) {
+      ++unsupported[op.getName().getStringRef().str()];
+      continue;
+    }
+    op.setAttr("lathe.target", b.getStringAttr((*it)->name()));
+    ++stats.opsPerTarget[(*it)->name().str()];
+  }
+  if (unsupported.empty())
+    return success();
+  std::string list;
+  for (const auto &[name, count] : unsupported)
+    list += (list.empty() ? "" : ", ") + name + " (" + std::to_string(count) + ")";
+  return emitError(loc) << "the " << targets.front()->name() << " target does not support: " << list;
+}
+
+LogicalResult outlinePartitions(ModuleOp module, const Target &target) {
+  PassManager pm(module.getContext());
+  pm.addPass(createOutlinePartitions(OutlinePartitionsOptions{target.name().str()}));
+  return pm.run(module);
+}
+
+uint64_t alignTo64(uint64_t v) { return (v + 63) / 64 * 64; }
+
+} // namespace
+
 LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
                                   const CompileOptions &options, Artifact &artifact,
                                   CompileStats &stats) {
   auto start = std::chrono::steady_clock::now();
-  std::unique_ptr<Target> target = createTarget(options.target);
+  std::vector<std::unique_ptr<Target>> targets = targetsFor(options.target);
   Location loc = FileLineColLoc::get(&context, model.path(), 0, 0);
-  if (!target)
-    return emitError(loc) << "unknown target '" << options.target << "' (targets: cpu)";
+  if (targets.empty() || targets.front()->name() != options.target)
+    return emitError(loc) << "unknown target '" << options.target << "' (targets: "
+                          << llvm::join(targetNames(), ", ") << ")";
   stats.onnxNodes = 0;
   for (const auto &node : model.proto().graph().node())
     stats.onnxNodes += node.op_type() != "Constant";
@@ -121,51 +171,92 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     artifact.outputs.push_back(*sig);
   }
 
-  if (failed(runGraphPasses(*module, options.targetOptions, *target)))
+  if (failed(runGraphPasses(*module, options.targetOptions, *targets.front())))
+    return failure();
+  if (failed(assignTargets(func, targets, loc, stats)) || failed(outlinePartitions(*module, *targets.front())))
     return failure();
 
-  // Every op must run on the target; list what does not, once per op kind.
-  std::map<std::string, std::pair<int64_t, Location>> unsupported;
-  int64_t ops = 0;
-  func.walk([&](Operation *op) {
-    if (isa<ConstantOp>(op) || op->getDialect()->getNamespace() != "lathe")
-      return;
-    ++ops;
-    if (!target->supports(op)) {
-      auto [it, inserted] = unsupported.try_emplace(op->getName().getStringRef().str(), 0, op->getLoc());
-      ++it->second.first;
+  // Tensors live in slots: graph inputs, graph outputs, then the tensors
+  // crossing between partitions.
+  DenseMap<Value, uint32_t> slotOf;
+  for (BlockArgument arg : func.getArguments())
+    slotOf[arg] = arg.getArgNumber();
+  auto returnOp = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  for (auto [k, v] : llvm::enumerate(returnOp.getOperands()))
+    slotOf[v] = artifact.inputs.size() + k;
+  auto slotFor = [&](Value v) {
+    auto [it, inserted] = slotOf.try_emplace(
+        v, artifact.inputs.size() + artifact.outputs.size() + artifact.intermediateBytes.size());
+    if (inserted) {
+      auto type = cast<RankedTensorType>(v.getType());
+      artifact.intermediateBytes.push_back(
+          type.getNumElements() * std::max<int64_t>(1, type.getElementTypeBitWidth() / 8));
     }
-  });
-  if (!unsupported.empty()) {
-    std::string list;
-    for (const auto &[name, entry] : unsupported)
-      list += (list.empty() ? "" : ", ") + name + " (" + std::to_string(entry.first) + ")";
-    return emitError(loc) << "the " << target->name() << " target does not support: " << list;
-  }
-  stats.opsPerTarget[target->name().str()] = ops;
+    return it->second;
+  };
 
-  if (failed(target->lower(*module, options.targetOptions)))
-    return failure();
-  auto readI64 = [&](StringRef name) {
-    auto attr = (*module)->getAttrOfType<IntegerAttr>(name);
+  std::map<std::string, std::vector<ObjectFile>> objects;
+  auto readI64 = [](ModuleOp m, StringRef name) {
+    auto attr = m->getAttrOfType<IntegerAttr>(name);
     return attr ? attr.getInt() : 0;
   };
-  stats.kernels = readI64("lathe.kernels");
-  stats.arenaBytes = readI64("lathe.arena_bytes");
-  stats.naiveBytes = readI64("lathe.naive_bytes");
-  stats.arenaLowerBoundBytes = readI64("lathe.arena_lower_bound_bytes");
-  if (auto constants = (*module)->getAttrOfType<DenseResourceElementsAttr>("lathe.constants"))
-    if (AsmResourceBlob *blob = constants.getRawHandle().getBlob())
-      artifact.constants.assign(blob->getData().begin(), blob->getData().end());
+  SymbolTable symbols(*module);
+  for (auto call : llvm::to_vector(func.getOps<func::CallOp>())) {
+    auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+    StringRef targetName = callee->getAttrOfType<StringAttr>("lathe.target").getValue();
+    Target &target = **llvm::find_if(targets, [&](const auto &t) { return t->name() == targetName; });
+    PlanStep step{target.kind(), 0, "", 0, {}};
+    for (Value v : call.getOperands())
+      step.slots.push_back(slotFor(v));
+    for (Value v : call.getResults())
+      step.slots.push_back(slotFor(v));
+
+    // The partition alone in a module of its own, lowered and emitted.
+    OwningOpRef<ModuleOp> partition = ModuleOp::create(call.getLoc());
+    auto body = cast<func::FuncOp>(callee->clone());
+    body.setPublic();
+    body.setSymName(("lathe_step" + Twine(artifact.steps.size())).str());
+    body->removeAttr("lathe.target");
+    partition->push_back(body);
+    if (failed(target.lower(*partition, options.targetOptions)))
+      return failure();
+    stats.kernels += readI64(*partition, "lathe.kernels");
+    stats.arenaBytes = std::max(stats.arenaBytes, readI64(*partition, "lathe.arena_bytes"));
+    stats.naiveBytes += readI64(*partition, "lathe.naive_bytes");
+    stats.arenaLowerBoundBytes =
+        std::max(stats.arenaLowerBoundBytes, readI64(*partition, "lathe.arena_lower_bound_bytes"));
+    step.constantsOffset = alignTo64(artifact.constants.size());
+    if (auto constants = (*partition)->getAttrOfType<DenseResourceElementsAttr>("lathe.constants"))
+      if (AsmResourceBlob *blob = constants.getRawHandle().getBlob()) {
+        artifact.constants.resize(step.constantsOffset, 0);
+        artifact.constants.insert(artifact.constants.end(), blob->getData().begin(),
+                                  blob->getData().end());
+      }
+    auto object = target.emit(*partition, options.targetOptions);
+    if (!object)
+      return emitError(loc) << llvm::toString(object.takeError());
+    step.entry = object->entry;
+    objects[target.name().str()].push_back(std::move(*object));
+    artifact.steps.push_back(std::move(step));
+  }
+  stats.partitions = artifact.steps.size();
   stats.constantBytes = artifact.constants.size();
 
-  auto code = target->emit(*module, options.targetOptions);
-  if (!code)
-    return emitError(loc) << llvm::toString(code.takeError());
-  stats.codeBytes = code->bytes.size();
+  // One code blob per target, holding all of its partitions.
+  for (const auto &target : targets) {
+    auto it = objects.find(target->name().str());
+    if (it == objects.end())
+      continue;
+    auto code = target->link(it->second, options.targetOptions);
+    if (!code)
+      return emitError(loc) << llvm::toString(code.takeError());
+    stats.codeBytes += code->size();
+    for (PlanStep &step : artifact.steps)
+      if (step.target == target->kind())
+        step.codeIndex = artifact.code.size();
+    artifact.code.push_back({target->kind(), std::move(*code)});
+  }
   artifact.arenaBytes = stats.arenaBytes;
-  artifact.code.push_back({target->kind(), std::move(code->bytes)});
-  artifact.steps.push_back({target->kind(), 0, code->entry});
   stats.compileMs =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return success();

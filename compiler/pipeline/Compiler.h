@@ -20,9 +20,9 @@ struct CompileOptions {
 
 struct CompileStats {
   int64_t onnxNodes = 0, kernels = 0, arenaBytes = 0, naiveBytes = 0, arenaLowerBoundBytes = 0,
-          constantBytes = 0, codeBytes = 0;
+          constantBytes = 0, codeBytes = 0, partitions = 0;
   double compileMs = 0;
-  /// lathe ops (constants excluded) per target.
+  /// lathe ops (constants excluded) per target the ops were assigned.
   std::map<std::string, int64_t> opsPerTarget;
   /// As JSON, keys as `lathe compile --stats` documents them.
   std::string json() const;

@@ -47,13 +47,17 @@ usage:
       dialect and prints the verified IR. --debug-info prints locations (ONNX
       node names); --split-input-file imports each "# -----"-separated part
       of a text model on its own.
-  lathe compile MODEL -o OUT.lathe [--target cpu] [--input-shape NAME=D0,...]...
-                [--cpu native|x86-64-v3|...] [--stats FILE.json] [--print-ir-after-all]
+  lathe compile MODEL -o OUT.lathe [--target cpu|hexagon] [--input-shape NAME=D0,...]...
+                [--cpu native|x86-64-v3|...] [--hexagon-arch v68|v73|v75]
+                [--stats FILE.json] [--print-ir-after-all]
                 [--disable-pass NAME]... [--no-fusion] [--no-layout]
-      Compiles MODEL into one artifact file. --disable-pass leaves one optional
-      pass out (the error lists them); --no-fusion leaves out every fusion,
-      --no-layout keeps convolutions channels first and matmul weights as
-      they are (not packed in panels).
+      Compiles MODEL into one artifact file. With --target hexagon, ops the
+      Hexagon DSP does not run fall back to the cpu (--stats counts the ops
+      per target and the partitions); the default code runs under
+      qemu-hexagon, --hexagon-arch emits for a device (HVX floating point).
+      --disable-pass leaves one optional pass out (the error lists them);
+      --no-fusion leaves out every fusion, --no-layout keeps convolutions
+      channels first and matmul weights as they are (not packed in panels).
   lathe run ARTIFACT --input NAME=FILE... --output-dir DIR
       Runs ARTIFACT on inputs from .npy or ONNX TensorProto .pb files and writes
       DIR/output_<i>.npy (graph output order) and DIR/outputs.json.
@@ -218,7 +222,8 @@ int runCompile(int argc, char **argv) {
   std::string output, statsPath, shapeError;
   Args args(argc, argv);
   auto parseError = args.parse(
-      {"--input-shape", "-o", "--output", "--target", "--cpu", "--stats", "--disable-pass"},
+      {"--input-shape", "-o", "--output", "--target", "--cpu", "--hexagon-arch", "--stats",
+       "--disable-pass"},
       {"--print-ir-after-all", "--no-fusion", "--no-layout"}, [&](llvm::StringRef name, llvm::StringRef value) {
         if (name == "--input-shape") {
           if (auto err = parseInputShape(value, options.import))
@@ -229,6 +234,8 @@ int runCompile(int argc, char **argv) {
           options.target = value.str();
         } else if (name == "--cpu") {
           options.targetOptions.cpu = value.str();
+        } else if (name == "--hexagon-arch") {
+          options.targetOptions.hexagonArch = value.str();
         } else if (name == "--stats") {
           statsPath = value.str();
         } else if (name == "--disable-pass") {

@@ -24,6 +24,23 @@ lathe_status_code lathe_cpu_symbol(lathe_backend_module *module, const char *nam
                                    lathe_entry_fn *entry, lathe_status *status);
 void lathe_cpu_unload(lathe_backend_module *module);
 
+/* The hexagon backend: the DSP side of a session, reached through the DSP
+   transport (dsp_transport.h). */
+typedef struct lathe_hexagon_session lathe_hexagon_session;
+/* Starts the DSP side with `image` (the hexagon code section) and memory
+   of `shared_bytes` both sides see; `*shared` is the host's view of it. */
+lathe_status_code lathe_hexagon_open(const uint8_t *image, uint64_t size, uint64_t shared_bytes,
+                                     lathe_allocator allocator, lathe_hexagon_session **session,
+                                     uint8_t **shared, lathe_status *status);
+/* The index of the entry `name` in the DSP image. */
+lathe_status_code lathe_hexagon_entry(lathe_hexagon_session *session, const char *name,
+                                      uint32_t *index, lathe_status *status);
+/* Runs one entry; every pointer is an offset in the shared memory. */
+lathe_status_code lathe_hexagon_run(lathe_hexagon_session *session, uint32_t entry,
+                                    uint64_t constants, uint64_t arena, const uint64_t *io,
+                                    uint32_t io_count, lathe_status *status);
+void lathe_hexagon_close(lathe_hexagon_session *session);
+
 typedef struct lathe_tensor_desc {
   char *name;
   int32_t dtype;
@@ -35,7 +52,11 @@ typedef struct lathe_tensor_desc {
 typedef struct lathe_step {
   uint32_t target;
   uint32_t code_section;
-  lathe_entry_fn entry;
+  char *entry_name;
+  uint64_t constants_offset;
+  uint32_t io_count;
+  uint32_t *slots; /* io_count slot indices */
+  lathe_entry_fn entry; /* cpu steps */
 } lathe_step;
 
 struct lathe_model {
@@ -47,10 +68,16 @@ struct lathe_model {
   lathe_tensor_desc *tensors; /* inputs, then outputs */
   uint64_t arena_bytes;
   const uint8_t *constants;
+  uint64_t constants_size;
+  size_t slot_count; /* inputs, outputs, intermediates */
+  uint64_t *slot_bytes;
+  uint32_t max_io;
   size_t step_count;
   lathe_step *steps;
   size_t module_count;
   lathe_backend_module *modules; /* one per CODE section */
+  const uint8_t *hexagon_image; /* the hexagon CODE section, if any */
+  uint64_t hexagon_image_size;
 };
 
 #endif /* LATHE_RUNTIME_INTERNAL_H */

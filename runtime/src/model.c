@@ -71,8 +71,17 @@ static void release_model_parts(lathe_model *m) {
         a->release(a->self, m->tensors[i].name);
   if (m->tensors)
     a->release(a->self, m->tensors);
-  if (m->steps)
+  if (m->steps) {
+    for (size_t i = 0; i < m->step_count; ++i) {
+      if (m->steps[i].entry_name)
+        a->release(a->self, m->steps[i].entry_name);
+      if (m->steps[i].slots)
+        a->release(a->self, m->steps[i].slots);
+    }
     a->release(a->self, m->steps);
+  }
+  if (m->slot_bytes)
+    a->release(a->self, m->slot_bytes);
   if (m->modules)
     a->release(a->self, m->modules);
   if (m->mapped)
@@ -119,13 +128,29 @@ static lathe_status_code parse_plan(lathe_model *m, const uint8_t *data, uint64_
   lathe_allocator *a = &m->allocator;
   reader r = {data, size, 0, 0};
   m->arena_bytes = read_u64(&r);
+  uint32_t intermediates = read_u32(&r);
+  if (r.failed || intermediates > 65536 || m->arena_bytes > (UINT64_C(1) << 40))
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact plan is corrupt");
+  m->slot_count = m->input_count + m->output_count + intermediates;
+  m->slot_bytes = a->allocate(a->self, sizeof(uint64_t) * (m->slot_count ? m->slot_count : 1), 8);
+  if (!m->slot_bytes)
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the plan");
+  for (size_t i = 0; i < m->input_count + m->output_count; ++i)
+    m->slot_bytes[i] = m->tensors[i].bytes;
+  for (uint32_t i = 0; i < intermediates; ++i) {
+    uint64_t bytes = read_u64(&r);
+    if (r.failed || bytes > (UINT64_C(1) << 40))
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact plan is corrupt");
+    m->slot_bytes[m->input_count + m->output_count + i] = bytes;
+  }
   uint32_t steps = read_u32(&r);
-  if (r.failed || steps > 65536 || m->arena_bytes > (UINT64_C(1) << 40))
+  if (r.failed || steps > 65536)
     return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact plan is corrupt");
   m->steps = a->allocate(a->self, sizeof(lathe_step) * (steps ? steps : 1), 8);
   m->modules = a->allocate(a->self, sizeof(lathe_backend_module) * (section_count ? section_count : 1), 8);
   if (!m->steps || !m->modules)
     return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the plan");
+  memset(m->steps, 0, sizeof(lathe_step) * (steps ? steps : 1));
   memset(m->modules, 0, sizeof(lathe_backend_module) * (section_count ? section_count : 1));
   m->module_count = section_count;
   m->step_count = steps;
@@ -133,28 +158,44 @@ static lathe_status_code parse_plan(lathe_model *m, const uint8_t *data, uint64_
     lathe_step *s = &m->steps[i];
     s->target = read_u32(&r);
     s->code_section = read_u32(&r);
-    char *entry = read_string(&r, a);
+    s->entry_name = read_string(&r, a);
+    s->constants_offset = read_u64(&r);
+    s->io_count = read_u32(&r);
     if (r.failed || s->code_section >= section_count ||
         sections[s->code_section].kind != LATHE_SECTION_CODE ||
-        sections[s->code_section].target != s->target) {
-      if (entry)
-        a->release(a->self, entry);
+        sections[s->code_section].target != s->target || s->io_count > 4096 ||
+        s->constants_offset > m->constants_size)
       return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact plan is corrupt");
+    s->slots = a->allocate(a->self, sizeof(uint32_t) * (s->io_count ? s->io_count : 1), 4);
+    if (!s->slots)
+      return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the plan");
+    for (uint32_t k = 0; k < s->io_count; ++k) {
+      s->slots[k] = read_u32(&r);
+      if (r.failed || s->slots[k] >= m->slot_count)
+        return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact plan is corrupt");
     }
-    if (s->target != LATHE_TARGET_CPU) {
-      a->release(a->self, entry);
+    if (s->io_count > m->max_io)
+      m->max_io = s->io_count;
+    const lathe_section_entry *section = &sections[s->code_section];
+    if (s->target == LATHE_TARGET_HEXAGON) {
+      /* Loaded per session: each session has its own DSP side. */
+      if (m->hexagon_image && m->hexagon_image != m->data + section->offset)
+        return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                          "artifact has more than one hexagon code section");
+      m->hexagon_image = m->data + section->offset;
+      m->hexagon_image_size = section->size;
+      continue;
+    }
+    if (s->target != LATHE_TARGET_CPU)
       return lathe_fail(status, LATHE_UNSUPPORTED,
                         "artifact needs target %u, which this runtime does not include",
                         s->target);
-    }
     lathe_backend_module *module = &m->modules[s->code_section];
     lathe_status_code code = LATHE_OK;
     if (!module->handle)
-      code = lathe_cpu_load(m->data + sections[s->code_section].offset,
-                            sections[s->code_section].size, module, status);
+      code = lathe_cpu_load(m->data + section->offset, section->size, module, status);
     if (code == LATHE_OK)
-      code = lathe_cpu_symbol(module, entry, &s->entry, status);
-    a->release(a->self, entry);
+      code = lathe_cpu_symbol(module, s->entry_name, &s->entry, status);
     if (code != LATHE_OK)
       return code;
   }
@@ -219,8 +260,10 @@ static lathe_status_code load(const uint8_t *data, uint64_t size, int mapped,
       signature = s;
     else if (s->kind == LATHE_SECTION_PLAN)
       plan = s;
-    else if (s->kind == LATHE_SECTION_CONSTANTS)
+    else if (s->kind == LATHE_SECTION_CONSTANTS) {
       m->constants = data + s->offset;
+      m->constants_size = s->size;
+    }
   }
   if (!signature || !plan) {
     code = lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact lacks its signature or plan");

@@ -11,12 +11,18 @@
  *
  * SIGNATURE: u32 inputs, u32 outputs, then per tensor: u32 name length,
  *   name bytes, u32 dtype (ONNX TensorProto code), u32 rank, i64 dims[rank].
- * PLAN: u64 arena bytes, u32 steps, then per step: u32 target, u32 code
- *   section index, u32 entry-name length, entry name bytes. Each step's entry
- *   is called as entry(void **io, const uint8_t *constants, uint8_t *arena)
- *   with io holding the graph inputs then the graph outputs.
+ * PLAN: u64 arena bytes, u32 intermediates, u64 bytes of each, u32 steps,
+ *   then per step: u32 target, u32 code section index, u32 entry-name
+ *   length, entry name bytes, u64 constants offset, u32 io count, u32 slot
+ *   of each io. Slots number the graph inputs, the graph outputs, then the
+ *   intermediates (tensors crossing between partitions). A step's entry is
+ *   called as entry(void **io, const uint8_t *constants, uint8_t *arena)
+ *   with io[i] the buffer of its i-th slot (its inputs, then its results)
+ *   and constants at the step's offset; steps share the arena in turn.
  * CONSTANTS: the bytes constant tensors are read from, in place.
- * CODE: for the cpu target, an ELF shared object for the host.
+ * CODE: for the cpu target, an ELF shared object for the host; for the
+ *   hexagon target, a static Hexagon ELF executable: the DSP side of the
+ *   runtime with every hexagon partition linked in.
  *===----------------------------------------------------------------------===*/
 #ifndef LATHE_ARTIFACT_FORMAT_H
 #define LATHE_ARTIFACT_FORMAT_H
@@ -24,7 +30,7 @@
 #include <stdint.h>
 
 #define LATHE_ARTIFACT_MAGIC "LATHEART"
-#define LATHE_ARTIFACT_VERSION 1u
+#define LATHE_ARTIFACT_VERSION 2u
 #define LATHE_ARTIFACT_ALIGNMENT 64u
 
 enum lathe_section_kind {

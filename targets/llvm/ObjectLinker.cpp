@@ -1,11 +1,11 @@
-//===- ObjectLinker.cpp - relocatable object to shared object -------------===//
+//===- ObjectLinker.cpp - relocatable objects to a loadable ELF -----------===//
 //
-// LLD reads and writes files: the object goes to a temporary file, LLD links
-// it, and the shared object is read back. LLD keeps global state, so links
+// LLD reads and writes files: the objects go to temporary files, LLD links
+// them, and the result is read back. LLD keeps global state, so links
 // are serialized.
 //
 //===----------------------------------------------------------------------===//
-#include "targets/cpu/ObjectLinker.h"
+#include "targets/llvm/ObjectLinker.h"
 
 #include "lld/Common/Driver.h"
 #include "llvm/Support/FileSystem.h"
@@ -35,24 +35,25 @@ struct TempFile {
 
 } // namespace
 
-llvm::Expected<std::vector<char>> lathe::linkSharedObject(llvm::ArrayRef<char> object,
-                                                          llvm::ArrayRef<std::string> extraArgs) {
+llvm::Expected<std::vector<char>> lathe::linkObjects(llvm::ArrayRef<std::vector<char>> objects,
+                                                     llvm::ArrayRef<std::string> modeArgs) {
   static std::mutex lldMutex;
-  TempFile input, output;
-  int fd;
-  if (llvm::sys::fs::createTemporaryFile("lathe-code", "o", fd, input.path))
-    return fail("cannot create a temporary object file");
-  {
+  std::vector<TempFile> inputs(objects.size());
+  for (auto [object, input] : llvm::zip(objects, inputs)) {
+    int fd;
+    if (llvm::sys::fs::createTemporaryFile("lathe-code", "o", fd, input.path))
+      return fail("cannot create a temporary object file");
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os.write(object.data(), object.size());
   }
-  if (llvm::sys::fs::createTemporaryFile("lathe-code", "so", output.path))
-    return fail("cannot create a temporary shared object file");
+  TempFile output;
+  if (llvm::sys::fs::createTemporaryFile("lathe-code", "elf", output.path))
+    return fail("cannot create a temporary output file");
 
-  std::vector<std::string> args{"ld.lld", "-shared", "--no-undefined-version", "-O2",
-                                "--hash-style=gnu", "-o", output.path.str().str()};
-  args.insert(args.end(), extraArgs.begin(), extraArgs.end());
-  args.push_back(input.path.str().str());
+  std::vector<std::string> args{"ld.lld", "-O2", "-o", output.path.str().str()};
+  args.insert(args.end(), modeArgs.begin(), modeArgs.end());
+  for (const TempFile &input : inputs)
+    args.push_back(input.path.str().str());
   std::vector<const char *> argv;
   for (const std::string &a : args)
     argv.push_back(a.c_str());

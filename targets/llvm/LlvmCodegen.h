@@ -1,0 +1,60 @@
+//===- LlvmCodegen.h - the linalg-to-LLVM path cpu and hexagon share -*- C++ -*-===//
+//
+// lathe ops -> linalg on tensors -> one-shot bufferization -> constants and
+// arena views -> loops -> LLVM dialect (bare-pointer calling convention) ->
+// LLVM IR with an entry wrapper -> LLVM's O3 pipeline -> object. The cpu and
+// hexagon targets differ in the LLVM target machine and in a few knobs.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LATHE_TARGETS_LLVM_LLVMCODEGEN_H
+#define LATHE_TARGETS_LLVM_LLVMCODEGEN_H
+
+#include "targets/Target.h"
+
+namespace llvm {
+class TargetMachine;
+}
+
+namespace lathe {
+
+/// How a target shapes the shared pipeline.
+struct LinalgPipelineConfig {
+  /// The register tile of matmuls with packed weights (rows by columns);
+  /// columns 0 leaves weights unpacked (a core without vector floats).
+  int64_t registerRows = 6, tileColumns = 0;
+  /// Replace every f32 transcendental by inline polynomials, not only the
+  /// ones lathe-approximate-math picks by default (no libm on the target).
+  bool approximateAllMath = false;
+  /// Bits of `index` (and pointers) on the target.
+  unsigned indexBits = 64;
+};
+
+/// The passes of the shared pipeline `--disable-pass` may leave out.
+std::vector<std::string> linalgOptionalPasses();
+
+/// Makes every pass, dialect and LLVM IR translation the pipeline needs
+/// available in `context`.
+void prepareContext(mlir::MLIRContext *context);
+
+/// Runs the textual pass pipeline `pipeline` on `module`.
+llvm::LogicalResult runPassPipeline(mlir::ModuleOp module, const std::string &pipeline,
+                                    const TargetOptions &options);
+
+/// Lowers a module holding one function of lathe ops to the LLVM dialect.
+/// Sets `lathe.kernels` (top-level loop nests at the tensor level) and the
+/// arena and constant attributes of the memory passes on the module.
+llvm::LogicalResult lowerThroughLinalg(mlir::ModuleOp module, const TargetOptions &options,
+                                       const LinalgPipelineConfig &config);
+
+/// Translates the lowered module to LLVM IR for `machine`, wraps its function
+/// F as `void F(void **io, const uint8_t *constants, uint8_t *arena)`, runs
+/// LLVM's O3 pipeline and emits an ELF object. Returns the object and F.
+llvm::Expected<ObjectFile> emitObjectFile(mlir::ModuleOp module, llvm::TargetMachine &machine);
+
+/// The width in bits of the vector registers LLVM's vectorizer uses on
+/// `machine` (its preferred width where the cpu has wider ones).
+unsigned vectorBits(llvm::TargetMachine &machine);
+
+} // namespace lathe
+
+#endif // LATHE_TARGETS_LLVM_LLVMCODEGEN_H
