@@ -531,6 +531,37 @@ int runInspect(int argc, char **argv) {
     llvm::outs() << "output " << i << ": " << describe(info) << "\n";
   }
   llvm::outs() << "arena: " << lathe_model_arena_bytes(model) << " bytes\n";
+  // The plan, as the loader checked it: the crossing tensors, then one line
+  // per step (target, entry, constants offset, the slots it reads and writes).
+  for (uint32_t i = 0; i < header.section_count; ++i) {
+    lathe_section_entry entry;
+    std::memcpy(&entry, data + sizeof(header) + i * sizeof(entry), sizeof(entry));
+    if (entry.kind != LATHE_SECTION_PLAN)
+      continue;
+    const char *p = data + entry.offset;
+    auto u32 = [&] { uint32_t v; std::memcpy(&v, p, 4); p += 4; return v; };
+    auto u64 = [&] { uint64_t v; std::memcpy(&v, p, 8); p += 8; return v; };
+    u64();
+    uint32_t intermediates = u32();
+    size_t firstIntermediate = lathe_model_input_count(model) + lathe_model_output_count(model);
+    for (uint32_t k = 0; k < intermediates; ++k)
+      llvm::outs() << llvm::formatv("slot {0}: intermediate, {1} bytes\n", firstIntermediate + k, u64());
+    uint32_t steps = u32();
+    for (uint32_t k = 0; k < steps; ++k) {
+      uint32_t target = u32();
+      u32();
+      uint32_t length = u32();
+      std::string name(p, length);
+      p += length;
+      uint64_t constants = u64();
+      uint32_t io = u32();
+      std::string slots;
+      for (uint32_t j = 0; j < io; ++j)
+        slots += (j ? "," : "") + std::to_string(u32());
+      llvm::outs() << llvm::formatv("step {0}: {1} {2}, constants at {3}, slots [{4}]\n", k,
+                                    target < 4 ? targets[target] : "?", name, constants, slots);
+    }
+  }
   return 0;
 }
 
