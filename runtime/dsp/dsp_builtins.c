@@ -24,6 +24,12 @@ void *memcpy(void *dst, const void *src, size_t n) {
   return dst;
 }
 
+/* What LLVM calls for a copy of a constant size, a multiple of 8 bytes and
+   at least 32, between (likely) 8-byte aligned buffers. */
+void *__hexagon_memcpy_likely_aligned_min32bytes_mult8bytes(void *dst, const void *src, size_t n) {
+  return memcpy(dst, src, n);
+}
+
 void *memmove(void *dst, const void *src, size_t n) {
   uint8_t *d = dst;
   const uint8_t *s = src;

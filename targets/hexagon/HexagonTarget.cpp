@@ -75,6 +75,10 @@ public:
   bool supports(Operation *op) const override {
     if (!op->getDialect() || op->getDialect()->getNamespace() != "lathe")
       return false;
+    // pow is exp(y log x) on the DSP side, which gets neither a negative
+    // base right nor integers exactly: the cpu runs it.
+    if (isa<PowOp>(op))
+      return false;
     if (auto resize = dyn_cast<ResizeOp>(op))
       if (resize.getMode() == "cubic" ||
           resize.getCoordinateTransformationMode() == "tf_crop_and_resize")

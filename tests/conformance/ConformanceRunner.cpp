@@ -94,8 +94,9 @@ std::string compare(const char *actual, const HostTensor &expected, const lathe_
   return "";
 }
 
-/// Runs one case; "" when it passes, else why not (one line).
-std::string runCase(const std::string &dir, const std::string &target) {
+/// Runs one case; "" when it passes, else why not (one line). `whole` says
+/// whether every op ran on `target` (nothing fell back to the cpu).
+std::string runCase(const std::string &dir, const std::string &target, bool &whole) {
   auto model = loadModel(dir + "/model.onnx");
   if (!model)
     return llvm::toString(model.takeError());
@@ -114,6 +115,7 @@ std::string runCase(const std::string &dir, const std::string &target) {
   CompileStats stats;
   if (failed(compileModel(context, **model, options, artifact, stats)))
     return "compile: " + firstError;
+  whole = target == "cpu" || !stats.opsPerTarget.count("cpu");
   std::vector<char> bytes = serializeArtifact(artifact);
   lathe_status status;
   lathe_model *m = nullptr;
@@ -199,6 +201,7 @@ int main(int argc, char **argv) {
 
   // Fork a child per case, `jobs` at a time; each reports one line on a pipe.
   std::map<std::string, std::string> results; // case -> "" or failure
+  std::set<std::string> wholly; // cases compiled with no op falling back to the cpu
   struct Running { pid_t pid; int fd; std::string name; };
   std::vector<Running> running;
   size_t next = 0;
@@ -213,6 +216,10 @@ int main(int argc, char **argv) {
       while ((n = read(running[r].fd, buffer, sizeof(buffer))) > 0)
         message.append(buffer, n);
       close(running[r].fd);
+      if (!message.empty() && message[0] == 'W')
+        wholly.insert(running[r].name);
+      if (!message.empty())
+        message.erase(0, 1);
       if (WIFSIGNALED(status))
         message = "CRASH: signal " + std::to_string(WTERMSIG(status)) + (WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
       else if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && message.empty()))
@@ -233,9 +240,11 @@ int main(int argc, char **argv) {
       if (pid == 0) {
         close(fds[0]);
         alarm(300);
-        std::string why = runCase(data + "/" + name, target);
+        bool whole = false;
+        std::string why = runCase(data + "/" + name, target, whole);
         for (char &c : why) if (c == '\n') c = ' ';
-        if (write(fds[1], why.data(), why.size()) < 0) {}
+        std::string report = (whole ? "W" : "P") + why;
+        if (write(fds[1], report.data(), report.size()) < 0) {}
         _exit(why.empty() ? 0 : 1);
       }
       close(fds[1]);
@@ -246,12 +255,14 @@ int main(int argc, char **argv) {
 
   int passed = 0, failed = 0;
   std::map<std::string, std::pair<int, int>> perSuite;
+  std::map<std::string, int> whollyPassing;
   std::vector<std::string> newlyPassing;
   for (const auto &[name, why] : results) {
     std::string suite = name.substr(0, name.find('/'));
     bool ok = why.empty();
     perSuite[suite].second++;
     if (ok) perSuite[suite].first++;
+    if (ok && wholly.count(name)) whollyPassing[suite]++;
     if (verbose && !ok) std::cout << "fail " << name << ": " << why.substr(0, 300) << "\n";
     if (ok && !expected.count(name)) newlyPassing.push_back(name);
     bool crash = why.rfind("CRASH", 0) == 0;
@@ -263,7 +274,9 @@ int main(int argc, char **argv) {
     }
   }
   for (const auto &[suite, counts] : perSuite)
-    std::cout << target << " " << suite << ": " << counts.first << " of " << counts.second << " pass\n";
+    std::cout << target << " " << suite << ": " << counts.first << " of " << counts.second << " pass"
+              << (target == "cpu" ? "" : " (" + std::to_string(whollyPassing[suite]) + " wholly on " + target + ")")
+              << "\n";
   if (!newlyPassing.empty())
     std::cout << newlyPassing.size() << " cases pass that the expected list lacks (--update adds them)\n";
   if (update && !expectedPath.empty()) {
