@@ -46,8 +46,9 @@ lathe_status_code lathe_hexagon_open(const uint8_t *image, uint64_t size, uint64
   memset(h, 0, sizeof(*h));
   h->allocator = allocator;
   h->shared_bytes = shared_bytes;
+  uint8_t *memory = NULL;
   lathe_status_code code =
-      lathe_dsp_transport_open(image, size, shared_bytes, allocator, &h->transport, shared, status);
+      lathe_dsp_transport_open(image, size, shared_bytes, allocator, &h->transport, &memory, status);
   if (code != LATHE_OK) {
     allocator.release(allocator.self, h);
     return code;
@@ -70,6 +71,7 @@ lathe_status_code lathe_hexagon_open(const uint8_t *image, uint64_t size, uint64
     return code;
   }
   h->entry_count = reply.entry_count;
+  *shared = memory;
   *out = h;
   return LATHE_OK;
 }
