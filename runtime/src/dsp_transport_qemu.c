@@ -63,20 +63,25 @@ static int high(int fd) {
   return moved;
 }
 
-/* The first line qemu printed, if any. */
+/* What qemu printed, its lines joined by "; " (lines without a letter, such
+   as its "**" banners, left out). */
 static void read_diagnostics(lathe_dsp_transport *t, char *buffer, size_t size) {
   buffer[0] = 0;
   if (t->diagnostics < 0)
     return;
-  ssize_t n = read(t->diagnostics, buffer, size - 1);
-  if (n <= 0) {
-    buffer[0] = 0;
+  char raw[512];
+  ssize_t n = read(t->diagnostics, raw, sizeof(raw) - 1);
+  if (n <= 0)
     return;
+  raw[n] = 0;
+  size_t used = 0;
+  for (char *line = strtok(raw, "\n"); line; line = strtok(NULL, "\n")) {
+    int letters = 0;
+    for (const char *c = line; *c; ++c)
+      letters |= (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z');
+    if (letters && used + 3 < size)
+      used += (size_t)snprintf(buffer + used, size - used, "%s%s", used ? "; " : "", line);
   }
-  buffer[n] = 0;
-  char *newline = strchr(buffer, '\n');
-  if (newline)
-    *newline = 0;
 }
 
 /* Stops the DSP side and says why it is gone. */
