@@ -28,7 +28,7 @@ g (float[2,3] x) => (float[2,3] y, float[2,3] z) <float[3] b = {1.0, -1.0, 0.5},
   z = Mul(x, two)
 })";
 
-std::vector<char> compileText(const char *text) {
+std::vector<char> compileText(const char *text, const char *target = "cpu") {
   auto model = loadModelFromText(text, "test.onnxtext");
   EXPECT_TRUE(!!model);
   mlir::DialectRegistry registry;
@@ -41,7 +41,9 @@ std::vector<char> compileText(const char *text) {
   });
   Artifact artifact;
   CompileStats stats;
-  EXPECT_TRUE(succeeded(compileModel(context, **model, CompileOptions(), artifact, stats))) << error;
+  CompileOptions options;
+  options.target = target;
+  EXPECT_TRUE(succeeded(compileModel(context, **model, options, artifact, stats))) << error;
   return serializeArtifact(artifact);
 }
 
@@ -198,13 +200,15 @@ TEST(Runtime, RejectsBadArtifacts) {
             LATHE_IO_ERROR);
 }
 
-TEST(Runtime, SessionsRunConcurrently) {
+/// Sessions of one model on `threads` threads, each checking its outputs
+/// over `runs` runs.
+void runConcurrently(const std::vector<char> &bytes, int threadCount, int runs) {
   lathe_model *model = nullptr;
   lathe_status status;
-  ASSERT_EQ(load(artifactBytes(), &model, &status), LATHE_OK);
+  ASSERT_EQ(load(bytes, &model, &status), LATHE_OK) << status.message;
   std::vector<std::thread> threads;
   std::atomic<int> mismatches{0};
-  for (int t = 0; t < 4; ++t)
+  for (int t = 0; t < threadCount; ++t)
     threads.emplace_back([&, t] {
       lathe_session *session = nullptr;
       lathe_status s;
@@ -213,7 +217,7 @@ TEST(Runtime, SessionsRunConcurrently) {
         return;
       }
       float input[6];
-      for (int run = 0; run < 200; ++run) {
+      for (int run = 0; run < runs; ++run) {
         for (int i = 0; i < 6; ++i)
           input[i] = float(t * 1000 + run * 6 + i);
         lathe_session_set_input(session, 0, input, sizeof(input), LATHE_DTYPE_FLOAT32, kDims, 2, &s);
@@ -231,6 +235,14 @@ TEST(Runtime, SessionsRunConcurrently) {
     t.join();
   EXPECT_EQ(mismatches.load(), 0);
   lathe_model_release(model);
+}
+
+TEST(Runtime, SessionsRunConcurrently) { runConcurrently(artifactBytes(), 4, 200); }
+
+// Each hexagon session has a DSP side of its own (qemu-hexagon here).
+TEST(Runtime, HexagonSessionsRunConcurrently) {
+  static const std::vector<char> bytes = compileText(kModel, "hexagon");
+  runConcurrently(bytes, 2, 20);
 }
 
 } // namespace
