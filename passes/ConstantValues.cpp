@@ -6,6 +6,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <cstring>
+
 using namespace mlir;
 
 std::optional<std::vector<float>> lathe::constantFloats(Value value) {
@@ -37,6 +39,58 @@ Value lathe::makeFloatConstant(OpBuilder &builder, Location loc, RankedTensorTyp
                                           HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
   else
     attr = DenseElementsAttr::get(type, values);
+  return ConstantOp::create(builder, loc, type, attr);
+}
+
+std::optional<std::vector<int64_t>> lathe::constantIntegers(Value value) {
+  Attribute attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  auto element = type ? dyn_cast<IntegerType>(type.getElementType()) : nullptr;
+  if (!element || element.getWidth() > 64)
+    return std::nullopt;
+  bool isUnsigned = element.isUnsigned() || element.getWidth() == 1;
+  auto widen = [&](const APInt &v) {
+    return isUnsigned ? (int64_t)v.getZExtValue() : v.getSExtValue();
+  };
+  std::vector<int64_t> values;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    for (const APInt &v : dense.getValues<APInt>())
+      values.push_back(widen(v));
+    return values;
+  }
+  auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
+  AsmResourceBlob *blob = resource ? resource.getRawHandle().getBlob() : nullptr;
+  unsigned bytes = (element.getWidth() + 7) / 8;
+  if (!blob || element.getWidth() % 8 || blob->getData().size() != type.getNumElements() * bytes)
+    return std::nullopt;
+  ArrayRef<char> data = blob->getData();
+  for (int64_t i = 0; i < type.getNumElements(); ++i) {
+    uint64_t raw = 0;
+    std::memcpy(&raw, data.data() + i * bytes, bytes);  // little-endian host and blob
+    values.push_back(widen(APInt(element.getWidth(), raw)));
+  }
+  return values;
+}
+
+Value lathe::makeIntegerConstant(OpBuilder &builder, Location loc, RankedTensorType type,
+                                 ArrayRef<int64_t> values, StringRef name) {
+  unsigned width = type.getElementType().getIntOrFloatBitWidth();
+  unsigned bytes = (width + 7) / 8;
+  ElementsAttr attr;
+  if (values.size() * bytes >= 1024 && width % 8 == 0) {
+    std::vector<char> data(values.size() * bytes);
+    for (size_t i = 0; i < values.size(); ++i)
+      std::memcpy(data.data() + i * bytes, &values[i], bytes);  // low bytes: little-endian
+    attr = DenseResourceElementsAttr::get(
+        type, name, HeapAsmResourceBlob::allocateAndCopyWithAlign(data, alignof(int64_t)));
+  } else {
+    SmallVector<APInt> ints;
+    for (int64_t v : values)
+      ints.push_back(APInt(width, (uint64_t)v, /*isSigned=*/false, /*implicitTrunc=*/true));
+    attr = DenseElementsAttr::get(type, ints);
+  }
   return ConstantOp::create(builder, loc, type, attr);
 }
 

@@ -34,6 +34,16 @@ mlir::Value makeFloatConstant(mlir::OpBuilder &builder, mlir::Location loc,
                               mlir::RankedTensorType type, llvm::ArrayRef<float> values,
                               llvm::StringRef name);
 
+/// The values of a constant integer tensor (dense, splat or resource blob)
+/// in row-major order, widened by the element type's signedness.
+std::optional<std::vector<int64_t>> constantIntegers(mlir::Value value);
+
+/// A lathe.constant of integer `type` holding `values` (truncated to its
+/// width); 1 KiB and more go into a resource blob named after `name`.
+mlir::Value makeIntegerConstant(mlir::OpBuilder &builder, mlir::Location loc,
+                                mlir::RankedTensorType type, llvm::ArrayRef<int64_t> values,
+                                llvm::StringRef name);
+
 /// `values` of `shape` transposed by `perm` (result dim i is input dim perm[i]).
 std::vector<float> transposeValues(llvm::ArrayRef<float> values, llvm::ArrayRef<int64_t> shape,
                                    llvm::ArrayRef<int64_t> perm);

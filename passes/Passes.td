@@ -189,6 +189,63 @@ def PackWeights : Pass<"lathe-pack-weights", "mlir::func::FuncOp"> {
   ];
 }
 
+def PackIntegerWeights : Pass<"lathe-pack-integer-weights", "mlir::func::FuncOp"> {
+  let summary = "Pack constant 8-bit matmul weights for dot-product instructions";
+  let description = [{
+    matmul_integer(a, B, a_zero_point, b_zero_point) with B a constant 8-bit
+    (K, N) matrix and a constant b_zero_point becomes
+    lathe.matmul_integer_packed(a, P), the raw sum of products, with P laid
+    out for instructions that multiply `depth` bytes of a row of a with
+    `depth` rows of `tile-columns` columns at once: (ceil(N / tile),
+    ceil(K / depth), tile, depth), zero-padded. The zero points come back as
+    terms subtracted from the product, from
+      sum_k (a - za)(b - zb) = sum_k a b - zb sum_k a - za (sum_k b - K zb),
+    the column sums of B computed at compile time and the row sums of a only
+    where zb is not zero. Not packed: runtime weights or b zero points,
+    batched B, and products with fewer than half a panel of columns.
+  }];
+  let options = [
+    Option<"tileColumns", "tile-columns", "int64_t", "32",
+           "columns per panel: the 32-bit lanes of one dot-product instruction">,
+    Option<"depth", "depth", "int64_t", "4",
+           "rows of B one lane sums: the bytes per 32-bit lane">
+  ];
+}
+
+def VectorizeIntegerPanelsForHvx
+    : Pass<"lathe-vectorize-integer-panels-for-hvx", "mlir::func::FuncOp"> {
+  let summary = "Hexagon vrmpy kernels for 8-bit contractions over packed panels";
+  let description = [{
+    On buffers: a contraction of 8-bit a with 8-bit panels of 32 columns x
+    4 rows (lathe.matmul_integer_packed lowered to linalg) becomes loops
+    around Hexagon HVX vrmpy instructions (LLVM's llvm.hexagon.V6.vrmpy*
+    intrinsics, 128-byte vectors): per row of a and panel, 4 bytes of the
+    row are splat to all 32 lanes and multiplied with one panel row of 128
+    bytes, each lane summing its 4 products into its 32-bit accumulator.
+    Rows go `rows` at a time, sharing each panel load. Unsigned x signed
+    bytes use vrmpybus, unsigned x unsigned vrmpyub, signed x signed vrmpyb;
+    signed a with unsigned panels swaps the operands. LLVM's vectorizer does
+    not form vrmpy from the generic loops.
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", "4", "rows of a per step, sharing each panel load">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::vector::VectorDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def LowerVectorToLlvm : Pass<"lathe-lower-vector-to-llvm", "mlir::ModuleOp"> {
+  let summary = "Vector ops to the LLVM dialect with the data layout's index width";
+  let description = [{
+    What upstream convert-vector-to-llvm does for 1-D vectors (masks
+    materialized, broadcasts lowered, then the conversion), but with memref
+    descriptors and indices as wide as `index` in the module's data layout:
+    upstream always uses 64 bits, which does not meet the 32-bit descriptors
+    finalize-memref-to-llvm makes for a 32-bit target (Hexagon).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def HoistInvariantLoads : Pass<"lathe-hoist-invariant-loads", "mlir::func::FuncOp"> {
   let summary = "Hoist loop-invariant loads from buffers the loop does not write";
   let description = [{

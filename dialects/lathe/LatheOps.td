@@ -247,6 +247,29 @@ def Lathe_MatMulPackedOp : Lathe_Op<"matmul_packed"> {
   let results = (outs Lathe_FloatTensor:$output);
 }
 
+// ONNX MatMulInteger: the zero points are part of the op, lhs_zero_point a
+// scalar or one per row of lhs (M), rhs_zero_point a scalar, one per column
+// (N) or broadcast like rhs with its K dim 1.
+def Lathe_MatMulIntegerOp : Lathe_Op<"matmul_integer"> {
+  let summary = "sum_k (lhs - lhs_zero_point) * (rhs - rhs_zero_point) in i32, 8-bit operands";
+  let arguments = (ins Lathe_Tensor:$lhs, Lathe_Tensor:$rhs, Lathe_Tensor:$lhs_zero_point,
+                   Lathe_Tensor:$rhs_zero_point);
+  let results = (outs Lathe_Tensor:$output);
+}
+
+// The layout passes' form of an 8-bit matmul whose right operand is a
+// constant matrix (K, N), for dot-product instructions that multiply `depth`
+// consecutive bytes of a row of lhs with `depth` rows of `tile` columns at
+// once (Hexagon's vrmpy: 4 x 32). packed_rhs is (ceil(N / tile),
+// ceil(K / depth), tile, depth): element (k, n) at [n / tile, k / depth,
+// n % tile, k % depth], zero past K and N. No zero points: the packing pass
+// subtracts their terms after the product.
+def Lathe_MatMulIntegerPackedOp : Lathe_Op<"matmul_integer_packed"> {
+  let summary = "sum_k lhs[..., m, k] * rhs[k, n] in i32, rhs in panels of tile columns x depth rows";
+  let arguments = (ins Lathe_Tensor:$lhs, Lathe_Tensor:$packed_rhs, I64Attr:$columns);
+  let results = (outs Lathe_Tensor:$output);
+}
+
 def Lathe_GemmOp : Lathe_Op<"gemm"> {
   let summary = "alpha * op(a) * op(b) + beta * c, c broadcast to the result";
   let arguments = (ins Lathe_Tensor:$a, Lathe_Tensor:$b, Optional<Lathe_Tensor>:$c,

@@ -260,11 +260,11 @@ LATHE_INFER(CumSumOp) {
   return lathe::detail::inferSameWithAxis(loc, operands[0], adaptor.getAxis(), types);
 }
 
-LATHE_INFER(MatMulOp) {
-  if (failed(checkSameElementType(loc, operands)))
-    return failure();
-  SmallVector<int64_t> a(tensorOf(operands[0]).getShape());
-  SmallVector<int64_t> b(tensorOf(operands[1]).getShape());
+/// The numpy matmul shape of a x b: batch dims broadcast, a 1-D operand
+/// promoted to a matrix and its dim dropped from the result.
+static FailureOr<SmallVector<int64_t>> matmulShape(OptLoc loc, ArrayRef<int64_t> aShape,
+                                                   ArrayRef<int64_t> bShape) {
+  SmallVector<int64_t> a(aShape), b(bShape);
   if (a.empty() || b.empty())
     return emitOptionalError(loc, "matmul operands must have rank >= 1");
   bool promoteA = a.size() == 1, promoteB = b.size() == 1;
@@ -284,7 +284,75 @@ LATHE_INFER(MatMulOp) {
     batch.push_back(a[a.size() - 2]);
   if (!promoteB)
     batch.push_back(b.back());
-  return push(types, batch, tensorOf(operands[0]).getElementType());
+  return batch;
+}
+
+LATHE_INFER(MatMulOp) {
+  if (failed(checkSameElementType(loc, operands)))
+    return failure();
+  auto shape = matmulShape(loc, tensorOf(operands[0]).getShape(), tensorOf(operands[1]).getShape());
+  if (failed(shape))
+    return failure();
+  return push(types, *shape, tensorOf(operands[0]).getElementType());
+}
+
+static bool isByte(Type t) { return t.isInteger(8); }
+
+LATHE_INFER(MatMulIntegerOp) {
+  LATHE_ADAPTOR(MatMulIntegerOp);
+  RankedTensorType a = tensorOf(adaptor.getLhs()), b = tensorOf(adaptor.getRhs());
+  RankedTensorType az = tensorOf(adaptor.getLhsZeroPoint()), bz = tensorOf(adaptor.getRhsZeroPoint());
+  if (!isByte(a.getElementType()) || !isByte(b.getElementType()))
+    return emitOptionalError(loc, "matmul_integer takes 8-bit integer operands, not ",
+                             a.getElementType(), " and ", b.getElementType());
+  if (az.getElementType() != a.getElementType() || bz.getElementType() != b.getElementType())
+    return emitOptionalError(loc, "zero points must have their operand's element type");
+  auto shape = matmulShape(loc, a.getShape(), b.getShape());
+  if (failed(shape))
+    return failure();
+  // lhs_zero_point: a scalar or one per row.
+  int64_t rows = a.getRank() == 1 ? 1 : a.getDimSize(a.getRank() - 2);
+  if (az.getRank() > 1 || (az.getRank() == 1 && az.getDimSize(0) != 1 && az.getDimSize(0) != rows))
+    return emitOptionalError(loc, "lhs zero point ", shapeString(az.getShape()),
+                             " is neither a scalar nor one per row of ", shapeString(a.getShape()));
+  // rhs_zero_point: a scalar, one per column, or rhs's shape with K 1.
+  int64_t columns = b.getRank() == 1 ? 1 : b.getDimSize(b.getRank() - 1);
+  bool fits = bz.getRank() == 0 ||
+              (bz.getRank() == 1 && (bz.getDimSize(0) == 1 || bz.getDimSize(0) == columns));
+  if (bz.getRank() >= 2 && bz.getRank() == b.getRank()) {
+    fits = bz.getDimSize(bz.getRank() - 2) == 1;
+    for (int64_t i = 0; i < bz.getRank(); ++i)
+      if (i != bz.getRank() - 2)
+        fits &= bz.getDimSize(i) == 1 || bz.getDimSize(i) == b.getDimSize(i);
+  }
+  if (!fits)
+    return emitOptionalError(loc, "rhs zero point ", shapeString(bz.getShape()),
+                             " is neither a scalar nor one per column of ",
+                             shapeString(b.getShape()));
+  return push(types, *shape, IntegerType::get(context, 32));
+}
+
+LATHE_INFER(MatMulIntegerPackedOp) {
+  LATHE_ADAPTOR(MatMulIntegerPackedOp);
+  RankedTensorType a = tensorOf(adaptor.getLhs()), panels = tensorOf(adaptor.getPackedRhs());
+  int64_t columns = adaptor.getColumns();
+  if (!isByte(a.getElementType()) || !isByte(panels.getElementType()))
+    return emitOptionalError(loc, "matmul_integer_packed takes 8-bit integer operands");
+  if (a.getRank() < 2 || panels.getRank() != 4)
+    return emitOptionalError(loc,
+                             "matmul_integer_packed takes (batch..., M, K) and (panels, K / depth, "
+                             "tile, depth), not ",
+                             shapeString(a.getShape()), " and ", shapeString(panels.getShape()));
+  int64_t tile = panels.getDimSize(2), depth = panels.getDimSize(3);
+  if (columns <= 0 || tile <= 0 || depth <= 0 ||
+      panels.getDimSize(0) != ceilDiv(columns, tile) ||
+      panels.getDimSize(1) != ceilDiv(a.getShape().back(), depth))
+    return emitOptionalError(loc, "panels ", shapeString(panels.getShape()), " do not hold ",
+                             columns, " columns of ", a.getShape().back(), " rows for ",
+                             shapeString(a.getShape()));
+  SmallVector<int64_t> shape(a.getShape());
+  shape.back() = columns;
+  return push(types, shape, IntegerType::get(context, 32));
 }
 
 LATHE_INFER(MatMulPackedOp) {

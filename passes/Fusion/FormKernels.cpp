@@ -26,12 +26,30 @@ bool isElementwise(linalg::GenericOp op) {
          op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
 }
 
+/// Whether tiling `op` computes its operand slices right. Slices are
+/// computed from the extreme indices of a tile, which a map with mod or
+/// floordiv does not bound (k mod 4 over [0, 37) is 0 at both ends): only
+/// f32 panel contractions, whose tiles are whole panels, are tiled anyway.
+bool tilable(linalg::LinalgOp op) {
+  bool divides = llvm::any_of(op.getIndexingMapsArray(), [](AffineMap map) {
+    return llvm::any_of(map.getResults(), [](AffineExpr e) {
+      bool found = false;
+      e.walk([&](AffineExpr sub) {
+        found |= sub.getKind() == AffineExprKind::Mod || sub.getKind() == AffineExprKind::FloorDiv ||
+                 sub.getKind() == AffineExprKind::CeilDiv;
+      });
+      return found;
+    });
+  });
+  return !divides || lathe::matchPanelContraction(op).has_value();
+}
+
 /// The reduction `op` reads element for element (identity map: a broadcast
 /// read would recompute it for every tile) that nothing else uses, if any.
 linalg::LinalgOp singleUseReductionOperand(linalg::GenericOp op) {
   for (OpOperand *input : op.getDpsInputOperands()) {
     auto producer = input->get().getDefiningOp<linalg::LinalgOp>();
-    if (producer && hasReduction(producer) && producer->getNumResults() == 1 &&
+    if (producer && hasReduction(producer) && tilable(producer) && producer->getNumResults() == 1 &&
         producer->getResult(0).hasOneUse() && op.getMatchingIndexingMap(input).isIdentity())
       return producer;
   }
@@ -196,7 +214,8 @@ struct FormKernelsPass : public lathe::impl::FormKernelsBase<FormKernelsPass> {
     // Then reductions still on their own, with their fill.
     SmallVector<linalg::LinalgOp> reductions;
     func.walk([&](linalg::LinalgOp op) {
-      if (op->getParentOp() != func || !hasReduction(op) || op.getNumDpsInits() != 1)
+      if (op->getParentOp() != func || !hasReduction(op) || !tilable(op) ||
+          op.getNumDpsInits() != 1)
         return;
       auto fill = op.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
       if (fill && fill->getResult(0).hasOneUse())

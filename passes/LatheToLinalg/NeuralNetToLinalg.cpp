@@ -763,11 +763,19 @@ AffineMap batchMatrixMap(OpBuilder &b, RankedTensorType operand, RankedTensorTyp
   return AffineMap::get(rank + 1, 0, exprs, b.getContext());
 }
 
-/// sum_k a[..., m, k] * rhs(k, n) over broadcast batch dims, `rhsMap` giving
-/// how the right operand `bm` is read.
+/// The term a contraction sums: the product of its operands' elements
+/// (block arguments a, b, then any extra inputs'), in the result type.
+using ContractionTerm = llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// sum_k term(a[..., m, k], rhs(k, n), extras...) over broadcast batch dims,
+/// `rhsMap` giving how the right operand `bm` is read and `extraMaps` the
+/// extra inputs; the term defaults to the plain product.
 Value buildContraction(OpBuilder &b, Location loc, Value a, Value bm,
                        RankedTensorType resultType, bool transA,
-                       llvm::function_ref<AffineMap(AffineExpr, AffineExpr, int64_t)> rhsMap) {
+                       llvm::function_ref<AffineMap(AffineExpr, AffineExpr, int64_t)> rhsMap,
+                       ContractionTerm term = nullptr, ValueRange extras = {},
+                       llvm::function_ref<AffineMap(AffineExpr, AffineExpr, int64_t, int64_t)>
+                           extraMaps = nullptr) {
   auto at = cast<RankedTensorType>(a.getType());
   Type t = resultType.getElementType();
   int64_t rank = resultType.getRank();  // batch..., m, n
@@ -783,18 +791,23 @@ Value buildContraction(OpBuilder &b, Location loc, Value a, Value bm,
   outExprs.push_back(n);
   SmallVector<AffineMap> maps{transA ? batchMatrixMap(b, at, resultType, k, m)
                                      : batchMatrixMap(b, at, resultType, m, k),
-                              rhsMap(k, n, dims),
-                              AffineMap::get(dims, 0, outExprs, b.getContext())};
+                              rhsMap(k, n, dims)};
+  for (size_t i = 0; i < extras.size(); ++i)
+    maps.push_back(extraMaps(m, n, dims, i));
+  maps.push_back(AffineMap::get(dims, 0, outExprs, b.getContext()));
+  SmallVector<Value> inputs{a, bm};
+  llvm::append_range(inputs, extras);
   SmallVector<utils::IteratorType> iterators(rank - 1, utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
   iterators.push_back(utils::IteratorType::parallel);
   bool isFloat = isFloatLike(t);
   Value init = buildFilled(b, loc, resultType, scalarConstant(b, loc, t, 0));
   return linalg::GenericOp::create(
-             b, loc, resultType, ValueRange{a, bm}, init, maps, iterators,
+             b, loc, resultType, inputs, init, maps, iterators,
              [&](OpBuilder &nb, Location l, ValueRange v) {
-               Value sum = addf(nb, l, v[2], mulf(nb, l, v[0], v[1], isFloat), isFloat);
-               linalg::YieldOp::create(nb, l, sum);
+               Value product = term ? term(nb, l, v.drop_back())
+                                    : mulf(nb, l, v[0], v[1], isFloat);
+               linalg::YieldOp::create(nb, l, addf(nb, l, v.back(), product, isFloat));
              })
       .getResult(0);
 }
@@ -802,36 +815,102 @@ Value buildContraction(OpBuilder &b, Location loc, Value a, Value bm,
 /// sum_k a[..., m, k] * b[..., k, n] over broadcast batch dims. `transA` and
 /// `transB` read the operands transposed (Gemm).
 Value buildMatmul(OpBuilder &b, Location loc, Value a, Value bm, RankedTensorType resultType,
-                  bool transA = false, bool transB = false) {
+                  bool transA = false, bool transB = false, ContractionTerm term = nullptr,
+                  ValueRange extras = {},
+                  llvm::function_ref<AffineMap(AffineExpr, AffineExpr, int64_t, int64_t)>
+                      extraMaps = nullptr) {
   auto bt = cast<RankedTensorType>(bm.getType());
-  return buildContraction(b, loc, a, bm, resultType, transA,
-                          [&](AffineExpr k, AffineExpr n, int64_t) {
-                            return transB ? batchMatrixMap(b, bt, resultType, n, k)
-                                          : batchMatrixMap(b, bt, resultType, k, n);
-                          });
+  return buildContraction(
+      b, loc, a, bm, resultType, transA,
+      [&](AffineExpr k, AffineExpr n, int64_t) {
+        return transB ? batchMatrixMap(b, bt, resultType, n, k)
+                      : batchMatrixMap(b, bt, resultType, k, n);
+      },
+      term, extras, extraMaps);
+}
+
+/// A numpy matmul of `a` and `b` into `resultType`: 1-D operands become
+/// matrices for the contraction and the result loses that dim again.
+Value buildNumpyMatmul(OpBuilder &rewriter, Location loc, Value a, Value b,
+                       RankedTensorType resultType, ContractionTerm term = nullptr,
+                       ValueRange extras = {},
+                       llvm::function_ref<AffineMap(AffineExpr, AffineExpr, int64_t, int64_t)>
+                           extraMaps = nullptr) {
+  auto at = cast<RankedTensorType>(a.getType()), bt = cast<RankedTensorType>(b.getType());
+  if (at.getRank() == 1)
+    a = buildReshape(rewriter, loc, a, {1, at.getDimSize(0)});
+  if (bt.getRank() == 1)
+    b = buildReshape(rewriter, loc, b, {bt.getDimSize(0), 1});
+  int64_t batchRank =
+      resultType.getRank() - (at.getRank() == 1 ? 0 : 1) - (bt.getRank() == 1 ? 0 : 1);
+  SmallVector<int64_t> shape(resultType.getShape().take_front(batchRank));
+  shape.push_back(at.getRank() == 1 ? 1 : at.getDimSize(at.getRank() - 2));
+  shape.push_back(bt.getRank() == 1 ? 1 : bt.getDimSize(bt.getRank() - 1));
+  Value result = buildMatmul(rewriter, loc, a, b,
+                             RankedTensorType::get(shape, resultType.getElementType()),
+                             /*transA=*/false, /*transB=*/false, term, extras, extraMaps);
+  return buildReshape(rewriter, loc, result, resultType.getShape());
 }
 
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value a = adaptor.getLhs(), b = adaptor.getRhs();
-    auto at = cast<RankedTensorType>(a.getType()), bt = cast<RankedTensorType>(b.getType());
     auto resultType = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
-    // 1-D operands become matrices, and the result loses that dim again.
-    if (at.getRank() == 1)
-      a = buildReshape(rewriter, loc, a, {1, at.getDimSize(0)});
-    if (bt.getRank() == 1)
-      b = buildReshape(rewriter, loc, b, {bt.getDimSize(0), 1});
-    int64_t batchRank =
-        resultType.getRank() - (at.getRank() == 1 ? 0 : 1) - (bt.getRank() == 1 ? 0 : 1);
-    SmallVector<int64_t> shape(resultType.getShape().take_front(batchRank));
-    shape.push_back(at.getRank() == 1 ? 1 : at.getDimSize(at.getRank() - 2));
-    shape.push_back(bt.getRank() == 1 ? 1 : bt.getDimSize(bt.getRank() - 1));
-    Value result = buildMatmul(rewriter, loc, a, b,
-                               RankedTensorType::get(shape, resultType.getElementType()));
-    rewriter.replaceOp(op, buildReshape(rewriter, loc, result, resultType.getShape()));
+    rewriter.replaceOp(op, buildNumpyMatmul(rewriter, op.getLoc(), adaptor.getLhs(),
+                                            adaptor.getRhs(), resultType));
+    return success();
+  }
+};
+
+/// `x` (of lathe type `original`, 8-bit) widened to i32 by its signedness.
+Value widenToI32(OpBuilder &b, Location loc, Value x, Type original) {
+  Type i32 = b.getI32Type();
+  return isUnsignedInt(getElementTypeOrSelf(original))
+             ? (Value)arith::ExtUIOp::create(b, loc, i32, x)
+             : (Value)arith::ExtSIOp::create(b, loc, i32, x);
+}
+
+/// The zero points are extra inputs of the contraction: lhs's read at its
+/// row m (or broadcast), rhs's at its column n and batch dims (or broadcast).
+struct MatMulIntegerLowering : OpConversionPattern<MatMulIntegerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MatMulIntegerOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto aType = cast<RankedTensorType>(op.getLhs().getType());
+    auto bType = cast<RankedTensorType>(op.getRhs().getType());
+    auto azType = cast<RankedTensorType>(op.getLhsZeroPoint().getType());
+    auto bzType = cast<RankedTensorType>(op.getRhsZeroPoint().getType());
+    auto term = [&](OpBuilder &b, Location l, ValueRange v) {
+      Value a = arith::SubIOp::create(b, l, widenToI32(b, l, v[0], aType),
+                                      widenToI32(b, l, v[2], azType));
+      Value w = arith::SubIOp::create(b, l, widenToI32(b, l, v[1], bType),
+                                      widenToI32(b, l, v[3], bzType));
+      return (Value)arith::MulIOp::create(b, l, a, w);
+    };
+    auto maps = [&](AffineExpr m, AffineExpr n, int64_t dims, int64_t which) {
+      MLIRContext *context = rewriter.getContext();
+      AffineExpr zero = rewriter.getAffineConstantExpr(0);
+      RankedTensorType zp = which == 0 ? azType : bzType;
+      if (zp.getRank() == 0)
+        return AffineMap::get(dims, 0, {}, context);
+      if (zp.getRank() == 1)
+        return AffineMap::get(dims, 0, {zp.getDimSize(0) == 1 ? zero : (which == 0 ? m : n)},
+                              context);
+      // Shaped like rhs with its K dim 1: batch dims align with the result's.
+      SmallVector<AffineExpr> exprs;
+      int64_t batch = zp.getRank() - 2, offset = (dims - 3) - batch;
+      for (int64_t i = 0; i < batch; ++i)
+        exprs.push_back(zp.getDimSize(i) == 1 ? zero : rewriter.getAffineDimExpr(i + offset));
+      exprs.push_back(zero);
+      exprs.push_back(zp.getDimSize(batch + 1) == 1 ? zero : n);
+      return AffineMap::get(dims, 0, exprs, context);
+    };
+    rewriter.replaceOp(op, buildNumpyMatmul(rewriter, op.getLoc(), adaptor.getLhs(),
+                                            adaptor.getRhs(), resultType, term,
+                                            {adaptor.getLhsZeroPoint(), adaptor.getRhsZeroPoint()},
+                                            maps));
     return success();
   }
 };
@@ -849,6 +928,34 @@ struct MatMulPackedLowering : OpConversionPattern<MatMulPackedOp> {
         rewriter, op.getLoc(), adaptor.getLhs(), adaptor.getPackedRhs(), resultType,
         /*transA=*/false, [&](AffineExpr k, AffineExpr n, int64_t dims) {
           return AffineMap::get(dims, 0, {n.floorDiv(tile), k, n % tile}, rewriter.getContext());
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// The 8-bit panels (tile columns x depth rows) are read at (n floordiv
+/// tile, k floordiv depth, n mod tile, k mod depth); targets with dot-product
+/// instructions replace the generic by their own kernel on buffers.
+struct MatMulIntegerPackedLowering : OpConversionPattern<MatMulIntegerPackedOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MatMulIntegerPackedOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto panelType = cast<RankedTensorType>(op.getPackedRhs().getType());
+    Type aType = op.getLhs().getType();
+    int64_t tile = panelType.getDimSize(2), depth = panelType.getDimSize(3);
+    Value result = buildContraction(
+        rewriter, op.getLoc(), adaptor.getLhs(), adaptor.getPackedRhs(), resultType,
+        /*transA=*/false,
+        [&](AffineExpr k, AffineExpr n, int64_t dims) {
+          return AffineMap::get(dims, 0,
+                                {n.floorDiv(tile), k.floorDiv(depth), n % tile, k % depth},
+                                rewriter.getContext());
+        },
+        [&](OpBuilder &b, Location l, ValueRange v) {
+          return (Value)arith::MulIOp::create(b, l, widenToI32(b, l, v[0], aType),
+                                              widenToI32(b, l, v[1], panelType));
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -891,7 +998,7 @@ void lathe::populateNeuralNetToLinalgPatterns(const TypeConverter &converter,
   patterns.add<AttentionLowering, ConvLowering, ConvNhwcLowering, ConvTransposeLowering, PoolLowering<MaxPoolOp, PoolKind::Max>,
                PoolLowering<AveragePoolOp, PoolKind::Average>,
                PoolLowering<LpPoolOp, PoolKind::Lp>, BatchNormLowering, InstanceNormLowering,
-               LayerNormLowering, RmsNormLowering, MatMulLowering, MatMulPackedLowering,
-               GemmLowering>(
+               LayerNormLowering, RmsNormLowering, MatMulLowering, MatMulIntegerLowering,
+               MatMulPackedLowering, MatMulIntegerPackedLowering, GemmLowering>(
       converter, patterns.getContext());
 }

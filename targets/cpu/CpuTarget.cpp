@@ -34,7 +34,9 @@ class CpuTarget final : public Target {
 public:
   llvm::StringRef name() const override { return "cpu"; }
   uint32_t kind() const override { return 1; }
-  std::vector<std::string> optionalPasses() const override { return linalgOptionalPasses(); }
+  std::vector<std::string> optionalPasses() const override {
+    return linalgOptionalPasses(pipelineConfig(128));  // the same passes at any vector width
+  }
 
   bool supports(Operation *op) const override {
     if (auto resize = dyn_cast<ResizeOp>(op))
@@ -47,13 +49,7 @@ public:
     auto machine = createMachine(options);
     if (!machine)
       return module.emitError() << llvm::toString(machine.takeError());
-    // A register tile of 6 rows by two vector registers of floats: 12
-    // accumulators, two panel vectors and one broadcast fit in the 16
-    // registers of AVX2 (and leave half of AVX-512's or NEON's 32 free).
-    LinalgPipelineConfig config;
-    config.registerRows = 6;
-    config.tileColumns = 2 * (int64_t)vectorBits(**machine) / 32;
-    return lowerThroughLinalg(module, options, config);
+    return lowerThroughLinalg(module, options, pipelineConfig(vectorBits(**machine)));
   }
 
   llvm::Expected<ObjectFile> emit(ModuleOp module, const TargetOptions &options) override {
@@ -72,6 +68,16 @@ public:
   }
 
 private:
+  /// A register tile of 6 rows by two vector registers of floats: 12
+  /// accumulators, two panel vectors and one broadcast fit in the 16
+  /// registers of AVX2 (and leave half of AVX-512's or NEON's 32 free).
+  static LinalgPipelineConfig pipelineConfig(unsigned vectorBits) {
+    LinalgPipelineConfig config;
+    config.registerRows = 6;
+    config.tileColumns = 2 * (int64_t)vectorBits / 32;
+    return config;
+  }
+
   /// The LLVM target machine for the host triple and `options.cpu`.
   static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
   createMachine(const TargetOptions &options) {

@@ -70,7 +70,9 @@ class HexagonTarget final : public Target {
 public:
   llvm::StringRef name() const override { return "hexagon"; }
   uint32_t kind() const override { return 2; }
-  std::vector<std::string> optionalPasses() const override { return linalgOptionalPasses(); }
+  std::vector<std::string> optionalPasses() const override {
+    return linalgOptionalPasses(pipelineConfig());
+  }
 
   bool supports(Operation *op) const override {
     if (!op->getDialect() || op->getDialect()->getNamespace() != "lathe")
@@ -91,10 +93,7 @@ public:
     auto machine = createMachine(options);
     if (!machine)
       return module.emitError() << llvm::toString(machine.takeError());
-    LinalgPipelineConfig config;
-    config.approximateAllMath = true;
-    config.indexBits = 32;
-    return lowerThroughLinalg(module, options, config);
+    return lowerThroughLinalg(module, options, pipelineConfig());
   }
 
   llvm::Expected<ObjectFile> emit(ModuleOp module, const TargetOptions &options) override {
@@ -122,6 +121,16 @@ public:
   }
 
 private:
+  /// No libm, 32-bit index, vrmpy for 8-bit products; no f32 register
+  /// tile (v66 HVX has no float vectors).
+  static LinalgPipelineConfig pipelineConfig() {
+    LinalgPipelineConfig config;
+    config.approximateAllMath = true;
+    config.indexBits = 32;
+    config.hvxDotProducts = true;
+    return config;
+  }
+
   static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
   createMachine(const TargetOptions &options) {
     static std::once_flag initialized;

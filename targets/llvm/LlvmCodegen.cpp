@@ -37,7 +37,17 @@ llvm::Error fail(const llvm::Twine &message) {
 /// Passes a user may leave out with --disable-pass, beside the layout and
 /// fusion groups of Target.h.
 constexpr const char *kMemoryPasses[] = {"lathe-reorder-for-peak-memory"};
-constexpr const char *kCodegenPasses[] = {"lathe-approximate-math"};
+constexpr const char *kCodegenPasses[] = {"lathe-approximate-math",
+                                          "lathe-vectorize-integer-panels-for-hvx"};
+
+/// Whether the target's pipeline has `pass` at all.
+bool runs(llvm::StringRef pass, const LinalgPipelineConfig &config) {
+  if (pass == "lathe-pack-weights")
+    return config.tileColumns != 0;
+  if (pass == "lathe-pack-integer-weights" || pass == "lathe-vectorize-integer-panels-for-hvx")
+    return config.hvxDotProducts;
+  return true;
+}
 
 /// The passes of a group the user has not disabled and the target runs,
 /// each with its options, followed by commas.
@@ -46,9 +56,7 @@ std::string enabled(llvm::ArrayRef<const char *> passes, const TargetOptions &op
   std::string list;
   for (llvm::StringRef pass : passes) {
     bool required = pass == "lathe-approximate-math" && config.approximateAllMath;
-    if (!required && llvm::is_contained(options.disabledPasses, pass))
-      continue;
-    if (pass == "lathe-pack-weights" && config.tileColumns == 0)
+    if (!runs(pass, config) || (!required && llvm::is_contained(options.disabledPasses, pass)))
       continue;
     list += pass.str();
     if (pass == "lathe-pack-weights")
@@ -74,6 +82,9 @@ std::string tensorPipeline(const TargetOptions &options, const LinalgPipelineCon
 std::string bufferPipeline(const TargetOptions &options, const LinalgPipelineConfig &config) {
   // The conversions that do not read `index` from the data layout are told.
   std::string bits = " index-bitwidth=" + std::to_string(config.indexBits);
+  // Upstream's vector conversion assumes a 64-bit index.
+  std::string vectorToLlvm =
+      config.indexBits == 64 ? "convert-vector-to-llvm," : "lathe-lower-vector-to-llvm,";
   std::string registerTile;
   if (config.tileColumns)
     registerTile = "lathe-vectorize-panel-contractions{register-rows=" +
@@ -91,7 +102,7 @@ std::string bufferPipeline(const TargetOptions &options, const LinalgPipelineCon
          "lathe-hoist-invariant-loads),"
          "lower-affine,convert-scf-to-cf,"
          "convert-math-to-llvm,convert-math-to-libm,"
-         "expand-strided-metadata,lower-affine,convert-vector-to-llvm,"
+         "expand-strided-metadata,lower-affine," + vectorToLlvm +
          "finalize-memref-to-llvm{" + bits + "},"
          "convert-arith-to-llvm{" + bits + "},convert-cf-to-llvm{" + bits + "},"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv" + bits + "},"
@@ -100,11 +111,14 @@ std::string bufferPipeline(const TargetOptions &options, const LinalgPipelineCon
 
 } // namespace
 
-std::vector<std::string> lathe::linalgOptionalPasses() {
-  std::vector<std::string> passes(std::begin(kLayoutPasses), std::end(kLayoutPasses));
-  passes.insert(passes.end(), std::begin(kFusionPasses), std::end(kFusionPasses));
-  passes.insert(passes.end(), std::begin(kMemoryPasses), std::end(kMemoryPasses));
-  passes.insert(passes.end(), std::begin(kCodegenPasses), std::end(kCodegenPasses));
+std::vector<std::string> lathe::linalgOptionalPasses(const LinalgPipelineConfig &config) {
+  std::vector<std::string> passes;
+  for (llvm::ArrayRef<const char *> group :
+       {llvm::ArrayRef<const char *>(kLayoutPasses), llvm::ArrayRef<const char *>(kFusionPasses),
+        llvm::ArrayRef<const char *>(kMemoryPasses), llvm::ArrayRef<const char *>(kCodegenPasses)})
+    for (llvm::StringRef pass : group)
+      if (runs(pass, config))
+        passes.push_back(pass.str());
   return passes;
 }
 

@@ -25,12 +25,15 @@ struct LinalgPipelineConfig {
   /// Replace every f32 transcendental by inline polynomials, not only the
   /// ones lathe-approximate-math picks by default (no libm on the target).
   bool approximateAllMath = false;
+  /// 8-bit matmuls with constant weights as Hexagon vrmpy kernels.
+  bool hvxDotProducts = false;
   /// Bits of `index` (and pointers) on the target.
   unsigned indexBits = 64;
 };
 
-/// The passes of the shared pipeline `--disable-pass` may leave out.
-std::vector<std::string> linalgOptionalPasses();
+/// The passes of the shared pipeline as `config` shapes it that
+/// `--disable-pass` may leave out.
+std::vector<std::string> linalgOptionalPasses(const LinalgPipelineConfig &config);
 
 /// Makes every pass, dialect and LLVM IR translation the pipeline needs
 /// available in `context`.

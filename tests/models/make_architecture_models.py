@@ -45,10 +45,12 @@ def conv_bn(x, cin, cout, k, stride=1, group=1, relu=True):
     return op("Relu", [y]) if relu else y
 
 
-def finish(graph_name, x_shape, out, out_shape, path):
+def finish(graph_name, x_shape, out, out_shape, path, more_outputs=()):
+    outputs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, shape)
+               for o, shape in [(out, out_shape), *more_outputs]]
     graph = helper.make_graph(nodes, graph_name,
                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
-                              [helper.make_tensor_value_info(out, TensorProto.FLOAT, out_shape)], inits)
+                              outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 7
     onnx.checker.check_model(model)
@@ -129,6 +131,40 @@ def dense_layers(path):
     finish("dense_layers", [2, 13, 24], out, [26, 50], path)
 
 
+def typed(array, dtype, prefix="q"):
+    n = name(prefix)
+    inits.append(numpy_helper.from_array(np.asarray(array, dtype=dtype), n))
+    return n
+
+
+def int8_matmuls(path):
+    """MatMulInteger in every signedness the dot-product kernels handle, on
+    the activations quantized to uint8 and int8 (the pattern of dynamically
+    quantized models): u8 x i8 with an activation zero point, i8 x u8 with
+    per-column weight zero points, u8 x u8 without zero points, i8 x i8 with
+    both, and a product too narrow for a panel. 37-deep reductions (a partial
+    4-byte step), 13 rows (a partial row block), 70, 45, 33 and 64 columns
+    (partial 32-column panels). Outputs are the int32 sums as float."""
+    xu = op("QuantizeLinear", ["x", const(0.008), typed(131, np.uint8)])
+    xs = op("QuantizeLinear", ["x", const(0.01), typed(-3, np.int8)])
+    products = [
+        (xu, rng.integers(-128, 128, (37, 70)), np.int8, typed(131, np.uint8), None),
+        (xs, rng.integers(0, 256, (37, 45)), np.uint8, typed(-3, np.int8),
+         typed(rng.integers(100, 156, 45), np.uint8)),
+        (xu, rng.integers(0, 256, (37, 33)), np.uint8, None, None),
+        (xs, rng.integers(-128, 128, (37, 64)), np.int8, typed(-3, np.int8), typed(5, np.int8)),
+        (xu, rng.integers(0, 256, (37, 8)), np.uint8, typed(131, np.uint8), typed(7, np.uint8)),
+    ]
+    outs = []
+    for a, w, dtype, za, zb in products:
+        inputs = [a, typed(w, dtype, "w")]
+        if za or zb:
+            inputs += [za or "", zb or ""]
+        product = op("MatMulInteger", inputs)
+        outs.append((op("Cast", [product], to=TensorProto.FLOAT), [2, 13, w.shape[1]]))
+    finish("int8_matmuls", [2, 13, 37], *outs[0], path, outs[1:])
+
+
 def layer_norm(x, d):
     mean = op("ReduceMean", [x], axes=[-1])
     centered = op("Sub", [x, mean])
@@ -173,3 +209,4 @@ if __name__ == "__main__":
     transformer(os.path.join(out, "transformer_encoder.onnx"))
     conv_layouts(os.path.join(out, "conv_layouts.onnx"))
     dense_layers(os.path.join(out, "dense_layers.onnx"))
+    int8_matmuls(os.path.join(out, "int8_matmuls.onnx"))

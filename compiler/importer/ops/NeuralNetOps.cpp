@@ -259,6 +259,18 @@ LogicalResult convertMatMul(NodeImporter &n) {
   return failed(result) ? failure() : n.setOutputs(*result);
 }
 
+/// Absent zero points are zeros of their operand's type.
+LogicalResult convertMatMulInteger(NodeImporter &n) {
+  if (failed(n.requireInputs(2)))
+    return failure();
+  SmallVector<Value> operands{n.input(0), n.input(1)};
+  for (size_t i : {2, 3})
+    operands.push_back(n.hasInput(i) ? n.input(i)
+                                     : n.scalarConstant(n.inputType(i - 2).getElementType(), 0));
+  auto result = n.build<MatMulIntegerOp>(operands);
+  return failed(result) ? failure() : n.setOutputs(*result);
+}
+
 LogicalResult convertGemm(NodeImporter &n) {
   if (failed(n.requireInputs(2)))
     return failure();
@@ -290,5 +302,6 @@ void lathe::registerNeuralNetOps(OpConverterTable &table) {
   table.add("LpNormalization", convertLpNorm);
   table.add("LRN", convertLrn);
   table.add("MatMul", convertMatMul);
+  table.add("MatMulInteger", convertMatMulInteger);
   table.add("Gemm", convertGemm);
 }

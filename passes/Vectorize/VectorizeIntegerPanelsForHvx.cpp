@@ -1,0 +1,332 @@
+//===- VectorizeIntegerPanelsForHvx.cpp - vrmpy kernels on the Hexagon DSP ===//
+//
+// lathe.matmul_integer_packed lowers to a generic that reads 8-bit panels of
+// 32 columns x 4 rows at (n floordiv 32, k floordiv 4, n mod 32, k mod 4):
+// one panel row is 128 bytes, one HVX vector, laid out so that 32-bit lane j
+// holds the 4 weights of column j for 4 consecutive k. HVX's vrmpy multiplies
+// two vectors bytewise and sums each lane's 4 products into a 32-bit
+// accumulator, so with the 4 bytes a[m, k..k+3] splat to every lane one
+// instruction does 128 multiply-adds. LLVM's vectorizer does not form vrmpy
+// from the generic loops; this pass writes the loops around the intrinsic.
+//
+// Per row block (`rows` rows of a, sharing each panel load) and panel, the
+// accumulators start from the output buffer (the generic accumulates into
+// it), run through the full 4-byte steps of K and a last partial step read
+// with zero padding, and are stored back; a last panel narrower than 32
+// columns is loaded and stored under a mask.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_VECTORIZEINTEGERPANELSFORHVX
+#include "passes/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kLanes = 32;   // 32-bit lanes of a 128-byte HVX vector
+constexpr int64_t kDepth = 4;    // bytes one lane sums
+
+/// out[..., m, n] += ext(a[..., m, k]) * ext(panels[n / 32, k / 4, n % 32, k % 4])
+/// on buffers, i8 operands and an i32 result, all sizes static.
+struct IntegerPanelContraction {
+  OpOperand *a, *panels, *out;
+  bool aUnsigned, panelsUnsigned;
+};
+
+/// Whether `v` is a block argument of `block` widened to i32, and how.
+std::optional<std::pair<unsigned, bool>> widenedArgument(Value v, Block &block) {
+  Operation *op = v.getDefiningOp();
+  if (!op || !isa<arith::ExtUIOp, arith::ExtSIOp>(op))
+    return std::nullopt;
+  auto arg = dyn_cast<BlockArgument>(op->getOperand(0));
+  if (!arg || arg.getOwner() != &block)
+    return std::nullopt;
+  return std::pair{arg.getArgNumber(), isa<arith::ExtUIOp>(op)};
+}
+
+bool unitInnerStride(Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return type.getRank() > 0 && succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}
+
+std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      ShapedType::isDynamicShape(op.getStaticLoopRanges()))
+    return std::nullopt;
+  unsigned dims = op.getNumLoops();
+  if (dims < 3)
+    return std::nullopt;
+  // Loops: batch..., m, k (the one reduction), n.
+  for (auto [loop, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
+    if ((iterator == utils::IteratorType::reduction) != (loop == dims - 2))
+      return std::nullopt;
+  MLIRContext *context = op.getContext();
+  AffineExpr k = getAffineDimExpr(dims - 2, context), n = getAffineDimExpr(dims - 1, context);
+  SmallVector<AffineExpr> outExprs;
+  for (unsigned i = 0; i + 2 < dims; ++i)
+    outExprs.push_back(getAffineDimExpr(i, context));
+  outExprs.push_back(n);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps[2] != AffineMap::get(dims, 0, outExprs, context))
+    return std::nullopt;
+  AffineMap panelMap = AffineMap::get(
+      dims, 0, {n.floorDiv(kLanes), k.floorDiv(kDepth), n % kLanes, k % kDepth}, context);
+  // The lhs: batch dims (or 0 where broadcast), then m and k.
+  AffineMap lhsMap = maps[0];
+  if (maps[1] != panelMap || lhsMap.getNumResults() < 2 ||
+      lhsMap.getResult(lhsMap.getNumResults() - 1) != k ||
+      lhsMap.getResult(lhsMap.getNumResults() - 2) != getAffineDimExpr(dims - 3, context))
+    return std::nullopt;
+  for (AffineExpr e : lhsMap.getResults().drop_back(2)) {
+    auto dim = dyn_cast<AffineDimExpr>(e);
+    auto constant = dyn_cast<AffineConstantExpr>(e);
+    if (!(dim && dim.getPosition() + 3 < dims) && !(constant && constant.getValue() == 0))
+      return std::nullopt;
+  }
+  // Element types and the body: yield(out + ext(a) * ext(panel)).
+  auto elementOf = [](OpOperand *o) { return cast<MemRefType>(o->get().getType()).getElementType(); };
+  IntegerPanelContraction c{op.getDpsInputOperand(0), op.getDpsInputOperand(1),
+                            op.getDpsInitOperand(0), false, false};
+  if (!elementOf(c.a).isInteger(8) || !elementOf(c.panels).isInteger(8) ||
+      !elementOf(c.out).isInteger(32) || !unitInnerStride(c.a->get()) ||
+      !unitInnerStride(c.out->get()))
+    return std::nullopt;
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddIOp>();
+  if (!add)
+    return std::nullopt;
+  Value accumulator = add.getLhs(), product = add.getRhs();
+  if (accumulator != body.getArgument(2))
+    std::swap(accumulator, product);
+  auto mul = product.getDefiningOp<arith::MulIOp>();
+  if (accumulator != body.getArgument(2) || !mul)
+    return std::nullopt;
+  auto x = widenedArgument(mul.getLhs(), body), y = widenedArgument(mul.getRhs(), body);
+  if (!x || !y || x->first == y->first || x->first > 1 || y->first > 1)
+    return std::nullopt;
+  c.aUnsigned = x->first == 0 ? x->second : y->second;
+  c.panelsUnsigned = x->first == 1 ? x->second : y->second;
+  return c;
+}
+
+/// Emits the loops of one contraction in place of the generic.
+class VrmpyKernel {
+public:
+  VrmpyKernel(RewriterBase &rewriter, linalg::GenericOp op, IntegerPanelContraction c,
+              int64_t rows)
+      : b(rewriter), loc(op.getLoc()), op(op), c(c), rows(rows),
+        lanes(VectorType::get({kLanes}, rewriter.getI32Type())),
+        bytes(VectorType::get({kLanes * kDepth}, rewriter.getI8Type())) {
+    sizes = op.getStaticLoopRanges();
+    dims = sizes.size();
+  }
+
+  void emit() {
+    zero = arith::ConstantIndexOp::create(b, loc, 0);
+    one = arith::ConstantIndexOp::create(b, loc, 1);
+    // One panel row of 128 bytes is the last two dims of the panels buffer.
+    panelRows = memref::CollapseShapeOp::create(
+        b, loc, c.panels->get(), ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    ivs.assign(dims, zero);
+    emitBatch(0);
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  void emitBatch(unsigned loop) {
+    if (loop + 3 == dims)
+      return emitRowBlocks();
+    auto forOp = scf::ForOp::create(b, loc, zero, index(sizes[loop]), one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forOp.getBody());
+    ivs[loop] = forOp.getInductionVar();
+    emitBatch(loop + 1);
+  }
+
+  /// Blocks of `rows` rows, then the rows left one at a time.
+  void emitRowBlocks() {
+    int64_t m = sizes[dims - 3], blocked = m - m % rows;
+    for (auto [lower, upper, count] :
+         {std::tuple{int64_t(0), blocked, rows}, std::tuple{blocked, m, int64_t(1)}}) {
+      if (lower == upper)
+        continue;
+      auto forOp = scf::ForOp::create(b, loc, index(lower), index(upper), index(count));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forOp.getBody());
+      emitPanels(forOp.getInductionVar(), count);
+    }
+  }
+
+  /// The whole panels in a loop, a narrower last one under a mask.
+  void emitPanels(Value row, int64_t count) {
+    int64_t n = sizes[dims - 1], whole = n / kLanes;
+    if (whole > 0) {
+      auto forOp = scf::ForOp::create(b, loc, zero, index(whole), one);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forOp.getBody());
+      emitTile(row, count, forOp.getInductionVar(), nullptr);
+    }
+    if (n % kLanes) {
+      auto maskType = VectorType::get({kLanes}, b.getI1Type());
+      Value mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{index(n % kLanes)});
+      emitTile(row, count, index(whole), mask);
+    }
+  }
+
+  /// Row `row + i`.
+  Value rowAt(Value row, int64_t i) {
+    return i == 0 ? row : (Value)arith::AddIOp::create(b, loc, row, index(i));
+  }
+
+  /// The indices of `a` at row `row`, column `column`.
+  SmallVector<Value> lhsIndices(Value row, Value column) {
+    AffineMap map = op.getMatchingIndexingMap(c.a);
+    SmallVector<Value> result;
+    for (AffineExpr e : map.getResults().drop_back(2))
+      result.push_back(isa<AffineDimExpr>(e) ? ivs[cast<AffineDimExpr>(e).getPosition()] : zero);
+    result.push_back(row);
+    result.push_back(column);
+    return result;
+  }
+
+  /// The indices of the output at row `row` and panel `panel`.
+  SmallVector<Value> outIndices(Value row, Value panel) {
+    SmallVector<Value> result(ivs.begin(), ivs.begin() + (dims - 3));
+    result.push_back(row);
+    result.push_back(arith::MulIOp::create(b, loc, panel, index(kLanes)));
+    return result;
+  }
+
+  /// `count` rows from `row` times panel `panel`.
+  void emitTile(Value row, int64_t count, Value panel, Value mask) {
+    SmallVector<Value> accumulators;
+    SmallVector<SmallVector<Value>> at;
+    for (int64_t i = 0; i < count; ++i) {
+      at.push_back(outIndices(rowAt(row, i), panel));
+      if (mask) {
+        Value none = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(lanes, b.getI32IntegerAttr(0)));
+        accumulators.push_back(vector::MaskedLoadOp::create(b, loc, lanes, c.out->get(), at.back(), mask, none));
+      } else {
+        accumulators.push_back(vector::LoadOp::create(b, loc, lanes, c.out->get(), at.back()));
+      }
+    }
+    int64_t k = sizes[dims - 2], steps = k / kDepth;
+    if (steps > 0) {
+      auto forOp = scf::ForOp::create(b, loc, zero, index(steps), one, accumulators);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forOp.getBody());
+      SmallVector<Value> next = emitStep(row, count, panel, forOp.getInductionVar(),
+                                         forOp.getRegionIterArgs(), /*partial=*/false);
+      scf::YieldOp::create(b, loc, next);
+      accumulators = forOp.getResults();
+    }
+    if (k % kDepth)
+      accumulators = emitStep(row, count, panel, index(steps), accumulators, /*partial=*/true);
+    for (int64_t i = 0; i < count; ++i) {
+      if (mask)
+        vector::MaskedStoreOp::create(b, loc, c.out->get(), at[i], mask, accumulators[i]);
+      else
+        vector::StoreOp::create(b, loc, accumulators[i], c.out->get(), at[i]);
+    }
+  }
+
+  /// Four bytes of row `row` from column 4 * `step`, splat to every lane; a
+  /// partial step reads past K as zeros (the panels are zero there too).
+  Value rowWord(Value row, Value step, bool partial) {
+    auto four = VectorType::get({kDepth}, b.getI8Type());
+    Value column = arith::MulIOp::create(b, loc, step, index(kDepth));
+    SmallVector<Value> at = lhsIndices(row, column);
+    Value quad;
+    if (partial) {
+      Value padding = arith::ConstantIntOp::create(b, loc, 0, 8);
+      quad = vector::TransferReadOp::create(b, loc, four, c.a->get(), at, padding,
+                                            ArrayRef<bool>{false});
+    } else {
+      quad = vector::LoadOp::create(b, loc, four, c.a->get(), at);
+    }
+    Value word = vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()), quad);
+    Value scalar = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+    return vector::BroadcastOp::create(b, loc, lanes, scalar);
+  }
+
+  /// One 4-byte step of the reduction: one panel row, `count` vrmpy.
+  SmallVector<Value> emitStep(Value row, int64_t count, Value panel, Value step,
+                              ValueRange accumulators, bool partial) {
+    Value weights = vector::LoadOp::create(b, loc, bytes, panelRows, ValueRange{panel, step, zero});
+    weights = vector::BitCastOp::create(b, loc, lanes, weights);
+    SmallVector<Value> next;
+    for (int64_t i = 0; i < count; ++i) {
+      Value word = rowWord(rowAt(row, i), step, partial);
+      next.push_back(vrmpyAccumulate(accumulators[i], word, weights));
+    }
+    return next;
+  }
+
+  /// accumulator + per-lane 4-byte dot product of `word` (a) and `weights`.
+  Value vrmpyAccumulate(Value accumulator, Value word, Value weights) {
+    // vrmpybus multiplies unsigned bytes of its first vector by signed bytes
+    // of its second; the other two take both alike.
+    StringRef name = c.aUnsigned == c.panelsUnsigned
+                         ? (c.aUnsigned ? "llvm.hexagon.V6.vrmpyubv.acc.128B"
+                                        : "llvm.hexagon.V6.vrmpybv.acc.128B")
+                         : "llvm.hexagon.V6.vrmpybusv.acc.128B";
+    Value u = word, v = weights;
+    if (!c.aUnsigned && c.panelsUnsigned)
+      std::swap(u, v);
+    return LLVM::CallIntrinsicOp::create(b, loc, lanes, b.getStringAttr(name),
+                                         ValueRange{accumulator, u, v})
+        .getResult(0);
+  }
+
+  RewriterBase &b;
+  Location loc;
+  linalg::GenericOp op;
+  IntegerPanelContraction c;
+  int64_t rows;
+  VectorType lanes, bytes;
+  SmallVector<int64_t> sizes;
+  unsigned dims;
+  SmallVector<Value> ivs;
+  Value zero, one, panelRows;
+};
+
+struct VectorizeIntegerPanelsForHvxPass
+    : lathe::impl::VectorizeIntegerPanelsForHvxBase<VectorizeIntegerPanelsForHvxPass> {
+  using VectorizeIntegerPanelsForHvxBase::VectorizeIntegerPanelsForHvxBase;
+  void runOnOperation() override {
+    if (rows < 1) {
+      getOperation().emitError("lathe-vectorize-integer-panels-for-hvx needs rows >= 1");
+      return signalPassFailure();
+    }
+    SmallVector<std::pair<linalg::GenericOp, IntegerPanelContraction>> contractions;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (std::optional<IntegerPanelContraction> c = matchContraction(op))
+        contractions.push_back({op, *c});
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto [op, c] : contractions) {
+      rewriter.setInsertionPoint(op);
+      VrmpyKernel(rewriter, op, c, rows).emit();
+      rewriter.eraseOp(op);
+    }
+  }
+};
+
+} // namespace
