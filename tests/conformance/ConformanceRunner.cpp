@@ -283,8 +283,13 @@ int main(int argc, char **argv) {
     std::ofstream out(expectedPath);
     out << "# ONNX backend test cases that pass on the " << target << " target.\n"
         << "# Written by lathe-conformance --update.\n";
+    // Cases outside --filter keep their entries.
+    std::set<std::string> passing;
+    for (const std::string &name : expected)
+      if (!results.count(name)) passing.insert(name);
     for (const auto &[name, why] : results)
-      if (why.empty()) out << name << "\n";
+      if (why.empty()) passing.insert(name);
+    for (const std::string &name : passing) out << name << "\n";
   }
   std::cout << passed << " passed, " << failed << " failed\n";
   return failed ? 1 : 0;

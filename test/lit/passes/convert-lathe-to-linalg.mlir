@@ -144,6 +144,50 @@ func.func @matmul_packed(%a: tensor<2x3x5xf32>, %p: tensor<2x5x4xf32>) -> tensor
 
 // -----
 
+// An 8-bit matmul is one i32 contraction: each operand widened by its
+// signedness, its zero point (lhs's per row, rhs's per column) subtracted.
+// CHECK-DAG: #[[MI_A:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[MI_B:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK-DAG: #[[MI_ZA:.+]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-DAG: #[[MI_ZB:.+]] = affine_map<(d0, d1, d2, d3) -> (d3)>
+// CHECK-DAG: #[[MI_Y:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-LABEL: func.func @matmul_integer
+// CHECK: %[[FILL:.+]] = linalg.fill ins(%{{.+}} : i32)
+// CHECK: linalg.generic {indexing_maps = [#[[MI_A]], #[[MI_B]], #[[MI_ZA]], #[[MI_ZB]], #[[MI_Y]]], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%{{.+}} : tensor<2x3x5xi8>, tensor<5x6xi8>, tensor<3xi8>, tensor<6xi8>) outs(%[[FILL]] : tensor<2x3x6xi32>)
+// CHECK: ^bb0(%[[A:.+]]: i8, %[[B:.+]]: i8, %[[ZA:.+]]: i8, %[[ZB:.+]]: i8, %[[ACC:.+]]: i32):
+// CHECK-DAG: %[[A32:.+]] = arith.extui %[[A]] : i8 to i32
+// CHECK-DAG: %[[ZA32:.+]] = arith.extui %[[ZA]] : i8 to i32
+// CHECK-DAG: %[[B32:.+]] = arith.extsi %[[B]] : i8 to i32
+// CHECK-DAG: %[[ZB32:.+]] = arith.extsi %[[ZB]] : i8 to i32
+// CHECK-DAG: %[[AC:.+]] = arith.subi %[[A32]], %[[ZA32]]
+// CHECK-DAG: %[[BC:.+]] = arith.subi %[[B32]], %[[ZB32]]
+// CHECK: %[[P:.+]] = arith.muli %[[AC]], %[[BC]]
+// CHECK: arith.addi %[[ACC]], %[[P]]
+func.func @matmul_integer(%a: tensor<2x3x5xui8>, %b: tensor<5x6xi8>, %za: tensor<3xui8>, %zb: tensor<6xi8>) -> tensor<2x3x6xi32> {
+  %0 = lathe.matmul_integer %a, %b, %za, %zb : (tensor<2x3x5xui8>, tensor<5x6xi8>, tensor<3xui8>, tensor<6xi8>) -> tensor<2x3x6xi32>
+  return %0 : tensor<2x3x6xi32>
+}
+
+// -----
+
+// 8-bit panels of 4 columns x 4 rows are read at (n floordiv 4, k floordiv
+// 4, n mod 4, k mod 4).
+// CHECK-DAG: #[[IP_A:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[IP_P:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 4, d1 floordiv 4, d2 mod 4, d1 mod 4)>
+// CHECK-DAG: #[[IP_Y:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @matmul_integer_packed
+// CHECK: linalg.generic {indexing_maps = [#[[IP_A]], #[[IP_P]], #[[IP_Y]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.+}}, %{{.+}} : tensor<3x5xi8>, tensor<2x2x4x4xi8>) outs(%{{.+}} : tensor<3x6xi32>)
+// CHECK: arith.extsi %{{.+}} : i8 to i32
+// CHECK: arith.extui %{{.+}} : i8 to i32
+// CHECK: arith.muli
+// CHECK: arith.addi
+func.func @matmul_integer_packed(%a: tensor<3x5xi8>, %p: tensor<2x2x4x4xui8>) -> tensor<3x6xi32> {
+  %0 = lathe.matmul_integer_packed %a, %p {columns = 6 : i64} : (tensor<3x5xi8>, tensor<2x2x4x4xui8>) -> tensor<3x6xi32>
+  return %0 : tensor<3x6xi32>
+}
+
+// -----
+
 // Attention is one loop over the (batch, query) rows; inside it, the row's
 // scores, their max, the exponentials' sum and the weighted sum of v.
 // CHECK-LABEL: func.func @attention

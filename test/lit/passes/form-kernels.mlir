@@ -84,3 +84,19 @@ func.func @packed_matmul_relu(%a: tensor<20x2048xf32>, %p: tensor<4x2048x8xf32>)
   %1 = lathe.relu %0 : tensor<20x30xf32>
   return %1 : tensor<20x30xf32>
 }
+
+// -----
+
+// An 8-bit contraction over panels reads them at k mod 4, which tiling
+// would slice as if k spanned a single byte: it stays whole, and its
+// epilogue runs after it.
+// CHECK-LABEL: func.func @integer_panels_not_tiled
+// CHECK-NOT: scf.for
+// CHECK: %[[RAW:.+]] = linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<2x13x37xi8>, tensor<2x10x32x4xi8>) outs(%{{.+}} : tensor<2x13x64xi32>)
+// CHECK: linalg.generic {{.*}} ins(%[[RAW]], %{{.+}} : tensor<2x13x64xi32>, tensor<64xi32>)
+// CHECK-NOT: scf.for
+func.func @integer_panels_not_tiled(%a: tensor<2x13x37xui8>, %p: tensor<2x10x32x4xi8>, %c: tensor<64xi32>) -> tensor<2x13x64xi32> {
+  %0 = lathe.matmul_integer_packed %a, %p {columns = 64 : i64} : (tensor<2x13x37xui8>, tensor<2x10x32x4xi8>) -> tensor<2x13x64xi32>
+  %1 = lathe.sub %0, %c : (tensor<2x13x64xi32>, tensor<64xi32>) -> tensor<2x13x64xi32>
+  return %1 : tensor<2x13x64xi32>
+}

@@ -1,0 +1,133 @@
+// RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels-for-hvx %s | FileCheck %s
+
+#a = affine_map<(d0, d1, d2) -> (d0, d1)>
+#p = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 4, d2 mod 32, d1 mod 4)>
+#y = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// 5 rows: a block of 4, then 1. 40 columns: one whole panel, then 8 under
+// a mask. K = 9: two 4-byte steps in a loop, then a last one with the ninth
+// byte and zeros. Unsigned a times signed panels: vrmpybus, a's word first.
+// CHECK-LABEL: func.func @unsigned_by_signed
+// CHECK-SAME: %[[A:[a-z0-9]+]]: memref<5x9xi8>, %[[P:[a-z0-9]+]]: memref<2x3x32x4xi8>, %[[Y:[a-z0-9]+]]: memref<5x40xi32>
+// CHECK: %[[ROWS:.+]] = memref.collapse_shape %[[P]] {{\[}}[0], [1], [2, 3]] : memref<2x3x32x4xi8> into memref<2x3x128xi8>
+// CHECK: scf.for %[[M:.+]] = %c0{{.*}} to %c4{{.*}} step %c4
+// CHECK: scf.for %[[PANEL:.+]] = %c0{{.*}} to %c1{{.*}} step %c1
+// CHECK: %[[ACC:.+]] = vector.load %[[Y]][%[[M]], %{{.+}}] : memref<5x40xi32>, vector<32xi32>
+// CHECK: scf.for %[[STEP:.+]] = {{.*}} iter_args(%[[A0:.+]] = %[[ACC]], %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (vector<32xi32>, vector<32xi32>, vector<32xi32>, vector<32xi32>)
+// CHECK: %[[BYTES:.+]] = vector.load %[[ROWS]][%[[PANEL]], %[[STEP]], %{{.+}}] : memref<2x3x128xi8>, vector<128xi8>
+// CHECK: %[[W:.+]] = vector.bitcast %[[BYTES]] : vector<128xi8> to vector<32xi32>
+// CHECK: %[[QUAD:.+]] = vector.load %[[A]][%[[M]], %{{.+}}] : memref<5x9xi8>, vector<4xi8>
+// CHECK: %[[WORD:.+]] = vector.bitcast %[[QUAD]] : vector<4xi8> to vector<1xi32>
+// CHECK: %[[SCALAR:.+]] = vector.extract %[[WORD]][0] : i32 from vector<1xi32>
+// CHECK: %[[SPLAT:.+]] = vector.broadcast %[[SCALAR]] : i32 to vector<32xi32>
+// CHECK: llvm.call_intrinsic "llvm.hexagon.V6.vrmpybusv.acc.128B"(%[[A0]], %[[SPLAT]], %[[W]]) : (vector<32xi32>, vector<32xi32>, vector<32xi32>) -> vector<32xi32>
+// CHECK-COUNT-3: llvm.call_intrinsic "llvm.hexagon.V6.vrmpybusv.acc.128B"
+// CHECK: scf.yield
+// The partial step: the ninth byte, padded with zeros.
+// CHECK: vector.transfer_read %[[A]]{{.*}} : memref<5x9xi8>, vector<4xi8>
+// CHECK: llvm.call_intrinsic "llvm.hexagon.V6.vrmpybusv.acc.128B"
+// CHECK: vector.store %{{.+}}, %[[Y]][%[[M]], %{{.+}}] : memref<5x40xi32>, vector<32xi32>
+// The last panel's 8 columns.
+// CHECK: %[[MASK:.+]] = vector.create_mask %c8{{.*}} : vector<32xi1>
+// CHECK: vector.maskedload %[[Y]][%[[M]], %{{.+}}], %[[MASK]]
+// CHECK: vector.maskedstore %[[Y]][%[[M]], %{{.+}}], %[[MASK]]
+// The fifth row alone.
+// CHECK: scf.for %{{.+}} = %c4{{.*}} to %c5{{.*}} step %c1
+// CHECK-NOT: linalg.generic
+func.func @unsigned_by_signed(%a: memref<5x9xi8>, %p: memref<2x3x32x4xi8>, %y: memref<5x40xi32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<5x9xi8>, memref<2x3x32x4xi8>) outs(%y : memref<5x40xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extui %x : i8 to i32
+    %1 = arith.extsi %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#p = affine_map<(d0, d1, d2, d3) -> (d3 floordiv 32, d2 floordiv 4, d3 mod 32, d2 mod 4)>
+#y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+
+// Signed a times unsigned panels: vrmpybus with the panel first. Batch dims
+// are outer loops; one row, whole panels and whole steps need no masks.
+// CHECK-LABEL: func.func @signed_by_unsigned
+// CHECK: scf.for %[[B:.+]] = %c0{{.*}} to %c2
+// CHECK: scf.for %[[M:.+]] = %c0{{.*}} to %c1
+// CHECK: vector.load %arg2[%[[B]], %[[M]], %{{.+}}] : memref<2x1x64xi32>, vector<32xi32>
+// CHECK: %[[W:.+]] = vector.bitcast %{{.+}} : vector<128xi8> to vector<32xi32>
+// CHECK: %[[SPLAT:.+]] = vector.broadcast
+// CHECK: llvm.call_intrinsic "llvm.hexagon.V6.vrmpybusv.acc.128B"(%{{.+}}, %[[W]], %[[SPLAT]])
+// CHECK-NOT: vector.transfer_read
+// CHECK-NOT: vector.create_mask
+func.func @signed_by_unsigned(%a: memref<2x1x8xi8>, %p: memref<2x2x32x4xi8>, %y: memref<2x1x64xi32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<2x1x8xi8>, memref<2x2x32x4xi8>) outs(%y : memref<2x1x64xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extsi %x : i8 to i32
+    %1 = arith.extui %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d1)>
+#p = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 4, d2 mod 32, d1 mod 4)>
+#y = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// Both alike: vrmpyub for unsigned, vrmpyb for signed.
+// CHECK-LABEL: func.func @alike
+// CHECK: llvm.call_intrinsic "llvm.hexagon.V6.vrmpyubv.acc.128B"
+// CHECK: llvm.call_intrinsic "llvm.hexagon.V6.vrmpybv.acc.128B"
+func.func @alike(%a: memref<1x4xi8>, %p: memref<1x1x32x4xi8>, %y: memref<1x32xi32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<1x4xi8>, memref<1x1x32x4xi8>) outs(%y : memref<1x32xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extui %x : i8 to i32
+    %1 = arith.extui %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<1x4xi8>, memref<1x1x32x4xi8>) outs(%y : memref<1x32xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extsi %x : i8 to i32
+    %1 = arith.extsi %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d1)>
+#p = affine_map<(d0, d1, d2) -> (d2 floordiv 16, d1 floordiv 4, d2 mod 16, d1 mod 4)>
+#y = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// Panels of another shape are not vrmpy's: the generic stays.
+// CHECK-LABEL: func.func @other_panels
+// CHECK: linalg.generic
+// CHECK-NOT: llvm.call_intrinsic
+func.func @other_panels(%a: memref<1x4xi8>, %p: memref<1x1x16x4xi8>, %y: memref<1x16xi32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<1x4xi8>, memref<1x1x16x4xi8>) outs(%y : memref<1x16xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extui %x : i8 to i32
+    %1 = arith.extsi %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
