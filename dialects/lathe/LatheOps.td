@@ -279,12 +279,14 @@ def Lathe_GemmOp : Lathe_Op<"gemm"> {
 
 // Spatial attributes of convolutions and pools: one entry per spatial dim;
 // `pads` holds all begins then all ends, with auto_pad already resolved.
+// Float, or i32 for ONNX ConvInteger (imported with its zero points
+// subtracted from the widened operands, which pads with the zero point).
 def Lathe_ConvOp : Lathe_Op<"conv"> {
-  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
-                   Optional<Lathe_FloatTensor>:$bias,
+  let arguments = (ins Lathe_Tensor:$input, Lathe_Tensor:$weight,
+                   Optional<Lathe_Tensor>:$bias,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                    DenseI64ArrayAttr:$pads, I64Attr:$group);
-  let results = (outs Lathe_FloatTensor:$output);
+  let results = (outs Lathe_Tensor:$output);
 }
 
 // The layout passes' form of a convolution, with channels last: input

@@ -192,11 +192,15 @@ int main(int argc, char **argv) {
         cases.push_back(std::string(suite) + "/" + name);
 
   std::set<std::string> expected;
+  std::string header; // the list's leading comment, kept by --update
   if (!expectedPath.empty()) {
     std::ifstream in(expectedPath);
-    for (std::string line; std::getline(in, line);)
+    for (std::string line; std::getline(in, line);) {
       if (!line.empty() && line[0] != '#')
         expected.insert(line);
+      else if (expected.empty() && !line.empty())
+        header += line + "\n";
+    }
   }
 
   // Fork a child per case, `jobs` at a time; each reports one line on a pipe.
@@ -281,8 +285,10 @@ int main(int argc, char **argv) {
     std::cout << newlyPassing.size() << " cases pass that the expected list lacks (--update adds them)\n";
   if (update && !expectedPath.empty()) {
     std::ofstream out(expectedPath);
-    out << "# ONNX backend test cases that pass on the " << target << " target.\n"
-        << "# Written by lathe-conformance --update.\n";
+    if (header.empty())
+      header = "# ONNX backend test cases that pass on the " + target + " target.\n"
+               "# Written by lathe-conformance --update.\n";
+    out << header;
     // Cases outside --filter keep their entries.
     std::set<std::string> passing;
     for (const std::string &name : expected)

@@ -144,7 +144,8 @@ def int8_matmuls(path):
     per-column weight zero points, u8 x u8 without zero points, i8 x i8 with
     both, and a product too narrow for a panel. 37-deep reductions (a partial
     4-byte step), 13 rows (a partial row block), 70, 45, 33 and 64 columns
-    (partial 32-column panels). Outputs are the int32 sums as float."""
+    (partial 32-column panels); and a ConvInteger. Outputs are the int32
+    sums as float."""
     xu = op("QuantizeLinear", ["x", const(0.008), typed(131, np.uint8)])
     xs = op("QuantizeLinear", ["x", const(0.01), typed(-3, np.int8)])
     products = [
@@ -156,6 +157,13 @@ def int8_matmuls(path):
         (xu, rng.integers(0, 256, (37, 8)), np.uint8, typed(131, np.uint8), typed(7, np.uint8)),
     ]
     outs = []
+    # A 1-D ConvInteger over the 13 rows as channels, padded (with the
+    # activation's zero point); ONNX Runtime takes only a scalar weight zero
+    # point.
+    conv = op("ConvInteger", [xu, typed(rng.integers(0, 256, (8, 13, 3)), np.uint8, "w"),
+                              typed(131, np.uint8), typed(128, np.uint8)],
+              pads=[1, 1])
+    outs.append((op("Cast", [conv], to=TensorProto.FLOAT), [2, 8, 37]))
     for a, w, dtype, za, zb in products:
         inputs = [a, typed(w, dtype, "w")]
         if za or zb:

@@ -52,10 +52,9 @@ FailureOr<Window> readWindow(NodeImporter &n, ArrayRef<int64_t> kernel) {
   return w;
 }
 
-LogicalResult convertConv(NodeImporter &n) {
-  if (failed(n.requireInputs(2)))
-    return failure();
-  RankedTensorType weight = n.inputType(1);
+/// A Conv of `operands` (input, weight[, bias]) with the node's window.
+LogicalResult buildConv(NodeImporter &n, ValueRange operands) {
+  RankedTensorType weight = cast<RankedTensorType>(operands[1].getType());
   if (weight.getRank() < 3)
     return n.error("weight must have rank >= 3");
   SmallVector<int64_t> kernel = n.intsAttr("kernel_shape");
@@ -64,14 +63,58 @@ LogicalResult convertConv(NodeImporter &n) {
   auto w = readWindow(n, kernel);
   if (failed(w))
     return failure();
-  SmallVector<Value> operands{n.input(0), n.input(1)};
-  if (n.hasInput(2))
-    operands.push_back(n.input(2));
   auto result = n.build<ConvOp>(operands, {n.array("strides", w->strides),
                                            n.array("dilations", w->dilations),
                                            n.array("pads", w->pads),
                                            n.i64("group", n.intAttr("group", 1))});
   return failed(result) ? failure() : n.setOutputs(*result);
+}
+
+LogicalResult convertConv(NodeImporter &n) {
+  if (failed(n.requireInputs(2)))
+    return failure();
+  SmallVector<Value> operands{n.input(0), n.input(1)};
+  if (n.hasInput(2))
+    operands.push_back(n.input(2));
+  return buildConv(n, operands);
+}
+
+/// Input `i` widened to i32 less its zero point, input `zeroPoint` (a
+/// scalar, or with `perChannel` one per output channel, dim 0).
+FailureOr<Value> centered(NodeImporter &n, size_t i, size_t zeroPoint, bool perChannel) {
+  auto i32 = n.attr("to", TypeAttr::get(IntegerType::get(n.context(), 32)));
+  auto value = n.build<CastOp>(n.input(i), {i32});
+  if (failed(value) || !n.hasInput(zeroPoint))
+    return value;
+  auto zp = n.build<CastOp>(n.input(zeroPoint), {i32});
+  RankedTensorType zpType = n.inputType(zeroPoint);
+  if (failed(zp))
+    return failure();
+  if (perChannel && zpType.getRank() == 1 && zpType.getDimSize(0) != 1) {
+    SmallVector<int64_t> shape(n.inputType(i).getRank(), 1);
+    shape[0] = zpType.getDimSize(0);
+    zp = n.build<ReshapeOp>(*zp, {n.array("shape", shape)});
+  } else if (zpType.getNumElements() != 1) {
+    return n.error("the zero point of input " + Twine(i) + " must be a scalar" +
+                   (perChannel ? " or one per output channel" : ""));
+  }
+  if (failed(zp))
+    return failure();
+  return n.build<SubOp>({*value, *zp});
+}
+
+/// ConvInteger as an i32 Conv of the operands less their zero points: the
+/// padding, zeros after the subtraction, is the input's zero point before.
+LogicalResult convertConvInteger(NodeImporter &n) {
+  if (failed(n.requireInputs(2)))
+    return failure();
+  for (size_t i : {0, 1})
+    if (!n.inputType(i).getElementType().isInteger(8))
+      return n.error("ConvInteger takes 8-bit integer operands");
+  auto x = centered(n, 0, 2, false), w = centered(n, 1, 3, true);
+  if (failed(x) || failed(w))
+    return failure();
+  return buildConv(n, {*x, *w});
 }
 
 LogicalResult convertConvTranspose(NodeImporter &n) {
@@ -289,6 +332,7 @@ LogicalResult convertGemm(NodeImporter &n) {
 
 void lathe::registerNeuralNetOps(OpConverterTable &table) {
   table.add("Conv", convertConv);
+  table.add("ConvInteger", convertConvInteger);
   table.add("ConvTranspose", convertConvTranspose);
   table.add("MaxPool", convertPool<MaxPoolOp>);
   table.add("AveragePool", convertPool<AveragePoolOp>);
