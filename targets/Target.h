@@ -59,6 +59,10 @@ public:
   virtual std::vector<std::string> optionalPasses() const { return {}; }
   /// Whether this target runs `op` (a lathe op with static shapes).
   virtual bool supports(mlir::Operation *op) const = 0;
+  /// Whether running `op` here can repay moving its tensors here and back
+  /// when its neighbours run on another target: not for ops that only move
+  /// data or do one cheap operation per element, which run as fast anywhere.
+  virtual bool repaysCrossing(mlir::Operation *op) const { return true; }
   /// Lowers a module holding one function of lathe ops this target supports
   /// (a partition) to the form `emit` takes.
   virtual llvm::LogicalResult lower(mlir::ModuleOp module, const TargetOptions &options) = 0;

@@ -19,6 +19,7 @@
 #include "onnx/onnx_pb.h"
 
 #include <chrono>
+#include <numeric>
 
 using namespace mlir;
 using namespace lathe;
@@ -106,6 +107,57 @@ std::vector<std::unique_ptr<Target>> targetsFor(StringRef name) {
 
 /// Marks every op of `func` with the first target that supports it; lists
 /// the ops no target supports.
+StringRef targetOf(Operation *op) {
+  auto target = op ? op->getAttrOfType<StringAttr>("lathe.target") : nullptr;
+  return target ? target.getValue() : StringRef();
+}
+
+/// Moves to `fallback` each island of `first`'s ops: a group connected by
+/// the tensors between them whose every input comes from a `fallback` op
+/// (or a constant) and every result goes to `fallback` ops, none of which
+/// repays its crossing. On `first` it would only cost a crossing each way.
+/// Groups next to graph inputs or outputs stay.
+void returnIslandsToFallback(func::FuncOp func, const Target &first, const Target &fallback) {
+  SmallVector<Operation *> ops;
+  DenseMap<Operation *, unsigned> index;
+  for (Operation &op : func.getBody().front().without_terminator())
+    if (targetOf(&op) == first.name()) {
+      index[&op] = ops.size();
+      ops.push_back(&op);
+    }
+  // Union-find over the ops on `first`, joined by the tensors between them.
+  SmallVector<unsigned> parent(ops.size());
+  std::iota(parent.begin(), parent.end(), 0u);
+  auto root = [&](unsigned i) {
+    while (parent[i] != i)
+      i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (unsigned i = 0; i < ops.size(); ++i)
+    for (Value operand : ops[i]->getOperands())
+      if (auto it = index.find(operand.getDefiningOp()); it != index.end())
+        parent[root(i)] = root(it->second);
+  // An island stays if any of its ops repays its crossing or touches a
+  // graph input or output (or the fallback cannot run it).
+  DenseSet<unsigned> stays;
+  for (unsigned i = 0; i < ops.size(); ++i) {
+    Operation *op = ops[i];
+    bool keep = first.repaysCrossing(op) || !fallback.supports(op);
+    for (Value operand : op->getOperands()) {
+      Operation *producer = operand.getDefiningOp();
+      keep |= !producer || (!index.count(producer) && !producer->hasTrait<OpTrait::ConstantLike>() &&
+                            targetOf(producer) != fallback.name());
+    }
+    for (Operation *user : op->getUsers())
+      keep |= !index.count(user) && targetOf(user) != fallback.name();
+    if (keep)
+      stays.insert(root(i));
+  }
+  for (unsigned i = 0; i < ops.size(); ++i)
+    if (!stays.count(root(i)))
+      ops[i]->setAttr("lathe.target", StringAttr::get(ops[i]->getContext(), fallback.name()));
+}
+
 LogicalResult assignTargets(func::FuncOp func, llvm::ArrayRef<std::unique_ptr<Target>> targets,
                             Location loc, CompileStats &stats) {
   std::map<std::string, int64_t> unsupported;
@@ -119,8 +171,12 @@ LogicalResult assignTargets(func::FuncOp func, llvm::ArrayRef<std::unique_ptr<Ta
       continue;
     }
     op.setAttr("lathe.target", b.getStringAttr((*it)->name()));
-    ++stats.opsPerTarget[(*it)->name().str()];
   }
+  if (targets.size() > 1)
+    returnIslandsToFallback(func, *targets.front(), *targets.back());
+  for (Operation &op : func.getBody().front().without_terminator())
+    if (auto target = op.getAttrOfType<StringAttr>("lathe.target"))
+      ++stats.opsPerTarget[target.getValue().str()];
   if (unsupported.empty())
     return success();
   std::string list;

@@ -89,6 +89,16 @@ public:
            llvm::all_of(op->getResultTypes(), computable);
   }
 
+  /// Data movement and single-operation elementwise ops are bound by memory
+  /// on the DSP as on the cpu; between two cpu ops they only add crossings.
+  bool repaysCrossing(Operation *op) const override {
+    return !isa<ReshapeOp, TransposeOp, ConcatOp, SplitOp, SliceOp, GatherOp, GatherElementsOp,
+                GatherNDOp, ExpandOp, TileOp, PadOp, DepthToSpaceOp, SpaceToDepthOp, CastOp,
+                AddOp, SubOp, MulOp, MaxOp, MinOp, NegOp, AbsOp, ReluOp, ClipOp, WhereOp, AndOp,
+                OrOp, XorOp, NotOp, EqualOp, LessOp, GreaterOp, LessOrEqualOp, GreaterOrEqualOp>(
+        op);
+  }
+
   LogicalResult lower(ModuleOp module, const TargetOptions &options) override {
     auto machine = createMachine(options);
     if (!machine)
