@@ -2,7 +2,7 @@
  *
  * A session with hexagon steps starts the DSP side once (the image is the
  * artifact's hexagon code section: the DSP runtime with every hexagon
- * partition linked in), looks its entries up by name, and then sends one
+ * partition linked in), reads the names of its entries once, and then sends one
  * RUN request per hexagon step. What crosses is offsets into the memory
  * both sides share; the transport (dsp_transport.h) is the only part that
  * knows how the DSP side is reached.
@@ -18,6 +18,7 @@ struct lathe_hexagon_session {
   lathe_dsp_transport *transport;
   uint64_t shared_bytes;
   uint32_t entry_count;
+  char (*entry_names)[LATHE_DSP_TEXT_BYTES]; /* entry i's name, read at open */
   /* A RUN request and its offsets, built in place (no allocation per run). */
   struct {
     lathe_dsp_request header;
@@ -29,6 +30,34 @@ struct lathe_hexagon_session {
 static void text_of(const lathe_dsp_reply *reply, char *text) {
   memcpy(text, reply->text, LATHE_DSP_TEXT_BYTES);
   text[LATHE_DSP_TEXT_BYTES - 1] = 0;
+}
+
+/* Asks the DSP side for the name of each of its `count` entries. */
+static lathe_status_code read_entry_names(lathe_hexagon_session *h, uint32_t count,
+                                          lathe_status *status) {
+  if (count == 0)
+    return LATHE_OK;
+  h->entry_names = h->allocator.allocate(h->allocator.self,
+                                         (uint64_t)count * sizeof(*h->entry_names), 8);
+  if (!h->entry_names)
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the DSP side's entries");
+  h->entry_count = count;
+  for (uint32_t i = 0; i < count; ++i) {
+    lathe_dsp_request request;
+    memset(&request, 0, sizeof(request));
+    request.command = LATHE_DSP_ENTRY_NAME;
+    request.entry = i;
+    lathe_dsp_reply reply;
+    lathe_status_code code =
+        lathe_dsp_transport_call(h->transport, &request, sizeof(request), &reply, sizeof(reply), status);
+    if (code != LATHE_OK)
+      return code;
+    if (reply.status != LATHE_DSP_DONE)
+      return lathe_fail(status, LATHE_BACKEND_ERROR, "hexagon: the DSP side has no entry %u of %u",
+                        i, count);
+    text_of(&reply, h->entry_names[i]);
+  }
+  return LATHE_OK;
 }
 
 lathe_status_code lathe_hexagon_open(const uint8_t *image, uint64_t size, uint64_t shared_bytes,
@@ -70,7 +99,11 @@ lathe_status_code lathe_hexagon_open(const uint8_t *image, uint64_t size, uint64
     lathe_hexagon_close(h);
     return code;
   }
-  h->entry_count = reply.entry_count;
+  code = read_entry_names(h, reply.entry_count, status);
+  if (code != LATHE_OK) {
+    lathe_hexagon_close(h);
+    return code;
+  }
   *shared = memory;
   *out = h;
   return LATHE_OK;
@@ -78,23 +111,11 @@ lathe_status_code lathe_hexagon_open(const uint8_t *image, uint64_t size, uint64
 
 lathe_status_code lathe_hexagon_entry(lathe_hexagon_session *h, const char *name, uint32_t *index,
                                       lathe_status *status) {
-  for (uint32_t i = 0; i < h->entry_count; ++i) {
-    lathe_dsp_request request;
-    memset(&request, 0, sizeof(request));
-    request.command = LATHE_DSP_ENTRY_NAME;
-    request.entry = i;
-    lathe_dsp_reply reply;
-    lathe_status_code code =
-        lathe_dsp_transport_call(h->transport, &request, sizeof(request), &reply, sizeof(reply), status);
-    if (code != LATHE_OK)
-      return code;
-    char text[LATHE_DSP_TEXT_BYTES];
-    text_of(&reply, text);
-    if (reply.status == LATHE_DSP_DONE && strcmp(text, name) == 0) {
+  for (uint32_t i = 0; i < h->entry_count; ++i)
+    if (strcmp(h->entry_names[i], name) == 0) {
       *index = i;
       return LATHE_OK;
     }
-  }
   return lathe_fail(status, LATHE_INVALID_ARTIFACT, "hexagon code has no entry '%s'", name);
 }
 
@@ -138,5 +159,7 @@ void lathe_hexagon_close(lathe_hexagon_session *h) {
     lathe_dsp_transport_close(h->transport);
   }
   lathe_allocator a = h->allocator;
+  if (h->entry_names)
+    a.release(a.self, h->entry_names);
   a.release(a.self, h);
 }
