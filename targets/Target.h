@@ -47,6 +47,8 @@ struct TargetOptions {
 struct ObjectFile {
   std::vector<char> bytes;
   std::string entry;
+  /// What the target noticed and emitted anyway (`--stats` lists them).
+  std::vector<std::string> warnings = {};
 };
 
 class Target {

@@ -1,5 +1,6 @@
 //===- TargetRegistry.cpp - the one list of targets -----------------------===//
 #include "targets/Target.h"
+#include "targets/ane/AneTarget.h"
 #include "targets/cpu/CpuTarget.h"
 #include "targets/hexagon/HexagonTarget.h"
 
@@ -12,7 +13,9 @@ std::unique_ptr<Target> lathe::createTarget(llvm::StringRef name) {
     return createCpuTarget();
   if (name == "hexagon")
     return createHexagonTarget();
+  if (name == "ane")
+    return createAneTarget();
   return nullptr;
 }
 
-std::vector<std::string> lathe::targetNames() { return {"cpu", "hexagon"}; }
+std::vector<std::string> lathe::targetNames() { return {"cpu", "hexagon", "ane"}; }

@@ -28,13 +28,22 @@ std::string CompileStats::json() const {
   std::string perTarget;
   for (const auto &[target, count] : opsPerTarget)
     perTarget += llvm::formatv("{0}\"{1}\": {2}", perTarget.empty() ? "" : ", ", target, count);
+  std::string warningList;
+  for (const std::string &warning : warnings) {
+    std::string escaped;
+    for (char c : warning)
+      escaped += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+    warningList += llvm::formatv("{0}\n    \"{1}\"", warningList.empty() ? "" : ",", escaped);
+  }
+  if (!warningList.empty())
+    warningList += "\n  ";
   return llvm::formatv("{{\n  \"onnx_nodes\": {0},\n  \"kernels\": {1},\n  \"arena_bytes\": {2},\n"
                        "  \"naive_bytes\": {3},\n  \"arena_lower_bound_bytes\": {4},\n"
                        "  \"constant_bytes\": {5},\n  \"code_bytes\": {6},\n"
                        "  \"compile_ms\": {7:F1},\n  \"partitions\": {8},\n"
-                       "  \"ops_per_target\": {{{9}}\n}\n",
+                       "  \"ops_per_target\": {{{9}},\n  \"warnings\": [{10}]\n}\n",
                        onnxNodes, kernels, arenaBytes, naiveBytes, arenaLowerBoundBytes,
-                       constantBytes, codeBytes, compileMs, partitions, perTarget)
+                       constantBytes, codeBytes, compileMs, partitions, perTarget, warningList)
       .str();
 }
 
@@ -105,8 +114,6 @@ std::vector<std::unique_ptr<Target>> targetsFor(StringRef name) {
   return targets;
 }
 
-/// Marks every op of `func` with the first target that supports it; lists
-/// the ops no target supports.
 StringRef targetOf(Operation *op) {
   auto target = op ? op->getAttrOfType<StringAttr>("lathe.target") : nullptr;
   return target ? target.getValue() : StringRef();
@@ -158,6 +165,8 @@ void returnIslandsToFallback(func::FuncOp func, const Target &first, const Targe
       ops[i]->setAttr("lathe.target", StringAttr::get(ops[i]->getContext(), fallback.name()));
 }
 
+/// Marks every op of `func` with the first target that supports it; lists
+/// the ops no target supports.
 LogicalResult assignTargets(func::FuncOp func, llvm::ArrayRef<std::unique_ptr<Target>> targets,
                             Location loc, CompileStats &stats) {
   std::map<std::string, int64_t> unsupported;
@@ -292,6 +301,7 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     if (!object)
       return emitError(loc) << llvm::toString(object.takeError());
     step.entry = object->entry;
+    llvm::append_range(stats.warnings, object->warnings);
     objects[target.name().str()].push_back(std::move(*object));
     artifact.steps.push_back(std::move(step));
   }

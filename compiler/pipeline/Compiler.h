@@ -24,6 +24,8 @@ struct CompileStats {
   double compileMs = 0;
   /// lathe ops (constants excluded) per target the ops were assigned.
   std::map<std::string, int64_t> opsPerTarget;
+  /// What the targets noticed and compiled anyway (e.g. fp16 range).
+  std::vector<std::string> warnings;
   /// As JSON, keys as `lathe compile --stats` documents them.
   std::string json() const;
 };

@@ -11,6 +11,7 @@
 #include "compiler/importer/OnnxImporter.h"
 #include "compiler/pipeline/Compiler.h"
 #include "compiler/tools/TensorFiles.h"
+#include "targets/ane/MlPackage.h"
 
 #include "lathe/artifact_format.h"
 #include "lathe/lathe.h"
@@ -23,6 +24,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -47,14 +49,16 @@ usage:
       dialect and prints the verified IR. --debug-info prints locations (ONNX
       node names); --split-input-file imports each "# -----"-separated part
       of a text model on its own.
-  lathe compile MODEL -o OUT.lathe [--target cpu|hexagon] [--input-shape NAME=D0,...]...
+  lathe compile MODEL -o OUT.lathe [--target cpu|hexagon|ane] [--input-shape NAME=D0,...]...
                 [--cpu native|x86-64-v3|...] [--hexagon-arch v68|v73|v75]
-                [--stats FILE.json] [--print-ir-after-all]
+                [--emit-mlpackage DIR] [--stats FILE.json] [--print-ir-after-all]
                 [--disable-pass NAME]... [--no-fusion] [--no-layout]
       Compiles MODEL into one artifact file. With --target hexagon, ops the
       Hexagon DSP does not run fall back to the cpu (--stats counts the ops
       per target and the partitions); the default code runs under
       qemu-hexagon, --hexagon-arch emits for a device (HVX floating point).
+      With --target ane, ops go to Core ML ML Programs in fp16 (the rest to
+      the cpu); --emit-mlpackage writes them as .mlpackage directories.
       --disable-pass leaves one optional pass out (the error lists them);
       --no-fusion leaves out every fusion, --no-layout keeps convolutions
       channels first and matmul weights as they are (not packed in panels).
@@ -217,13 +221,39 @@ int runImport(int argc, char **argv) {
   return status;
 }
 
+/// The ane partitions' packages under `directory`: the directory itself
+/// is the package when there is one, else it holds <entry>.mlpackage each.
+llvm::Error writeMlPackages(const Artifact &artifact, llvm::StringRef directory) {
+  std::vector<ane::MlPackage> packages;
+  for (const Artifact::Code &code : artifact.code)
+    if (code.target == LATHE_TARGET_ANE) {
+      auto some = ane::deserializePackages(llvm::ArrayRef<uint8_t>(
+          reinterpret_cast<const uint8_t *>(code.bytes.data()), code.bytes.size()));
+      if (!some)
+        return some.takeError();
+      for (ane::MlPackage &package : *some)
+        packages.push_back(std::move(package));
+    }
+  if (packages.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "no op runs on the ane (compile with --target ane)");
+  for (const ane::MlPackage &package : packages) {
+    llvm::SmallString<256> path(directory);
+    if (packages.size() > 1)
+      llvm::sys::path::append(path, package.name + ".mlpackage");
+    if (auto err = ane::writePackage(package, path))
+      return err;
+  }
+  return llvm::Error::success();
+}
+
 int runCompile(int argc, char **argv) {
   CompileOptions options;
-  std::string output, statsPath, shapeError;
+  std::string output, statsPath, shapeError, mlpackageDir;
   Args args(argc, argv);
   auto parseError = args.parse(
       {"--input-shape", "-o", "--output", "--target", "--cpu", "--hexagon-arch", "--stats",
-       "--disable-pass"},
+       "--disable-pass", "--emit-mlpackage"},
       {"--print-ir-after-all", "--no-fusion", "--no-layout"}, [&](llvm::StringRef name, llvm::StringRef value) {
         if (name == "--input-shape") {
           if (auto err = parseInputShape(value, options.import))
@@ -238,6 +268,8 @@ int runCompile(int argc, char **argv) {
           options.targetOptions.hexagonArch = value.str();
         } else if (name == "--stats") {
           statsPath = value.str();
+        } else if (name == "--emit-mlpackage") {
+          mlpackageDir = value.str();
         } else if (name == "--disable-pass") {
           options.targetOptions.disabledPasses.push_back(value.str());
         } else if (name == "--print-ir-after-all") {
@@ -285,6 +317,9 @@ int runCompile(int argc, char **argv) {
     statsOut->os() << stats.json();
     statsOut->keep();
   }
+  if (!mlpackageDir.empty())
+    if (auto err = writeMlPackages(artifact, mlpackageDir))
+      return fail(args.positional[0] + ": --emit-mlpackage: " + llvm::toString(std::move(err)));
   return 0;
 }
 

@@ -23,3 +23,6 @@ config.substitutions.append(("%models", os.path.join(config.lathe_build_root, "m
 
 # Debian's python3 (with python3-numpy from setup.sh), for test inputs.
 config.substitutions.append(("%python", "/usr/bin/python3"))
+
+# The source tree, for checkers that live beside other tests (tests/ane).
+config.substitutions.append(("%src_root", config.lathe_src_root))

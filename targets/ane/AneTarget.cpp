@@ -1,0 +1,106 @@
+//===- AneTarget.cpp - the Apple Neural Engine target ---------------------===//
+//
+// The Neural Engine is reached only through Core ML: each ane partition
+// becomes an ML Program (MilEmitter) in an .mlpackage (MlPackage) that Core
+// ML places on the ANE. What the ANE takes: fp16 compute (the program is
+// fp16 throughout, so f32 tensors qualify), rank at most 5 and every dim at
+// most 16384, and the ops the emitter writes; gathers, scatters, top-k,
+// integer ops and the like stay on the cpu.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/ane/AneTarget.h"
+#include "targets/ane/MilEmitter.h"
+#include "targets/ane/MlPackage.h"
+
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+using namespace lathe;
+
+namespace {
+
+constexpr int64_t kMaxRank = 5;
+constexpr int64_t kMaxDim = 16384;
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// An f32 tensor the ANE can hold.
+bool aneTensor(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.getElementType().isF32() && tensor.getRank() <= kMaxRank &&
+         llvm::all_of(tensor.getShape(), [](int64_t d) { return d >= 1 && d <= kMaxDim; });
+}
+
+std::string locationText(Location loc) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  loc.print(os);
+  return text;
+}
+
+class AneTarget final : public Target {
+public:
+  llvm::StringRef name() const override { return "ane"; }
+  uint32_t kind() const override { return 3; }
+
+  bool supports(Operation *op) const override {
+    return op->getDialect() && op->getDialect()->getNamespace() == "lathe" &&
+           ane::emitsOp(op) && llvm::all_of(op->getOperandTypes(), aneTensor) &&
+           llvm::all_of(op->getResultTypes(), aneTensor);
+  }
+
+  LogicalResult lower(ModuleOp module, const TargetOptions &) override {
+    // The partition stays in the lathe dialect; emit() writes it as MIL.
+    return success();
+  }
+
+  llvm::Expected<ObjectFile> emit(ModuleOp module, const TargetOptions &) override {
+    auto funcs = module.getOps<func::FuncOp>();
+    if (std::distance(funcs.begin(), funcs.end()) != 1)
+      return fail("an ane partition is one function");
+    func::FuncOp func = *funcs.begin();
+    auto program = ane::emitMlProgram(func);
+    if (!program)
+      return program.takeError();
+    ane::MlPackage package = ane::makePackage(func.getSymName(), std::move(program->model),
+                                              std::move(program->weights));
+    std::vector<uint8_t> bytes = ane::serializePackages({package});
+    std::vector<std::string> warnings;
+    for (const std::string &warning : program->rangeWarnings)
+      warnings.push_back(func.getSymName().str() + ": " + warning);
+    // Ops whose results grow without bound in their operands' magnitude.
+    func.walk([&](Operation *op) {
+      if (isa<ExpOp, PowOp, ReduceProdOp, ReduceSumSquareOp>(op))
+        warnings.push_back(func.getSymName().str() + ": " + op->getName().getStringRef().str() +
+                           " at " + locationText(op->getLoc()) +
+                           " may exceed fp16's range (65504) on the ane");
+    });
+    return ObjectFile{std::vector<char>(bytes.begin(), bytes.end()), func.getSymName().str(),
+                      std::move(warnings)};
+  }
+
+  /// The code section: every partition's package, in step order.
+  llvm::Expected<std::vector<char>> link(llvm::ArrayRef<ObjectFile> objects,
+                                         const TargetOptions &) override {
+    std::vector<ane::MlPackage> packages;
+    for (const ObjectFile &object : objects) {
+      auto one = ane::deserializePackages(llvm::ArrayRef<uint8_t>(
+          reinterpret_cast<const uint8_t *>(object.bytes.data()), object.bytes.size()));
+      if (!one)
+        return one.takeError();
+      for (ane::MlPackage &package : *one)
+        packages.push_back(std::move(package));
+    }
+    std::vector<uint8_t> bytes = ane::serializePackages(packages);
+    return std::vector<char>(bytes.begin(), bytes.end());
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Target> lathe::createAneTarget() { return std::make_unique<AneTarget>(); }

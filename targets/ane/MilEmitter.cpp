@@ -1,0 +1,650 @@
+//===- MilEmitter.cpp - an ane partition as a Core ML ML Program ----------===//
+//
+// Each lathe op maps to one MIL op of opset CoreML7 (or a short sequence:
+// attention is two matmuls around a softmax, hard_swish a multiply by
+// sigmoid_hard). MIL takes parameters as inputs bound to named `const` ops,
+// so every attribute becomes one; lathe's spatial pads (all begins, then all
+// ends) become MIL's (begin, end) pairs.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/ane/MilEmitter.h"
+#include "targets/ane/MlPackage.h"
+#include "targets/ane/WeightBlobWriter.h"
+
+#include "dialects/lathe/LatheDialect.h"
+#include "passes/ConstantValues.h"
+
+#include "targets/ane/coreml/MIL.pb.h"
+#include "targets/ane/coreml/Model.pb.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <functional>
+#include <map>
+
+using namespace mlir;
+using namespace lathe;
+namespace MIL = CoreML::Specification::MILSpec;
+namespace Spec = CoreML::Specification;
+
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// Constants with more elements go to weight.bin; fewer stay inline.
+constexpr int64_t kInlineElements = 10;
+constexpr float kFloat16Max = 65504.0f;
+
+/// `value` as fp16 bits, saturated to fp16's range (`saturated` set then).
+uint16_t toFloat16(float value, bool &saturated) {
+  if (std::isfinite(value) && std::fabs(value) > kFloat16Max) {
+    saturated = true;
+    value = std::copysign(kFloat16Max, value);
+  }
+  llvm::APFloat f(value);
+  bool lost;
+  f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven, &lost);
+  return uint16_t(f.bitcastToAPInt().getZExtValue());
+}
+
+/// Builds the operations of one block, naming every value.
+class BlockBuilder {
+public:
+  BlockBuilder(MIL::Block &block, ane::WeightBlobWriter &weights,
+               std::vector<std::string> &warnings)
+      : block(block), weights(weights), warnings(warnings) {}
+
+  static MIL::ValueType tensorType(MIL::DataType type, ArrayRef<int64_t> shape) {
+    MIL::ValueType value;
+    MIL::TensorType *tensor = value.mutable_tensortype();
+    tensor->set_datatype(type);
+    tensor->set_rank(shape.size());
+    for (int64_t d : shape)
+      tensor->add_dimensions()->mutable_constant()->set_size(d);
+    return value;
+  }
+
+  /// A new value name from `stem`.
+  std::string fresh(StringRef stem) { return (stem + "_" + Twine(counter++)).str(); }
+
+  /// An fp16 constant of `shape`.
+  std::string constHalf(ArrayRef<float> values, ArrayRef<int64_t> shape, StringRef stem) {
+    std::vector<uint8_t> bits;
+    bits.reserve(values.size() * 2);
+    bool saturated = false;
+    for (float v : values) {
+      uint16_t h = toFloat16(v, saturated);
+      bits.push_back(uint8_t(h));
+      bits.push_back(uint8_t(h >> 8));
+    }
+    std::string name = fresh(stem);
+    if (saturated)
+      warnings.push_back("constant " + name + " has values outside fp16's range (saturated to " +
+                         "+-65504)");
+    MIL::Value value;
+    *value.mutable_type() = tensorType(MIL::FLOAT16, shape);
+    if ((int64_t)values.size() > kInlineElements) {
+      MIL::Value::BlobFileValue *blob = value.mutable_blobfilevalue();
+      blob->set_filename(ane::kWeightsFileName);
+      blob->set_offset(weights.add(ane::BlobType::Float16, bits));
+    } else {
+      value.mutable_immediatevalue()->mutable_tensor()->mutable_bytes()->set_values(
+          std::string(bits.begin(), bits.end()));
+    }
+    return constant(name, std::move(value));
+  }
+
+  std::string halfScalar(float v, StringRef stem) { return constHalf({v}, {}, stem); }
+
+  std::string floatScalar(float v, StringRef stem) {
+    MIL::Value value;
+    *value.mutable_type() = tensorType(MIL::FLOAT32, {});
+    value.mutable_immediatevalue()->mutable_tensor()->mutable_floats()->add_values(v);
+    return constant(fresh(stem), std::move(value));
+  }
+
+  /// An int32 constant: a scalar if `scalar`, else a 1-D array.
+  std::string ints(ArrayRef<int64_t> values, StringRef stem, bool scalar = false) {
+    MIL::Value value;
+    SmallVector<int64_t> shape;
+    if (!scalar)
+      shape.push_back(values.size());
+    *value.mutable_type() = tensorType(MIL::INT32, shape);
+    auto *tensor = value.mutable_immediatevalue()->mutable_tensor()->mutable_ints();
+    for (int64_t v : values)
+      tensor->add_values(int32_t(v));
+    return constant(fresh(stem), std::move(value));
+  }
+
+  std::string bools(ArrayRef<bool> values, StringRef stem, bool scalar = false) {
+    MIL::Value value;
+    SmallVector<int64_t> shape;
+    if (!scalar)
+      shape.push_back(values.size());
+    *value.mutable_type() = tensorType(MIL::BOOL, shape);
+    auto *tensor = value.mutable_immediatevalue()->mutable_tensor()->mutable_bools();
+    for (bool v : values)
+      tensor->add_values(v);
+    return constant(fresh(stem), std::move(value));
+  }
+
+  std::string string(StringRef s, StringRef stem) {
+    MIL::Value value;
+    *value.mutable_type() = tensorType(MIL::STRING, {});
+    value.mutable_immediatevalue()->mutable_tensor()->mutable_strings()->add_values(s.str());
+    return constant(fresh(stem), std::move(value));
+  }
+
+  /// An op of `type` whose inputs bind each parameter to values by name;
+  /// its one output is named `output` (fresh from the type if empty).
+  std::string op(StringRef type, ArrayRef<std::pair<StringRef, std::vector<std::string>>> inputs,
+                 MIL::DataType outType, ArrayRef<int64_t> outShape, std::string output = "") {
+    if (output.empty())
+      output = fresh(type);
+    MIL::Operation *operation = block.add_operations();
+    operation->set_type(type.str());
+    for (const auto &[param, names] : inputs) {
+      MIL::Argument &argument = (*operation->mutable_inputs())[param.str()];
+      for (const std::string &name : names)
+        argument.add_arguments()->set_name(name);
+    }
+    MIL::NamedValueType *result = operation->add_outputs();
+    result->set_name(output);
+    *result->mutable_type() = tensorType(outType, outShape);
+    nameOp(*operation, output);
+    return output;
+  }
+
+private:
+  std::string constant(std::string name, MIL::Value value) {
+    MIL::Operation *operation = block.add_operations();
+    operation->set_type("const");
+    MIL::NamedValueType *result = operation->add_outputs();
+    result->set_name(name);
+    *result->mutable_type() = value.type();
+    (*operation->mutable_attributes())["val"] = std::move(value);
+    nameOp(*operation, name);
+    return name;
+  }
+
+  static void nameOp(MIL::Operation &operation, const std::string &name) {
+    MIL::Value value;
+    *value.mutable_type() = tensorType(MIL::STRING, {});
+    value.mutable_immediatevalue()->mutable_tensor()->mutable_strings()->add_values(name);
+    (*operation.mutable_attributes())["name"] = std::move(value);
+  }
+
+  MIL::Block &block;
+  ane::WeightBlobWriter &weights;
+  std::vector<std::string> &warnings;
+  int64_t counter = 0;
+};
+
+using Inputs = std::vector<std::pair<StringRef, std::vector<std::string>>>;
+
+/// Emits the ops of one function, mapping each lathe value to its MIL name.
+class FunctionEmitter {
+public:
+  FunctionEmitter(BlockBuilder &b) : b(b) {}
+
+  void bind(Value v, std::string name) { names[v] = std::move(name); }
+
+  /// The MIL name of `v`; a constant is emitted at its first use.
+  std::string operator[](Value v) {
+    auto it = names.find(v);
+    if (it != names.end())
+      return it->second;
+    std::optional<std::vector<float>> values = constantFloats(v);
+    std::string name = b.constHalf(values ? *values : std::vector<float>(), shapeOf(v), "const");
+    names[v] = name;
+    return name;
+  }
+
+  static ArrayRef<int64_t> shapeOf(Value v) { return cast<RankedTensorType>(v.getType()).getShape(); }
+
+  /// Emits `op`; false if it has no MIL form here.
+  LogicalResult emit(Operation *op);
+
+private:
+  std::string out(Operation *op, StringRef type, Inputs inputs) {
+    std::string name = b.op(type, inputs, MIL::FLOAT16, shapeOf(op->getResult(0)));
+    names[op->getResult(0)] = name;
+    return name;
+  }
+  std::string unary(Operation *op, StringRef type) {
+    return out(op, type, {{"x", {(*this)[op->getOperand(0)]}}});
+  }
+  std::string binary(Operation *op, StringRef type) {
+    return out(op, type, {{"x", {(*this)[op->getOperand(0)]}}, {"y", {(*this)[op->getOperand(1)]}}});
+  }
+  /// Spatial pads as MIL wants them: (begin, end) per dim.
+  static SmallVector<int64_t> padPairs(ArrayRef<int64_t> pads) {
+    size_t n = pads.size() / 2;
+    SmallVector<int64_t> pairs;
+    for (size_t i = 0; i < n; ++i) {
+      pairs.push_back(pads[i]);
+      pairs.push_back(pads[i + n]);
+    }
+    return pairs;
+  }
+  static SmallVector<int64_t> trailingAxes(int64_t from, int64_t rank) {
+    SmallVector<int64_t> axes;
+    for (int64_t i = from; i < rank; ++i)
+      axes.push_back(i);
+    return axes;
+  }
+
+  BlockBuilder &b;
+  llvm::DenseMap<Value, std::string> names;
+};
+
+const std::map<std::string, std::string> &unaryNames() {
+  static const std::map<std::string, std::string> names = {
+      {"lathe.relu", "relu"},       {"lathe.sigmoid", "sigmoid"}, {"lathe.tanh", "tanh"},
+      {"lathe.exp", "exp"},         {"lathe.log", "log"},         {"lathe.sqrt", "sqrt"},
+      {"lathe.abs", "abs"},         {"lathe.floor", "floor"},     {"lathe.ceil", "ceil"},
+      {"lathe.sin", "sin"},         {"lathe.cos", "cos"},         {"lathe.erf", "erf"},
+      {"lathe.sign", "sign"},       {"lathe.silu", "silu"},       {"lathe.softplus", "softplus"},
+      {"lathe.softsign", "softsign"}};
+  return names;
+}
+
+const std::map<std::string, std::string> &binaryNames() {
+  static const std::map<std::string, std::string> names = {
+      {"lathe.add", "add"},     {"lathe.sub", "sub"},     {"lathe.mul", "mul"},
+      {"lathe.div", "real_div"}, {"lathe.max", "maximum"}, {"lathe.min", "minimum"},
+      {"lathe.pow", "pow"}};
+  return names;
+}
+
+const std::map<std::string, std::string> &reduceNames() {
+  static const std::map<std::string, std::string> names = {
+      {"lathe.reduce_sum", "reduce_sum"},
+      {"lathe.reduce_mean", "reduce_mean"},
+      {"lathe.reduce_max", "reduce_max"},
+      {"lathe.reduce_min", "reduce_min"},
+      {"lathe.reduce_prod", "reduce_prod"},
+      {"lathe.reduce_l1", "reduce_l1_norm"},
+      {"lathe.reduce_l2", "reduce_l2_norm"},
+      {"lathe.reduce_log_sum", "reduce_log_sum"},
+      {"lathe.reduce_log_sum_exp", "reduce_log_sum_exp"},
+      {"lathe.reduce_sum_square", "reduce_sum_square"}};
+  return names;
+}
+
+bool unitDilations(ArrayRef<int64_t> dilations) {
+  return llvm::all_of(dilations, [](int64_t d) { return d == 1; });
+}
+
+/// The MIL upsampling form of a resize, if it has one: NCHW, whole-number
+/// scales on H and W only, nearest (asymmetric, floor) or linear.
+bool upsamplable(ResizeOp op) {
+  auto in = cast<RankedTensorType>(op.getInput().getType());
+  auto outType = op.getType();
+  if (in.getRank() != 4 || in.getDimSize(0) != outType.getDimSize(0) ||
+      in.getDimSize(1) != outType.getDimSize(1))
+    return false;
+  for (int i : {2, 3})
+    if (outType.getDimSize(i) % in.getDimSize(i))
+      return false;
+  StringRef mode = op.getMode(), coordinates = op.getCoordinateTransformationMode();
+  if (mode == "nearest")
+    return coordinates == "asymmetric" && op.getNearestMode() == "floor";
+  return mode == "linear" &&
+         (coordinates == "half_pixel" || coordinates == "align_corners" ||
+          coordinates == "asymmetric" || coordinates == "pytorch_half_pixel");
+}
+
+LogicalResult FunctionEmitter::emit(Operation *op) {
+  StringRef opName = op->getName().getStringRef();
+  if (isa<ConstantOp>(op))
+    return success(); // emitted where used
+  if (auto it = unaryNames().find(opName.str()); it != unaryNames().end())
+    return unary(op, it->second), success();
+  if (auto it = binaryNames().find(opName.str()); it != binaryNames().end())
+    return binary(op, it->second), success();
+  if (auto it = reduceNames().find(opName.str()); it != reduceNames().end()) {
+    auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
+    bool keep = op->getAttrOfType<BoolAttr>("keepdims").getValue();
+    out(op, it->second,
+        {{"x", {(*this)[op->getOperand(0)]}}, {"axes", {b.ints(axes, "axes")}},
+         {"keep_dims", {b.bools({keep}, "keep_dims", true)}}});
+    return success();
+  }
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](NegOp n) {
+        out(op, "mul", {{"x", {(*this)[n.getInput()]}}, {"y", {b.halfScalar(-1, "minus_one")}}});
+        return success();
+      })
+      .Case([&](ReciprocalOp r) {
+        out(op, "inverse",
+            {{"x", {(*this)[r.getInput()]}}, {"epsilon", {b.halfScalar(0, "epsilon")}}});
+        return success();
+      })
+      .Case([&](GeluOp g) {
+        out(op, "gelu", {{"x", {(*this)[g.getInput()]}}, {"mode", {b.string("EXACT", "mode")}}});
+        return success();
+      })
+      .Case([&](LeakyReluOp l) {
+        out(op, "leaky_relu", {{"x", {(*this)[l.getInput()]}},
+                               {"alpha", {b.halfScalar(l.getAlpha().convertToFloat(), "alpha")}}});
+        return success();
+      })
+      .Case([&](EluOp e) {
+        out(op, "elu", {{"x", {(*this)[e.getInput()]}},
+                        {"alpha", {b.halfScalar(e.getAlpha().convertToFloat(), "alpha")}}});
+        return success();
+      })
+      .Case([&](HardSigmoidOp h) {
+        out(op, "sigmoid_hard",
+            {{"x", {(*this)[h.getInput()]}},
+             {"alpha", {b.halfScalar(h.getAlpha().convertToFloat(), "alpha")}},
+             {"beta", {b.halfScalar(h.getBeta().convertToFloat(), "beta")}}});
+        return success();
+      })
+      .Case([&](HardSwishOp h) {
+        std::string x = (*this)[h.getInput()];
+        std::string gate =
+            b.op("sigmoid_hard",
+                 {{"x", {x}}, {"alpha", {b.halfScalar(1.0f / 6, "alpha")}},
+                  {"beta", {b.halfScalar(0.5f, "beta")}}},
+                 MIL::FLOAT16, shapeOf(h.getInput()));
+        out(op, "mul", {{"x", {x}}, {"y", {gate}}});
+        return success();
+      })
+      .Case([&](ClipOp c) {
+        float lo = c.getMin() ? float(c.getMin()->convertToDouble()) : -kFloat16Max;
+        float hi = c.getMax() ? float(c.getMax()->convertToDouble()) : kFloat16Max;
+        out(op, "clip",
+            {{"x", {(*this)[c.getInput()]}}, {"alpha", {b.halfScalar(lo, "alpha")}},
+             {"beta", {b.halfScalar(hi, "beta")}}});
+        return success();
+      })
+      .Case([&](SoftmaxOp s) {
+        out(op, "softmax",
+            {{"x", {(*this)[s.getInput()]}}, {"axis", {b.ints({(int64_t)s.getAxis()}, "axis", true)}}});
+        return success();
+      })
+      .Case([&](ConvOp c) {
+        Inputs inputs{{"x", {(*this)[c.getInput()]}},
+                      {"weight", {(*this)[c.getWeight()]}},
+                      {"strides", {b.ints(c.getStrides(), "strides")}},
+                      {"pad_type", {b.string("custom", "pad_type")}},
+                      {"pad", {b.ints(padPairs(c.getPads()), "pad")}},
+                      {"dilations", {b.ints(c.getDilations(), "dilations")}},
+                      {"groups", {b.ints({(int64_t)c.getGroup()}, "groups", true)}}};
+        if (c.getBias())
+          inputs.push_back({"bias", {(*this)[c.getBias()]}});
+        out(op, "conv", inputs);
+        return success();
+      })
+      .Case([&](MaxPoolOp p) {
+        out(op, "max_pool",
+            {{"x", {(*this)[p.getInput()]}},
+             {"kernel_sizes", {b.ints(p.getKernelShape(), "kernel_sizes")}},
+             {"strides", {b.ints(p.getStrides(), "strides")}},
+             {"pad_type", {b.string("custom", "pad_type")}},
+             {"pad", {b.ints(padPairs(p.getPads()), "pad")}},
+             {"ceil_mode", {b.bools({p.getCeilMode()}, "ceil_mode", true)}}});
+        return success();
+      })
+      .Case([&](AveragePoolOp p) {
+        out(op, "avg_pool",
+            {{"x", {(*this)[p.getInput()]}},
+             {"kernel_sizes", {b.ints(p.getKernelShape(), "kernel_sizes")}},
+             {"strides", {b.ints(p.getStrides(), "strides")}},
+             {"pad_type", {b.string("custom", "pad_type")}},
+             {"pad", {b.ints(padPairs(p.getPads()), "pad")}},
+             {"exclude_padding_from_average",
+              {b.bools({!p.getCountIncludePad()}, "exclude_padding_from_average", true)}},
+             {"ceil_mode", {b.bools({p.getCeilMode()}, "ceil_mode", true)}}});
+        return success();
+      })
+      .Case([&](GlobalAveragePoolOp p) {
+        int64_t rank = shapeOf(p.getInput()).size();
+        out(op, "reduce_mean",
+            {{"x", {(*this)[p.getInput()]}}, {"axes", {b.ints(trailingAxes(2, rank), "axes")}},
+             {"keep_dims", {b.bools({true}, "keep_dims", true)}}});
+        return success();
+      })
+      .Case([&](GlobalMaxPoolOp p) {
+        int64_t rank = shapeOf(p.getInput()).size();
+        out(op, "reduce_max",
+            {{"x", {(*this)[p.getInput()]}}, {"axes", {b.ints(trailingAxes(2, rank), "axes")}},
+             {"keep_dims", {b.bools({true}, "keep_dims", true)}}});
+        return success();
+      })
+      .Case([&](MatMulOp m) {
+        out(op, "matmul",
+            {{"x", {(*this)[m.getLhs()]}}, {"y", {(*this)[m.getRhs()]}},
+             {"transpose_x", {b.bools({false}, "transpose_x", true)}},
+             {"transpose_y", {b.bools({false}, "transpose_y", true)}}});
+        return success();
+      })
+      .Case([&](GemmOp g) {
+        SmallVector<int64_t> shape(shapeOf(g.getResult()));
+        std::string product = b.op(
+            "matmul",
+            {{"x", {(*this)[g.getA()]}}, {"y", {(*this)[g.getB()]}},
+             {"transpose_x", {b.bools({g.getTransA()}, "transpose_x", true)}},
+             {"transpose_y", {b.bools({g.getTransB()}, "transpose_y", true)}}},
+            MIL::FLOAT16, shape);
+        float alpha = g.getAlpha().convertToFloat(), beta = g.getBeta().convertToFloat();
+        if (alpha != 1)
+          product = b.op("mul", {{"x", {product}}, {"y", {b.halfScalar(alpha, "alpha")}}},
+                         MIL::FLOAT16, shape);
+        if (g.getC() && beta != 0) {
+          std::string c = (*this)[g.getC()];
+          if (beta != 1)
+            c = b.op("mul", {{"x", {c}}, {"y", {b.halfScalar(beta, "beta")}}}, MIL::FLOAT16,
+                     shapeOf(g.getC()));
+          product = b.op("add", {{"x", {product}}, {"y", {c}}}, MIL::FLOAT16, shape);
+        }
+        names[op->getResult(0)] = product;
+        return success();
+      })
+      .Case([&](AttentionOp a) {
+        // softmax(q k^T * scale) v, with the L x S scores as a tensor.
+        SmallVector<int64_t> scores(shapeOf(a.getQuery()));
+        scores.back() = shapeOf(a.getKey())[scores.size() - 2];
+        std::string s = b.op("matmul",
+                             {{"x", {(*this)[a.getQuery()]}}, {"y", {(*this)[a.getKey()]}},
+                              {"transpose_x", {b.bools({false}, "transpose_x", true)}},
+                              {"transpose_y", {b.bools({true}, "transpose_y", true)}}},
+                             MIL::FLOAT16, scores);
+        s = b.op("mul", {{"x", {s}}, {"y", {b.halfScalar(a.getScale().convertToFloat(), "scale")}}},
+                 MIL::FLOAT16, scores);
+        s = b.op("softmax", {{"x", {s}}, {"axis", {b.ints({-1}, "axis", true)}}}, MIL::FLOAT16,
+                 scores);
+        out(op, "matmul",
+            {{"x", {s}}, {"y", {(*this)[a.getValue()]}},
+             {"transpose_x", {b.bools({false}, "transpose_x", true)}},
+             {"transpose_y", {b.bools({false}, "transpose_y", true)}}});
+        return success();
+      })
+      .Case([&](BatchNormOp n) {
+        out(op, "batch_norm",
+            {{"x", {(*this)[n.getInput()]}}, {"mean", {(*this)[n.getMean()]}},
+             {"variance", {(*this)[n.getVariance()]}}, {"gamma", {(*this)[n.getScale()]}},
+             {"beta", {(*this)[n.getBias()]}},
+             {"epsilon", {b.halfScalar(n.getEpsilon().convertToFloat(), "epsilon")}}});
+        return success();
+      })
+      .Case([&](InstanceNormOp n) {
+        out(op, "instance_norm",
+            {{"x", {(*this)[n.getInput()]}}, {"gamma", {(*this)[n.getScale()]}},
+             {"beta", {(*this)[n.getBias()]}},
+             {"epsilon", {b.halfScalar(n.getEpsilon().convertToFloat(), "epsilon")}}});
+        return success();
+      })
+      .Case([&](LayerNormOp n) {
+        // Normalized with MIL's layer_norm, then scaled and shifted with
+        // broadcasting (lathe's scale may be smaller than the normalized
+        // shape, which MIL's gamma may not).
+        SmallVector<int64_t> shape(shapeOf(n.getInput()));
+        std::string y = b.op(
+            "layer_norm",
+            {{"x", {(*this)[n.getInput()]}},
+             {"axes", {b.ints(trailingAxes(n.getAxis(), shape.size()), "axes")}},
+             {"epsilon", {b.halfScalar(n.getEpsilon().convertToFloat(), "epsilon")}}},
+            MIL::FLOAT16, shape);
+        y = b.op("mul", {{"x", {y}}, {"y", {(*this)[n.getScale()]}}}, MIL::FLOAT16, shape);
+        if (n.getBias())
+          y = b.op("add", {{"x", {y}}, {"y", {(*this)[n.getBias()]}}}, MIL::FLOAT16, shape);
+        names[op->getResult(0)] = y;
+        return success();
+      })
+      .Case([&](ReshapeOp r) {
+        out(op, "reshape",
+            {{"x", {(*this)[r.getInput()]}}, {"shape", {b.ints(r.getShape(), "shape")}}});
+        return success();
+      })
+      .Case([&](TransposeOp t) {
+        out(op, "transpose",
+            {{"x", {(*this)[t.getInput()]}}, {"perm", {b.ints(t.getPerm(), "perm")}}});
+        return success();
+      })
+      .Case([&](ConcatOp c) {
+        std::vector<std::string> values;
+        for (Value v : c.getInputs())
+          values.push_back((*this)[v]);
+        out(op, "concat",
+            {{"values", values}, {"axis", {b.ints({(int64_t)c.getAxis()}, "axis", true)}},
+             {"interleave", {b.bools({false}, "interleave", true)}}});
+        return success();
+      })
+      .Case([&](SliceOp s) {
+        // A reverse slice that runs past index 0 ends at -1, which MIL reads
+        // as the last index: its end is masked instead.
+        SmallVector<bool> endMask;
+        SmallVector<int64_t> ends(s.getEnds());
+        for (auto [i, end] : llvm::enumerate(ends)) {
+          endMask.push_back(end < 0);
+          if (end < 0)
+            end = 0;
+        }
+        SmallVector<bool> beginMask(ends.size(), false);
+        out(op, "slice_by_index",
+            {{"x", {(*this)[s.getInput()]}},
+             {"begin", {b.ints(s.getStarts(), "begin")}},
+             {"end", {b.ints(ends, "end")}},
+             {"stride", {b.ints(s.getSteps(), "stride")}},
+             {"begin_mask", {b.bools(beginMask, "begin_mask")}},
+             {"end_mask", {b.bools(endMask, "end_mask")}}});
+        return success();
+      })
+      .Case([&](ResizeOp r) {
+        auto in = shapeOf(r.getInput());
+        auto outShape = shapeOf(r.getResult());
+        float sh = float(outShape[2] / in[2]), sw = float(outShape[3] / in[3]);
+        std::string x = (*this)[r.getInput()];
+        if (r.getMode() == "nearest") {
+          out(op, "upsample_nearest_neighbor",
+              {{"x", {x}},
+               {"scale_factor_height", {b.floatScalar(sh, "scale_factor_height")}},
+               {"scale_factor_width", {b.floatScalar(sw, "scale_factor_width")}}});
+        } else {
+          StringRef coordinates = r.getCoordinateTransformationMode();
+          bool alignCorners = coordinates == "align_corners";
+          bool halfPixel = coordinates == "half_pixel" || coordinates == "pytorch_half_pixel";
+          out(op, "upsample_bilinear",
+              {{"x", {x}},
+               {"scale_factor_height", {b.floatScalar(sh, "scale_factor_height")}},
+               {"scale_factor_width", {b.floatScalar(sw, "scale_factor_width")}},
+               {"align_corners", {b.bools({alignCorners}, "align_corners", true)}},
+               {"half_pixel_centers", {b.bools({halfPixel}, "half_pixel_centers", true)}}});
+        }
+        return success();
+      })
+      .Default([](Operation *) { return failure(); });
+}
+
+} // namespace
+
+bool lathe::ane::emitsOp(Operation *op) {
+  StringRef name = op->getName().getStringRef();
+  if (isa<ConstantOp>(op) || unaryNames().count(name.str()) || binaryNames().count(name.str()))
+    return true;
+  if (reduceNames().count(name.str()))
+    return !op->getAttrOfType<DenseI64ArrayAttr>("axes").empty();
+  return llvm::TypeSwitch<Operation *, bool>(op)
+      .Case<NegOp, ReciprocalOp, GeluOp, LeakyReluOp, EluOp, HardSigmoidOp, HardSwishOp, ClipOp,
+            SoftmaxOp, GlobalAveragePoolOp, GlobalMaxPoolOp, MatMulOp, GemmOp, AttentionOp,
+            BatchNormOp, InstanceNormOp, LayerNormOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp>(
+          [](Operation *) { return true; })
+      .Case([](ConvOp c) { return c.getStrides().size() == 2 || c.getStrides().size() == 1; })
+      .Case([](MaxPoolOp p) { return unitDilations(p.getDilations()); })
+      .Case([](AveragePoolOp p) { return unitDilations(p.getDilations()); })
+      .Case([](ResizeOp r) { return upsamplable(r); })
+      .Default([](Operation *) { return false; });
+}
+
+llvm::Expected<ane::MlProgram> lathe::ane::emitMlProgram(func::FuncOp func) {
+  MlProgram result;
+  WeightBlobWriter weights;
+  Spec::Model model;
+  model.set_specificationversion(kSpecificationVersion);
+  MIL::Program *program = model.mutable_mlprogram();
+  program->set_version(1);
+  MIL::Function &main = (*program->mutable_functions())["main"];
+  main.set_opset(kOpset);
+  MIL::Block &block = (*main.mutable_block_specializations())[kOpset];
+  BlockBuilder b(block, weights, result.rangeWarnings);
+  FunctionEmitter values(b);
+
+  // fp32 inputs, cast to fp16 where the program starts.
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = cast<RankedTensorType>(arg.getType());
+    std::string name = "input_" + std::to_string(arg.getArgNumber());
+    MIL::NamedValueType *input = main.add_inputs();
+    input->set_name(name);
+    *input->mutable_type() = BlockBuilder::tensorType(MIL::FLOAT32, type.getShape());
+    Spec::FeatureDescription *feature = model.mutable_description()->add_input();
+    feature->set_name(name);
+    Spec::ArrayFeatureType *array = feature->mutable_type()->mutable_multiarraytype();
+    for (int64_t d : type.getShape())
+      array->add_shape(d);
+    array->set_datatype(Spec::ArrayFeatureType::FLOAT32);
+    values.bind(arg, b.op("cast", {{"x", {name}}, {"dtype", {b.string("fp16", "dtype")}}},
+                          MIL::FLOAT16, type.getShape()));
+  }
+  for (Operation &op : func.getBody().front().without_terminator())
+    if (failed(values.emit(&op)))
+      return fail("the ane target cannot emit " + op.getName().getStringRef() + " as MIL");
+  // fp32 outputs, cast back where it ends.
+  auto returnOp = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  for (auto [i, v] : llvm::enumerate(returnOp.getOperands())) {
+    auto type = cast<RankedTensorType>(v.getType());
+    std::string name = "output_" + std::to_string(i);
+    b.op("cast", {{"x", {values[v]}}, {"dtype", {b.string("fp32", "dtype")}}}, MIL::FLOAT32,
+         type.getShape(), name);
+    block.add_outputs(name);
+    Spec::FeatureDescription *feature = model.mutable_description()->add_output();
+    feature->set_name(name);
+    Spec::ArrayFeatureType *array = feature->mutable_type()->mutable_multiarraytype();
+    for (int64_t d : type.getShape())
+      array->add_shape(d);
+    array->set_datatype(Spec::ArrayFeatureType::FLOAT32);
+  }
+  // Deterministic: maps in key order, so the same partition gives the same
+  // bytes.
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    if (!model.SerializeToCodedStream(&coded))
+      return fail("the ML Program does not serialize");
+  }
+  result.model.assign(bytes.begin(), bytes.end());
+  result.weights = weights.bytes();
+  return result;
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""Checks an .mlpackage written by `lathe compile --target ane --emit-mlpackage`
+against what Core ML requires of it, independently of the code that wrote it:
+
+- Manifest.json: fileFormatVersion 1.0.0, itemInfoEntries keyed by UUID, each
+  with path/name/author/description, rootModelIdentifier naming the model
+  entry, every path present in Data/;
+- model.mlmodel: decodes with the schema (targets/ane/coreml, Core ML's field
+  numbers) without unknown fields; specificationVersion 8; an mlProgram
+  whose function `main` has opset CoreML7 and that key in
+  block_specializations; inputs and outputs agree with the description;
+- every op has a `name` attribute (unique), every const a `val`, every
+  input binding names a value defined before it;
+- weight.bin is blob storage v2: header count and version, every blob the
+  program references starts with 0xDEADBEEF metadata at a 64-byte aligned
+  offset, its data 64-byte aligned right after, its size that of the
+  tensor's type, and every blob in the file is referenced.
+
+With --print, also prints the program one op per line, MIL-text style:
+  conv_9 = conv(bias=const_8, dilations=dilations_6, ...) : fp16[1,3,6,3]
+  const_8 = const(fp16[3] [0.5, -0.5, 65504.0])
+
+usage: validate_mlpackage.py PACKAGE_DIR SCHEMA_DIR (the source tree root) [--print]"""
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+package, root = sys.argv[1], sys.argv[2]
+printing = "--print" in sys.argv[3:]
+errors = []
+
+
+def check(ok, message):
+    if not ok:
+        errors.append(message)
+    return ok
+
+
+with tempfile.TemporaryDirectory() as gen:
+    subprocess.run(["protoc", f"--python_out={gen}", "-I", root,
+                    "targets/ane/coreml/MIL.proto", "targets/ane/coreml/Model.proto"], check=True)
+    sys.path.insert(0, gen)
+    from targets.ane.coreml import Model_pb2, MIL_pb2  # noqa: E402
+
+manifest = json.load(open(os.path.join(package, "Manifest.json")))
+check(manifest.get("fileFormatVersion") == "1.0.0", "manifest: fileFormatVersion is not 1.0.0")
+entries = manifest.get("itemInfoEntries", {})
+uuid = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
+for key, entry in entries.items():
+    check(uuid.match(key), f"manifest: entry key {key} is not a UUID")
+    for field in ("path", "name", "author", "description"):
+        check(field in entry, f"manifest: entry {key} lacks {field}")
+    check(os.path.exists(os.path.join(package, "Data", entry.get("path", ""))),
+          f"manifest: {entry.get('path')} is missing")
+root_entry = entries.get(manifest.get("rootModelIdentifier"), {})
+check(root_entry.get("path") == "com.apple.CoreML/model.mlmodel",
+      "manifest: rootModelIdentifier does not name model.mlmodel")
+
+data = open(os.path.join(package, "Data/com.apple.CoreML/model.mlmodel"), "rb").read()
+model = Model_pb2.Model()
+model.ParseFromString(data)
+
+
+# protoc prints a field the schema does not know by its number ("502: ...").
+decoded = subprocess.run(["protoc", "-I", root, "--decode", "CoreML.Specification.Model",
+                          "targets/ane/coreml/Model.proto"], input=data, capture_output=True,
+                         check=True).stdout.decode()
+unknown = [line.strip() for line in decoded.splitlines() if re.match(r"^\s*[0-9]+[:{ ]", line)]
+check(not unknown, f"model.mlmodel: fields the schema does not know: {unknown[:3]}")
+check(model.specificationVersion == 8, f"specificationVersion {model.specificationVersion}, not 8")
+check(model.HasField("mlProgram"), "the model is not an ML Program")
+program = model.mlProgram
+check("main" in program.functions, "no function main")
+main = program.functions["main"]
+check(main.opset == "CoreML7", f"opset {main.opset}, not CoreML7")
+check("CoreML7" in main.block_specializations, "block_specializations lacks CoreML7")
+block = main.block_specializations["CoreML7"]
+check([i.name for i in main.inputs] == [f.name for f in model.description.input],
+      "function inputs and description inputs differ")
+check(list(block.outputs) == [f.name for f in model.description.output],
+      "block outputs and description outputs differ")
+
+weights = open(os.path.join(package, "Data/com.apple.CoreML/weights/weight.bin"), "rb").read()
+count, version = struct.unpack_from("<II", weights, 0)
+check(version == 2, f"weight.bin: version {version}, not 2")
+element_bytes = {MIL_pb2.FLOAT16: 2, MIL_pb2.FLOAT32: 4, MIL_pb2.UINT8: 1, MIL_pb2.INT8: 1}
+blob_types = {MIL_pb2.FLOAT16: 1, MIL_pb2.FLOAT32: 2, MIL_pb2.UINT8: 3, MIL_pb2.INT8: 4}
+referenced = set()
+defined = {i.name for i in main.inputs}
+names = set()
+for index, op in enumerate(block.operations):
+    where = f"op {index} ({op.type})"
+    if check("name" in op.attributes, f"{where}: no name attribute"):
+        name = op.attributes["name"].immediateValue.tensor.strings.values[0]
+        check(name not in names, f"{where}: name {name} used twice")
+        names.add(name)
+    for param, argument in op.inputs.items():
+        for binding in argument.arguments:
+            check(binding.name in defined, f"{where}: input {param} names undefined {binding.name}")
+    if op.type == "const" and check("val" in op.attributes, f"{where}: const without val"):
+        val = op.attributes["val"]
+        if val.HasField("blobFileValue"):
+            blob = val.blobFileValue
+            check(blob.fileName == "@model_path/weights/weight.bin", f"{where}: blob file {blob.fileName}")
+            offset = blob.offset
+            referenced.add(offset)
+            check(offset % 64 == 0, f"{where}: blob offset {offset} not 64-byte aligned")
+            sentinel, dtype, size, start = struct.unpack_from("<IIQQ", weights, offset)
+            check(sentinel == 0xDEADBEEF, f"{where}: no 0xDEADBEEF at blob offset {offset}")
+            check(start == offset + 64 and start % 64 == 0, f"{where}: blob data at {start}")
+            tensor = val.type.tensorType
+            elements = 1
+            for d in tensor.dimensions:
+                elements *= d.constant.size
+            check(dtype == blob_types.get(tensor.dataType), f"{where}: blob type {dtype}")
+            check(size == elements * element_bytes.get(tensor.dataType, 0),
+                  f"{where}: blob of {size} bytes for {elements} elements")
+            check(start + size <= len(weights), f"{where}: blob past the end of weight.bin")
+    for out in op.outputs:
+        defined.add(out.name)
+for name in block.outputs:
+    check(name in defined, f"block output {name} is not defined")
+check(count == len(referenced), f"weight.bin: header counts {count} blobs, the program uses {len(referenced)}")
+
+type_names = {MIL_pb2.FLOAT16: "fp16", MIL_pb2.FLOAT32: "fp32", MIL_pb2.INT32: "int32",
+              MIL_pb2.BOOL: "bool", MIL_pb2.STRING: "string"}
+
+
+def type_text(value_type):
+    tensor = value_type.tensorType
+    dims = ",".join(str(d.constant.size) for d in tensor.dimensions)
+    return f"{type_names.get(tensor.dataType, tensor.dataType)}[{dims}]"
+
+
+def value_text(val):
+    if val.HasField("blobFileValue"):
+        return f"blob @{val.blobFileValue.offset}"
+    tensor = val.immediateValue.tensor
+    kind = tensor.WhichOneof("value")
+    if kind == "bytes":
+        raw = tensor.bytes.values
+        items = list(struct.unpack(f"<{len(raw) // 2}e", raw))
+    else:
+        items = list(getattr(tensor, kind).values)
+    text = [repr(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
+            for v in items]
+    return text[0] if val.type.tensorType.rank == 0 and len(text) == 1 else "[" + ", ".join(text) + "]"
+
+
+if printing:
+    print("inputs: " + ", ".join(f"{i.name} : {type_text(i.type)}" for i in main.inputs))
+    for op in block.operations:
+        out = ", ".join(o.name for o in op.outputs)
+        if op.type == "const":
+            print(f"{out} = const({type_text(op.outputs[0].type)} {value_text(op.attributes['val'])})")
+        else:
+            args = ", ".join(f"{k}=" + "|".join(b.name for b in op.inputs[k].arguments)
+                             for k in sorted(op.inputs))
+            print(f"{out} = {op.type}({args}) : {type_text(op.outputs[0].type)}")
+    print("outputs: " + ", ".join(block.outputs))
+
+ops = [op.type for op in block.operations if op.type != "const"]
+if errors:
+    for e in errors[:20]:
+        print("INVALID:", e)
+    print("0 passed, 1 failed")
+    sys.exit(1)
+print(f"{os.path.basename(package.rstrip('/'))}: valid ML Program, spec 8, CoreML7, {len(ops)} ops "
+      f"({len(set(ops))} kinds), {len(referenced)} blobs, {len(weights)} bytes of weights")
+print("1 passed, 0 failed")
