@@ -327,12 +327,13 @@ def OutlinePartitions : Pass<"lathe-outline-partitions", "mlir::ModuleOp"> {
     the function becomes the plan: one `func.call` per partition, in order.
     Each graph output is a result of its own, so the runtime can give every
     output its own buffer; a graph input or constant returned as is goes
-    through the last partition (one of `default-target` when the graph has
-    no other op).
+    through the last partition if it is of `default-target` (the fallback
+    target, which holds every type of tensor), else through a new partition
+    of that target, as does everything of a graph without ops.
   }];
   let options = [
     Option<"defaultTarget", "default-target", "std::string", /*default=*/"\"cpu\"",
-           "The target of the partition a graph without ops gets">
+           "The target of partitions that only pass graph inputs and constants through">
   ];
   let dependentDialects = ["mlir::func::FuncDialect"];
 }

@@ -238,7 +238,7 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
 
   if (failed(runGraphPasses(*module, options.targetOptions, *targets.front())))
     return failure();
-  if (failed(assignTargets(func, targets, loc, stats)) || failed(outlinePartitions(*module, *targets.front())))
+  if (failed(assignTargets(func, targets, loc, stats)) || failed(outlinePartitions(*module, *targets.back())))
     return failure();
 
   // Tensors live in slots: graph inputs, graph outputs, then the tensors

@@ -303,6 +303,9 @@ int runCompile(int argc, char **argv) {
   CompileStats stats;
   if (failed(compileModel(context, **model, options, artifact, stats)))
     return errors ? 1 : fail(args.positional[0] + ": compilation failed");
+  if (options.target != "cpu" && !stats.opsPerTarget.count(options.target))
+    llvm::errs() << "lathe: note: " << args.positional[0] << ": no op runs on the "
+                 << options.target << "; everything runs on the cpu\n";
   std::vector<char> bytes = serializeArtifact(artifact);
   std::string openError;
   auto out = mlir::openOutputFile(output, &openError);

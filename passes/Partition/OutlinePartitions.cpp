@@ -77,10 +77,15 @@ LogicalResult outline(func::FuncOp func, SymbolTable &symbols, StringRef default
   auto returnOp = cast<func::ReturnOp>(body.getTerminator());
   if (returnOp.getNumOperands() == 0)
     return success();
-  // Outputs that are inputs or constants still need a step to write them.
-  if (partitions.empty())
-    partitions.push_back(
-        Partition{StringAttr::get(func.getContext(), defaultTarget), {}, {}, {}, {}});
+  // Outputs that are inputs or constants still need a step to write them:
+  // the last partition if it is of the default target, else a new one (an
+  // accelerator's partition may not hold every type of tensor).
+  auto defaultAttr = StringAttr::get(func.getContext(), defaultTarget);
+  bool passThrough = llvm::any_of(returnOp.getOperands(), [&](Value v) {
+    return !v.getDefiningOp() || !partitionOf.count(v.getDefiningOp());
+  });
+  if (partitions.empty() || (passThrough && partitions.back().target != defaultAttr))
+    partitions.push_back(Partition{defaultAttr, {}, {}, {}, {}});
 
   // What crosses: operands from outside each partition; results read by
   // another partition; one result per graph output.
@@ -101,7 +106,7 @@ LogicalResult outline(func::FuncOp func, SymbolTable &symbols, StringRef default
           partitions[*from].shared.insert(operand);
       }
   // Graph outputs: each a result of its own; graph inputs and constants
-  // returned as they are pass through the last partition.
+  // returned as they are pass through the last (default-target) partition.
   SmallVector<std::pair<unsigned, unsigned>> outputAt; // (partition, result)
   for (Value v : returnOp.getOperands()) {
     std::optional<unsigned> from = owner(v);

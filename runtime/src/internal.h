@@ -41,6 +41,13 @@ lathe_status_code lathe_hexagon_run(lathe_hexagon_session *session, uint32_t ent
                                     uint32_t io_count, lathe_status *status);
 void lathe_hexagon_close(lathe_hexagon_session *session);
 
+/* The ane backend: each ane step's ML Program, run by the fp16 reference
+   executor (ane/mil_program.h). */
+typedef struct lathe_mil_program lathe_mil_program;
+lathe_status_code lathe_ane_load(const uint8_t *code, uint64_t size, const char *entry,
+                                 lathe_allocator allocator, lathe_mil_program **program,
+                                 lathe_status *status);
+
 typedef struct lathe_tensor_desc {
   char *name;
   int32_t dtype;
@@ -57,6 +64,7 @@ typedef struct lathe_step {
   uint32_t io_count;
   uint32_t *slots; /* io_count slot indices */
   lathe_entry_fn entry; /* cpu steps */
+  lathe_mil_program *ane_program; /* ane steps */
 } lathe_step;
 
 struct lathe_model {
@@ -76,6 +84,7 @@ struct lathe_model {
   lathe_step *steps;
   size_t module_count;
   lathe_backend_module *modules; /* one per CODE section */
+  uint64_t ane_workspace_bytes; /* the largest ane step's values */
   const uint8_t *hexagon_image; /* the hexagon CODE section, if any */
   uint64_t hexagon_image_size;
 };

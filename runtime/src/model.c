@@ -5,6 +5,7 @@
  * never a read out of bounds.
  *===----------------------------------------------------------------------===*/
 #include "internal.h"
+#include "ane/mil_program.h"
 
 #include "lathe/artifact_format.h"
 
@@ -77,6 +78,7 @@ static void release_model_parts(lathe_model *m) {
         a->release(a->self, m->steps[i].entry_name);
       if (m->steps[i].slots)
         a->release(a->self, m->steps[i].slots);
+      lathe_mil_program_free(m->steps[i].ane_program, *a);
     }
     a->release(a->self, m->steps);
   }
@@ -184,6 +186,28 @@ static lathe_status_code parse_plan(lathe_model *m, const uint8_t *data, uint64_
                           "artifact has more than one hexagon code section");
       m->hexagon_image = m->data + section->offset;
       m->hexagon_image_size = section->size;
+      continue;
+    }
+    if (s->target == LATHE_TARGET_ANE) {
+      lathe_status_code code = lathe_ane_load(m->data + section->offset, section->size,
+                                              s->entry_name, *a, &s->ane_program, status);
+      if (code != LATHE_OK)
+        return code;
+      /* Its inputs and outputs are the step's slots, in order, as fp32. */
+      const lathe_mil_program *p = s->ane_program;
+      if (p->input_count + p->output_count != s->io_count)
+        return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                          "ane step '%s': the program has %u inputs and %u outputs, the plan %u slots",
+                          s->entry_name, p->input_count, p->output_count, s->io_count);
+      for (uint32_t k = 0; k < s->io_count; ++k) {
+        uint32_t value = k < p->input_count ? p->inputs[k] : p->outputs[k - p->input_count];
+        if (p->values[value].count * 4 != m->slot_bytes[s->slots[k]])
+          return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                            "ane step '%s': value '%s' does not fit its slot", s->entry_name,
+                            p->values[value].name);
+      }
+      if (p->workspace_floats * 4 > m->ane_workspace_bytes)
+        m->ane_workspace_bytes = p->workspace_floats * 4;
       continue;
     }
     if (s->target != LATHE_TARGET_CPU)

@@ -1,5 +1,6 @@
 /*===- session.c - arena, bindings, runs ----------------------------------===*/
 #include "internal.h"
+#include "ane/mil_program.h"
 
 #include "lathe/artifact_format.h"
 
@@ -26,6 +27,7 @@ struct lathe_session {
   uint64_t constants_offset;
   uint8_t *bound;        /* which inputs are bound */
   lathe_hexagon_session *hexagon;
+  float *ane_workspace;  /* the values of the ane step running */
 };
 
 static uint64_t align64(uint64_t v) { return (v + 63) / 64 * 64; }
@@ -95,6 +97,13 @@ lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator
     lathe_session_release(s);
     return code;
   }
+  if (model->ane_workspace_bytes &&
+      !(s->ane_workspace = allocator.allocate(allocator.self, model->ane_workspace_bytes, 64))) {
+    lathe_session_release(s);
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY,
+                      "out of memory allocating the ane workspace (%llu bytes)",
+                      (unsigned long long)model->ane_workspace_bytes);
+  }
   s->arena = s->memory;
   for (size_t i = 0; i < model->slot_count; ++i)
     s->slots[i] = s->offsets[i] == UINT64_MAX ? NULL : s->memory + s->offsets[i];
@@ -112,7 +121,8 @@ void lathe_session_release(lathe_session *s) {
     lathe_hexagon_close(s->hexagon);
   else if (s->memory)
     a.release(a.self, s->memory);
-  void *parts[] = {s->slots, s->offsets, s->staged, s->io, s->inputs, s->io_offsets, s->dsp_entries, s->bound};
+  void *parts[] = {s->slots,       s->offsets,     s->staged, s->io,           s->inputs,
+                   s->io_offsets,  s->dsp_entries, s->bound,  s->ane_workspace};
   for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); ++i)
     if (parts[i])
       a.release(a.self, parts[i]);
@@ -202,6 +212,15 @@ lathe_status_code lathe_session_run(lathe_session *s, lathe_status *status) {
     }
     for (uint32_t k = 0; k < step->io_count; ++k)
       s->io[k] = s->slots[step->slots[k]];
+    if (step->target == LATHE_TARGET_ANE) {
+      const lathe_mil_program *p = step->ane_program;
+      lathe_status_code code =
+          lathe_mil_program_run(p, (const float *const *)s->io, (float *const *)s->io + p->input_count,
+                                s->ane_workspace, status);
+      if (code != LATHE_OK)
+        return code;
+      continue;
+    }
     step->entry(s->io, m->constants + step->constants_offset, s->arena);
   }
   return LATHE_OK;

@@ -581,8 +581,10 @@ bool lathe::ane::emitsOp(Operation *op) {
             BatchNormOp, InstanceNormOp, LayerNormOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp>(
           [](Operation *) { return true; })
       .Case([](ConvOp c) { return c.getStrides().size() == 2 || c.getStrides().size() == 1; })
-      .Case([](MaxPoolOp p) { return unitDilations(p.getDilations()); })
-      .Case([](AveragePoolOp p) { return unitDilations(p.getDilations()); })
+      .Case([](MaxPoolOp p) { return unitDilations(p.getDilations()) && p.getStrides().size() <= 2; })
+      .Case([](AveragePoolOp p) {
+        return unitDilations(p.getDilations()) && p.getStrides().size() <= 2;
+      })
       .Case([](ResizeOp r) { return upsamplable(r); })
       .Default([](Operation *) { return false; });
 }

@@ -65,8 +65,18 @@ double toDouble(const char *p, int32_t dtype) {
   }
 }
 
+/// Float tolerances: fp32 targets within rtol 1e-3, atol 1e-5; the ane,
+/// which computes in fp16, within rtol 1e-2, atol 1e-3.
+struct Tolerance {
+  double rtol, atol;
+};
+Tolerance toleranceFor(const std::string &target) {
+  return target == "ane" ? Tolerance{1e-2, 1e-3} : Tolerance{1e-3, 1e-5};
+}
+
 /// "" when `actual` matches `expected`, else what differs.
-std::string compare(const char *actual, const HostTensor &expected, const lathe_tensor_info &info) {
+std::string compare(const char *actual, const HostTensor &expected, const lathe_tensor_info &info,
+                    Tolerance tolerance) {
   if (expected.dtype != info.dtype)
     return "dtype " + std::to_string(info.dtype) + " vs expected " + std::to_string(expected.dtype);
   if (std::vector<int64_t>(info.dims, info.dims + info.rank) != expected.dims)
@@ -87,7 +97,7 @@ std::string compare(const char *actual, const HostTensor &expected, const lathe_
         return "element " + std::to_string(i) + ": " + std::to_string(x) + " vs " + std::to_string(y);
       continue;
     }
-    if (std::isinf(y) ? x != y : std::fabs(x - y) > 1e-5 + 1e-3 * std::fabs(y))
+    if (std::isinf(y) ? x != y : std::fabs(x - y) > tolerance.atol + tolerance.rtol * std::fabs(y))
       return "element " + std::to_string(i) + ": " + std::to_string(x) + " vs expected " +
              std::to_string(y);
   }
@@ -152,7 +162,7 @@ std::string runCase(const std::string &dir, const std::string &target, bool &who
       lathe_tensor_info info;
       lathe_model_output_info(m, o, &info, nullptr);
       lathe_session_output(session, o, &data, &size, &status);
-      std::string diff = compare(static_cast<const char *>(data), *expected, info);
+      std::string diff = compare(static_cast<const char *>(data), *expected, info, toleranceFor(target));
       if (!diff.empty())
         return set + " output " + std::to_string(o) + ": " + diff;
     }

@@ -17,3 +17,66 @@ func.func @one_target(%x: tensor<4xf32>) -> tensor<4xf32> {
   %r = "lathe.relu"(%a) {lathe.target = "cpu"} : (tensor<4xf32>) -> tensor<4xf32>
   return %r : tensor<4xf32>
 }
+
+// -----
+
+// Alternating targets: a partition per run of one target, the tensor
+// crossing as a result of one and an argument of the next. The relu on x
+// joins the first hexagon partition (its input is ready there), not a new one.
+// CHECK-LABEL: func.func private @alternating_step0
+// CHECK-SAME: lathe.target = "hexagon"
+// CHECK: lathe.exp
+// CHECK: lathe.relu
+// CHECK-LABEL: func.func private @alternating_step1
+// CHECK-SAME: lathe.target = "cpu"
+// CHECK: lathe.pow
+// CHECK-LABEL: func.func private @alternating_step2
+// CHECK-SAME: lathe.target = "hexagon"
+// CHECK: lathe.add
+// CHECK-LABEL: func.func @alternating
+// CHECK: %[[A:.+]]:2 = call @alternating_step0(%arg0)
+// CHECK: %[[B:.+]] = call @alternating_step1(%[[A]]#0)
+// CHECK: %[[C:.+]] = call @alternating_step2(%[[B]], %[[A]]#1)
+// CHECK: return %[[C]]
+func.func @alternating(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %two = lathe.constant dense<2.0> : tensor<4xf32>
+  %e = "lathe.exp"(%x) {lathe.target = "hexagon"} : (tensor<4xf32>) -> tensor<4xf32>
+  %p = "lathe.pow"(%e, %two) {lathe.target = "cpu"} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %r = "lathe.relu"(%x) {lathe.target = "hexagon"} : (tensor<4xf32>) -> tensor<4xf32>
+  %s = "lathe.add"(%p, %r) {lathe.target = "hexagon"} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+
+// -----
+
+// A graph input and a constant returned as they are pass through a
+// partition of the default target (cpu), not the last ane partition, which
+// may not hold an i64 tensor.
+// CHECK-LABEL: func.func private @pass_through_step0
+// CHECK-SAME: lathe.target = "ane"
+// CHECK-LABEL: func.func private @pass_through_step1
+// CHECK-SAME: (%[[X:.+]]: tensor<4xf32>) -> (tensor<4xf32>, tensor<2xi64>)
+// CHECK-SAME: lathe.target = "cpu"
+// CHECK: %[[C:.+]] = lathe.constant dense<[1, 2]> : tensor<2xi64>
+// CHECK: return %[[X]], %[[C]]
+// CHECK-LABEL: func.func @pass_through
+// CHECK: %[[R:.+]] = call @pass_through_step0(%arg0)
+// CHECK: %[[P:.+]]:2 = call @pass_through_step1(%arg0)
+// CHECK: return %[[R]], %[[P]]#0, %[[P]]#1
+func.func @pass_through(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<2xi64>) {
+  %c = lathe.constant dense<[1, 2]> : tensor<2xi64>
+  %r = "lathe.relu"(%x) {lathe.target = "ane"} : (tensor<4xf32>) -> tensor<4xf32>
+  return %r, %x, %c : tensor<4xf32>, tensor<4xf32>, tensor<2xi64>
+}
+
+// -----
+
+// Nothing to compute: one default-target partition writes the outputs.
+// CHECK-LABEL: func.func private @no_ops_step0
+// CHECK-SAME: lathe.target = "cpu"
+// CHECK-LABEL: func.func @no_ops
+// CHECK: call @no_ops_step0()
+func.func @no_ops() -> tensor<2xi64> {
+  %c = lathe.constant dense<[3, 4]> : tensor<2xi64>
+  return %c : tensor<2xi64>
+}
