@@ -189,6 +189,21 @@ def PackWeights : Pass<"lathe-pack-weights", "mlir::func::FuncOp"> {
   ];
 }
 
+def ConvertLinearToConv : Pass<"lathe-linear-to-conv", "mlir::func::FuncOp"> {
+  let summary = "Matmuls and gemms with constant weights as 1x1 convolutions over (B, C, 1, S)";
+  let description = [{
+    For targets whose convolution engine is their fast path (the Apple
+    Neural Engine): matmul(a, W) with a (batch..., S, K) and W a constant f32
+    (K, N) becomes a 1x1 convolution of a laid out (B, K, 1, S) (B the batch
+    dims together) with weights (N, K, 1, 1), and its (B, N, 1, S) result is
+    laid back out (batch..., S, N). A gemm with constant b (a not
+    transposed) is the same with S = M, alpha folded into the weights and a
+    constant bias (beta applied) as the convolution's bias. The transposes
+    at the edges are left for lathe-sink-transposes to cancel between
+    consecutive layers.
+  }];
+}
+
 def PackIntegerWeights : Pass<"lathe-pack-integer-weights", "mlir::func::FuncOp"> {
   let summary = "Pack constant 8-bit matmul weights for dot-product instructions";
   let description = [{

@@ -11,6 +11,7 @@
 #include "targets/ane/AneTarget.h"
 #include "targets/ane/MilEmitter.h"
 #include "targets/ane/MlPackage.h"
+#include "targets/llvm/LlvmCodegen.h"
 
 #include "dialects/lathe/LatheDialect.h"
 
@@ -23,6 +24,10 @@ using namespace lathe;
 namespace {
 
 constexpr int64_t kMaxRank = 5;
+
+/// Linear layers as 1x1 convolutions over (B, C, 1, S), then the transposes
+/// that puts at their edges sunk until they cancel between layers.
+constexpr const char *kRewritePasses[] = {"lathe-linear-to-conv", "lathe-sink-transposes"};
 constexpr int64_t kMaxDim = 16384;
 
 llvm::Error fail(const llvm::Twine &message) {
@@ -54,9 +59,18 @@ public:
            llvm::all_of(op->getResultTypes(), aneTensor);
   }
 
-  LogicalResult lower(ModuleOp module, const TargetOptions &) override {
-    // The partition stays in the lathe dialect; emit() writes it as MIL.
-    return success();
+  std::vector<std::string> optionalPasses() const override {
+    return {std::begin(kRewritePasses), std::end(kRewritePasses)};
+  }
+
+  /// ANE-friendly rewriting in the lathe dialect; emit() writes the result
+  /// as MIL.
+  LogicalResult lower(ModuleOp module, const TargetOptions &options) override {
+    std::string pipeline = "func.func(";
+    for (const char *pass : kRewritePasses)
+      if (!llvm::is_contained(options.disabledPasses, pass))
+        pipeline += std::string(pass) + ",";
+    return runPassPipeline(module, pipeline + "canonicalize)", options);
   }
 
   llvm::Expected<ObjectFile> emit(ModuleOp module, const TargetOptions &) override {
