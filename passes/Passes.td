@@ -204,6 +204,16 @@ def ConvertLinearToConv : Pass<"lathe-linear-to-conv", "mlir::func::FuncOp"> {
   }];
 }
 
+def SplitAttentionHeads : Pass<"lathe-split-attention-heads", "mlir::func::FuncOp"> {
+  let summary = "Attention over (batch, heads, L, D) as one attention per head";
+  let description = [{
+    For the Apple Neural Engine, which runs attention best one head at a
+    time: lathe.attention whose operands have a heads dim (the third from
+    last) above 1 becomes one attention per head over slices of q, k and v,
+    concatenated along the heads dim.
+  }];
+}
+
 def PackIntegerWeights : Pass<"lathe-pack-integer-weights", "mlir::func::FuncOp"> {
   let summary = "Pack constant 8-bit matmul weights for dot-product instructions";
   let description = [{

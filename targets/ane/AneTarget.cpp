@@ -24,11 +24,13 @@ using namespace lathe;
 namespace {
 
 constexpr int64_t kMaxRank = 5;
-
-/// Linear layers as 1x1 convolutions over (B, C, 1, S), then the transposes
-/// that puts at their edges sunk until they cancel between layers.
-constexpr const char *kRewritePasses[] = {"lathe-linear-to-conv", "lathe-sink-transposes"};
 constexpr int64_t kMaxDim = 16384;
+
+/// Linear layers as 1x1 convolutions over (B, C, 1, S), attention one head
+/// at a time, then the transposes the first puts at the layers' edges sunk
+/// until they cancel between layers.
+constexpr const char *kRewritePasses[] = {"lathe-linear-to-conv", "lathe-split-attention-heads",
+                                          "lathe-sink-transposes"};
 
 llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);

@@ -1,0 +1,32 @@
+// RUN: lathe-opt --split-input-file --lathe-split-attention-heads %s | FileCheck %s
+
+// Two heads: each its own attention over the head's slices of q, k and v,
+// the results concatenated along the heads dim.
+// CHECK-LABEL: func.func @two_heads
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<1x2x3x4xf32>, %[[K:[a-z0-9]+]]: tensor<1x2x5x4xf32>, %[[V:[a-z0-9]+]]: tensor<1x2x5x6xf32>
+// CHECK: %[[Q0:.+]] = lathe.slice %[[Q]] {ends = array<i64: 1, 1, 3, 4>, starts = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 1, 1>}
+// CHECK: %[[K0:.+]] = lathe.slice %[[K]] {ends = array<i64: 1, 1, 5, 4>, starts = array<i64: 0, 0, 0, 0>
+// CHECK: %[[V0:.+]] = lathe.slice %[[V]] {ends = array<i64: 1, 1, 5, 6>, starts = array<i64: 0, 0, 0, 0>
+// CHECK: %[[H0:.+]] = lathe.attention %[[Q0]], %[[K0]], %[[V0]] {scale = 5.000000e-01 : f32} : (tensor<1x1x3x4xf32>, tensor<1x1x5x4xf32>, tensor<1x1x5x6xf32>) -> tensor<1x1x3x6xf32>
+// CHECK: %[[Q1:.+]] = lathe.slice %[[Q]] {ends = array<i64: 1, 2, 3, 4>, starts = array<i64: 0, 1, 0, 0>
+// CHECK: %[[H1:.+]] = lathe.attention %[[Q1]]
+// CHECK: %[[Y:.+]] = lathe.concat %[[H0]], %[[H1]] {axis = 1 : i64}
+// CHECK: return %[[Y]]
+func.func @two_heads(%q: tensor<1x2x3x4xf32>, %k: tensor<1x2x5x4xf32>, %v: tensor<1x2x5x6xf32>) -> tensor<1x2x3x6xf32> {
+  %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32} : (tensor<1x2x3x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x6xf32>) -> tensor<1x2x3x6xf32>
+  return %0 : tensor<1x2x3x6xf32>
+}
+
+// -----
+
+// One head, or no heads dim: nothing to split.
+// CHECK-LABEL: func.func @one_head
+// CHECK-NOT: lathe.slice
+// CHECK: lathe.attention
+// CHECK: lathe.attention
+// CHECK-NOT: lathe.concat
+func.func @one_head(%q: tensor<1x1x3x4xf32>, %r: tensor<3x4xf32>) -> (tensor<1x1x3x4xf32>, tensor<3x4xf32>) {
+  %0 = lathe.attention %q, %q, %q {scale = 0.5 : f32} : (tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>) -> tensor<1x1x3x4xf32>
+  %1 = lathe.attention %r, %r, %r {scale = 0.5 : f32} : (tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %0, %1 : tensor<1x1x3x4xf32>, tensor<3x4xf32>
+}
