@@ -69,7 +69,8 @@ public:
     // must follow (through values its nested ops use too).
     predecessors.resize(ops.size());
     touching.resize(bytes.size());
-    for (auto [i, op] : llvm::enumerate(ops)) {
+    for (auto [position, op] : llvm::enumerate(ops)) {
+      size_t i = position; // a plain variable the walk's lambda can capture
       op->walk([&](Operation *nested) {
         for (Value operand : nested->getOperands()) {
           Operation *def = operand.getDefiningOp();
