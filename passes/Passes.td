@@ -200,8 +200,14 @@ def ConvertLinearToConv : Pass<"lathe-linear-to-conv", "mlir::func::FuncOp"> {
     transposed) is the same with S = M, alpha folded into the weights and a
     constant bias (beta applied) as the convolution's bias. The transposes
     at the edges are left for lathe-sink-transposes to cancel between
-    consecutive layers.
+    consecutive layers. With `position-multiple`, S is zero-padded to a
+    multiple of it (the ANE's last axis in whole 64-byte lines: 32 fp16
+    values) and the padding sliced off the result.
   }];
+  let options = [
+    Option<"positionMultiple", "position-multiple", "int64_t", "1",
+           "pad the S positions to a multiple of this many">
+  ];
 }
 
 def SplitAttentionHeads : Pass<"lathe-split-attention-heads", "mlir::func::FuncOp"> {

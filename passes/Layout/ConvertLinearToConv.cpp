@@ -34,14 +34,21 @@ Value swapLastTwo(PatternRewriter &rewriter, Location loc, Value v) {
 }
 
 /// a (batch..., S, K) times the (K, N) matrix `w` (row-major, scaled by
-/// `scale`) plus `bias` (N values, or none), as a 1x1 convolution.
+/// `scale`) plus `bias` (N values, or none), as a 1x1 convolution, its S
+/// positions zero-padded to a multiple of `multiple` (each position's
+/// result depends on that position alone, so the padding is sliced off).
 Value linearAsConv(PatternRewriter &rewriter, Location loc, Value a, ArrayRef<float> w,
-                   bool transposed, int64_t n, float scale, std::optional<std::vector<float>> bias) {
+                   bool transposed, int64_t n, float scale, std::optional<std::vector<float>> bias,
+                   int64_t multiple) {
   auto at = cast<RankedTensorType>(a.getType());
   int64_t rank = at.getRank(), s = at.getDimSize(rank - 2), k = at.getDimSize(rank - 1);
   int64_t batch = at.getNumElements() / (s * k);
+  int64_t padded = (s + multiple - 1) / multiple * multiple;
   Value x = reshape(rewriter, loc, swapLastTwo(rewriter, loc, reshape(rewriter, loc, a, {batch, s, k})),
                     {batch, k, 1, s});
+  if (padded != s)
+    x = PadOp::create(rewriter, loc, x, rewriter.getDenseI64ArrayAttr({0, 0, 0, 0, 0, 0, 0, padded - s}),
+                      rewriter.getStringAttr("constant"), rewriter.getF64FloatAttr(0.0));
   std::vector<float> filters(n * k);
   for (int64_t col = 0; col < n; ++col)
     for (int64_t row = 0; row < k; ++row)
@@ -53,11 +60,15 @@ Value linearAsConv(PatternRewriter &rewriter, Location loc, Value a, ArrayRef<fl
   if (bias)
     operands.push_back(
         makeFloatConstant(rewriter, loc, RankedTensorType::get({n}, f32), *bias, "linear_bias"));
-  Value y = ConvOp::create(rewriter, loc, RankedTensorType::get({batch, n, 1, s}, f32), operands,
+  Value y = ConvOp::create(rewriter, loc, RankedTensorType::get({batch, n, 1, padded}, f32), operands,
                            {rewriter.getNamedAttr("strides", rewriter.getDenseI64ArrayAttr({1, 1})),
                             rewriter.getNamedAttr("dilations", rewriter.getDenseI64ArrayAttr({1, 1})),
                             rewriter.getNamedAttr("pads", rewriter.getDenseI64ArrayAttr({0, 0, 0, 0})),
                             rewriter.getNamedAttr("group", rewriter.getI64IntegerAttr(1))});
+  if (padded != s)
+    y = SliceOp::create(rewriter, loc, y, rewriter.getDenseI64ArrayAttr({0, 0, 0, 0}),
+                        rewriter.getDenseI64ArrayAttr({batch, n, 1, s}),
+                        rewriter.getDenseI64ArrayAttr({1, 1, 1, 1}));
   SmallVector<int64_t> shape(at.getShape());
   shape.back() = n;
   return reshape(rewriter, loc, swapLastTwo(rewriter, loc, reshape(rewriter, loc, y, {batch, n, s})),
@@ -65,7 +76,8 @@ Value linearAsConv(PatternRewriter &rewriter, Location loc, Value a, ArrayRef<fl
 }
 
 struct MatMulAsConv : OpRewritePattern<MatMulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  MatMulAsConv(MLIRContext *context, int64_t multiple)
+      : OpRewritePattern(context), multiple(multiple) {}
   LogicalResult matchAndRewrite(MatMulOp op, PatternRewriter &rewriter) const override {
     auto at = cast<RankedTensorType>(op.getLhs().getType());
     auto bt = cast<RankedTensorType>(op.getRhs().getType());
@@ -75,13 +87,15 @@ struct MatMulAsConv : OpRewritePattern<MatMulOp> {
     if (!w)
       return rewriter.notifyMatchFailure(op, "weights are not constant");
     rewriter.replaceOp(op, linearAsConv(rewriter, op.getLoc(), op.getLhs(), *w, false,
-                                        bt.getDimSize(1), 1.0f, std::nullopt));
+                                        bt.getDimSize(1), 1.0f, std::nullopt, multiple));
     return success();
   }
+  int64_t multiple;
 };
 
 struct GemmAsConv : OpRewritePattern<GemmOp> {
-  using OpRewritePattern::OpRewritePattern;
+  GemmAsConv(MLIRContext *context, int64_t multiple)
+      : OpRewritePattern(context), multiple(multiple) {}
   LogicalResult matchAndRewrite(GemmOp op, PatternRewriter &rewriter) const override {
     auto bt = cast<RankedTensorType>(op.getB().getType());
     if (op.getTransA() || !bt.getElementType().isF32())
@@ -103,15 +117,21 @@ struct GemmAsConv : OpRewritePattern<GemmOp> {
         (*bias)[i] = beta * (*c)[c->size() == 1 ? 0 : i];
     }
     rewriter.replaceOp(op, linearAsConv(rewriter, op.getLoc(), op.getA(), *w, op.getTransB(), n,
-                                        op.getAlpha().convertToFloat(), bias));
+                                        op.getAlpha().convertToFloat(), bias, multiple));
     return success();
   }
+  int64_t multiple;
 };
 
 struct ConvertLinearToConvPass : lathe::impl::ConvertLinearToConvBase<ConvertLinearToConvPass> {
+  using ConvertLinearToConvBase::ConvertLinearToConvBase;
   void runOnOperation() override {
+    if (positionMultiple < 1) {
+      getOperation().emitError("lathe-linear-to-conv needs position-multiple >= 1");
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    patterns.add<MatMulAsConv, GemmAsConv>(&getContext());
+    patterns.add<MatMulAsConv, GemmAsConv>(&getContext(), positionMultiple);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -26,9 +26,10 @@ namespace {
 constexpr int64_t kMaxRank = 5;
 constexpr int64_t kMaxDim = 16384;
 
-/// Linear layers as 1x1 convolutions over (B, C, 1, S), attention one head
-/// at a time, then the transposes the first puts at the layers' edges sunk
-/// until they cancel between layers.
+/// Linear layers as 1x1 convolutions over (B, C, 1, S), S padded to whole
+/// 64-byte lines of fp16 (32 values); attention one head at a time; then the
+/// transposes the first puts at the layers' edges sunk until they cancel
+/// between layers.
 constexpr const char *kRewritePasses[] = {"lathe-linear-to-conv", "lathe-split-attention-heads",
                                           "lathe-sink-transposes"};
 
@@ -69,9 +70,9 @@ public:
   /// as MIL.
   LogicalResult lower(ModuleOp module, const TargetOptions &options) override {
     std::string pipeline = "func.func(";
-    for (const char *pass : kRewritePasses)
+    for (llvm::StringRef pass : kRewritePasses)
       if (!llvm::is_contained(options.disabledPasses, pass))
-        pipeline += std::string(pass) + ",";
+        pipeline += pass.str() + (pass == "lathe-linear-to-conv" ? "{position-multiple=32}," : ",");
     return runPassPipeline(module, pipeline + "canonicalize)", options);
   }
 

@@ -541,6 +541,20 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
              {"end_mask", {b.bools(endMask, "end_mask")}}});
         return success();
       })
+      .Case([&](PadOp p) {
+        ArrayRef<int64_t> pads = p.getPads();
+        size_t rank = pads.size() / 2;
+        SmallVector<int64_t> pairs;
+        for (size_t i = 0; i < rank; ++i) {
+          pairs.push_back(pads[i]);
+          pairs.push_back(pads[i + rank]);
+        }
+        out(op, "pad",
+            {{"x", {(*this)[p.getInput()]}}, {"pad", {b.ints(pairs, "pad")}},
+             {"mode", {b.string("constant", "mode")}},
+             {"constant_val", {b.halfScalar(float(p.getValue().convertToDouble()), "constant_val")}}});
+        return success();
+      })
       .Case([&](ResizeOp r) {
         auto in = shapeOf(r.getInput());
         auto outShape = shapeOf(r.getResult());
@@ -586,6 +600,10 @@ bool lathe::ane::emitsOp(Operation *op) {
         return unitDilations(p.getDilations()) && p.getStrides().size() <= 2;
       })
       .Case([](ResizeOp r) { return upsamplable(r); })
+      .Case([](PadOp p) {
+        return p.getMode() == "constant" &&
+               llvm::all_of(p.getPads(), [](int64_t v) { return v >= 0; });
+      })
       .Default([](Operation *) { return false; });
 }
 

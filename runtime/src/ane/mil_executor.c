@@ -618,6 +618,39 @@ static lathe_status_code run_upsample(const run *r, const lathe_mil_op *op, floa
   return LATHE_OK;
 }
 
+/* Constant padding: (begin, end) per dim, for the trailing dims. */
+static lathe_status_code run_pad(const run *r, const lathe_mil_op *op, float *out,
+                                 const lathe_mil_value *o) {
+  tensor x;
+  uint64_t np;
+  const int32_t *pad = ints(r, op, "pad", &np);
+  const char *mode = string_param(r, op, "mode");
+  if (!input(r, op, "x", &x) || !pad || np % 2 || np / 2 > x.v->rank)
+    return fail_op(r, op, "needs x and pad pairs for at most its rank");
+  if (mode && strcmp(mode, "constant"))
+    return fail_op(r, op, "pads in a mode other than constant");
+  float fill = float_param(r, op, "constant_val", 0.0f);
+  uint32_t first = x.v->rank - (uint32_t)(np / 2);
+  int64_t begin[LATHE_MAX_RANK] = {0}, index[LATHE_MAX_RANK] = {0};
+  for (uint32_t d = first; d < x.v->rank; ++d)
+    begin[d] = pad[2 * (d - first)];
+  for (uint64_t i = 0; i < o->count; ++i) {
+    int64_t at = 0, inside = 1;
+    for (uint32_t d = 0; d < o->rank; ++d) {
+      int64_t k = index[d] - begin[d];
+      inside &= k >= 0 && k < x.v->dims[d];
+      at = at * x.v->dims[d] + k;
+    }
+    out[i] = inside ? x.data[at] : fill;
+    for (int64_t d = (int64_t)o->rank - 1; d >= 0; --d) {
+      if (++index[d] < o->dims[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return LATHE_OK;
+}
+
 static lathe_status_code run_op(const run *r, const lathe_mil_op *op) {
   const lathe_mil_value *o = &r->p->values[op->output];
   float *out = r->workspace + o->offset;
@@ -647,6 +680,8 @@ static lathe_status_code run_op(const run *r, const lathe_mil_op *op) {
     code = run_transpose(r, op, out, o);
   } else if (!strcmp(t, "concat")) {
     code = run_concat(r, op, out, o);
+  } else if (!strcmp(t, "pad")) {
+    code = run_pad(r, op, out, o);
   } else if (!strcmp(t, "slice_by_index")) {
     code = run_slice(r, op, out, o);
   } else if (!strcmp(t, "upsample_nearest_neighbor") || !strcmp(t, "upsample_bilinear")) {

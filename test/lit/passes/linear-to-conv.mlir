@@ -45,3 +45,19 @@ func.func @not_linear(%a: tensor<3x4xf32>, %b: tensor<4x2xf32>, %v: tensor<4xf32
   %z = lathe.matmul %v, %w : (tensor<4xf32>, tensor<4x2xf32>) -> tensor<2xf32>
   return %y, %z : tensor<3x2xf32>, tensor<2xf32>
 }
+
+// -----
+
+// RUN: lathe-opt --lathe-linear-to-conv="position-multiple=4" %s --split-input-file | FileCheck %s --check-prefix=PAD
+// With position-multiple 4, the 3 positions are padded to 4 with zeros and
+// the padding is sliced off the convolution's result.
+// PAD-LABEL: func.func @padded
+// PAD: %[[X:.+]] = lathe.reshape %{{.+}} {shape = array<i64: 1, 2, 1, 3>}
+// PAD: %[[P:.+]] = lathe.pad %[[X]] {mode = "constant", pads = array<i64: 0, 0, 0, 0, 0, 0, 0, 1>, value = 0.000000e+00 : f64} : (tensor<1x2x1x3xf32>) -> tensor<1x2x1x4xf32>
+// PAD: %[[C:.+]] = lathe.conv %[[P]], %{{.+}} : (tensor<1x2x1x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x1x4xf32>
+// PAD: lathe.slice %[[C]] {ends = array<i64: 1, 2, 1, 3>, starts = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 1, 1>}
+func.func @padded(%a: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = lathe.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %y = lathe.matmul %a, %w : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
