@@ -386,6 +386,21 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
         out(op, "conv", inputs);
         return success();
       })
+      .Case([&](ConvTransposeOp c) {
+        SmallVector<int64_t> outputShape(shapeOf(c.getResult()));
+        Inputs inputs{{"x", {(*this)[c.getInput()]}},
+                      {"weight", {(*this)[c.getWeight()]}},
+                      {"strides", {b.ints(c.getStrides(), "strides")}},
+                      {"pad_type", {b.string("custom", "pad_type")}},
+                      {"pad", {b.ints(padPairs(c.getPads()), "pad")}},
+                      {"dilations", {b.ints(c.getDilations(), "dilations")}},
+                      {"groups", {b.ints({(int64_t)c.getGroup()}, "groups", true)}},
+                      {"output_shape", {b.ints(outputShape, "output_shape")}}};
+        if (c.getBias())
+          inputs.push_back({"bias", {(*this)[c.getBias()]}});
+        out(op, "conv_transpose", inputs);
+        return success();
+      })
       .Case([&](MaxPoolOp p) {
         out(op, "max_pool",
             {{"x", {(*this)[p.getInput()]}},
@@ -595,6 +610,9 @@ bool lathe::ane::emitsOp(Operation *op) {
             BatchNormOp, InstanceNormOp, LayerNormOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp>(
           [](Operation *) { return true; })
       .Case([](ConvOp c) { return c.getStrides().size() == 2 || c.getStrides().size() == 1; })
+      .Case([](ConvTransposeOp c) {
+        return c.getStrides().size() == 2 || c.getStrides().size() == 1;
+      })
       .Case([](MaxPoolOp p) { return unitDilations(p.getDilations()) && p.getStrides().size() <= 2; })
       .Case([](AveragePoolOp p) {
         return unitDilations(p.getDilations()) && p.getStrides().size() <= 2;

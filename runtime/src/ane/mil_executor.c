@@ -230,6 +230,61 @@ static lathe_status_code run_conv(const run *r, const lathe_mil_op *op, float *o
   return LATHE_OK;
 }
 
+/* conv_transpose over 1 or 2 spatial dims: each input pixel scattered
+   through the kernel; weight (C, M / groups, kernel...). */
+static lathe_status_code run_conv_transpose(const run *r, const lathe_mil_op *op, float *out,
+                                            const lathe_mil_value *o) {
+  tensor x, w, b;
+  int has_bias = input(r, op, "bias", &b);
+  if (!input(r, op, "x", &x) || !input(r, op, "weight", &w) || x.v->rank != w.v->rank ||
+      (x.v->rank != 3 && x.v->rank != 4))
+    return fail_op(r, op, "needs x and weight of rank 3 or 4");
+  uint64_t ns, np, nd;
+  const int32_t *strides = ints(r, op, "strides", &ns), *pad = ints(r, op, "pad", &np),
+                *dilations = ints(r, op, "dilations", &nd);
+  int spatial = (int)x.v->rank - 2, groups = int_param(r, op, "groups", 1);
+  if (!strides || !pad || !dilations || (int)ns != spatial || (int)np != 2 * spatial ||
+      (int)nd != spatial || groups < 1)
+    return fail_op(r, op, "needs strides, pad (begin, end per dim), dilations and groups");
+  int64_t n = x.v->dims[0], c = x.v->dims[1], mg = w.v->dims[1], m = mg * groups;
+  int64_t ih = spatial == 2 ? x.v->dims[2] : 1, iw = x.v->dims[x.v->rank - 1];
+  int64_t kh = spatial == 2 ? w.v->dims[2] : 1, kw = w.v->dims[w.v->rank - 1];
+  int64_t oh = spatial == 2 ? o->dims[2] : 1, ow = o->dims[o->rank - 1];
+  int sh = spatial == 2 ? strides[0] : 1, sw = strides[spatial - 1];
+  int dh = spatial == 2 ? dilations[0] : 1, dw = dilations[spatial - 1];
+  int ph = spatial == 2 ? pad[0] : 0, pw = pad[2 * (spatial - 1)];
+  if (w.v->dims[0] != c || c % groups || o->dims[1] != m)
+    return fail_op(r, op, "channels and groups do not fit");
+  int64_t cg = c / groups;
+  for (int64_t i = 0; i < n * m; ++i)
+    for (int64_t j = 0; j < oh * ow; ++j)
+      out[i * oh * ow + j] = has_bias ? b.data[i % m] : 0.0f;
+  for (int64_t in = 0; in < n; ++in)
+    for (int64_t ic = 0; ic < c; ++ic) {
+      int64_t g = ic / cg;
+      const float *xc = x.data + (in * c + ic) * ih * iw;
+      for (int64_t om = 0; om < mg; ++om) {
+        const float *wc = w.data + (ic * mg + om) * kh * kw;
+        float *oc = out + (in * m + g * mg + om) * oh * ow;
+        for (int64_t y = 0; y < ih; ++y)
+          for (int64_t xi = 0; xi < iw; ++xi) {
+            float v = xc[y * iw + xi];
+            for (int64_t ky = 0; ky < kh; ++ky) {
+              int64_t yy = y * sh + ky * dh - ph;
+              if (yy < 0 || yy >= oh)
+                continue;
+              for (int64_t kx = 0; kx < kw; ++kx) {
+                int64_t xx = xi * sw + kx * dw - pw;
+                if (xx >= 0 && xx < ow)
+                  oc[yy * ow + xx] += v * wc[ky * kw + kx];
+              }
+            }
+          }
+      }
+    }
+  return LATHE_OK;
+}
+
 static lathe_status_code run_pool(const run *r, const lathe_mil_op *op, float *out,
                                   const lathe_mil_value *o, int is_max) {
   tensor x;
@@ -666,6 +721,8 @@ static lathe_status_code run_op(const run *r, const lathe_mil_op *op) {
     code = LATHE_OK;
   } else if (!strcmp(t, "conv")) {
     code = run_conv(r, op, out, o);
+  } else if (!strcmp(t, "conv_transpose")) {
+    code = run_conv_transpose(r, op, out, o);
   } else if (!strcmp(t, "max_pool") || !strcmp(t, "avg_pool")) {
     code = run_pool(r, op, out, o, !strcmp(t, "max_pool"));
   } else if (!strncmp(t, "reduce_", 7)) {
