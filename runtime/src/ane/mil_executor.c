@@ -178,105 +178,114 @@ static lathe_status_code run_elementwise(const run *r, const lathe_mil_op *op, f
   return ok ? LATHE_OK : fail_op(r, op, "is not an op this executor runs");
 }
 
-/* conv over 1 or 2 spatial dims (1-D as H = 1). */
-static lathe_status_code run_conv(const run *r, const lathe_mil_op *op, float *out,
-                                  const lathe_mil_value *o) {
+/* The operands and window of a conv or conv_transpose over 1 or 2 spatial
+   dims (1-D as H = 1). */
+typedef struct window {
   tensor x, w, b;
-  int has_bias = input(r, op, "bias", &b);
-  if (!input(r, op, "x", &x) || !input(r, op, "weight", &w) || x.v->rank != w.v->rank ||
-      (x.v->rank != 3 && x.v->rank != 4))
+  int has_bias, groups;
+  int64_t ih, iw, kh, kw, oh, ow;
+  int sh, sw, dh, dw, ph, pw;
+} window;
+
+static lathe_status_code read_window(const run *r, const lathe_mil_op *op,
+                                     const lathe_mil_value *o, window *k) {
+  k->has_bias = input(r, op, "bias", &k->b);
+  if (!input(r, op, "x", &k->x) || !input(r, op, "weight", &k->w) ||
+      k->x.v->rank != k->w.v->rank || (k->x.v->rank != 3 && k->x.v->rank != 4))
     return fail_op(r, op, "needs x and weight of rank 3 or 4");
   uint64_t ns, np, nd;
   const int32_t *strides = ints(r, op, "strides", &ns), *pad = ints(r, op, "pad", &np),
                 *dilations = ints(r, op, "dilations", &nd);
-  int spatial = (int)x.v->rank - 2, groups = int_param(r, op, "groups", 1);
+  int spatial = (int)k->x.v->rank - 2;
+  k->groups = int_param(r, op, "groups", 1);
   if (!strides || !pad || !dilations || (int)ns != spatial || (int)np != 2 * spatial ||
-      (int)nd != spatial || groups < 1)
+      (int)nd != spatial || k->groups < 1)
     return fail_op(r, op, "needs strides, pad (begin, end per dim), dilations and groups");
-  int64_t n = x.v->dims[0], c = x.v->dims[1], m = w.v->dims[0], cg = w.v->dims[1];
-  int64_t ih = spatial == 2 ? x.v->dims[2] : 1, iw = x.v->dims[x.v->rank - 1];
-  int64_t kh = spatial == 2 ? w.v->dims[2] : 1, kw = w.v->dims[w.v->rank - 1];
-  int64_t oh = spatial == 2 ? o->dims[2] : 1, ow = o->dims[o->rank - 1];
-  int sh = spatial == 2 ? strides[0] : 1, sw = strides[spatial - 1];
-  int dh = spatial == 2 ? dilations[0] : 1, dw = dilations[spatial - 1];
-  int ph = spatial == 2 ? pad[0] : 0, pw = pad[2 * (spatial - 1)];
-  if (c != cg * groups || m % groups || o->dims[1] != m)
+  const lathe_mil_value *x = k->x.v, *w = k->w.v;
+  k->ih = spatial == 2 ? x->dims[2] : 1;
+  k->iw = x->dims[x->rank - 1];
+  k->kh = spatial == 2 ? w->dims[2] : 1;
+  k->kw = w->dims[w->rank - 1];
+  k->oh = spatial == 2 ? o->dims[2] : 1;
+  k->ow = o->dims[o->rank - 1];
+  k->sh = spatial == 2 ? strides[0] : 1;
+  k->sw = strides[spatial - 1];
+  k->dh = spatial == 2 ? dilations[0] : 1;
+  k->dw = dilations[spatial - 1];
+  k->ph = spatial == 2 ? pad[0] : 0;
+  k->pw = pad[2 * (spatial - 1)];
+  return LATHE_OK;
+}
+
+static lathe_status_code run_conv(const run *r, const lathe_mil_op *op, float *out,
+                                  const lathe_mil_value *o) {
+  window k;
+  lathe_status_code code = read_window(r, op, o, &k);
+  if (code != LATHE_OK)
+    return code;
+  int64_t n = k.x.v->dims[0], c = k.x.v->dims[1], m = k.w.v->dims[0], cg = k.w.v->dims[1];
+  if (c != cg * k.groups || m % k.groups || o->dims[1] != m)
     return fail_op(r, op, "channels and groups do not fit");
-  int64_t mg = m / groups;
+  int64_t mg = m / k.groups;
   for (int64_t in = 0; in < n; ++in)
     for (int64_t om = 0; om < m; ++om) {
       int64_t g = om / mg;
-      float bias = has_bias ? b.data[om] : 0.0f;
-      for (int64_t y = 0; y < oh; ++y)
-        for (int64_t xo = 0; xo < ow; ++xo) {
+      float bias = k.has_bias ? k.b.data[om] : 0.0f;
+      for (int64_t y = 0; y < k.oh; ++y)
+        for (int64_t xo = 0; xo < k.ow; ++xo) {
           float sum = bias;
           for (int64_t ic = 0; ic < cg; ++ic) {
-            const float *xc = x.data + ((in * c + g * cg + ic) * ih) * iw;
-            const float *wc = w.data + ((om * cg + ic) * kh) * kw;
-            for (int64_t ky = 0; ky < kh; ++ky) {
-              int64_t yy = y * sh + ky * dh - ph;
-              if (yy < 0 || yy >= ih)
+            const float *xc = k.x.data + (in * c + g * cg + ic) * k.ih * k.iw;
+            const float *wc = k.w.data + (om * cg + ic) * k.kh * k.kw;
+            for (int64_t ky = 0; ky < k.kh; ++ky) {
+              int64_t yy = y * k.sh + ky * k.dh - k.ph;
+              if (yy < 0 || yy >= k.ih)
                 continue;
-              for (int64_t kx = 0; kx < kw; ++kx) {
-                int64_t xx = xo * sw + kx * dw - pw;
-                if (xx >= 0 && xx < iw)
-                  sum += xc[yy * iw + xx] * wc[ky * kw + kx];
+              for (int64_t kx = 0; kx < k.kw; ++kx) {
+                int64_t xx = xo * k.sw + kx * k.dw - k.pw;
+                if (xx >= 0 && xx < k.iw)
+                  sum += xc[yy * k.iw + xx] * wc[ky * k.kw + kx];
               }
             }
           }
-          out[((in * m + om) * oh + y) * ow + xo] = sum;
+          out[((in * m + om) * k.oh + y) * k.ow + xo] = sum;
         }
     }
   return LATHE_OK;
 }
 
-/* conv_transpose over 1 or 2 spatial dims: each input pixel scattered
-   through the kernel; weight (C, M / groups, kernel...). */
+/* conv_transpose: each input pixel scattered through the kernel; weight
+   (C, M / groups, kernel...). */
 static lathe_status_code run_conv_transpose(const run *r, const lathe_mil_op *op, float *out,
                                             const lathe_mil_value *o) {
-  tensor x, w, b;
-  int has_bias = input(r, op, "bias", &b);
-  if (!input(r, op, "x", &x) || !input(r, op, "weight", &w) || x.v->rank != w.v->rank ||
-      (x.v->rank != 3 && x.v->rank != 4))
-    return fail_op(r, op, "needs x and weight of rank 3 or 4");
-  uint64_t ns, np, nd;
-  const int32_t *strides = ints(r, op, "strides", &ns), *pad = ints(r, op, "pad", &np),
-                *dilations = ints(r, op, "dilations", &nd);
-  int spatial = (int)x.v->rank - 2, groups = int_param(r, op, "groups", 1);
-  if (!strides || !pad || !dilations || (int)ns != spatial || (int)np != 2 * spatial ||
-      (int)nd != spatial || groups < 1)
-    return fail_op(r, op, "needs strides, pad (begin, end per dim), dilations and groups");
-  int64_t n = x.v->dims[0], c = x.v->dims[1], mg = w.v->dims[1], m = mg * groups;
-  int64_t ih = spatial == 2 ? x.v->dims[2] : 1, iw = x.v->dims[x.v->rank - 1];
-  int64_t kh = spatial == 2 ? w.v->dims[2] : 1, kw = w.v->dims[w.v->rank - 1];
-  int64_t oh = spatial == 2 ? o->dims[2] : 1, ow = o->dims[o->rank - 1];
-  int sh = spatial == 2 ? strides[0] : 1, sw = strides[spatial - 1];
-  int dh = spatial == 2 ? dilations[0] : 1, dw = dilations[spatial - 1];
-  int ph = spatial == 2 ? pad[0] : 0, pw = pad[2 * (spatial - 1)];
-  if (w.v->dims[0] != c || c % groups || o->dims[1] != m)
+  window k;
+  lathe_status_code code = read_window(r, op, o, &k);
+  if (code != LATHE_OK)
+    return code;
+  int64_t n = k.x.v->dims[0], c = k.x.v->dims[1], mg = k.w.v->dims[1], m = mg * k.groups;
+  if (k.w.v->dims[0] != c || c % k.groups || o->dims[1] != m)
     return fail_op(r, op, "channels and groups do not fit");
-  int64_t cg = c / groups;
+  int64_t cg = c / k.groups, plane = k.oh * k.ow;
   for (int64_t i = 0; i < n * m; ++i)
-    for (int64_t j = 0; j < oh * ow; ++j)
-      out[i * oh * ow + j] = has_bias ? b.data[i % m] : 0.0f;
+    for (int64_t j = 0; j < plane; ++j)
+      out[i * plane + j] = k.has_bias ? k.b.data[i % m] : 0.0f;
   for (int64_t in = 0; in < n; ++in)
     for (int64_t ic = 0; ic < c; ++ic) {
-      int64_t g = ic / cg;
-      const float *xc = x.data + (in * c + ic) * ih * iw;
+      const float *xc = k.x.data + (in * c + ic) * k.ih * k.iw;
       for (int64_t om = 0; om < mg; ++om) {
-        const float *wc = w.data + (ic * mg + om) * kh * kw;
-        float *oc = out + (in * m + g * mg + om) * oh * ow;
-        for (int64_t y = 0; y < ih; ++y)
-          for (int64_t xi = 0; xi < iw; ++xi) {
-            float v = xc[y * iw + xi];
-            for (int64_t ky = 0; ky < kh; ++ky) {
-              int64_t yy = y * sh + ky * dh - ph;
-              if (yy < 0 || yy >= oh)
+        const float *wc = k.w.data + (ic * mg + om) * k.kh * k.kw;
+        float *oc = out + (in * m + (ic / cg) * mg + om) * plane;
+        for (int64_t y = 0; y < k.ih; ++y)
+          for (int64_t xi = 0; xi < k.iw; ++xi) {
+            float v = xc[y * k.iw + xi];
+            for (int64_t ky = 0; ky < k.kh; ++ky) {
+              int64_t yy = y * k.sh + ky * k.dh - k.ph;
+              if (yy < 0 || yy >= k.oh)
                 continue;
-              for (int64_t kx = 0; kx < kw; ++kx) {
-                int64_t xx = xi * sw + kx * dw - pw;
-                if (xx >= 0 && xx < ow)
-                  oc[yy * ow + xx] += v * wc[ky * kw + kx];
+              for (int64_t kx = 0; kx < k.kw; ++kx) {
+                int64_t xx = xi * k.sw + kx * k.dw - k.pw;
+                if (xx >= 0 && xx < k.ow)
+                  oc[yy * k.ow + xx] += v * wc[ky * k.kw + kx];
               }
             }
           }

@@ -191,6 +191,21 @@ static int read_type(reader *r, lathe_wire_bytes value_type, lathe_mil_value *v)
   return 1;
 }
 
+/* A NamedValueType: its name and tensor type into `v`. */
+static int read_named_value(reader *r, lathe_wire_bytes bytes, lathe_mil_value *v) {
+  lathe_wire w = lathe_wire_of(bytes);
+  uint32_t type, field;
+  lathe_wire_bytes value_type = {0, 0};
+  while ((field = lathe_wire_field(&w, &type)))
+    if (field == 1 && type == 2)
+      v->name = copy_string(r, lathe_wire_delimited(&w));
+    else if (field == 2 && type == 2)
+      value_type = lathe_wire_delimited(&w);
+    else
+      lathe_wire_skip(&w, type);
+  return v->name && read_type(r, value_type, v);
+}
+
 /* A const's data from a Value (inline, or a blob of weight.bin). */
 static int read_const(reader *r, lathe_wire_bytes value, lathe_mil_value *v) {
   lathe_wire w = lathe_wire_of(value);
@@ -319,18 +334,7 @@ static int read_op(reader *r, lathe_wire_bytes bytes, lathe_mil_op *op) {
     if (field == 1 && type == 2) {
       op->type = copy_string(r, lathe_wire_delimited(&w));
     } else if (field == 3 && type == 2) {
-      lathe_wire nv = lathe_wire_of(lathe_wire_delimited(&w));
-      lathe_mil_value *v = &p->values[p->value_count];
-      uint32_t nt, nf;
-      lathe_wire_bytes vt = {0, 0};
-      while ((nf = lathe_wire_field(&nv, &nt)))
-        if (nf == 1 && nt == 2)
-          v->name = copy_string(r, lathe_wire_delimited(&nv));
-        else if (nf == 2 && nt == 2)
-          vt = lathe_wire_delimited(&nv);
-        else
-          lathe_wire_skip(&nv, nt);
-      if (!v->name || !read_type(r, vt, v))
+      if (!read_named_value(r, lathe_wire_delimited(&w), &p->values[p->value_count]))
         return refuse(r, "an op output without a name or type", op->type);
       op->output = p->value_count++;
       ++outputs;
@@ -489,19 +493,11 @@ lathe_status_code lathe_mil_program_read(const uint8_t *model, size_t model_size
       lathe_wire_skip(&w, type);
       continue;
     }
-    lathe_wire nv = lathe_wire_of(lathe_wire_delimited(&w));
     lathe_mil_value *v = &p->values[p->value_count];
-    uint32_t nt, nf;
-    lathe_wire_bytes vt = {0, 0};
-    while ((nf = lathe_wire_field(&nv, &nt)))
-      if (nf == 1 && nt == 2)
-        v->name = copy_string(&r, lathe_wire_delimited(&nv));
-      else if (nf == 2 && nt == 2)
-        vt = lathe_wire_delimited(&nv);
-      else
-        lathe_wire_skip(&nv, nt);
-    if (!v->name || !read_type(&r, vt, v))
+    if (!read_named_value(&r, lathe_wire_delimited(&w), v)) {
+      refuse(&r, "a function input without a name or type", NULL);
       goto done;
+    }
     if (v->type != LATHE_MIL_FP32) {
       refuse(&r, "a program input that is not fp32", v->name);
       goto done;
