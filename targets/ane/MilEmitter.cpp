@@ -113,11 +113,7 @@ public:
 
   /// An int32 constant: a scalar if `scalar`, else a 1-D array.
   std::string ints(ArrayRef<int64_t> values, StringRef stem, bool scalar = false) {
-    MIL::Value value;
-    SmallVector<int64_t> shape;
-    if (!scalar)
-      shape.push_back(values.size());
-    *value.mutable_type() = tensorType(MIL::INT32, shape);
+    MIL::Value value = array(MIL::INT32, values.size(), scalar);
     auto *tensor = value.mutable_immediatevalue()->mutable_tensor()->mutable_ints();
     for (int64_t v : values)
       tensor->add_values(int32_t(v));
@@ -125,11 +121,7 @@ public:
   }
 
   std::string bools(ArrayRef<bool> values, StringRef stem, bool scalar = false) {
-    MIL::Value value;
-    SmallVector<int64_t> shape;
-    if (!scalar)
-      shape.push_back(values.size());
-    *value.mutable_type() = tensorType(MIL::BOOL, shape);
+    MIL::Value value = array(MIL::BOOL, values.size(), scalar);
     auto *tensor = value.mutable_immediatevalue()->mutable_tensor()->mutable_bools();
     for (bool v : values)
       tensor->add_values(v);
@@ -164,6 +156,16 @@ public:
   }
 
 private:
+  /// A Value typed as a scalar or a 1-D array of `count` elements of `type`.
+  static MIL::Value array(MIL::DataType type, size_t count, bool scalar) {
+    MIL::Value value;
+    SmallVector<int64_t> shape;
+    if (!scalar)
+      shape.push_back(count);
+    *value.mutable_type() = tensorType(type, shape);
+    return value;
+  }
+
   std::string constant(std::string name, MIL::Value value) {
     MIL::Operation *operation = block.add_operations();
     operation->set_type("const");

@@ -71,6 +71,15 @@ static const char *string_param(const run *r, const lathe_mil_op *op, const char
   return v && v->is_const ? v->string : NULL;
 }
 
+/* Steps a row-major multi-index over `dims` (rank `rank`) to the next one. */
+static void next_index(int64_t *index, const int64_t *dims, uint32_t rank) {
+  for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
+    if (++index[d] < dims[d])
+      return;
+    index[d] = 0;
+  }
+}
+
 /* Row-major strides of `v`, and `v`'s strides as seen from an output of
    rank `rank` under numpy broadcasting (0 where it broadcasts). */
 static void broadcast_strides(const lathe_mil_value *v, uint32_t rank, const int64_t *out_dims,
@@ -376,11 +385,7 @@ static lathe_status_code run_reduce(const run *r, const lathe_mil_op *op, float 
     else if (!strcmp(t, "l2_norm") || !strcmp(t, "sum_square")) out[at] += v * v;
     else if (!strcmp(t, "log_sum_exp")) out[at] += expf(v);
     else out[at] += v; /* sum, mean, log_sum */
-    for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
-      if (++index[d] < x.v->dims[d])
-        break;
-      index[d] = 0;
-    }
+    next_index(index, x.v->dims, rank);
   }
   for (uint64_t i = 0; i < o->count; ++i) {
     if (!strcmp(t, "mean")) out[i] /= (float)per;
@@ -430,11 +435,7 @@ static lathe_status_code run_matmul(const run *r, const lathe_mil_op *op, float 
                  (ty ? ym[j * ycols + kk] : ym[kk * ycols + j]);
         om[i * n + j] = sum;
       }
-    for (int64_t d = (int64_t)batch_rank - 1; d >= 0; --d) {
-      if (++index[d] < o->dims[d])
-        break;
-      index[d] = 0;
-    }
+    next_index(index, o->dims, batch_rank);
   }
   return LATHE_OK;
 }
@@ -628,11 +629,7 @@ static lathe_status_code run_slice(const run *r, const lathe_mil_op *op, float *
     for (uint32_t d = 0; d < o->rank; ++d)
       at += (start[d] + index[d] * stride[d]) * in_strides[d];
     out[i] = x.data[at];
-    for (int64_t d = (int64_t)o->rank - 1; d >= 0; --d) {
-      if (++index[d] < o->dims[d])
-        break;
-      index[d] = 0;
-    }
+    next_index(index, o->dims, o->rank);
   }
   return LATHE_OK;
 }
@@ -706,11 +703,7 @@ static lathe_status_code run_pad(const run *r, const lathe_mil_op *op, float *ou
       at = at * x.v->dims[d] + k;
     }
     out[i] = inside ? x.data[at] : fill;
-    for (int64_t d = (int64_t)o->rank - 1; d >= 0; --d) {
-      if (++index[d] < o->dims[d])
-        break;
-      index[d] = 0;
-    }
+    next_index(index, o->dims, o->rank);
   }
   return LATHE_OK;
 }
