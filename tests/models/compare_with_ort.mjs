@@ -5,9 +5,15 @@
 // Usage: node compare_with_ort.mjs --lathe BIN --ort DIR --model M.onnx
 //          --input-shape x=1,3,48,192 [--target cpu] [--tolerance 1e-4] [--seed 1]
 //          [--input-range LO,HI]  (inputs uniform in [LO, HI), default -1,1)
+//          [--input-npy FILE]     (instead: the input read from a float32 .npy of that
+//                                  shape, e.g. a page from make_text_page.py)
 //          [--max-arena-ratio R]  (also: arena_bytes <= R * arena_lower_bound_bytes)
 //          [--same-top-class 1]   (instead of the error bound: every row of every
 //                                  output has the same largest entry, for classifiers)
+//          [--threshold T --min-agreement F]
+//                                 (instead of the error bound: at least a fraction F of
+//                                  the outputs lie on the same side of T as ONNX
+//                                  Runtime's, for maps a detector binarizes)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -59,7 +65,10 @@ try {
   const dims = shapeText.split(',').map(Number);
   const next = random(seed);
   const [lo, hi] = (args['input-range'] ?? '-1,1').split(',').map(Number);
-  const input = new Float32Array(dims.reduce((a, b) => a * b, 1)).map(() => lo + next() * (hi - lo));
+  const count = dims.reduce((a, b) => a * b, 1);
+  const input = args['input-npy'] ? readNpyFloat32(args['input-npy'])
+                                  : new Float32Array(count).map(() => lo + next() * (hi - lo));
+  if (input.length !== count) throw new Error(`${args['input-npy']}: ${input.length} values, the shape has ${count}`);
   const inputFile = path.join(work, 'input.npy');
   writeNpy(inputFile, input, dims);
 
@@ -111,6 +120,18 @@ try {
       ok &&= differ === 0;
       console.log(`${path.basename(args.model)} ${name}: top class differs in ${differ} of ${expected.length / width} rows ` +
                   `(max abs error ${maxErr.toExponential(3)}): ${differ === 0 ? 'ok' : 'MISMATCH'}`);
+      continue;
+    }
+    if (args.threshold) {
+      const threshold = Number(args.threshold), wanted = Number(args['min-agreement']);
+      let differ = 0;
+      for (let i = 0; i < expected.length; ++i) differ += (actual[i] > threshold) !== (expected[i] > threshold);
+      const agreement = 1 - differ / expected.length;
+      const pass = agreement >= wanted;
+      ok &&= pass;
+      console.log(`${path.basename(args.model)} ${name}: ${differ} of ${expected.length} outputs on the other side of ` +
+                  `${threshold}, agreement ${agreement.toFixed(6)} (at least ${wanted}; max abs error ` +
+                  `${maxErr.toExponential(3)}, max |ref| ${maxRef.toExponential(3)}): ${pass ? 'ok' : 'MISMATCH'}`);
       continue;
     }
     const bound = tolerance * maxRef;
