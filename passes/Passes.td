@@ -161,8 +161,9 @@ def SinkTransposes : Pass<"lathe-sink-transposes", "mlir::func::FuncOp"> {
     A transpose moves below elementwise ops, broadcasting binary ops whose
     other operands are transposed the same way or constant (the constants
     are transposed at compile time), concatenation (the axis permuted),
-    resizing (sizes and scales permuted) and global average pooling (a mean
-    over the permuted spatial dims). Two transposes that meet compose, and
+    resizing (sizes and scales permuted), global average pooling (a mean
+    over the permuted spatial dims) and layer normalization whose permuted
+    axes stay adjacent (constant scale and bias transposed). Two transposes that meet compose, and
     cancel when inverse. A transpose left that moves only unit dims becomes
     a reshape.
   }];

@@ -119,7 +119,8 @@ struct LayerNormFromPrimitives : OpRewritePattern<DivOp> {
       operands.push_back(beta);
     auto norm = LayerNormOp::create(
         rewriter, last->getLoc(), type, operands,
-        {rewriter.getNamedAttr("axis", rewriter.getI64IntegerAttr(axis)),
+        {rewriter.getNamedAttr("axes", rewriter.getDenseI64ArrayAttr(llvm::to_vector(
+                                           llvm::seq<int64_t>(axis, type.getRank())))),
          rewriter.getNamedAttr("epsilon", rewriter.getF32FloatAttr((float)*eps))});
     rewriter.replaceOp(last, norm.getResult());
     return success();

@@ -362,9 +362,17 @@ def Lathe_InstanceNormOp : Lathe_Op<"instance_norm"> {
 }
 
 def Lathe_LayerNormOp : Lathe_Op<"layer_norm"> {
-  let summary = "normalizes over the dims from `axis` on; scale/bias broadcast to them";
+  let summary = "normalizes over `axes`; scale/bias broadcast against the input along them";
+  let description = [{
+    ONNX's LayerNormalization normalizes the trailing dims from its axis on;
+    the layout passes may move the normalized dims elsewhere (the channels of
+    (B, C, S) rather than the last dim of (B, S, C)). `axes` ascend; scale
+    and bias broadcast against the input by numpy's rules and vary only
+    along `axes`.
+  }];
   let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$scale,
-                   Optional<Lathe_FloatTensor>:$bias, I64Attr:$axis, F32Attr:$epsilon);
+                   Optional<Lathe_FloatTensor>:$bias, DenseI64ArrayAttr:$axes,
+                   F32Attr:$epsilon);
   let results = (outs Lathe_FloatTensor:$output);
 }
 

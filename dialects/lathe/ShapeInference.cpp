@@ -589,8 +589,8 @@ LATHE_INFER(InstanceNormOp) {
   return success();
 }
 
-/// Layer and RMS normalization: the result is the input's type; scale (and
-/// bias) broadcast to the normalized dims.
+/// RMS normalization: the result is the input's type; scale broadcasts to
+/// the normalized dims.
 static LogicalResult inferTrailingNorm(OptLoc loc, ValueRange operands, int64_t axis,
                                        Types &types) {
   RankedTensorType x = tensorOf(operands[0]);
@@ -611,7 +611,29 @@ static LogicalResult inferTrailingNorm(OptLoc loc, ValueRange operands, int64_t 
 
 LATHE_INFER(LayerNormOp) {
   LATHE_ADAPTOR(LayerNormOp);
-  return inferTrailingNorm(loc, operands, adaptor.getAxis(), types);
+  RankedTensorType x = tensorOf(operands[0]);
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  if (failed(checkSameElementType(loc, operands)))
+    return failure();
+  if (axes.empty() || !llvm::is_sorted(axes) ||
+      std::adjacent_find(axes.begin(), axes.end()) != axes.end() || axes.front() < 0 ||
+      axes.back() >= x.getRank())
+    return emitOptionalError(loc, "layer_norm axes ", shapeString(axes),
+                             " are not distinct ascending dims of a rank-", x.getRank(), " input");
+  for (Value v : operands.drop_front()) {
+    ArrayRef<int64_t> shape = tensorOf(v).getShape();
+    SmallVector<int64_t> out;
+    bool alongAxes = (int64_t)shape.size() <= x.getRank();
+    for (auto [i, size] : llvm::enumerate(shape))
+      alongAxes &= size == 1 || llvm::is_contained(axes, x.getRank() - (int64_t)shape.size() + (int64_t)i);
+    if (failed(broadcastShapes(x.getShape(), shape, out)) || ArrayRef<int64_t>(out) != x.getShape() ||
+        !alongAxes)
+      return emitOptionalError(loc, "scale/bias ", shapeString(shape),
+                               " does not broadcast to the input ", shapeString(x.getShape()),
+                               " along the normalized dims ", shapeString(axes));
+  }
+  types.push_back(x);
+  return success();
 }
 
 LATHE_INFER(RmsNormOp) {

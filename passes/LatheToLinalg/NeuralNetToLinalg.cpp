@@ -728,9 +728,7 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(adaptor.getInput().getType());
-    SmallVector<int64_t> axes;
-    for (int64_t d = op.getAxis(); d < type.getRank(); ++d)
-      axes.push_back(d);
+    SmallVector<int64_t> axes(op.getAxes());
     Value y = buildNormalize(rewriter, loc, adaptor.getInput(), axes,
                              op.getEpsilon().convertToDouble());
     SmallVector<Value> operands{y, adaptor.getScale()};

@@ -2,7 +2,8 @@
 //
 // The layout passes wrap each re-laid-out op in a pair of transposes. Sinking
 // a transpose below an op that does not care about layout (elementwise ops,
-// broadcasts against constants, concatenation, resizing, spatial means)
+// broadcasts against constants, concatenation, resizing, spatial means,
+// normalization over dims it can name after the move)
 // brings it next to the inverse transpose of the next re-laid-out op, and the
 // two fold away. What is left at the end moves data only at the graph's
 // edges and around ops that have no channels-last form.
@@ -173,6 +174,53 @@ struct SinkThroughGlobalAveragePool : OpRewritePattern<GlobalAveragePoolOp> {
   }
 };
 
+/// layer_norm(transpose(x, p), scale, bias) over axes A
+///   -> transpose(layer_norm(x, scale', bias') over p[A], p)
+/// with constant scale and bias brought to the full rank and transposed by
+/// p's inverse at compile time. Only where p[A] are adjacent dims: the
+/// channel dim of (B, C, S) for a norm over the last dim of (B, S, C), the
+/// layout Core ML's layer_norm runs in on the Neural Engine.
+struct SinkThroughLayerNorm : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayerNormOp op, PatternRewriter &rewriter) const override {
+    auto t = op.getInput().getDefiningOp<TransposeOp>();
+    if (!t)
+      return failure();
+    ArrayRef<int64_t> perm = t.getPerm();
+    SmallVector<int64_t> axes;
+    for (int64_t a : op.getAxes())
+      axes.push_back(perm[a]);
+    llvm::sort(axes);
+    if (axes.back() - axes.front() + 1 != (int64_t)axes.size())
+      return rewriter.notifyMatchFailure(op, "the normalized dims would not be adjacent");
+    int64_t rank = perm.size();
+    SmallVector<int64_t> inv = inverse(perm);
+    SmallVector<Value> operands{t.getInput()};
+    for (Value parameter : {op.getScale(), op.getBias()}) {
+      if (!parameter)
+        continue;
+      auto type = cast<RankedTensorType>(parameter.getType());
+      std::optional<std::vector<float>> values = constantFloats(parameter);
+      if (!values)
+        return rewriter.notifyMatchFailure(op, "scale or bias is not an f32 constant");
+      SmallVector<int64_t> full(rank - type.getRank(), 1);
+      full.append(type.getShape().begin(), type.getShape().end());
+      SmallVector<int64_t> shape;
+      for (int64_t p : inv)
+        shape.push_back(full[p]);
+      operands.push_back(makeFloatConstant(
+          rewriter, op.getLoc(), RankedTensorType::get(shape, type.getElementType()),
+          transposeValues(*values, full, inv), "transposed_operand"));
+    }
+    auto moved = LayerNormOp::create(
+        rewriter, op.getLoc(), t.getInput().getType(), operands,
+        {rewriter.getNamedAttr("axes", rewriter.getDenseI64ArrayAttr(axes)),
+         rewriter.getNamedAttr("epsilon", op.getEpsilonAttr())});
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, moved.getResult(), permAttr(rewriter, perm));
+    return success();
+  }
+};
+
 /// A transpose that only moves dims of size 1 moves no data: a reshape.
 struct TransposeOfUnitDimsToReshape : OpRewritePattern<TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -203,7 +251,7 @@ struct SinkTransposesPass : public lathe::impl::SinkTransposesBase<SinkTranspose
                 SinkThroughBroadcast<MulOp>, SinkThroughBroadcast<DivOp>,
                 SinkThroughBroadcast<MaxOp>, SinkThroughBroadcast<MinOp>,
                 SinkThroughBroadcast<PowOp>, SinkThroughConcat, SinkThroughResize,
-                SinkThroughGlobalAveragePool>(context);
+                SinkThroughGlobalAveragePool, SinkThroughLayerNorm>(context);
     if (failed(applyPatternsGreedily(getOperation(), std::move(sinking))))
       return signalPassFailure();
     RewritePatternSet cleanup(context);

@@ -237,6 +237,35 @@ private:
     }
     return pairs;
   }
+  /// A parameter that broadcasts against `input` along `axes` only, as a
+  /// constant of the normalized dims' shape.
+  std::string normalizedParameter(ArrayRef<float> values, ArrayRef<int64_t> shape,
+                                  ArrayRef<int64_t> input, ArrayRef<int64_t> axes) {
+    SmallVector<int64_t> normalized;
+    for (int64_t a : axes)
+      normalized.push_back(input[a]);
+    int64_t count = 1;
+    for (int64_t d : normalized)
+      count *= d;
+    std::vector<float> laidOut(count);
+    int64_t offset = input.size() - shape.size();
+    for (int64_t i = 0; i < count; ++i) {
+      // The index along each axis, then the element of `values` it reads.
+      int64_t rest = i, at = 0, stride = 1;
+      SmallVector<int64_t> index(axes.size());
+      for (int64_t k = axes.size() - 1; k >= 0; --k) {
+        index[k] = rest % normalized[k];
+        rest /= normalized[k];
+      }
+      for (int64_t d = shape.size() - 1; d >= 0; --d) {
+        if (shape[d] != 1)
+          at += index[llvm::find(axes, d + offset) - axes.begin()] * stride;
+        stride *= shape[d];
+      }
+      laidOut[i] = values[at];
+    }
+    return b.constHalf(laidOut, normalized, "const");
+  }
   static SmallVector<int64_t> trailingAxes(int64_t from, int64_t rank) {
     SmallVector<int64_t> axes;
     for (int64_t i = from; i < rank; ++i)
@@ -503,19 +532,28 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
         return success();
       })
       .Case([&](LayerNormOp n) {
-        // Normalized with MIL's layer_norm, then scaled and shifted with
-        // broadcasting (lathe's scale may be smaller than the normalized
-        // shape, which MIL's gamma may not).
+        // MIL's gamma and beta have exactly the normalized dims' shape: a
+        // constant lathe scale (bias) is laid out so; one that is not
+        // constant is applied after, broadcasting.
         SmallVector<int64_t> shape(shapeOf(n.getInput()));
-        std::string y = b.op(
-            "layer_norm",
-            {{"x", {(*this)[n.getInput()]}},
-             {"axes", {b.ints(trailingAxes(n.getAxis(), shape.size()), "axes")}},
-             {"epsilon", {b.halfScalar(n.getEpsilon().convertToFloat(), "epsilon")}}},
-            MIL::FLOAT16, shape);
-        y = b.op("mul", {{"x", {y}}, {"y", {(*this)[n.getScale()]}}}, MIL::FLOAT16, shape);
-        if (n.getBias())
-          y = b.op("add", {{"x", {y}}, {"y", {(*this)[n.getBias()]}}}, MIL::FLOAT16, shape);
+        ArrayRef<int64_t> axes = n.getAxes();
+        Inputs inputs{{"x", {(*this)[n.getInput()]}},
+                      {"axes", {b.ints(axes, "axes")}},
+                      {"epsilon", {b.halfScalar(n.getEpsilon().convertToFloat(), "epsilon")}}};
+        SmallVector<Value> after;
+        for (auto [param, value] : {std::pair<StringRef, Value>{"gamma", n.getScale()},
+                                    std::pair<StringRef, Value>{"beta", n.getBias()}}) {
+          if (!value)
+            continue;
+          if (std::optional<std::vector<float>> values = constantFloats(value))
+            inputs.push_back({param, {normalizedParameter(*values, shapeOf(value), shape, axes)}});
+          else
+            after.push_back(value);
+        }
+        std::string y = b.op("layer_norm", inputs, MIL::FLOAT16, shape);
+        for (Value value : after)
+          y = b.op(value == n.getScale() ? "mul" : "add", {{"x", {y}}, {"y", {(*this)[value]}}},
+                   MIL::FLOAT16, shape);
         names[op->getResult(0)] = y;
         return success();
       })
@@ -609,8 +647,12 @@ bool lathe::ane::emitsOp(Operation *op) {
   return llvm::TypeSwitch<Operation *, bool>(op)
       .Case<NegOp, ReciprocalOp, GeluOp, LeakyReluOp, EluOp, HardSigmoidOp, HardSwishOp, ClipOp,
             SoftmaxOp, GlobalAveragePoolOp, GlobalMaxPoolOp, MatMulOp, GemmOp, AttentionOp,
-            BatchNormOp, InstanceNormOp, LayerNormOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp>(
+            BatchNormOp, InstanceNormOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp>(
           [](Operation *) { return true; })
+      .Case([](LayerNormOp n) {
+        ArrayRef<int64_t> axes = n.getAxes(); // MIL and the executor: adjacent dims
+        return axes.back() - axes.front() + 1 == (int64_t)axes.size();
+      })
       .Case([](ConvOp c) { return c.getStrides().size() == 2 || c.getStrides().size() == 1; })
       .Case([](ConvTransposeOp c) {
         return c.getStrides().size() == 2 || c.getStrides().size() == 1;

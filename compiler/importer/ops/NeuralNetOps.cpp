@@ -243,15 +243,12 @@ LogicalResult convertLayerNorm(NodeImporter &n) {
   SmallVector<Value> operands{n.input(0), n.input(1)};
   if (n.hasInput(2))
     operands.push_back(n.input(2));
-  auto normalized =
-      n.build<LayerNormOp>(operands, {n.i64("axis", *axis), n.f32("epsilon", epsilon)});
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(*axis, type.getRank()));
+  auto normalized = n.build<LayerNormOp>(operands, {n.array("axes", axes), n.f32("epsilon", epsilon)});
   if (failed(normalized))
     return failure();
   SmallVector<Value> results{*normalized};
   if (n.hasOutput(1) || n.hasOutput(2)) {
-    SmallVector<int64_t> axes;
-    for (int64_t d = *axis; d < type.getRank(); ++d)
-      axes.push_back(d);
     auto reduceAttrs = {n.array("axes", axes), n.boolean("keepdims", true)};
     auto mean = n.build<ReduceMeanOp>(n.input(0), reduceAttrs);
     if (failed(mean))

@@ -499,17 +499,30 @@ static lathe_status_code run_norm(const run *r, const lathe_mil_op *op, float *o
     return fail_op(r, op, "needs x");
   float epsilon = float_param(r, op, "epsilon", 1e-5f);
   if (!strcmp(op->type, "layer_norm")) {
+    /* Over adjacent axes; gamma and beta shaped like them. */
     uint64_t na;
     const int32_t *axes = ints(r, op, "axes", &na);
     if (!axes || na == 0)
       return fail_op(r, op, "needs axes");
     int32_t first = axes[0] < 0 ? axes[0] + (int32_t)o->rank : axes[0];
-    if (first < 0 || first + (int32_t)na != (int32_t)o->rank)
-      return fail_op(r, op, "normalizes other than trailing axes");
-    int64_t len = 1;
-    for (uint32_t d = (uint32_t)first; d < o->rank; ++d)
-      len *= o->dims[d];
-    normalize(x.data, out, (int64_t)o->count / len, len, 1, epsilon);
+    for (uint64_t i = 0; i < na; ++i)
+      if ((axes[i] < 0 ? axes[i] + (int32_t)o->rank : axes[i]) != first + (int32_t)i)
+        return fail_op(r, op, "normalizes axes that are not adjacent and ascending");
+    if (first < 0 || first + (int32_t)na > (int32_t)o->rank)
+      return fail_op(r, op, "has an axis outside its input");
+    int64_t outer = 1, len = 1, inner = 1;
+    for (uint32_t d = 0; d < o->rank; ++d)
+      *(d < (uint32_t)first ? &outer : d < (uint32_t)first + na ? &len : &inner) *= o->dims[d];
+    int has_gamma = input(r, op, "gamma", &gamma), has_beta = input(r, op, "beta", &beta);
+    if ((has_gamma && (int64_t)gamma.v->count != len) || (has_beta && (int64_t)beta.v->count != len))
+      return fail_op(r, op, "has a gamma or beta not shaped like its normalized axes");
+    normalize(x.data, out, outer, len, inner, epsilon);
+    for (int64_t a = 0; a < outer; ++a)
+      for (int64_t i = 0; i < len; ++i)
+        for (int64_t b = 0; b < inner; ++b) {
+          float *y = out + (a * len + i) * inner + b;
+          *y = *y * (has_gamma ? gamma.data[i] : 1.0f) + (has_beta ? beta.data[i] : 0.0f);
+        }
     return LATHE_OK;
   }
   /* Per channel (dim 1): batch_norm with statistics, instance_norm over

@@ -5,7 +5,7 @@
 // CHECK-SAME: (%[[X:.+]]: tensor<2x5x8xf32>)
 // CHECK-DAG: %[[GAMMA:.+]] = lathe.constant dense<2.000000e+00> : tensor<8xf32>
 // CHECK-DAG: %[[BETA:.+]] = lathe.constant dense<5.000000e-01> : tensor<8xf32>
-// CHECK: %[[Y:.+]] = lathe.layer_norm %[[X]], %[[GAMMA]], %[[BETA]] {axis = 2 : i64, epsilon = 9.99999974E-6 : f32}
+// CHECK: %[[Y:.+]] = lathe.layer_norm %[[X]], %[[GAMMA]], %[[BETA]] {axes = array<i64: 2>, epsilon = 9.99999974E-6 : f32}
 // CHECK-NEXT: return %[[Y]]
 func.func @pow_form(%x: tensor<2x5x8xf32>) -> tensor<2x5x8xf32> {
   %two = lathe.constant dense<2.0> : tensor<f32>
@@ -29,7 +29,7 @@ func.func @pow_form(%x: tensor<2x5x8xf32>) -> tensor<2x5x8xf32> {
 // d * d for the square; no gamma: unit scale.
 // CHECK-LABEL: func.func @mul_form
 // CHECK: %[[ONES:.+]] = lathe.constant dense<1.000000e+00> : tensor<4x8xf32>
-// CHECK: lathe.layer_norm %{{.+}}, %[[ONES]] {axis = 1 : i64, epsilon = 1.000000e-03 : f32}
+// CHECK: lathe.layer_norm %{{.+}}, %[[ONES]] {axes = array<i64: 1, 2>, epsilon = 1.000000e-03 : f32}
 func.func @mul_form(%x: tensor<3x4x8xf32>) -> tensor<3x4x8xf32> {
   %eps = lathe.constant dense<1.0e-3> : tensor<f32>
   %mean = lathe.reduce_mean %x {axes = array<i64: 1, 2>} : (tensor<3x4x8xf32>) -> tensor<3x1x1xf32>

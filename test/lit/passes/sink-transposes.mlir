@@ -94,3 +94,42 @@ func.func @layout_bound_op(%a: tensor<1x2x2x3xf32>) -> tensor<1x3x2x2xf32> {
   %s = lathe.softmax %t {axis = 1 : i64} : (tensor<1x3x2x2xf32>) -> tensor<1x3x2x2xf32>
   return %s : tensor<1x3x2x2xf32>
 }
+
+// -----
+
+// A transformer block kept in (B, C, S): the layer norm over the last dim of
+// (B, S, C) becomes one over the channels, its gamma and beta laid out as
+// (1, C, 1), and the transposes around it cancel.
+// CHECK-LABEL: func.func @layer_norm_over_channels
+// CHECK-SAME: (%[[X:.+]]: tensor<1x3x5xf32>)
+// CHECK-DAG: %[[G:.+]] = lathe.constant dense<{{\[}}[{{\[}}1.000000e+00], [2.000000e+00], [3.000000e+00]]]> : tensor<1x3x1xf32>
+// CHECK-DAG: %[[B:.+]] = lathe.constant dense<{{\[}}[{{\[}}5.000000e-01], [0.000000e+00], [-5.000000e-01]]]> : tensor<1x3x1xf32>
+// CHECK: %[[N:.+]] = lathe.layer_norm %[[X]], %[[G]], %[[B]] {axes = array<i64: 1>, epsilon = 9.99999974E-6 : f32} : (tensor<1x3x5xf32>, tensor<1x3x1xf32>, tensor<1x3x1xf32>) -> tensor<1x3x5xf32>
+// CHECK-NOT: lathe.transpose
+// CHECK: return %[[N]]
+func.func @layer_norm_over_channels(%x: tensor<1x3x5xf32>) -> tensor<1x3x5xf32> {
+  %g = lathe.constant dense<[1.0, 2.0, 3.0]> : tensor<3xf32>
+  %b = lathe.constant dense<[0.5, 0.0, -0.5]> : tensor<3xf32>
+  %t = lathe.transpose %x {perm = array<i64: 0, 2, 1>} : (tensor<1x3x5xf32>) -> tensor<1x5x3xf32>
+  %n = lathe.layer_norm %t, %g, %b {axes = array<i64: 2>, epsilon = 1.0e-5 : f32} : (tensor<1x5x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x5x3xf32>
+  %r = lathe.transpose %n {perm = array<i64: 0, 2, 1>} : (tensor<1x5x3xf32>) -> tensor<1x3x5xf32>
+  return %r : tensor<1x3x5xf32>
+}
+
+// -----
+
+// The transpose stays in front where the normalized dims would not be
+// adjacent after the move, or where gamma is not a constant.
+// CHECK-LABEL: func.func @layer_norm_stays
+// CHECK: %[[T:.+]] = lathe.transpose %arg0 {perm = array<i64: 0, 2, 3, 1>}
+// CHECK: lathe.layer_norm %[[T]], %{{.+}} {axes = array<i64: 2, 3>
+// CHECK: %[[U:.+]] = lathe.transpose %arg1 {perm = array<i64: 0, 2, 1>}
+// CHECK: lathe.layer_norm %[[U]], %arg2 {axes = array<i64: 2>
+func.func @layer_norm_stays(%x: tensor<2x3x4x5xf32>, %y: tensor<1x3x5xf32>, %g: tensor<3xf32>) -> (tensor<2x4x5x3xf32>, tensor<1x5x3xf32>) {
+  %k = lathe.constant dense<1.0> : tensor<5x3xf32>
+  %t = lathe.transpose %x {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x3x4x5xf32>) -> tensor<2x4x5x3xf32>
+  %n = lathe.layer_norm %t, %k {axes = array<i64: 2, 3>, epsilon = 1.0e-5 : f32} : (tensor<2x4x5x3xf32>, tensor<5x3xf32>) -> tensor<2x4x5x3xf32>
+  %u = lathe.transpose %y {perm = array<i64: 0, 2, 1>} : (tensor<1x3x5xf32>) -> tensor<1x5x3xf32>
+  %m = lathe.layer_norm %u, %g {axes = array<i64: 2>, epsilon = 1.0e-5 : f32} : (tensor<1x5x3xf32>, tensor<3xf32>) -> tensor<1x5x3xf32>
+  return %n, %m : tensor<2x4x5x3xf32>, tensor<1x5x3xf32>
+}
