@@ -217,8 +217,15 @@ def SplitAttentionHeads : Pass<"lathe-split-attention-heads", "mlir::func::FuncO
     For the Apple Neural Engine, which runs attention best one head at a
     time: lathe.attention whose operands have a heads dim (the third from
     last) above 1 becomes one attention per head over slices of q, k and v,
-    concatenated along the heads dim.
+    concatenated along the heads dim. With `head-dim-multiple`, q, k and v
+    are first zero-padded along their last dim (D, Dv) to a multiple of it
+    and the result sliced back to Dv (exact: zero columns add nothing to
+    q k^T); 32 makes whole 64-byte lines of fp16.
   }];
+  let options = [
+    Option<"headDimMultiple", "head-dim-multiple", "int64_t", "1",
+           "pad D and Dv with zeros to a multiple of this">
+  ];
 }
 
 def PackIntegerWeights : Pass<"lathe-pack-integer-weights", "mlir::func::FuncOp"> {

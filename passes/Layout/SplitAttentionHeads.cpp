@@ -3,7 +3,11 @@
 // (batch, H, L, D) attention -> for h in H: attention of the (batch, 1, L, D)
 // slices of q, k and v at h; the H results concatenated along the heads dim.
 // Each head's scores (L x S) are then a tensor of their own, the size the
-// Neural Engine keeps on chip.
+// Neural Engine keeps on chip. With `head-dim-multiple`, q, k and v are
+// zero-padded along D (Dv) to a multiple of it first, once for all heads,
+// and the result sliced back: the Neural Engine lays the last dim out in
+// 64-byte lines, and zero columns add nothing to q k^T and give only zero
+// columns of the result.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -33,29 +37,63 @@ Value headSlice(PatternRewriter &rewriter, Location loc, Value v, int64_t axis, 
                          rewriter.getDenseI64ArrayAttr(ends), rewriter.getDenseI64ArrayAttr(steps));
 }
 
+/// `v` zero-padded along its last dim to `size`.
+Value padLastDim(PatternRewriter &rewriter, Location loc, Value v, int64_t size) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> pads(2 * type.getRank(), 0);
+  pads.back() = size - type.getShape().back();
+  if (pads.back() == 0)
+    return v;
+  return PadOp::create(rewriter, loc, v, rewriter.getDenseI64ArrayAttr(pads),
+                       rewriter.getStringAttr("constant"), rewriter.getF64FloatAttr(0.0));
+}
+
 struct SplitHeads : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+  SplitHeads(MLIRContext *context, int64_t headDimMultiple)
+      : OpRewritePattern(context), multiple(std::max<int64_t>(headDimMultiple, 1)) {}
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
     auto type = op.getType();
     int64_t axis = type.getRank() - 3;
-    if (axis < 0 || type.getDimSize(axis) <= 1)
-      return rewriter.notifyMatchFailure(op, "no heads dim to split");
+    int64_t d = op.getQuery().getType().getShape().back(), dv = type.getShape().back();
+    auto roundUp = [&](int64_t n) { return (n + multiple - 1) / multiple * multiple; };
+    bool split = axis >= 0 && type.getDimSize(axis) > 1;
+    if (!split && roundUp(d) == d && roundUp(dv) == dv)
+      return rewriter.notifyMatchFailure(op, "one head, dims already whole lines");
     Location loc = op.getLoc();
-    SmallVector<Value> heads;
-    for (int64_t h = 0; h < type.getDimSize(axis); ++h)
-      heads.push_back(AttentionOp::create(rewriter, loc, headSlice(rewriter, loc, op.getQuery(), axis, h),
-                                          headSlice(rewriter, loc, op.getKey(), axis, h),
-                                          headSlice(rewriter, loc, op.getValue(), axis, h),
-                                          op.getScaleAttr()));
-    rewriter.replaceOpWithNewOp<ConcatOp>(op, heads, rewriter.getI64IntegerAttr(axis));
+    Value q = padLastDim(rewriter, loc, op.getQuery(), roundUp(d));
+    Value k = padLastDim(rewriter, loc, op.getKey(), roundUp(d));
+    Value v = padLastDim(rewriter, loc, op.getValue(), roundUp(dv));
+    Value result;
+    if (split) {
+      SmallVector<Value> heads;
+      for (int64_t h = 0; h < type.getDimSize(axis); ++h)
+        heads.push_back(AttentionOp::create(rewriter, loc, headSlice(rewriter, loc, q, axis, h),
+                                            headSlice(rewriter, loc, k, axis, h),
+                                            headSlice(rewriter, loc, v, axis, h),
+                                            op.getScaleAttr()));
+      result = ConcatOp::create(rewriter, loc, heads, rewriter.getI64IntegerAttr(axis));
+    } else {
+      result = AttentionOp::create(rewriter, loc, q, k, v, op.getScaleAttr());
+    }
+    if (roundUp(dv) != dv) {
+      SmallVector<int64_t> starts(type.getRank(), 0), steps(type.getRank(), 1);
+      result = SliceOp::create(rewriter, loc, result, rewriter.getDenseI64ArrayAttr(starts),
+                               rewriter.getDenseI64ArrayAttr(type.getShape()),
+                               rewriter.getDenseI64ArrayAttr(steps));
+    }
+    rewriter.replaceOp(op, result);
     return success();
   }
+
+private:
+  int64_t multiple;
 };
 
 struct SplitAttentionHeadsPass : lathe::impl::SplitAttentionHeadsBase<SplitAttentionHeadsPass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<SplitHeads>(&getContext());
+    patterns.add<SplitHeads>(&getContext(), headDimMultiple);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -69,10 +69,14 @@ public:
   /// ANE-friendly rewriting in the lathe dialect; emit() writes the result
   /// as MIL.
   LogicalResult lower(ModuleOp module, const TargetOptions &options) override {
+    // The Neural Engine lays the last dim out in 64-byte lines: 32 fp16s.
+    const std::string line = "32";
     std::string pipeline = "func.func(";
     for (llvm::StringRef pass : kRewritePasses)
       if (!llvm::is_contained(options.disabledPasses, pass))
-        pipeline += pass.str() + (pass == "lathe-linear-to-conv" ? "{position-multiple=32}," : ",");
+        pipeline += pass.str() + (pass == "lathe-linear-to-conv"          ? "{position-multiple=" + line + "},"
+                                  : pass == "lathe-split-attention-heads" ? "{head-dim-multiple=" + line + "},"
+                                                                          : std::string(","));
     return runPassPipeline(module, pipeline + "canonicalize)", options);
   }
 

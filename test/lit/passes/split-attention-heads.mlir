@@ -1,4 +1,5 @@
 // RUN: lathe-opt --split-input-file --lathe-split-attention-heads %s | FileCheck %s
+// RUN: lathe-opt --split-input-file --lathe-split-attention-heads=head-dim-multiple=8 %s | FileCheck %s --check-prefix=PAD
 
 // Two heads: each its own attention over the head's slices of q, k and v,
 // the results concatenated along the heads dim.
@@ -29,4 +30,38 @@ func.func @one_head(%q: tensor<1x1x3x4xf32>, %r: tensor<3x4xf32>) -> (tensor<1x1
   %0 = lathe.attention %q, %q, %q {scale = 0.5 : f32} : (tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>) -> tensor<1x1x3x4xf32>
   %1 = lathe.attention %r, %r, %r {scale = 0.5 : f32} : (tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
   return %0, %1 : tensor<1x1x3x4xf32>, tensor<3x4xf32>
+}
+
+// -----
+
+// With head-dim-multiple=8: D 4 -> 8 and Dv 6 -> 8 with zeros, once for all
+// heads; each head attends over its padded slices; the concatenated result
+// is sliced back to Dv. Without the option nothing is padded.
+// PAD-LABEL: func.func @padded_heads
+// PAD-SAME: %[[Q:[a-z0-9]+]]: tensor<1x2x3x4xf32>, %[[K:[a-z0-9]+]]: tensor<1x2x5x4xf32>, %[[V:[a-z0-9]+]]: tensor<1x2x5x6xf32>
+// PAD-DAG: %[[QP:.+]] = lathe.pad %[[Q]] {mode = "constant", pads = array<i64: 0, 0, 0, 0, 0, 0, 0, 4>, value = 0.000000e+00 : f64} : (tensor<1x2x3x4xf32>) -> tensor<1x2x3x8xf32>
+// PAD-DAG: %[[KP:.+]] = lathe.pad %[[K]] {{.+}} -> tensor<1x2x5x8xf32>
+// PAD-DAG: %[[VP:.+]] = lathe.pad %[[V]] {mode = "constant", pads = array<i64: 0, 0, 0, 0, 0, 0, 0, 2>, value = 0.000000e+00 : f64} : (tensor<1x2x5x6xf32>) -> tensor<1x2x5x8xf32>
+// PAD: %[[Q0:.+]] = lathe.slice %[[QP]]
+// PAD: %[[H0:.+]] = lathe.attention %[[Q0]], %{{.+}}, %{{.+}} {scale = 5.000000e-01 : f32} : (tensor<1x1x3x8xf32>, tensor<1x1x5x8xf32>, tensor<1x1x5x8xf32>) -> tensor<1x1x3x8xf32>
+// PAD: %[[H1:.+]] = lathe.attention
+// PAD: %[[C:.+]] = lathe.concat %[[H0]], %[[H1]] {axis = 1 : i64} : (tensor<1x1x3x8xf32>, tensor<1x1x3x8xf32>) -> tensor<1x2x3x8xf32>
+// PAD: %[[Y:.+]] = lathe.slice %[[C]] {ends = array<i64: 1, 2, 3, 6>, starts = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 1, 1>}
+// PAD: return %[[Y]]
+// CHECK-LABEL: func.func @padded_heads
+// CHECK-NOT: lathe.pad
+func.func @padded_heads(%q: tensor<1x2x3x4xf32>, %k: tensor<1x2x5x4xf32>, %v: tensor<1x2x5x6xf32>) -> tensor<1x2x3x6xf32> {
+  %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32} : (tensor<1x2x3x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x6xf32>) -> tensor<1x2x3x6xf32>
+  return %0 : tensor<1x2x3x6xf32>
+}
+
+// -----
+
+// One head already in whole lines: left alone with the option too.
+// PAD-LABEL: func.func @whole_lines
+// PAD-NOT: lathe.pad
+// PAD: lathe.attention
+func.func @whole_lines(%q: tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32> {
+  %0 = lathe.attention %q, %q, %q {scale = 0.5 : f32} : (tensor<1x1x3x8xf32>, tensor<1x1x3x8xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
+  return %0 : tensor<1x1x3x8xf32>
 }
