@@ -38,6 +38,23 @@ DenseI64ArrayAttr permAttr(Builder &b, ArrayRef<int64_t> perm) {
   return b.getDenseI64ArrayAttr(perm);
 }
 
+/// Constant `operand` brought to `rank` (leading unit dims) and transposed by
+/// `inv` at compile time; null if it is not an f32 constant.
+Value transposedConstant(PatternRewriter &rewriter, Location loc, Value operand, int64_t rank,
+                         ArrayRef<int64_t> inv) {
+  auto type = cast<RankedTensorType>(operand.getType());
+  std::optional<std::vector<float>> values = constantFloats(operand);
+  if (!values)
+    return nullptr;
+  SmallVector<int64_t> full(rank - type.getRank(), 1);
+  full.append(type.getShape().begin(), type.getShape().end());
+  SmallVector<int64_t> shape;
+  for (int64_t p : inv)
+    shape.push_back(full[p]);
+  return makeFloatConstant(rewriter, loc, RankedTensorType::get(shape, type.getElementType()),
+                           transposeValues(*values, full, inv), "transposed_operand");
+}
+
 /// op(transpose(x, p)) -> transpose(op(x), p) for a one-operand elementwise op.
 struct SinkThroughElementwise : RewritePattern {
   SinkThroughElementwise(MLIRContext *context)
@@ -84,18 +101,10 @@ struct SinkThroughBroadcast : OpRewritePattern<OpTy> {
         operands.push_back(t.getInput());
         continue;
       }
-      auto type = cast<RankedTensorType>(operand.getType());
-      std::optional<std::vector<float>> values = constantFloats(operand);
-      if (!values)
+      Value constant = transposedConstant(rewriter, op.getLoc(), operand, rank, inv);
+      if (!constant)
         return rewriter.notifyMatchFailure(op, "an operand is neither transposed nor f32 constant");
-      SmallVector<int64_t> full(rank - type.getRank(), 1);
-      full.append(type.getShape().begin(), type.getShape().end());
-      SmallVector<int64_t> shape;
-      for (int64_t p : inv)
-        shape.push_back(full[p]);
-      operands.push_back(makeFloatConstant(
-          rewriter, op.getLoc(), RankedTensorType::get(shape, type.getElementType()),
-          transposeValues(*values, full, inv), "transposed_operand"));
+      operands.push_back(constant);
     }
     auto moved = OpTy::create(rewriter, op.getLoc(), operands, op->getAttrs());
     rewriter.replaceOpWithNewOp<TransposeOp>(op, moved.getResult(), permAttr(rewriter, *perm));
@@ -199,18 +208,10 @@ struct SinkThroughLayerNorm : OpRewritePattern<LayerNormOp> {
     for (Value parameter : {op.getScale(), op.getBias()}) {
       if (!parameter)
         continue;
-      auto type = cast<RankedTensorType>(parameter.getType());
-      std::optional<std::vector<float>> values = constantFloats(parameter);
-      if (!values)
+      Value constant = transposedConstant(rewriter, op.getLoc(), parameter, rank, inv);
+      if (!constant)
         return rewriter.notifyMatchFailure(op, "scale or bias is not an f32 constant");
-      SmallVector<int64_t> full(rank - type.getRank(), 1);
-      full.append(type.getShape().begin(), type.getShape().end());
-      SmallVector<int64_t> shape;
-      for (int64_t p : inv)
-        shape.push_back(full[p]);
-      operands.push_back(makeFloatConstant(
-          rewriter, op.getLoc(), RankedTensorType::get(shape, type.getElementType()),
-          transposeValues(*values, full, inv), "transposed_operand"));
+      operands.push_back(constant);
     }
     auto moved = LayerNormOp::create(
         rewriter, op.getLoc(), t.getInput().getType(), operands,

@@ -454,17 +454,10 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
              {"ceil_mode", {b.bools({p.getCeilMode()}, "ceil_mode", true)}}});
         return success();
       })
-      .Case([&](GlobalAveragePoolOp p) {
-        int64_t rank = shapeOf(p.getInput()).size();
-        out(op, "reduce_mean",
-            {{"x", {(*this)[p.getInput()]}}, {"axes", {b.ints(trailingAxes(2, rank), "axes")}},
-             {"keep_dims", {b.bools({true}, "keep_dims", true)}}});
-        return success();
-      })
-      .Case([&](GlobalMaxPoolOp p) {
-        int64_t rank = shapeOf(p.getInput()).size();
-        out(op, "reduce_max",
-            {{"x", {(*this)[p.getInput()]}}, {"axes", {b.ints(trailingAxes(2, rank), "axes")}},
+      .Case<GlobalAveragePoolOp, GlobalMaxPoolOp>([&](Operation *p) {
+        int64_t rank = shapeOf(p->getOperand(0)).size();
+        out(op, isa<GlobalAveragePoolOp>(p) ? "reduce_mean" : "reduce_max",
+            {{"x", {(*this)[p->getOperand(0)]}}, {"axes", {b.ints(trailingAxes(2, rank), "axes")}},
              {"keep_dims", {b.bools({true}, "keep_dims", true)}}});
         return success();
       })
