@@ -432,26 +432,26 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
         out(op, "conv_transpose", inputs);
         return success();
       })
-      .Case([&](MaxPoolOp p) {
-        out(op, "max_pool",
-            {{"x", {(*this)[p.getInput()]}},
-             {"kernel_sizes", {b.ints(p.getKernelShape(), "kernel_sizes")}},
-             {"strides", {b.ints(p.getStrides(), "strides")}},
-             {"pad_type", {b.string("custom", "pad_type")}},
-             {"pad", {b.ints(padPairs(p.getPads()), "pad")}},
-             {"ceil_mode", {b.bools({p.getCeilMode()}, "ceil_mode", true)}}});
-        return success();
-      })
-      .Case([&](AveragePoolOp p) {
-        out(op, "avg_pool",
-            {{"x", {(*this)[p.getInput()]}},
-             {"kernel_sizes", {b.ints(p.getKernelShape(), "kernel_sizes")}},
-             {"strides", {b.ints(p.getStrides(), "strides")}},
-             {"pad_type", {b.string("custom", "pad_type")}},
-             {"pad", {b.ints(padPairs(p.getPads()), "pad")}},
-             {"exclude_padding_from_average",
-              {b.bools({!p.getCountIncludePad()}, "exclude_padding_from_average", true)}},
-             {"ceil_mode", {b.bools({p.getCeilMode()}, "ceil_mode", true)}}});
+      .Case<MaxPoolOp, AveragePoolOp>([&](Operation *pool) {
+        auto window = [&](auto p) {
+          return Inputs{{"x", {(*this)[p.getInput()]}},
+                        {"kernel_sizes", {b.ints(p.getKernelShape(), "kernel_sizes")}},
+                        {"strides", {b.ints(p.getStrides(), "strides")}},
+                        {"pad_type", {b.string("custom", "pad_type")}},
+                        {"pad", {b.ints(padPairs(p.getPads()), "pad")}}};
+        };
+        if (auto p = dyn_cast<MaxPoolOp>(pool)) {
+          Inputs inputs = window(p);
+          inputs.push_back({"ceil_mode", {b.bools({p.getCeilMode()}, "ceil_mode", true)}});
+          out(op, "max_pool", inputs);
+          return success();
+        }
+        auto p = cast<AveragePoolOp>(pool);
+        Inputs inputs = window(p);
+        inputs.push_back({"exclude_padding_from_average",
+                          {b.bools({!p.getCountIncludePad()}, "exclude_padding_from_average", true)}});
+        inputs.push_back({"ceil_mode", {b.bools({p.getCeilMode()}, "ceil_mode", true)}});
+        out(op, "avg_pool", inputs);
         return success();
       })
       .Case<GlobalAveragePoolOp, GlobalMaxPoolOp>([&](Operation *p) {
