@@ -3,6 +3,7 @@
 #define LATHE_COMPILER_PIPELINE_ARTIFACTWRITER_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
 
 #include <cstdint>
 #include <string>
@@ -14,6 +15,7 @@ struct TensorSignature {
   std::string name;
   int32_t dtype; // ONNX TensorProto code
   std::vector<int64_t> dims;
+  uint64_t bytes() const;
 };
 
 /// One partition's call: entry(io, constants + constantsOffset, arena)
@@ -26,6 +28,14 @@ struct PlanStep {
   std::string entry;
   uint64_t constantsOffset;
   std::vector<uint32_t> slots;
+  /// What the entry's code was compiled for, recorded in its code section
+  /// (the runtime refuses a plan that does not give it exactly this): how
+  /// many of its buffers it reads, each buffer's bytes, the arena it uses
+  /// and the constants it reads.
+  uint32_t inputCount = 0;
+  std::vector<uint64_t> ioBytes;
+  uint64_t arenaBytes = 0;
+  uint64_t constantsBytes = 0;
 };
 
 struct Artifact {
@@ -40,6 +50,8 @@ struct Artifact {
     std::vector<char> bytes;
   };
   std::vector<Code> code;
+  /// The index in the artifact's section table of code blob `codeIndex`.
+  uint32_t codeSection(uint32_t codeIndex) const;
 };
 
 /// The artifact's bytes in the layout of runtime/include/lathe/artifact_format.h.

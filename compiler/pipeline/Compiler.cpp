@@ -202,6 +202,12 @@ LogicalResult outlinePartitions(ModuleOp module, const Target &target) {
 
 uint64_t alignTo64(uint64_t v) { return (v + 63) / 64 * 64; }
 
+/// The bytes of a tensor in a slot (booleans take a byte each).
+uint64_t bytesOf(Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  return tensor.getNumElements() * std::max<int64_t>(1, tensor.getElementTypeBitWidth() / 8);
+}
+
 } // namespace
 
 LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
@@ -252,11 +258,8 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
   auto slotFor = [&](Value v) {
     auto [it, inserted] = slotOf.try_emplace(
         v, artifact.inputs.size() + artifact.outputs.size() + artifact.intermediateBytes.size());
-    if (inserted) {
-      auto type = cast<RankedTensorType>(v.getType());
-      artifact.intermediateBytes.push_back(
-          type.getNumElements() * std::max<int64_t>(1, type.getElementTypeBitWidth() / 8));
-    }
+    if (inserted)
+      artifact.intermediateBytes.push_back(bytesOf(v.getType()));
     return it->second;
   };
 
@@ -270,11 +273,17 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
     StringRef targetName = callee->getAttrOfType<StringAttr>("lathe.target").getValue();
     Target &target = **llvm::find_if(targets, [&](const auto &t) { return t->name() == targetName; });
-    PlanStep step{target.kind(), 0, "", 0, {}};
+    PlanStep step{target.kind(), 0, "", 0, {}, 0, {}, 0, 0};
     for (Value v : call.getOperands())
       step.slots.push_back(slotFor(v));
     for (Value v : call.getResults())
       step.slots.push_back(slotFor(v));
+    // What the partition's code is compiled for: its own signature.
+    step.inputCount = callee.getNumArguments();
+    for (Type type : callee.getArgumentTypes())
+      step.ioBytes.push_back(bytesOf(type));
+    for (Type type : callee.getResultTypes())
+      step.ioBytes.push_back(bytesOf(type));
 
     // The partition alone in a module of its own, lowered and emitted.
     OwningOpRef<ModuleOp> partition = ModuleOp::create(call.getLoc());
@@ -290,12 +299,14 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     stats.naiveBytes += readI64(*partition, "lathe.naive_bytes");
     stats.arenaLowerBoundBytes =
         std::max(stats.arenaLowerBoundBytes, readI64(*partition, "lathe.arena_lower_bound_bytes"));
+    step.arenaBytes = readI64(*partition, "lathe.arena_bytes");
     step.constantsOffset = alignTo64(artifact.constants.size());
     if (auto constants = (*partition)->getAttrOfType<DenseResourceElementsAttr>("lathe.constants"))
       if (AsmResourceBlob *blob = constants.getRawHandle().getBlob()) {
         artifact.constants.resize(step.constantsOffset, 0);
         artifact.constants.insert(artifact.constants.end(), blob->getData().begin(),
                                   blob->getData().end());
+        step.constantsBytes = blob->getData().size();
       }
     auto object = target.emit(*partition, options.targetOptions);
     if (!object)

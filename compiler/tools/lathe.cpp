@@ -524,33 +524,28 @@ int runInspect(int argc, char **argv) {
   if (argc != 1)
     return fail("inspect: expected one artifact (lathe inspect OUT.lathe)");
   std::string path = argv[0];
-  // Loading checks every offset and the checksum; the layout is then read
-  // from the same bytes.
+  // What the loader read and checked, through the runtime's API: inspect
+  // shows exactly what a run would use.
   lathe_status status;
   lathe_model *model = nullptr;
   if (lathe_model_load_file(path.c_str(), lathe_system_allocator(), &model, &status) != LATHE_OK)
     return fail(status.message);
   std::unique_ptr<lathe_model, void (*)(lathe_model *)> owner(model, lathe_model_release);
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return fail(path + ": cannot read the file");
-  const char *data = (*buffer)->getBufferStart();
-  lathe_artifact_header header;
-  std::memcpy(&header, data, sizeof(header));
+  lathe_artifact_info artifact;
+  lathe_model_artifact_info(model, &artifact, nullptr);
   llvm::outs() << llvm::formatv("{0}: lathe artifact, format version {1}, {2} bytes, checksum {3:x16}\n",
-                                path, header.version, header.file_size, header.checksum);
-  const char *kinds[] = {"?", "signature", "plan", "constants", "code"};
-  const char *targets[] = {"", "cpu", "hexagon", "ane"};
+                                path, artifact.format_version, artifact.file_size, artifact.checksum);
   llvm::outs() << "sections:\n";
-  for (uint32_t i = 0; i < header.section_count; ++i) {
-    lathe_section_entry entry;
-    std::memcpy(&entry, data + sizeof(header) + i * sizeof(entry), sizeof(entry));
-    llvm::outs() << llvm::formatv("  {0,-2} {1,-10} offset {2,10}  size {3,10}{4}{5}\n", i,
-                                  entry.kind < 5 ? kinds[entry.kind] : "?", entry.offset, entry.size,
-                                  entry.kind == LATHE_SECTION_CODE ? "  target " : "",
-                                  entry.kind == LATHE_SECTION_CODE && entry.target < 4
-                                      ? targets[entry.target]
-                                      : "");
+  for (uint32_t i = 0; i < artifact.section_count; ++i) {
+    lathe_section_info section;
+    lathe_model_section_info(model, i, &section, nullptr);
+    std::string code;
+    if (section.kind == LATHE_SECTION_CODE)
+      code = llvm::formatv("  target {0}, {1} entries, {2} bytes of code",
+                           lathe_target_name(section.target), section.entry_count, section.code_bytes);
+    llvm::outs() << llvm::formatv("  {0,-2} {1,-10} offset {2,10}  size {3,10}{4}\n", i,
+                                  lathe_section_kind_name(section.kind), section.offset, section.size,
+                                  code);
   }
   auto describe = [](const lathe_tensor_info &info) {
     std::string dims;
@@ -569,36 +564,23 @@ int runInspect(int argc, char **argv) {
     llvm::outs() << "output " << i << ": " << describe(info) << "\n";
   }
   llvm::outs() << "arena: " << lathe_model_arena_bytes(model) << " bytes\n";
-  // The plan, as the loader checked it: the crossing tensors, then one line
-  // per step (target, entry, constants offset, the slots it reads and writes).
-  for (uint32_t i = 0; i < header.section_count; ++i) {
-    lathe_section_entry entry;
-    std::memcpy(&entry, data + sizeof(header) + i * sizeof(entry), sizeof(entry));
-    if (entry.kind != LATHE_SECTION_PLAN)
-      continue;
-    const char *p = data + entry.offset;
-    auto u32 = [&] { uint32_t v; std::memcpy(&v, p, 4); p += 4; return v; };
-    auto u64 = [&] { uint64_t v; std::memcpy(&v, p, 8); p += 8; return v; };
-    u64();
-    uint32_t intermediates = u32();
-    size_t firstIntermediate = lathe_model_input_count(model) + lathe_model_output_count(model);
-    for (uint32_t k = 0; k < intermediates; ++k)
-      llvm::outs() << llvm::formatv("slot {0}: intermediate, {1} bytes\n", firstIntermediate + k, u64());
-    uint32_t steps = u32();
-    for (uint32_t k = 0; k < steps; ++k) {
-      uint32_t target = u32();
-      u32();
-      uint32_t length = u32();
-      std::string name(p, length);
-      p += length;
-      uint64_t constants = u64();
-      uint32_t io = u32();
-      std::string slots;
-      for (uint32_t j = 0; j < io; ++j)
-        slots += (j ? "," : "") + std::to_string(u32());
-      llvm::outs() << llvm::formatv("step {0}: {1} {2}, constants at {3}, slots [{4}]\n", k,
-                                    target < 4 ? targets[target] : "?", name, constants, slots);
+  // The plan: the crossing tensors, then one line per step (target, entry,
+  // constants, arena, the slots it reads and writes).
+  size_t firstIntermediate = lathe_model_input_count(model) + lathe_model_output_count(model);
+  for (size_t k = firstIntermediate; k < lathe_model_slot_count(model); ++k)
+    llvm::outs() << llvm::formatv("slot {0}: intermediate, {1} bytes\n", k, lathe_model_slot_bytes(model, k));
+  for (size_t k = 0; k < lathe_model_step_count(model); ++k) {
+    lathe_step_info step;
+    lathe_model_step_info(model, k, &step, nullptr);
+    std::string reads, writes;
+    for (uint32_t j = 0; j < step.io_count; ++j) {
+      std::string &list = j < step.input_count ? reads : writes;
+      list += (list.empty() ? "" : ",") + std::to_string(step.slots[j]);
     }
+    llvm::outs() << llvm::formatv("step {0}: {1} {2}, constants {3} bytes at {4}, arena {5} bytes, "
+                                  "reads slots [{6}], writes [{7}]\n",
+                                  k, lathe_target_name(step.target), step.entry, step.constants_bytes,
+                                  step.constants_offset, step.arena_bytes, reads, writes);
   }
   return 0;
 }

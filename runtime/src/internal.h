@@ -2,6 +2,7 @@
 #ifndef LATHE_RUNTIME_INTERNAL_H
 #define LATHE_RUNTIME_INTERNAL_H
 
+#include "lathe/artifact_format.h"
 #include "lathe/lathe.h"
 
 #include <stdarg.h>
@@ -56,6 +57,24 @@ typedef struct lathe_tensor_desc {
   size_t bytes;
 } lathe_tensor_desc;
 
+/* What one entry of a code section was compiled for (its entry record). */
+typedef struct lathe_entry_desc {
+  char *name;
+  uint32_t input_count, io_count;
+  uint64_t arena_bytes, constants_offset, constants_bytes;
+  uint64_t *io_bytes; /* io_count sizes */
+} lathe_entry_desc;
+
+/* A CODE section: its target's code and the entries it declares. */
+typedef struct lathe_code_desc {
+  uint32_t target;
+  const uint8_t *blob;
+  uint64_t blob_size;
+  uint32_t entry_count;
+  lathe_entry_desc *entries;
+  lathe_backend_module module; /* cpu: the loaded shared object */
+} lathe_code_desc;
+
 typedef struct lathe_step {
   uint32_t target;
   uint32_t code_section;
@@ -63,6 +82,7 @@ typedef struct lathe_step {
   uint64_t constants_offset;
   uint32_t io_count;
   uint32_t *slots; /* io_count slot indices */
+  const lathe_entry_desc *contract; /* the entry record it calls */
   lathe_entry_fn entry; /* cpu steps */
   lathe_mil_program *ane_program; /* ane steps */
 } lathe_step;
@@ -72,6 +92,11 @@ struct lathe_model {
   const uint8_t *data;
   uint64_t size;
   int mapped; /* data is an mmap of the file */
+  uint32_t format_version;
+  uint64_t checksum;
+  uint32_t section_count;
+  lathe_section_entry *sections;
+  lathe_code_desc *code; /* one per section; target 0 where not CODE */
   size_t input_count, output_count;
   lathe_tensor_desc *tensors; /* inputs, then outputs */
   uint64_t arena_bytes;
@@ -82,11 +107,20 @@ struct lathe_model {
   uint32_t max_io;
   size_t step_count;
   lathe_step *steps;
-  size_t module_count;
-  lathe_backend_module *modules; /* one per CODE section */
   uint64_t ane_workspace_bytes; /* the largest ane step's values */
-  const uint8_t *hexagon_image; /* the hexagon CODE section, if any */
+  const uint8_t *hexagon_image; /* the hexagon code, if any */
   uint64_t hexagon_image_size;
 };
+
+/* Reads and checks the artifact in m->data/m->size into `m` (artifact.c);
+   on failure `m` holds what was read so far, for lathe_model_parts_release. */
+lathe_status_code lathe_artifact_read(lathe_model *m, lathe_status *status);
+void lathe_model_parts_release(lathe_model *m);
+
+/* Checks that an ELF image of `elf_class` (1 = 32-bit, 2 = 64-bit) for
+   `machine` lies wholly within its `size` bytes: every header, program
+   header and segment a loader would map (elf_image.c). */
+lathe_status_code lathe_elf_check(const uint8_t *image, uint64_t size, int elf_class,
+                                  uint16_t machine, const char *what, lathe_status *status);
 
 #endif /* LATHE_RUNTIME_INTERNAL_H */

@@ -11,6 +11,10 @@ lathe_status_code lathe_fail(lathe_status *status, lathe_status_code code, const
     va_start(args, format);
     vsnprintf(status->message, sizeof(status->message), format, args);
     va_end(args);
+    /* One line, whatever bytes a name from the artifact held. */
+    for (char *c = status->message; *c; ++c)
+      if ((unsigned char)*c < 0x20 || *c == 0x7f)
+        *c = '?';
     status->code = code;
   }
   return code;

@@ -1,28 +1,37 @@
 /*===- artifact_format.h - the .lathe artifact file layout ------*- C -*-===*
  *
- * One file, little-endian, everything at 64-byte aligned offsets:
+ * The one definition of the artifact format: the compiler's writer fills
+ * these records, the runtime's loader checks and reads them, and
+ * `lathe inspect` prints what the loader read (through lathe.h). Every
+ * record is fixed-size and little-endian; names are (offset, size) pairs
+ * into the bytes of the section that holds the record.
  *
- *   header (32 bytes)          magic "LATHEART", format version, section
- *                              count, file size, FNV-1a 64 checksum of every
- *                              byte after the header
- *   section table              section_count entries of 32 bytes
- *   sections                   SIGNATURE, PLAN, CONSTANTS, CODE (one per
- *                              partition's code blob)
+ *   header (32 bytes)      magic "LATHEART", format version, section count,
+ *                          file size, FNV-1a 64 checksum of every byte
+ *                          after the header
+ *   section table          section_count lathe_section_entry, 32 bytes each
+ *   sections               64-byte aligned: SIGNATURE, PLAN, CONSTANTS, then
+ *                          one CODE section per target
  *
- * SIGNATURE: u32 inputs, u32 outputs, then per tensor: u32 name length,
- *   name bytes, u32 dtype (ONNX TensorProto code), u32 rank, i64 dims[rank].
- * PLAN: u64 arena bytes, u32 intermediates, u64 bytes of each, u32 steps,
- *   then per step: u32 target, u32 code section index, u32 entry-name
- *   length, entry name bytes, u64 constants offset, u32 io count, u32 slot
- *   of each io. Slots number the graph inputs, the graph outputs, then the
- *   intermediates (tensors crossing between partitions). A step's entry is
- *   called as entry(void **io, const uint8_t *constants, uint8_t *arena)
- *   with io[i] the buffer of its i-th slot (its inputs, then its results)
- *   and constants at the step's offset; steps share the arena in turn.
+ * SIGNATURE: lathe_signature_header, then one lathe_tensor_record per graph
+ *   input and per graph output (in that order), then their names.
+ * PLAN: lathe_plan_header; u64 bytes of every slot; one lathe_step_record
+ *   per step; the u32 slots of every step's io, side by side; the entry
+ *   names. Slots number the graph inputs, the graph outputs, then the
+ *   tensors crossing between partitions. A step calls an entry of a CODE
+ *   section: entry(void **io, const uint8_t *constants, uint8_t *arena),
+ *   io[i] the buffer of its i-th slot (its inputs, then its results),
+ *   constants at the step's offset in CONSTANTS; steps share the arena.
  * CONSTANTS: the bytes constant tensors are read from, in place.
- * CODE: for the cpu target, an ELF shared object for the host; for the
- *   hexagon target, a static Hexagon ELF executable: the DSP side of the
- *   runtime with every hexagon partition linked in.
+ * CODE: lathe_code_header; one lathe_entry_record per entry; the u64 bytes
+ *   of every entry's io; the entry names; at blob_offset (64-byte aligned)
+ *   the target's code: for cpu, an ELF shared object for the host; for
+ *   hexagon, a static Hexagon ELF (the DSP side with every hexagon
+ *   partition linked in); for ane, the list of .mlpackage trees.
+ *   An entry record states what its code was compiled for (arena bytes,
+ *   constants read, the bytes of each io buffer): the loader refuses a plan
+ *   that does not give the code exactly that, so a valid checksum over a
+ *   tampered plan or signature never reaches compiled code.
  *===----------------------------------------------------------------------===*/
 #ifndef LATHE_ARTIFACT_FORMAT_H
 #define LATHE_ARTIFACT_FORMAT_H
@@ -30,21 +39,53 @@
 #include <stdint.h>
 
 #define LATHE_ARTIFACT_MAGIC "LATHEART"
-#define LATHE_ARTIFACT_VERSION 2u
+#define LATHE_ARTIFACT_VERSION 3u
 #define LATHE_ARTIFACT_ALIGNMENT 64u
 
-enum lathe_section_kind {
-  LATHE_SECTION_SIGNATURE = 1,
-  LATHE_SECTION_PLAN = 2,
-  LATHE_SECTION_CONSTANTS = 3,
-  LATHE_SECTION_CODE = 4,
-};
+/* The one size limit lathe applies, in the compiler and the runtime alike:
+   no tensor (input, output, constant, intermediate) and no session's
+   memory (arena, outputs and crossing tensors together) exceeds 2 GiB. */
+#define LATHE_MAX_TENSOR_BYTES (UINT64_C(1) << 31)
+/* Ranks, names and counts an artifact may hold. */
+#define LATHE_FORMAT_MAX_RANK 16u
+#define LATHE_FORMAT_MAX_NAME 4096u
+#define LATHE_FORMAT_MAX_TENSORS 4096u
+#define LATHE_FORMAT_MAX_SLOTS 65536u
+#define LATHE_FORMAT_MAX_STEPS 65536u
+#define LATHE_FORMAT_MAX_IO 4096u
+#define LATHE_FORMAT_MAX_SECTIONS 1024u
 
-enum lathe_target_kind {
-  LATHE_TARGET_CPU = 1,
-  LATHE_TARGET_HEXAGON = 2,
-  LATHE_TARGET_ANE = 3,
-};
+/* The section kinds: X(enumerator suffix, id, name). */
+#define LATHE_SECTION_KINDS(X)                                                                     \
+  X(SIGNATURE, 1, "signature")                                                                     \
+  X(PLAN, 2, "plan")                                                                               \
+  X(CONSTANTS, 3, "constants")                                                                     \
+  X(CODE, 4, "code")
+
+/* The targets, the one table of them: X(enumerator suffix, id, name). The
+   compiler's target registry and the runtime's backends use these ids and
+   names; an artifact records the id. */
+#define LATHE_TARGETS(X)                                                                           \
+  X(CPU, 1, "cpu")                                                                                 \
+  X(HEXAGON, 2, "hexagon")                                                                         \
+  X(ANE, 3, "ane")
+
+#define LATHE_SECTION_ENUMERATOR_(suffix, id, name) LATHE_SECTION_##suffix = id,
+#define LATHE_TARGET_ENUMERATOR_(suffix, id, name) LATHE_TARGET_##suffix = id,
+enum lathe_section_kind { LATHE_SECTION_KINDS(LATHE_SECTION_ENUMERATOR_) };
+enum lathe_target_kind { LATHE_TARGETS(LATHE_TARGET_ENUMERATOR_) };
+
+#define LATHE_FORMAT_NAME_CASE_(suffix, id, name)                                                  \
+  case id:                                                                                         \
+    return name;
+/* The name of a target id, or NULL for an unknown one. */
+static inline const char *lathe_target_name(uint32_t target) {
+  switch (target) { LATHE_TARGETS(LATHE_FORMAT_NAME_CASE_) default: return 0; }
+}
+/* The name of a section kind, or NULL for an unknown one. */
+static inline const char *lathe_section_kind_name(uint32_t kind) {
+  switch (kind) { LATHE_SECTION_KINDS(LATHE_FORMAT_NAME_CASE_) default: return 0; }
+}
 
 typedef struct lathe_artifact_header {
   char magic[8];
@@ -56,11 +97,72 @@ typedef struct lathe_artifact_header {
 
 typedef struct lathe_section_entry {
   uint32_t kind;
-  uint32_t target; /* for CODE sections: the lathe_target_kind */
+  uint32_t target; /* CODE sections: the lathe_target_kind; else 0 */
   uint64_t offset;
   uint64_t size;
   uint64_t reserved;
 } lathe_section_entry;
+
+/* A name: `size` bytes at `offset` in its section (no terminator). */
+typedef struct lathe_name_ref {
+  uint32_t offset;
+  uint32_t size;
+} lathe_name_ref;
+
+typedef struct lathe_signature_header {
+  uint32_t input_count;
+  uint32_t output_count;
+} lathe_signature_header;
+
+typedef struct lathe_tensor_record {
+  lathe_name_ref name;
+  uint32_t dtype; /* ONNX TensorProto code */
+  uint32_t rank;
+  int64_t dims[LATHE_FORMAT_MAX_RANK]; /* the first `rank` hold the shape */
+} lathe_tensor_record;
+
+typedef struct lathe_plan_header {
+  uint64_t arena_bytes;
+  uint32_t slot_count; /* inputs + outputs + crossing tensors */
+  uint32_t step_count;
+} lathe_plan_header;
+
+typedef struct lathe_step_record {
+  uint32_t target;
+  uint32_t code_section; /* index in the section table */
+  lathe_name_ref entry;
+  uint64_t constants_offset;
+  uint32_t io_first; /* index of its first slot in the plan's io list */
+  uint32_t io_count;
+} lathe_step_record;
+
+typedef struct lathe_code_header {
+  uint32_t entry_count;
+  uint32_t reserved;
+  uint64_t blob_offset; /* from the section's start, 64-byte aligned */
+  uint64_t blob_size;
+} lathe_code_header;
+
+typedef struct lathe_entry_record {
+  lathe_name_ref name;
+  uint32_t input_count; /* its first input_count io are read, the rest written */
+  uint32_t io_count;
+  uint64_t arena_bytes;      /* the arena it uses, from its start */
+  uint64_t constants_offset; /* where in CONSTANTS its constants start */
+  uint64_t constants_bytes;  /* how many bytes from there it reads */
+  uint32_t io_first;         /* index of its first io size in the section's list */
+  uint32_t reserved;
+} lathe_entry_record;
+
+#if defined(__cplusplus)
+static_assert(sizeof(lathe_tensor_record) == 144 && sizeof(lathe_step_record) == 32 &&
+                  sizeof(lathe_entry_record) == 48 && sizeof(lathe_code_header) == 24,
+              "artifact records have no padding");
+#else
+_Static_assert(sizeof(lathe_tensor_record) == 144 && sizeof(lathe_step_record) == 32 &&
+                   sizeof(lathe_entry_record) == 48 && sizeof(lathe_code_header) == 24,
+               "artifact records have no padding");
+#endif
 
 /* FNV-1a, 64 bit. */
 static inline uint64_t lathe_checksum(const uint8_t *data, uint64_t size) {

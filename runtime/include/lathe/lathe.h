@@ -17,6 +17,14 @@
 extern "C" {
 #endif
 
+/* What the runtime library exports: these declarations and nothing else
+   (it is built with hidden visibility). */
+#if defined(LATHE_STATIC)
+#define LATHE_API
+#else
+#define LATHE_API __attribute__((visibility("default")))
+#endif
+
 typedef enum lathe_status_code {
   LATHE_OK = 0,
   LATHE_INVALID_ARGUMENT = 1,  /* wrong input index, dtype, shape or size */
@@ -39,7 +47,7 @@ typedef struct lathe_allocator {
   void *self;
 } lathe_allocator;
 
-lathe_allocator lathe_system_allocator(void);
+LATHE_API lathe_allocator lathe_system_allocator(void);
 
 /* Element types use ONNX's TensorProto codes. */
 enum {
@@ -50,7 +58,7 @@ enum {
 };
 
 /* Bytes per element of a dtype, 0 for an unknown one. */
-size_t lathe_dtype_size(int32_t dtype);
+LATHE_API size_t lathe_dtype_size(int32_t dtype);
 
 #define LATHE_MAX_RANK 16
 
@@ -66,37 +74,81 @@ typedef struct lathe_model lathe_model;
 typedef struct lathe_session lathe_session;
 
 /* Maps the file read-only; constants are used in place. */
-lathe_status_code lathe_model_load_file(const char *path, lathe_allocator allocator,
+LATHE_API lathe_status_code lathe_model_load_file(const char *path, lathe_allocator allocator,
                                         lathe_model **model, lathe_status *status);
 /* `data` must stay valid (and unchanged) until the model is released. */
-lathe_status_code lathe_model_load_memory(const void *data, size_t size,
+LATHE_API lathe_status_code lathe_model_load_memory(const void *data, size_t size,
                                           lathe_allocator allocator, lathe_model **model,
                                           lathe_status *status);
-void lathe_model_release(lathe_model *model);
+LATHE_API void lathe_model_release(lathe_model *model);
 
-size_t lathe_model_input_count(const lathe_model *model);
-size_t lathe_model_output_count(const lathe_model *model);
-lathe_status_code lathe_model_input_info(const lathe_model *model, size_t index,
+LATHE_API size_t lathe_model_input_count(const lathe_model *model);
+LATHE_API size_t lathe_model_output_count(const lathe_model *model);
+LATHE_API lathe_status_code lathe_model_input_info(const lathe_model *model, size_t index,
                                          lathe_tensor_info *info, lathe_status *status);
-lathe_status_code lathe_model_output_info(const lathe_model *model, size_t index,
+LATHE_API lathe_status_code lathe_model_output_info(const lathe_model *model, size_t index,
                                           lathe_tensor_info *info, lathe_status *status);
 /* The activation arena a session allocates. */
-size_t lathe_model_arena_bytes(const lathe_model *model);
+LATHE_API size_t lathe_model_arena_bytes(const lathe_model *model);
 
-lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator allocator,
+LATHE_API lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator allocator,
                                        lathe_session **session, lathe_status *status);
-void lathe_session_release(lathe_session *session);
+LATHE_API void lathe_session_release(lathe_session *session);
 
 /* Binds input `index` to `data` (not copied: it must stay valid through the
  * next run). dtype, dims and byte size must match the signature. */
-lathe_status_code lathe_session_set_input(lathe_session *session, size_t index,
+LATHE_API lathe_status_code lathe_session_set_input(lathe_session *session, size_t index,
                                           const void *data, size_t bytes, int32_t dtype,
                                           const int64_t *dims, size_t rank,
                                           lathe_status *status);
-lathe_status_code lathe_session_run(lathe_session *session, lathe_status *status);
+LATHE_API lathe_status_code lathe_session_run(lathe_session *session, lathe_status *status);
 /* The output's bytes, owned by the session, valid until the next run. */
-lathe_status_code lathe_session_output(lathe_session *session, size_t index,
+LATHE_API lathe_status_code lathe_session_output(lathe_session *session, size_t index,
                                        const void **data, size_t *bytes, lathe_status *status);
+
+/* What a loaded artifact holds, as the loader read and checked it (what
+   `lathe inspect` prints). Target and section kind ids are those of
+   lathe/artifact_format.h. */
+typedef struct lathe_artifact_info {
+  uint32_t format_version;
+  uint32_t section_count;
+  uint64_t file_size;
+  uint64_t checksum;
+  uint64_t constants_bytes;
+} lathe_artifact_info;
+
+typedef struct lathe_section_info {
+  uint32_t kind;
+  uint32_t target;       /* code sections */
+  uint64_t offset, size; /* in the file */
+  uint32_t entry_count;  /* code sections: the entries it declares */
+  uint64_t code_bytes;   /* code sections: the target's code within it */
+} lathe_section_info;
+
+typedef struct lathe_step_info {
+  uint32_t target;
+  uint32_t code_section;
+  const char *entry;
+  uint64_t constants_offset, constants_bytes; /* what its code reads */
+  uint64_t arena_bytes;                       /* the arena its code uses */
+  uint32_t input_count;                       /* its first input_count slots are read */
+  uint32_t io_count;
+  const uint32_t *slots; /* io_count slot indices, valid while the model is */
+} lathe_step_info;
+
+LATHE_API lathe_status_code lathe_model_artifact_info(const lathe_model *model,
+                                                      lathe_artifact_info *info,
+                                                      lathe_status *status);
+LATHE_API lathe_status_code lathe_model_section_info(const lathe_model *model, size_t index,
+                                                     lathe_section_info *info,
+                                                     lathe_status *status);
+/* Slots: the graph inputs, the graph outputs, then the tensors crossing
+   between partitions. */
+LATHE_API size_t lathe_model_slot_count(const lathe_model *model);
+LATHE_API uint64_t lathe_model_slot_bytes(const lathe_model *model, size_t slot);
+LATHE_API size_t lathe_model_step_count(const lathe_model *model);
+LATHE_API lathe_status_code lathe_model_step_info(const lathe_model *model, size_t index,
+                                                  lathe_step_info *info, lathe_status *status);
 
 #ifdef __cplusplus
 }

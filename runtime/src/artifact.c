@@ -1,0 +1,489 @@
+/*===- artifact.c - reading and checking an artifact ----------------------===*
+ *
+ * The records of lathe/artifact_format.h, read from the file into a model.
+ * Every offset, size and count is checked against the bytes that hold it
+ * before use. Beyond the layout, the plan is checked against what each code
+ * section's entry records say the code was compiled for (the arena, the
+ * constants it reads, the bytes of each buffer) and for its dataflow (a step
+ * reads graph inputs or what an earlier step wrote; every output is
+ * written), since the compiled code trusts all of it: a tampered artifact
+ * with a valid checksum is refused here, never run.
+ *===----------------------------------------------------------------------===*/
+#include "internal.h"
+#include "ane/mil_program.h"
+
+#include <elf.h>
+#include <string.h>
+
+#ifndef EM_HEXAGON
+#define EM_HEXAGON 164 /* Qualcomm Hexagon, as ELF assigns it */
+#endif
+
+/* The bytes of one section. */
+typedef struct span {
+  const uint8_t *data;
+  uint64_t size;
+} span;
+
+static int within(span s, uint64_t offset, uint64_t bytes) {
+  return offset <= s.size && bytes <= s.size - offset;
+}
+
+/* Copies `count` records of `bytes` each at `offset` of `s`; 0 if they do
+   not lie within it. */
+static int read_records(span s, uint64_t offset, uint64_t count, uint64_t bytes, void *out) {
+  if (count && bytes > UINT64_MAX / count)
+    return 0;
+  if (!within(s, offset, count * bytes))
+    return 0;
+  if (count)
+    memcpy(out, s.data + offset, count * bytes);
+  return 1;
+}
+
+static void *allocate_zeroed(lathe_allocator *a, uint64_t count, uint64_t bytes) {
+  uint64_t total = count ? count * bytes : 1;
+  void *p = a->allocate(a->self, total, 8);
+  if (p)
+    memset(p, 0, total);
+  return p;
+}
+
+/* A name record as a NUL-terminated copy; NULL if it lies outside `s`, is
+   too long, or holds a NUL. */
+static char *read_name(span s, lathe_name_ref ref, lathe_allocator *a) {
+  if (ref.size > LATHE_FORMAT_MAX_NAME || !within(s, ref.offset, ref.size) ||
+      memchr(s.data + ref.offset, 0, ref.size))
+    return NULL;
+  char *name = a->allocate(a->self, ref.size + 1, 1);
+  if (!name)
+    return NULL;
+  memcpy(name, s.data + ref.offset, ref.size);
+  name[ref.size] = 0;
+  return name;
+}
+
+static lathe_status_code corrupt(lathe_status *status, const char *where, const char *what) {
+  return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact %s: %s", where, what);
+}
+
+static lathe_status_code read_signature(lathe_model *m, span s, lathe_status *status) {
+  lathe_allocator *a = &m->allocator;
+  lathe_signature_header header;
+  if (!read_records(s, 0, 1, sizeof(header), &header))
+    return corrupt(status, "signature", "truncated header");
+  if (header.input_count > LATHE_FORMAT_MAX_TENSORS || header.output_count > LATHE_FORMAT_MAX_TENSORS)
+    return corrupt(status, "signature", "too many inputs or outputs");
+  if (header.output_count == 0)
+    return corrupt(status, "signature", "no outputs");
+  size_t count = (size_t)header.input_count + header.output_count;
+  m->tensors = allocate_zeroed(a, count, sizeof(lathe_tensor_desc));
+  if (!m->tensors)
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the signature");
+  m->input_count = header.input_count;
+  m->output_count = header.output_count;
+  for (size_t i = 0; i < count; ++i) {
+    lathe_tensor_record record;
+    if (!read_records(s, sizeof(header) + i * sizeof(record), 1, sizeof(record), &record))
+      return corrupt(status, "signature", "truncated tensor records");
+    lathe_tensor_desc *t = &m->tensors[i];
+    if (!(t->name = read_name(s, record.name, a)))
+      return corrupt(status, "signature", "a tensor name outside the section");
+    t->dtype = (int32_t)record.dtype;
+    t->rank = record.rank;
+    size_t element = lathe_dtype_size(t->dtype);
+    if (element == 0 || record.dtype > INT32_MAX)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact signature: tensor '%s' has dtype %u",
+                        t->name, record.dtype);
+    if (t->rank > LATHE_MAX_RANK)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact signature: tensor '%s' has rank %u",
+                        t->name, t->rank);
+    uint64_t bytes = element;
+    for (uint32_t d = 0; d < t->rank; ++d) {
+      int64_t dim = record.dims[d];
+      if (dim <= 0 || (uint64_t)dim > LATHE_MAX_TENSOR_BYTES / bytes)
+        return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                          "artifact signature: tensor '%s' has dim %lld at %u (each dim >= 1, at "
+                          "most %llu bytes a tensor)",
+                          t->name, (long long)dim, d, (unsigned long long)LATHE_MAX_TENSOR_BYTES);
+      t->dims[d] = dim;
+      bytes *= (uint64_t)dim;
+    }
+    t->bytes = (size_t)bytes;
+  }
+  return LATHE_OK;
+}
+
+/* One CODE section: its header, entry records and blob. */
+static lathe_status_code read_code(lathe_model *m, uint32_t index, span s, lathe_status *status) {
+  lathe_allocator *a = &m->allocator;
+  lathe_code_desc *code = &m->code[index];
+  code->target = m->sections[index].target;
+  if (!lathe_target_name(code->target))
+    return lathe_fail(status, LATHE_UNSUPPORTED,
+                      "artifact code section %u is for target %u, which this runtime does not know",
+                      index, code->target);
+  lathe_code_header header;
+  if (!read_records(s, 0, 1, sizeof(header), &header))
+    return corrupt(status, "code section", "truncated header");
+  if (header.entry_count == 0 || header.entry_count > LATHE_FORMAT_MAX_STEPS ||
+      header.blob_offset % LATHE_ARTIFACT_ALIGNMENT || !within(s, header.blob_offset, header.blob_size) ||
+      header.blob_size == 0)
+    return corrupt(status, "code section", "its code lies outside it");
+  code->blob = s.data + header.blob_offset;
+  code->blob_size = header.blob_size;
+  code->entries = allocate_zeroed(a, header.entry_count, sizeof(lathe_entry_desc));
+  if (!code->entries)
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading a code section");
+  code->entry_count = header.entry_count;
+  uint64_t records = sizeof(header);
+  uint64_t sizes = records + (uint64_t)header.entry_count * sizeof(lathe_entry_record);
+  for (uint32_t i = 0; i < header.entry_count; ++i) {
+    lathe_entry_record record;
+    lathe_entry_desc *e = &code->entries[i];
+    if (!read_records(s, records + i * sizeof(record), 1, sizeof(record), &record))
+      return corrupt(status, "code section", "truncated entry records");
+    if (!(e->name = read_name(s, record.name, a)))
+      return corrupt(status, "code section", "an entry name outside the section");
+    for (uint32_t k = 0; k < i; ++k)
+      if (strcmp(code->entries[k].name, e->name) == 0)
+        return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                          "artifact code section %u: entry '%s' declared twice", index, e->name);
+    if (record.io_count > LATHE_FORMAT_MAX_IO || record.input_count > record.io_count ||
+        record.input_count == record.io_count)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                        "artifact code section %u: entry '%s' has %u inputs of %u buffers", index,
+                        e->name, record.input_count, record.io_count);
+    e->input_count = record.input_count;
+    e->io_count = record.io_count;
+    e->arena_bytes = record.arena_bytes;
+    e->constants_offset = record.constants_offset;
+    e->constants_bytes = record.constants_bytes;
+    if (e->arena_bytes > LATHE_MAX_TENSOR_BYTES)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                        "artifact code section %u: entry '%s' needs an arena of %llu bytes, above "
+                        "the limit of %llu",
+                        index, e->name, (unsigned long long)e->arena_bytes,
+                        (unsigned long long)LATHE_MAX_TENSOR_BYTES);
+    if (!(e->io_bytes = allocate_zeroed(a, e->io_count, sizeof(uint64_t))))
+      return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading a code section");
+    if (!read_records(s, sizes + (uint64_t)record.io_first * sizeof(uint64_t), e->io_count,
+                      sizeof(uint64_t), e->io_bytes))
+      return corrupt(status, "code section", "an entry's buffer sizes lie outside it");
+  }
+  if (code->target == LATHE_TARGET_CPU) {
+#if defined(__x86_64__)
+    return lathe_elf_check(code->blob, code->blob_size, ELFCLASS64, EM_X86_64, "cpu code", status);
+#elif defined(__aarch64__)
+    return lathe_elf_check(code->blob, code->blob_size, ELFCLASS64, EM_AARCH64, "cpu code", status);
+#else
+    return lathe_fail(status, LATHE_UNSUPPORTED, "this runtime's host has no cpu backend");
+#endif
+  }
+  if (code->target == LATHE_TARGET_HEXAGON) {
+    if (m->hexagon_image)
+      return corrupt(status, "code", "more than one hexagon code section");
+    m->hexagon_image = code->blob;
+    m->hexagon_image_size = code->blob_size;
+    return lathe_elf_check(code->blob, code->blob_size, ELFCLASS32, EM_HEXAGON, "hexagon code", status);
+  }
+  return LATHE_OK;
+}
+
+static const lathe_entry_desc *find_entry(const lathe_code_desc *code, const char *name) {
+  for (uint32_t i = 0; i < code->entry_count; ++i)
+    if (strcmp(code->entries[i].name, name) == 0)
+      return &code->entries[i];
+  return NULL;
+}
+
+/* Checks one step against its entry record, and its dataflow: `written`
+   marks the slots earlier steps wrote (graph inputs count as written). */
+static lathe_status_code check_step(lathe_model *m, uint32_t i, uint8_t *written,
+                                    lathe_status *status) {
+  const lathe_step *s = &m->steps[i];
+  const lathe_entry_desc *e = s->contract;
+  const char *name = s->entry_name;
+  if (s->io_count != e->io_count)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                      "artifact plan: step %u gives entry '%s' %u buffers; it was compiled for %u", i,
+                      name, s->io_count, e->io_count);
+  if (s->constants_offset != e->constants_offset)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                      "artifact plan: step %u reads constants at %llu; entry '%s' was compiled for "
+                      "them at %llu",
+                      i, (unsigned long long)s->constants_offset, name,
+                      (unsigned long long)e->constants_offset);
+  if (e->constants_bytes > m->constants_size ||
+      e->constants_offset > m->constants_size - e->constants_bytes)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                      "artifact plan: entry '%s' reads %llu bytes of constants at %llu; the "
+                      "constants section has %llu",
+                      name, (unsigned long long)e->constants_bytes,
+                      (unsigned long long)e->constants_offset, (unsigned long long)m->constants_size);
+  if (e->arena_bytes > m->arena_bytes)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                      "artifact plan: an arena of %llu bytes; entry '%s' needs %llu",
+                      (unsigned long long)m->arena_bytes, name, (unsigned long long)e->arena_bytes);
+  for (uint32_t k = 0; k < s->io_count; ++k) {
+    uint32_t slot = s->slots[k];
+    if (m->slot_bytes[slot] != e->io_bytes[k])
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                        "artifact plan: step %u's buffer %u (slot %u) has %llu bytes; entry '%s' was "
+                        "compiled for %llu",
+                        i, k, slot, (unsigned long long)m->slot_bytes[slot], name,
+                        (unsigned long long)e->io_bytes[k]);
+    int reads = k < e->input_count;
+    if (reads && !written[slot])
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                        "artifact plan: step %u reads slot %u before any step writes it", i, slot);
+    if (!reads && (slot < m->input_count || written[slot]))
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                        "artifact plan: step %u writes slot %u, a graph input or written before", i,
+                        slot);
+  }
+  for (uint32_t k = e->input_count; k < s->io_count; ++k)
+    written[s->slots[k]] = 1;
+  return LATHE_OK;
+}
+
+/* The steps' code: cpu entries looked up in their loaded object, ane
+   programs read; hexagon entries are looked up per session. */
+static lathe_status_code bind_step(lathe_model *m, lathe_step *s, lathe_status *status) {
+  lathe_code_desc *code = &m->code[s->code_section];
+  if (s->target == LATHE_TARGET_HEXAGON)
+    return LATHE_OK;
+  if (s->target == LATHE_TARGET_ANE) {
+    lathe_status_code result = lathe_ane_load(code->blob, code->blob_size, s->entry_name, m->allocator,
+                                              &s->ane_program, status);
+    if (result != LATHE_OK)
+      return result;
+    /* Its inputs and outputs are the step's slots, in order, as fp32. */
+    const lathe_mil_program *p = s->ane_program;
+    if (p->input_count != s->contract->input_count || p->input_count + p->output_count != s->io_count)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                        "ane step '%s': the program has %u inputs and %u outputs, the plan %u slots",
+                        s->entry_name, p->input_count, p->output_count, s->io_count);
+    for (uint32_t k = 0; k < s->io_count; ++k) {
+      uint32_t value = k < p->input_count ? p->inputs[k] : p->outputs[k - p->input_count];
+      if (p->values[value].count * 4 != m->slot_bytes[s->slots[k]])
+        return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                          "ane step '%s': value '%s' does not fit its slot", s->entry_name,
+                          p->values[value].name);
+    }
+    if (p->workspace_floats * 4 > m->ane_workspace_bytes)
+      m->ane_workspace_bytes = p->workspace_floats * 4;
+    return LATHE_OK;
+  }
+  lathe_status_code result = LATHE_OK;
+  if (!code->module.handle)
+    result = lathe_cpu_load(code->blob, code->blob_size, &code->module, status);
+  if (result == LATHE_OK)
+    result = lathe_cpu_symbol(&code->module, s->entry_name, &s->entry, status);
+  return result;
+}
+
+static lathe_status_code read_plan(lathe_model *m, span s, lathe_status *status) {
+  lathe_allocator *a = &m->allocator;
+  lathe_plan_header header;
+  if (!read_records(s, 0, 1, sizeof(header), &header))
+    return corrupt(status, "plan", "truncated header");
+  size_t graph_slots = m->input_count + m->output_count;
+  if (header.slot_count < graph_slots || header.slot_count > LATHE_FORMAT_MAX_SLOTS ||
+      header.step_count == 0 || header.step_count > LATHE_FORMAT_MAX_STEPS)
+    return corrupt(status, "plan", "slot or step counts out of range");
+  if (header.arena_bytes > LATHE_MAX_TENSOR_BYTES)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                      "artifact plan: an arena of %llu bytes, above the limit of %llu",
+                      (unsigned long long)header.arena_bytes,
+                      (unsigned long long)LATHE_MAX_TENSOR_BYTES);
+  m->arena_bytes = header.arena_bytes;
+  m->slot_count = header.slot_count;
+  if (!(m->slot_bytes = allocate_zeroed(a, m->slot_count, sizeof(uint64_t))))
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the plan");
+  if (!read_records(s, sizeof(header), m->slot_count, sizeof(uint64_t), m->slot_bytes))
+    return corrupt(status, "plan", "truncated slot sizes");
+  /* A session's memory: the arena, outputs and crossing tensors. */
+  uint64_t session_bytes = m->arena_bytes;
+  for (size_t i = 0; i < m->slot_count; ++i) {
+    uint64_t bytes = m->slot_bytes[i];
+    if (i < graph_slots && bytes != m->tensors[i].bytes)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                        "artifact plan: slot %zu has %llu bytes, its tensor '%s' %zu", i,
+                        (unsigned long long)bytes, m->tensors[i].name, m->tensors[i].bytes);
+    if (bytes == 0 || bytes > LATHE_MAX_TENSOR_BYTES)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                        "artifact plan: slot %zu has %llu bytes (at least 1, at most %llu)", i,
+                        (unsigned long long)bytes, (unsigned long long)LATHE_MAX_TENSOR_BYTES);
+    if (i >= m->input_count)
+      session_bytes += bytes;
+  }
+  if (session_bytes > LATHE_MAX_TENSOR_BYTES)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                      "artifact plan: a session would need %llu bytes, above the limit of %llu",
+                      (unsigned long long)session_bytes, (unsigned long long)LATHE_MAX_TENSOR_BYTES);
+
+  uint64_t steps_at = sizeof(header) + (uint64_t)m->slot_count * sizeof(uint64_t);
+  uint64_t io_at = steps_at + (uint64_t)header.step_count * sizeof(lathe_step_record);
+  m->step_count = header.step_count;
+  if (!(m->steps = allocate_zeroed(a, m->step_count, sizeof(lathe_step))))
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the plan");
+  uint8_t *written = allocate_zeroed(a, m->slot_count, 1);
+  if (!written)
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the plan");
+  memset(written, 1, m->input_count);
+  lathe_status_code result = LATHE_OK;
+  for (uint32_t i = 0; result == LATHE_OK && i < m->step_count; ++i) {
+    lathe_step_record record;
+    lathe_step *step = &m->steps[i];
+    if (!read_records(s, steps_at + i * sizeof(record), 1, sizeof(record), &record)) {
+      result = corrupt(status, "plan", "truncated step records");
+      break;
+    }
+    step->target = record.target;
+    step->code_section = record.code_section;
+    step->constants_offset = record.constants_offset;
+    step->io_count = record.io_count;
+    if (!(step->entry_name = read_name(s, record.entry, a))) {
+      result = corrupt(status, "plan", "an entry name outside the section");
+      break;
+    }
+    if (record.code_section >= m->section_count || m->sections[record.code_section].kind != LATHE_SECTION_CODE ||
+        m->code[record.code_section].target != record.target) {
+      result = lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                          "artifact plan: step %u names section %u, not a code section of its target",
+                          i, record.code_section);
+      break;
+    }
+    if (!(step->contract = find_entry(&m->code[record.code_section], step->entry_name))) {
+      result = lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                          "artifact plan: step %u calls '%s', which its code section does not declare",
+                          i, step->entry_name);
+      break;
+    }
+    if (record.io_count > LATHE_FORMAT_MAX_IO ||
+        !(step->slots = allocate_zeroed(a, record.io_count, sizeof(uint32_t))) ||
+        !read_records(s, io_at + (uint64_t)record.io_first * sizeof(uint32_t), record.io_count,
+                      sizeof(uint32_t), step->slots)) {
+      result = corrupt(status, "plan", "a step's slots lie outside it");
+      break;
+    }
+    for (uint32_t k = 0; result == LATHE_OK && k < step->io_count; ++k)
+      if (step->slots[k] >= m->slot_count)
+        result = lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact plan: step %u names slot %u of %zu",
+                            i, step->slots[k], m->slot_count);
+    if (result == LATHE_OK)
+      result = check_step(m, i, written, status);
+    if (step->io_count > m->max_io)
+      m->max_io = step->io_count;
+  }
+  for (size_t i = m->input_count; result == LATHE_OK && i < m->slot_count; ++i)
+    if (!written[i])
+      result = lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                          i < graph_slots ? "artifact plan: no step writes output slot %zu"
+                                          : "artifact plan: no step writes slot %zu",
+                          i);
+  a->release(a->self, written);
+  for (uint32_t i = 0; result == LATHE_OK && i < m->step_count; ++i)
+    result = bind_step(m, &m->steps[i], status);
+  return result;
+}
+
+lathe_status_code lathe_artifact_read(lathe_model *m, lathe_status *status) {
+  const uint8_t *data = m->data;
+  uint64_t size = m->size;
+  lathe_artifact_header header;
+  if (size < sizeof(header) || memcmp(data, LATHE_ARTIFACT_MAGIC, 8) != 0)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT, "not a lathe artifact (bad magic)");
+  memcpy(&header, data, sizeof(header));
+  if (header.version != LATHE_ARTIFACT_VERSION)
+    return lathe_fail(status, LATHE_UNSUPPORTED,
+                      "artifact format version %u; this runtime reads version %u", header.version,
+                      LATHE_ARTIFACT_VERSION);
+  if (header.file_size != size)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                      "artifact is %llu bytes, its header says %llu (truncated?)",
+                      (unsigned long long)size, (unsigned long long)header.file_size);
+  if (lathe_checksum(data + sizeof(header), size - sizeof(header)) != header.checksum)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                      "artifact checksum mismatch: the file is corrupt or was modified");
+  m->format_version = header.version;
+  m->checksum = header.checksum;
+  span file = {data, size};
+  if (header.section_count == 0 || header.section_count > LATHE_FORMAT_MAX_SECTIONS)
+    return corrupt(status, "section table", "section count out of range");
+  m->sections = allocate_zeroed(&m->allocator, header.section_count, sizeof(lathe_section_entry));
+  m->code = allocate_zeroed(&m->allocator, header.section_count, sizeof(lathe_code_desc));
+  if (!m->sections || !m->code)
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the section table");
+  m->section_count = header.section_count;
+  if (!read_records(file, sizeof(header), header.section_count, sizeof(lathe_section_entry), m->sections))
+    return corrupt(status, "section table", "truncated");
+  const lathe_section_entry *signature = NULL, *plan = NULL, *constants = NULL;
+  for (uint32_t i = 0; i < header.section_count; ++i) {
+    const lathe_section_entry *s = &m->sections[i];
+    if (!within(file, s->offset, s->size) || s->offset % LATHE_ARTIFACT_ALIGNMENT)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact section %u lies outside the file", i);
+    const lathe_section_entry **unique = s->kind == LATHE_SECTION_SIGNATURE ? &signature
+                                         : s->kind == LATHE_SECTION_PLAN    ? &plan
+                                         : s->kind == LATHE_SECTION_CONSTANTS ? &constants
+                                                                              : NULL;
+    if (!lathe_section_kind_name(s->kind))
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact section %u is of unknown kind %u", i,
+                        s->kind);
+    if (unique && *unique)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact has two %s sections",
+                        lathe_section_kind_name(s->kind));
+    if (unique)
+      *unique = s;
+  }
+  if (!signature || !plan)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact lacks its signature or plan");
+  if (constants) {
+    m->constants = data + constants->offset;
+    m->constants_size = constants->size;
+  }
+  lathe_status_code result = LATHE_OK;
+  for (uint32_t i = 0; result == LATHE_OK && i < m->section_count; ++i)
+    if (m->sections[i].kind == LATHE_SECTION_CODE)
+      result = read_code(m, i, (span){data + m->sections[i].offset, m->sections[i].size}, status);
+  if (result == LATHE_OK)
+    result = read_signature(m, (span){data + signature->offset, signature->size}, status);
+  if (result == LATHE_OK)
+    result = read_plan(m, (span){data + plan->offset, plan->size}, status);
+  return result;
+}
+
+void lathe_model_parts_release(lathe_model *m) {
+  lathe_allocator *a = &m->allocator;
+  if (m->code)
+    for (uint32_t i = 0; i < m->section_count; ++i) {
+      lathe_code_desc *code = &m->code[i];
+      lathe_cpu_unload(&code->module);
+      if (code->entries) {
+        for (uint32_t k = 0; k < code->entry_count; ++k) {
+          if (code->entries[k].name)
+            a->release(a->self, code->entries[k].name);
+          if (code->entries[k].io_bytes)
+            a->release(a->self, code->entries[k].io_bytes);
+        }
+        a->release(a->self, code->entries);
+      }
+    }
+  if (m->tensors)
+    for (size_t i = 0; i < m->input_count + m->output_count; ++i)
+      if (m->tensors[i].name)
+        a->release(a->self, m->tensors[i].name);
+  if (m->steps)
+    for (size_t i = 0; i < m->step_count; ++i) {
+      if (m->steps[i].entry_name)
+        a->release(a->self, m->steps[i].entry_name);
+      if (m->steps[i].slots)
+        a->release(a->self, m->steps[i].slots);
+      lathe_mil_program_free(m->steps[i].ane_program, *a);
+    }
+  void *parts[] = {m->tensors, m->steps, m->slot_bytes, m->sections, m->code};
+  for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); ++i)
+    if (parts[i])
+      a->release(a->self, parts[i]);
+}
