@@ -95,69 +95,88 @@ static void broadcast_strides(const lathe_mil_value *v, uint32_t rank, const int
   }
 }
 
-static float apply_binary(const char *type, float x, float y) {
-  if (!strcmp(type, "add")) return x + y;
-  if (!strcmp(type, "sub")) return x - y;
-  if (!strcmp(type, "mul")) return x * y;
-  if (!strcmp(type, "real_div")) return x / y;
-  if (!strcmp(type, "maximum")) return x > y ? x : y;
-  if (!strcmp(type, "minimum")) return x < y ? x : y;
-  return powf(x, y); /* pow */
+/* max and min as ONNX and the cpu target compute them: NaN in, NaN out. */
+/* Whether `v` broadcasts to `o` under numpy's rules. */
+static int broadcasts_to(const lathe_mil_value *v, const lathe_mil_value *o) {
+  if (v->rank > o->rank)
+    return 0;
+  for (uint32_t i = 0; i < v->rank; ++i) {
+    int64_t d = v->dims[v->rank - 1 - i];
+    if (d != 1 && d != o->dims[o->rank - 1 - i])
+      return 0;
+  }
+  return 1;
 }
 
-static int is_binary(const char *type) {
-  static const char *names[] = {"add", "sub", "mul", "real_div", "maximum", "minimum", "pow"};
-  for (size_t i = 0; i < sizeof(names) / sizeof(*names); ++i)
-    if (!strcmp(type, names[i]))
-      return 1;
-  return 0;
+/* Whether `v` has `o`'s elements (the ops that read an input laid out as
+   their output). */
+static int same_count(const lathe_mil_value *v, const lathe_mil_value *o) { return v->count == o->count; }
+
+static float max_nan(float x, float y) { return x != x || y != y ? x + y : x > y ? x : y; }
+static float min_nan(float x, float y) { return x != x || y != y ? x + y : x < y ? x : y; }
+
+static int is_binary(lathe_mil_kind kind) { return kind >= LATHE_MIL_ADD && kind <= LATHE_MIL_POW; }
+
+static float apply_binary(lathe_mil_kind kind, float x, float y) {
+  switch (kind) {
+  case LATHE_MIL_ADD: return x + y;
+  case LATHE_MIL_SUB: return x - y;
+  case LATHE_MIL_MUL: return x * y;
+  case LATHE_MIL_REAL_DIV: return x / y;
+  case LATHE_MIL_MAXIMUM: return max_nan(x, y);
+  case LATHE_MIL_MINIMUM: return min_nan(x, y);
+  default: return powf(x, y);
+  }
 }
 
 static float gelu(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678f)); }
 
-/* Unary ops; `ok` cleared for an unknown type. */
-static float apply_unary(const char *type, float x, const float *params, int *ok) {
-  if (!strcmp(type, "relu")) return x > 0 ? x : 0;
-  if (!strcmp(type, "sigmoid")) return 1.0f / (1.0f + expf(-x));
-  if (!strcmp(type, "tanh")) return tanhf(x);
-  if (!strcmp(type, "exp")) return expf(x);
-  if (!strcmp(type, "log")) return logf(x);
-  if (!strcmp(type, "sqrt")) return sqrtf(x);
-  if (!strcmp(type, "abs")) return fabsf(x);
-  if (!strcmp(type, "floor")) return floorf(x);
-  if (!strcmp(type, "ceil")) return ceilf(x);
-  if (!strcmp(type, "sin")) return sinf(x);
-  if (!strcmp(type, "cos")) return cosf(x);
-  if (!strcmp(type, "erf")) return erff(x);
-  if (!strcmp(type, "sign")) return (float)((x > 0) - (x < 0));
-  if (!strcmp(type, "silu")) return x / (1.0f + expf(-x));
-  if (!strcmp(type, "softplus")) return x > 20 ? x : log1pf(expf(x));
-  if (!strcmp(type, "softsign")) return x / (1.0f + fabsf(x));
-  if (!strcmp(type, "gelu")) return gelu(x);
-  if (!strcmp(type, "inverse")) return 1.0f / (x + params[0]);
-  if (!strcmp(type, "leaky_relu")) return x >= 0 ? x : params[0] * x;
-  if (!strcmp(type, "elu")) return x >= 0 ? x : params[0] * (expf(x) - 1.0f);
-  if (!strcmp(type, "sigmoid_hard")) {
+/* Unary ops; `ok` cleared for a kind that is not one. */
+static float apply_unary(lathe_mil_kind kind, float x, const float *params, int *ok) {
+  switch (kind) {
+  case LATHE_MIL_RELU: return max_nan(x, 0.0f);
+  case LATHE_MIL_SIGMOID: return 1.0f / (1.0f + expf(-x));
+  case LATHE_MIL_TANH: return tanhf(x);
+  case LATHE_MIL_EXP: return expf(x);
+  case LATHE_MIL_LOG: return logf(x);
+  case LATHE_MIL_SQRT: return sqrtf(x);
+  case LATHE_MIL_ABS: return fabsf(x);
+  case LATHE_MIL_FLOOR: return floorf(x);
+  case LATHE_MIL_CEIL: return ceilf(x);
+  case LATHE_MIL_SIN: return sinf(x);
+  case LATHE_MIL_COS: return cosf(x);
+  case LATHE_MIL_ERF: return erff(x);
+  case LATHE_MIL_SIGN: return x != x ? x : (float)((x > 0) - (x < 0));
+  case LATHE_MIL_SILU: return x / (1.0f + expf(-x));
+  case LATHE_MIL_SOFTPLUS: return x > 20 ? x : log1pf(expf(x));
+  case LATHE_MIL_SOFTSIGN: return x / (1.0f + fabsf(x));
+  case LATHE_MIL_GELU: return gelu(x);
+  case LATHE_MIL_INVERSE: return 1.0f / (x + params[0]);
+  case LATHE_MIL_LEAKY_RELU: return x >= 0 ? x : params[0] * x;
+  case LATHE_MIL_ELU: return x >= 0 ? x : params[0] * (expf(x) - 1.0f);
+  case LATHE_MIL_SIGMOID_HARD: {
     float y = params[0] * x + params[1];
-    return y < 0 ? 0 : y > 1 ? 1 : y;
+    return y != y ? y : y < 0 ? 0 : y > 1 ? 1 : y;
   }
-  if (!strcmp(type, "clip")) return x < params[0] ? params[0] : x > params[1] ? params[1] : x;
-  *ok = 0;
-  return 0;
+  case LATHE_MIL_CLIP: return x != x ? x : x < params[0] ? params[0] : x > params[1] ? params[1] : x;
+  default: *ok = 0; return 0;
+  }
 }
 
 static lathe_status_code run_elementwise(const run *r, const lathe_mil_op *op, float *out,
                                          const lathe_mil_value *o) {
-  if (is_binary(op->type)) {
+  if (is_binary(op->kind)) {
     tensor x, y;
     if (!input(r, op, "x", &x) || !input(r, op, "y", &y))
       return fail_op(r, op, "needs float inputs x and y");
+    if (!broadcasts_to(x.v, o) || !broadcasts_to(y.v, o))
+      return fail_op(r, op, "has inputs that do not broadcast to its output");
     int64_t sx[LATHE_MAX_RANK], sy[LATHE_MAX_RANK], index[LATHE_MAX_RANK] = {0};
     broadcast_strides(x.v, o->rank, o->dims, sx);
     broadcast_strides(y.v, o->rank, o->dims, sy);
     int64_t ox = 0, oy = 0;
     for (uint64_t i = 0; i < o->count; ++i) {
-      out[i] = apply_binary(op->type, x.data[ox], y.data[oy]);
+      out[i] = apply_binary(op->kind, x.data[ox], y.data[oy]);
       for (int64_t d = (int64_t)o->rank - 1; d >= 0; --d) {
         ox += sx[d];
         oy += sy[d];
@@ -175,15 +194,15 @@ static lathe_status_code run_elementwise(const run *r, const lathe_mil_op *op, f
     return fail_op(r, op, "needs a float input x of its output's size");
   /* alpha and beta (clip, leaky_relu, elu, sigmoid_hard), or inverse's
      epsilon (MIL's default 1e-4 when absent). */
-  int inverse = !strcmp(op->type, "inverse");
+  int inverse = op->kind == LATHE_MIL_INVERSE;
   float params[2] = {inverse ? float_param(r, op, "epsilon", 1e-4f) : float_param(r, op, "alpha", 0.0f),
                      float_param(r, op, "beta", 0.0f)};
   const char *mode = string_param(r, op, "mode");
-  if (!strcmp(op->type, "gelu") && mode && strcmp(mode, "EXACT"))
+  if (op->kind == LATHE_MIL_GELU && mode && strcmp(mode, "EXACT"))
     return fail_op(r, op, "has a gelu mode other than EXACT");
   int ok = 1;
   for (uint64_t i = 0; i < o->count && ok; ++i)
-    out[i] = apply_unary(op->type, x.data[i], params, &ok);
+    out[i] = apply_unary(op->kind, x.data[i], params, &ok);
   return ok ? LATHE_OK : fail_op(r, op, "is not an op this executor runs");
 }
 
@@ -211,6 +230,11 @@ static lathe_status_code read_window(const run *r, const lathe_mil_op *op,
       (int)nd != spatial || k->groups < 1)
     return fail_op(r, op, "needs strides, pad (begin, end per dim), dilations and groups");
   const lathe_mil_value *x = k->x.v, *w = k->w.v;
+  if (o->rank != x->rank || o->dims[0] != x->dims[0])
+    return fail_op(r, op, "has an output whose rank or batch is not its input's");
+  for (int d = 0; d < spatial; ++d)
+    if (strides[d] < 1 || dilations[d] < 1)
+      return fail_op(r, op, "has a stride or dilation below 1");
   k->ih = spatial == 2 ? x->dims[2] : 1;
   k->iw = x->dims[x->rank - 1];
   k->kh = spatial == 2 ? w->dims[2] : 1;
@@ -233,8 +257,8 @@ static lathe_status_code run_conv(const run *r, const lathe_mil_op *op, float *o
   if (code != LATHE_OK)
     return code;
   int64_t n = k.x.v->dims[0], c = k.x.v->dims[1], m = k.w.v->dims[0], cg = k.w.v->dims[1];
-  if (c != cg * k.groups || m % k.groups || o->dims[1] != m)
-    return fail_op(r, op, "channels and groups do not fit");
+  if (c != cg * k.groups || m % k.groups || o->dims[1] != m || (k.has_bias && (int64_t)k.b.v->count != m))
+    return fail_op(r, op, "channels, groups and bias do not fit");
   int64_t mg = m / k.groups;
   for (int64_t in = 0; in < n; ++in)
     for (int64_t om = 0; om < m; ++om) {
@@ -272,8 +296,8 @@ static lathe_status_code run_conv_transpose(const run *r, const lathe_mil_op *op
   if (code != LATHE_OK)
     return code;
   int64_t n = k.x.v->dims[0], c = k.x.v->dims[1], mg = k.w.v->dims[1], m = mg * k.groups;
-  if (k.w.v->dims[0] != c || c % k.groups || o->dims[1] != m)
-    return fail_op(r, op, "channels and groups do not fit");
+  if (k.w.v->dims[0] != c || c % k.groups || o->dims[1] != m || (k.has_bias && (int64_t)k.b.v->count != m))
+    return fail_op(r, op, "channels, groups and bias do not fit");
   int64_t cg = c / k.groups, plane = k.oh * k.ow;
   for (int64_t i = 0; i < n * m; ++i)
     for (int64_t j = 0; j < plane; ++j)
@@ -308,6 +332,8 @@ static lathe_status_code run_pool(const run *r, const lathe_mil_op *op, float *o
   tensor x;
   if (!input(r, op, "x", &x) || (x.v->rank != 3 && x.v->rank != 4))
     return fail_op(r, op, "needs x of rank 3 or 4");
+  if (o->rank != x.v->rank || o->dims[0] != x.v->dims[0] || o->dims[1] != x.v->dims[1])
+    return fail_op(r, op, "has an output whose rank, batch or channels are not its input's");
   uint64_t nk, ns, np;
   const int32_t *kernel = ints(r, op, "kernel_sizes", &nk), *strides = ints(r, op, "strides", &ns),
                 *pad = ints(r, op, "pad", &np);
@@ -315,6 +341,10 @@ static lathe_status_code run_pool(const run *r, const lathe_mil_op *op, float *o
   if (!kernel || !strides || !pad || (int)nk != spatial || (int)ns != spatial ||
       (int)np != 2 * spatial)
     return fail_op(r, op, "needs kernel_sizes, strides and pad");
+  for (int d = 0; d < spatial; ++d)
+    if (kernel[d] < 1 || strides[d] < 1 || pad[2 * d] < 0 || pad[2 * d + 1] < 0 ||
+        kernel[d] > x.v->dims[2 + d] + pad[2 * d] + pad[2 * d + 1])
+      return fail_op(r, op, "has a window, stride or padding out of range");
   int exclude = int_param(r, op, "exclude_padding_from_average", 1);
   int64_t planes = x.v->dims[0] * x.v->dims[1];
   int64_t ih = spatial == 2 ? x.v->dims[2] : 1, iw = x.v->dims[x.v->rank - 1];
@@ -337,7 +367,7 @@ static lathe_status_code run_pool(const run *r, const lathe_mil_op *op, float *o
             if (yy < 0 || yy >= ih || xx < 0 || xx >= iw)
               continue;
             float v = x.data[(pl * ih + yy) * iw + xx];
-            acc = is_max ? (v > acc ? v : acc) : acc + v;
+            acc = is_max ? max_nan(v, acc) : acc + v;
             ++inside;
           }
         int64_t count = exclude ? inside : padded;
@@ -362,12 +392,15 @@ static lathe_status_code run_reduce(const run *r, const lathe_mil_op *op, float 
       return fail_op(r, op, "has an axis out of range");
     reduced[a] = 1;
   }
-  const char *t = op->type + strlen("reduce_");
+  lathe_mil_kind kind = op->kind;
   uint64_t per = 1;
   for (uint32_t d = 0; d < rank; ++d)
     if (reduced[d])
       per *= (uint64_t)x.v->dims[d];
-  int is_max = !strcmp(t, "max"), is_min = !strcmp(t, "min"), is_prod = !strcmp(t, "prod");
+  if (o->count * per != x.v->count)
+    return fail_op(r, op, "has an output of another size than its kept dims");
+  int is_max = kind == LATHE_MIL_REDUCE_MAX, is_min = kind == LATHE_MIL_REDUCE_MIN,
+      is_prod = kind == LATHE_MIL_REDUCE_PROD;
   for (uint64_t i = 0; i < o->count; ++i)
     out[i] = is_max ? -INFINITY : is_min ? INFINITY : is_prod ? 1.0f : 0.0f;
   /* Each input element adds to the output element its kept dims name. */
@@ -378,19 +411,19 @@ static lathe_status_code run_reduce(const run *r, const lathe_mil_op *op, float 
       if (!reduced[d])
         at = at * (uint64_t)x.v->dims[d] + (uint64_t)index[d];
     float v = x.data[i];
-    if (is_max) out[at] = v > out[at] ? v : out[at];
-    else if (is_min) out[at] = v < out[at] ? v : out[at];
+    if (is_max) out[at] = max_nan(v, out[at]);
+    else if (is_min) out[at] = min_nan(v, out[at]);
     else if (is_prod) out[at] *= v;
-    else if (!strcmp(t, "l1_norm")) out[at] += fabsf(v);
-    else if (!strcmp(t, "l2_norm") || !strcmp(t, "sum_square")) out[at] += v * v;
-    else if (!strcmp(t, "log_sum_exp")) out[at] += expf(v);
+    else if (kind == LATHE_MIL_REDUCE_L1_NORM) out[at] += fabsf(v);
+    else if (kind == LATHE_MIL_REDUCE_L2_NORM || kind == LATHE_MIL_REDUCE_SUM_SQUARE) out[at] += v * v;
+    else if (kind == LATHE_MIL_REDUCE_LOG_SUM_EXP) out[at] += expf(v);
     else out[at] += v; /* sum, mean, log_sum */
     next_index(index, x.v->dims, rank);
   }
   for (uint64_t i = 0; i < o->count; ++i) {
-    if (!strcmp(t, "mean")) out[i] /= (float)per;
-    else if (!strcmp(t, "l2_norm")) out[i] = sqrtf(out[i]);
-    else if (!strcmp(t, "log_sum") || !strcmp(t, "log_sum_exp")) out[i] = logf(out[i]);
+    if (kind == LATHE_MIL_REDUCE_MEAN) out[i] /= (float)per;
+    else if (kind == LATHE_MIL_REDUCE_L2_NORM) out[i] = sqrtf(out[i]);
+    else if (kind == LATHE_MIL_REDUCE_LOG_SUM || kind == LATHE_MIL_REDUCE_LOG_SUM_EXP) out[i] = logf(out[i]);
   }
   return LATHE_OK;
 }
@@ -400,6 +433,8 @@ static lathe_status_code run_matmul(const run *r, const lathe_mil_op *op, float 
   tensor x, y;
   if (!input(r, op, "x", &x) || !input(r, op, "y", &y))
     return fail_op(r, op, "needs x and y");
+  if (x.v->rank == 0 || y.v->rank == 0)
+    return fail_op(r, op, "needs x and y of rank 1 or more");
   int tx = int_param(r, op, "transpose_x", 0), ty = int_param(r, op, "transpose_y", 0);
   /* 1-D operands as matrices: x (1, K), y (K, 1). */
   uint32_t xr = x.v->rank, yr = y.v->rank;
@@ -410,7 +445,23 @@ static lathe_status_code run_matmul(const run *r, const lathe_mil_op *op, float 
   if (k != k2)
     return fail_op(r, op, "contracting dims differ");
   /* Batch dims: the output's leading ones, each operand broadcast. */
-  uint32_t batch_rank = o->rank - (xr == 1 ? 0 : 1) - (yr == 1 ? 0 : 1);
+  uint32_t matrix_rank = (xr == 1 ? 0 : 1) + (yr == 1 ? 0 : 1);
+  if (o->rank < matrix_rank)
+    return fail_op(r, op, "has an output of too low a rank");
+  uint32_t batch_rank = o->rank - matrix_rank;
+  {
+    uint32_t xbatch = xr > 2 ? xr - 2 : 0, ybatch = yr > 2 ? yr - 2 : 0;
+    int64_t rows = xr == 1 ? 1 : m, cols = yr == 1 ? 1 : n;
+    if (xbatch > batch_rank || ybatch > batch_rank ||
+        (xr > 1 && o->dims[batch_rank] != rows) || (yr > 1 && o->dims[o->rank - 1] != cols))
+      return fail_op(r, op, "has an output that is not its operands' product");
+    for (uint32_t d = 0; d < batch_rank; ++d) {
+      int64_t j = (int64_t)d - (int64_t)(batch_rank - xbatch), l = (int64_t)d - (int64_t)(batch_rank - ybatch);
+      if ((j >= 0 && x.v->dims[j] != 1 && x.v->dims[j] != o->dims[d]) ||
+          (l >= 0 && y.v->dims[l] != 1 && y.v->dims[l] != o->dims[d]))
+        return fail_op(r, op, "has batch dims that do not broadcast to its output");
+    }
+  }
   int64_t batches = 1;
   for (uint32_t i = 0; i < batch_rank; ++i)
     batches *= o->dims[i];
@@ -444,8 +495,8 @@ static lathe_status_code run_matmul(const run *r, const lathe_mil_op *op, float 
 static lathe_status_code run_softmax(const run *r, const lathe_mil_op *op, float *out,
                                      const lathe_mil_value *o) {
   tensor x;
-  if (!input(r, op, "x", &x))
-    return fail_op(r, op, "needs x");
+  if (!input(r, op, "x", &x) || !same_count(x.v, o))
+    return fail_op(r, op, "needs x of its output's size");
   int32_t axis = int_param(r, op, "axis", -1);
   if (axis < 0)
     axis += (int32_t)o->rank;
@@ -495,10 +546,10 @@ static void normalize(const float *in, float *out, int64_t outer, int64_t len, i
 static lathe_status_code run_norm(const run *r, const lathe_mil_op *op, float *out,
                                   const lathe_mil_value *o) {
   tensor x, gamma, beta, mean, variance;
-  if (!input(r, op, "x", &x))
-    return fail_op(r, op, "needs x");
+  if (!input(r, op, "x", &x) || !same_count(x.v, o))
+    return fail_op(r, op, "needs x of its output's size");
   float epsilon = float_param(r, op, "epsilon", 1e-5f);
-  if (!strcmp(op->type, "layer_norm")) {
+  if (op->kind == LATHE_MIL_LAYER_NORM) {
     /* Over adjacent axes; gamma and beta shaped like them. */
     uint64_t na;
     const int32_t *axes = ints(r, op, "axes", &na);
@@ -529,9 +580,12 @@ static lathe_status_code run_norm(const run *r, const lathe_mil_op *op, float *o
      each (n, c) plane. */
   int64_t n = o->dims[0], c = o->rank > 1 ? o->dims[1] : 1, plane = (int64_t)o->count / (n * c);
   int has_gamma = input(r, op, "gamma", &gamma), has_beta = input(r, op, "beta", &beta);
-  if (!strcmp(op->type, "batch_norm")) {
-    if (!input(r, op, "mean", &mean) || !input(r, op, "variance", &variance))
-      return fail_op(r, op, "needs mean and variance");
+  if ((has_gamma && (int64_t)gamma.v->count != c) || (has_beta && (int64_t)beta.v->count != c))
+    return fail_op(r, op, "has a gamma or beta not one per channel");
+  if (op->kind == LATHE_MIL_BATCH_NORM) {
+    if (!input(r, op, "mean", &mean) || !input(r, op, "variance", &variance) ||
+        (int64_t)mean.v->count != c || (int64_t)variance.v->count != c)
+      return fail_op(r, op, "needs mean and variance, one per channel");
     for (int64_t i = 0; i < n * c; ++i) {
       int64_t ch = i % c;
       float scale = (has_gamma ? gamma.data[ch] : 1.0f) / sqrtf(variance.data[ch] + epsilon);
@@ -564,10 +618,13 @@ static lathe_status_code run_transpose(const run *r, const lathe_mil_op *op, flo
     in_strides[d] = s;
     s *= x.v->dims[d];
   }
+  if (o->rank != x.v->rank)
+    return fail_op(r, op, "has an output of another rank than its input");
+  int seen[LATHE_MAX_RANK] = {0};
   for (uint32_t d = 0; d < o->rank; ++d) {
     int32_t p = perm[d] < 0 ? perm[d] + (int32_t)x.v->rank : perm[d];
-    if (p < 0 || p >= (int32_t)x.v->rank)
-      return fail_op(r, op, "has a perm entry out of range");
+    if (p < 0 || p >= (int32_t)x.v->rank || seen[p]++ || o->dims[d] != x.v->dims[p])
+      return fail_op(r, op, "has a perm that is not a permutation onto its output");
     strides[d] = in_strides[p];
   }
   int64_t at = 0;
@@ -600,6 +657,18 @@ static lathe_status_code run_concat(const run *r, const lathe_mil_op *op, float 
     outer *= o->dims[d];
   for (uint32_t d = (uint32_t)axis + 1; d < o->rank; ++d)
     inner *= o->dims[d];
+  int64_t total = 0;
+  for (uint32_t k = 0; k < values->count; ++k) {
+    const lathe_mil_value *v = &r->p->values[values->args[k]];
+    if ((v->type != LATHE_MIL_FP16 && v->type != LATHE_MIL_FP32) || v->rank != o->rank)
+      return fail_op(r, op, "concatenates values that are not float tensors of its rank");
+    for (uint32_t d = 0; d < o->rank; ++d)
+      if (d != (uint32_t)axis && v->dims[d] != o->dims[d])
+        return fail_op(r, op, "concatenates values whose other dims differ from its output's");
+    total += v->dims[axis];
+  }
+  if (values->count == 0 || total != o->dims[axis])
+    return fail_op(r, op, "concatenates values that do not add up to its output");
   int64_t offset = 0;
   for (uint32_t k = 0; k < values->count; ++k) {
     const lathe_mil_value *v = &r->p->values[values->args[k]];
@@ -636,6 +705,13 @@ static lathe_status_code run_slice(const run *r, const lathe_mil_op *op, float *
       b = stride[d] > 0 ? 0 : x.v->dims[d] - 1;
     start[d] = b;
   }
+  if (o->rank != x.v->rank)
+    return fail_op(r, op, "has an output of another rank than its input");
+  for (uint32_t d = 0; d < o->rank; ++d) {
+    int64_t last = start[d] + (o->dims[d] - 1) * (int64_t)stride[d];
+    if (stride[d] == 0 || start[d] < 0 || start[d] >= x.v->dims[d] || last < 0 || last >= x.v->dims[d])
+      return fail_op(r, op, "slices outside its input");
+  }
   /* The output's shape (from its type) says how many steps each dim takes. */
   for (uint64_t i = 0; i < o->count; ++i) {
     int64_t at = 0;
@@ -652,7 +728,12 @@ static lathe_status_code run_upsample(const run *r, const lathe_mil_op *op, floa
   tensor x;
   if (!input(r, op, "x", &x) || x.v->rank < 2)
     return fail_op(r, op, "needs x of rank >= 2");
-  int bilinear = !strcmp(op->type, "upsample_bilinear");
+  if (o->rank != x.v->rank)
+    return fail_op(r, op, "has an output of another rank than its input");
+  for (uint32_t d = 0; d + 2 < o->rank; ++d)
+    if (o->dims[d] != x.v->dims[d])
+      return fail_op(r, op, "resizes dims other than the last two");
+  int bilinear = op->kind == LATHE_MIL_UPSAMPLE_BILINEAR;
   int align = int_param(r, op, "align_corners", 0), half = int_param(r, op, "half_pixel_centers", 0);
   uint32_t rank = x.v->rank;
   int64_t ih = x.v->dims[rank - 2], iw = x.v->dims[rank - 1];
@@ -703,6 +784,8 @@ static lathe_status_code run_pad(const run *r, const lathe_mil_op *op, float *ou
     return fail_op(r, op, "needs x and pad pairs for at most its rank");
   if (mode && strcmp(mode, "constant"))
     return fail_op(r, op, "pads in a mode other than constant");
+  if (o->rank != x.v->rank)
+    return fail_op(r, op, "has an output of another rank than its input");
   float fill = float_param(r, op, "constant_val", 0.0f);
   uint32_t first = x.v->rank - (uint32_t)(np / 2);
   int64_t begin[LATHE_MAX_RANK] = {0}, index[LATHE_MAX_RANK] = {0};
@@ -724,42 +807,39 @@ static lathe_status_code run_pad(const run *r, const lathe_mil_op *op, float *ou
 static lathe_status_code run_op(const run *r, const lathe_mil_op *op) {
   const lathe_mil_value *o = &r->p->values[op->output];
   float *out = r->workspace + o->offset;
-  const char *t = op->type;
   lathe_status_code code;
-  if (!strcmp(t, "cast") || !strcmp(t, "reshape")) {
+  switch (op->kind) {
+  case LATHE_MIL_CAST:
+  case LATHE_MIL_RESHAPE: {
     tensor x;
-    if (!input(r, op, "x", &x) || x.v->count != o->count)
+    if (!input(r, op, "x", &x) || !same_count(x.v, o))
       return fail_op(r, op, "needs x of its output's size");
     memcpy(out, x.data, sizeof(float) * o->count);
-    if (!strcmp(t, "cast") && o->type == LATHE_MIL_FP32)
+    if (op->kind == LATHE_MIL_CAST && o->type == LATHE_MIL_FP32)
       return LATHE_OK; /* fp16 values are exact in fp32 */
     code = LATHE_OK;
-  } else if (!strcmp(t, "conv")) {
-    code = run_conv(r, op, out, o);
-  } else if (!strcmp(t, "conv_transpose")) {
-    code = run_conv_transpose(r, op, out, o);
-  } else if (!strcmp(t, "max_pool") || !strcmp(t, "avg_pool")) {
-    code = run_pool(r, op, out, o, !strcmp(t, "max_pool"));
-  } else if (!strncmp(t, "reduce_", 7)) {
-    code = run_reduce(r, op, out, o);
-  } else if (!strcmp(t, "matmul")) {
-    code = run_matmul(r, op, out, o);
-  } else if (!strcmp(t, "softmax")) {
-    code = run_softmax(r, op, out, o);
-  } else if (!strcmp(t, "layer_norm") || !strcmp(t, "batch_norm") || !strcmp(t, "instance_norm")) {
-    code = run_norm(r, op, out, o);
-  } else if (!strcmp(t, "transpose")) {
-    code = run_transpose(r, op, out, o);
-  } else if (!strcmp(t, "concat")) {
-    code = run_concat(r, op, out, o);
-  } else if (!strcmp(t, "pad")) {
-    code = run_pad(r, op, out, o);
-  } else if (!strcmp(t, "slice_by_index")) {
-    code = run_slice(r, op, out, o);
-  } else if (!strcmp(t, "upsample_nearest_neighbor") || !strcmp(t, "upsample_bilinear")) {
-    code = run_upsample(r, op, out, o);
-  } else {
-    code = run_elementwise(r, op, out, o);
+    break;
+  }
+  case LATHE_MIL_CONV: code = run_conv(r, op, out, o); break;
+  case LATHE_MIL_CONV_TRANSPOSE: code = run_conv_transpose(r, op, out, o); break;
+  case LATHE_MIL_MAX_POOL:
+  case LATHE_MIL_AVG_POOL: code = run_pool(r, op, out, o, op->kind == LATHE_MIL_MAX_POOL); break;
+  case LATHE_MIL_REDUCE_SUM: case LATHE_MIL_REDUCE_MEAN: case LATHE_MIL_REDUCE_MAX:
+  case LATHE_MIL_REDUCE_MIN: case LATHE_MIL_REDUCE_PROD: case LATHE_MIL_REDUCE_L1_NORM:
+  case LATHE_MIL_REDUCE_L2_NORM: case LATHE_MIL_REDUCE_SUM_SQUARE: case LATHE_MIL_REDUCE_LOG_SUM:
+  case LATHE_MIL_REDUCE_LOG_SUM_EXP: code = run_reduce(r, op, out, o); break;
+  case LATHE_MIL_MATMUL: code = run_matmul(r, op, out, o); break;
+  case LATHE_MIL_SOFTMAX: code = run_softmax(r, op, out, o); break;
+  case LATHE_MIL_LAYER_NORM:
+  case LATHE_MIL_BATCH_NORM:
+  case LATHE_MIL_INSTANCE_NORM: code = run_norm(r, op, out, o); break;
+  case LATHE_MIL_TRANSPOSE: code = run_transpose(r, op, out, o); break;
+  case LATHE_MIL_CONCAT: code = run_concat(r, op, out, o); break;
+  case LATHE_MIL_PAD: code = run_pad(r, op, out, o); break;
+  case LATHE_MIL_SLICE_BY_INDEX: code = run_slice(r, op, out, o); break;
+  case LATHE_MIL_UPSAMPLE_NEAREST_NEIGHBOR:
+  case LATHE_MIL_UPSAMPLE_BILINEAR: code = run_upsample(r, op, out, o); break;
+  default: code = run_elementwise(r, op, out, o); break;
   }
   if (code != LATHE_OK)
     return code;

@@ -81,6 +81,7 @@ typedef struct reader {
   chunk *chunks;
   const uint8_t *weights;
   size_t weights_size;
+  size_t model_size;
   lathe_mil_program *program;
 } reader;
 
@@ -100,7 +101,7 @@ static void *take(reader *r, size_t bytes) {
 
 static char *copy_string(reader *r, lathe_wire_bytes b) {
   char *s = take(r, b.size + 1);
-  if (s)
+  if (s && b.size)
     memcpy(s, b.data, b.size);
   return s;
 }
@@ -167,8 +168,9 @@ static int read_type(reader *r, lathe_wire_bytes value_type, lathe_mil_value *v)
             lathe_wire_skip(&d, dt);
           }
         }
-        if (size < 0 || v->rank >= LATHE_MAX_RANK)
-          return refuse(r, "a dimension that is not a constant (or rank above 8)", v->name);
+        if (size < 1 || v->rank >= LATHE_MAX_RANK)
+          return refuse(r, "a dimension that is not a positive constant (or a rank above 16)",
+                        v->name);
         v->dims[v->rank++] = size;
       } else {
         lathe_wire_skip(&t, tt);
@@ -185,9 +187,14 @@ static int read_type(reader *r, lathe_wire_bytes value_type, lathe_mil_value *v)
   }
   if (w.failed || !found)
     return refuse(r, "a value without a tensor type", v->name);
+  /* Every value is held as floats: at most the one size limit's worth. */
   v->count = 1;
-  for (uint32_t i = 0; i < v->rank; ++i)
-    v->count *= (uint64_t)v->dims[i];
+  for (uint32_t i = 0; i < v->rank; ++i) {
+    uint64_t dim = (uint64_t)v->dims[i];
+    if (dim && v->count > LATHE_MAX_TENSOR_BYTES / sizeof(float) / dim)
+      return refuse(r, "a tensor above the size limit of 2 GiB", v->name);
+    v->count *= dim;
+  }
   return 1;
 }
 
@@ -212,6 +219,11 @@ static int read_const(reader *r, lathe_wire_bytes value, lathe_mil_value *v) {
   uint32_t type, field;
   v->is_const = 1;
   int numbers = v->type == LATHE_MIL_FP16 || v->type == LATHE_MIL_FP32;
+  /* Each element takes at least a byte of the program or of weight.bin:
+     a const claiming more elements than that is refused before its
+     storage is allocated. */
+  if (v->count > r->model_size + r->weights_size)
+    return refuse(r, "a const with more elements than the program and weights hold", v->name);
   if (numbers)
     v->floats = take(r, sizeof(float) * (v->count ? v->count : 1));
   else if (v->type != LATHE_MIL_STRING)
@@ -248,10 +260,8 @@ static int read_const(reader *r, lathe_wire_bytes value, lathe_mil_value *v) {
               for (uint64_t i = 0; i < v->count; ++i)
                 v->floats[i] = lathe_half_to_float((uint16_t)(b.data[2 * i] | b.data[2 * i + 1] << 8));
               filled = v->count;
-            } else if (kind == 1 && v->type == LATHE_MIL_FP32) { /* floats */
-              lathe_wire_bytes b = at == 2 ? lathe_wire_delimited(&arr) : (lathe_wire_bytes){arr.at, 4};
-              if (at == 5)
-                arr.at += 4;
+            } else if (kind == 1 && v->type == LATHE_MIL_FP32 && (at == 2 || at == 5)) { /* floats */
+              lathe_wire_bytes b = at == 2 ? lathe_wire_delimited(&arr) : lathe_wire_fixed32(&arr);
               for (size_t i = 0; i + 4 <= b.size && filled < v->count; i += 4)
                 memcpy(&v->floats[filled++], b.data + i, 4);
             } else if ((kind == 2 || kind == 3) &&
@@ -280,9 +290,9 @@ static int read_const(reader *r, lathe_wire_bytes value, lathe_mil_value *v) {
           offset = lathe_wire_varint(&blob);
         else
           lathe_wire_skip(&blob, bt);
-      const uint8_t *m = r->weights + offset;
-      if (offset == UINT64_MAX || offset > r->weights_size || r->weights_size - offset < 64)
+      if (!r->weights || offset > r->weights_size || r->weights_size - offset < 64)
         return refuse(r, "a blob offset outside weight.bin", v->name);
+      const uint8_t *m = r->weights + offset;
       uint32_t sentinel = m[0] | m[1] << 8 | m[2] << 16 | (uint32_t)m[3] << 24;
       uint32_t blob_type = m[4] | m[5] << 8 | m[6] << 16 | (uint32_t)m[7] << 24;
       uint64_t size = 0, start = 0;
@@ -349,9 +359,12 @@ static int read_op(reader *r, lathe_wire_bytes bytes, lathe_mil_op *op) {
   }
   if (w.failed || !op->type)
     return refuse(r, "a malformed operation", op->type);
+  op->kind = lathe_mil_kind_of(op->type);
+  if (op->kind == LATHE_MIL_KIND_COUNT)
+    return refuse(r, "an op type this executor does not run", op->type);
   if (outputs != 1)
     return refuse(r, "an op without exactly one output", op->type);
-  if (strcmp(op->type, "const") == 0)
+  if (op->kind == LATHE_MIL_CONST)
     return val.data ? read_const(r, val, &p->values[op->output])
                     : refuse(r, "a const without val", p->values[op->output].name);
   /* Inputs: parameter -> Argument{Binding{name}...}. */
@@ -426,7 +439,7 @@ lathe_status_code lathe_mil_program_read(const uint8_t *model, size_t model_size
                                          lathe_allocator allocator, lathe_mil_program **out,
                                          lathe_status *status) {
   *out = NULL;
-  reader r = {allocator, status, LATHE_OK, NULL, weights, weights_size, NULL};
+  reader r = {allocator, status, LATHE_OK, NULL, weights, weights ? weights_size : 0, model_size, NULL};
   lathe_mil_program *p = r.program = take(&r, sizeof(lathe_mil_program));
   if (!p)
     return r.code;
@@ -538,13 +551,18 @@ lathe_status_code lathe_mil_program_read(const uint8_t *model, size_t model_size
     refuse(&r, "a malformed block", NULL);
     goto done;
   }
-  /* Computed values side by side in the workspace, 64-byte aligned. */
+  /* Computed values side by side in the workspace, 64-byte aligned; all
+     of them within the one size limit. */
   for (uint32_t i = 0; i < p->value_count; ++i) {
     lathe_mil_value *v = &p->values[i];
     if (v->is_const)
       continue;
     v->offset = p->workspace_floats;
     p->workspace_floats += (v->count + 15) / 16 * 16;
+    if (p->workspace_floats > LATHE_MAX_TENSOR_BYTES / sizeof(float)) {
+      refuse(&r, "values above the size limit of 2 GiB in all", v->name);
+      goto done;
+    }
   }
 done:
   p->chunks = r.chunks;
@@ -565,6 +583,16 @@ void lathe_mil_program_free(lathe_mil_program *p, lathe_allocator allocator) {
     allocator.release(allocator.self, c);
     c = next;
   }
+}
+
+lathe_mil_kind lathe_mil_kind_of(const char *type) {
+#define LATHE_MIL_KIND_NAME_(suffix, name) name,
+  static const char *const names[] = {LATHE_MIL_OP_KINDS(LATHE_MIL_KIND_NAME_)};
+#undef LATHE_MIL_KIND_NAME_
+  for (int i = 0; i < LATHE_MIL_KIND_COUNT; ++i)
+    if (strcmp(type, names[i]) == 0)
+      return (lathe_mil_kind)i;
+  return LATHE_MIL_KIND_COUNT;
 }
 
 int64_t lathe_mil_arg(const lathe_mil_op *op, const char *name) {

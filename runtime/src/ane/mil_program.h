@@ -43,8 +43,39 @@ typedef struct lathe_mil_param {
   uint32_t *args; /* value indices */
 } lathe_mil_param;
 
+/* The op types the executor runs: X(kind suffix, MIL type name). */
+#define LATHE_MIL_OP_KINDS(X)                                                                      \
+  X(CONST, "const") X(CAST, "cast") X(RESHAPE, "reshape") X(CONV, "conv")                          \
+  X(CONV_TRANSPOSE, "conv_transpose") X(MAX_POOL, "max_pool") X(AVG_POOL, "avg_pool")              \
+  X(REDUCE_SUM, "reduce_sum") X(REDUCE_MEAN, "reduce_mean") X(REDUCE_MAX, "reduce_max")            \
+  X(REDUCE_MIN, "reduce_min") X(REDUCE_PROD, "reduce_prod") X(REDUCE_L1_NORM, "reduce_l1_norm")    \
+  X(REDUCE_L2_NORM, "reduce_l2_norm") X(REDUCE_SUM_SQUARE, "reduce_sum_square")                    \
+  X(REDUCE_LOG_SUM, "reduce_log_sum") X(REDUCE_LOG_SUM_EXP, "reduce_log_sum_exp")                  \
+  X(MATMUL, "matmul") X(SOFTMAX, "softmax") X(LAYER_NORM, "layer_norm")                            \
+  X(BATCH_NORM, "batch_norm") X(INSTANCE_NORM, "instance_norm") X(TRANSPOSE, "transpose")          \
+  X(CONCAT, "concat") X(PAD, "pad") X(SLICE_BY_INDEX, "slice_by_index")                            \
+  X(UPSAMPLE_NEAREST_NEIGHBOR, "upsample_nearest_neighbor")                                        \
+  X(UPSAMPLE_BILINEAR, "upsample_bilinear") X(ADD, "add") X(SUB, "sub") X(MUL, "mul")              \
+  X(REAL_DIV, "real_div") X(MAXIMUM, "maximum") X(MINIMUM, "minimum") X(POW, "pow")                \
+  X(RELU, "relu") X(SIGMOID, "sigmoid") X(TANH, "tanh") X(EXP, "exp") X(LOG, "log")                \
+  X(SQRT, "sqrt") X(ABS, "abs") X(FLOOR, "floor") X(CEIL, "ceil") X(SIN, "sin") X(COS, "cos")      \
+  X(ERF, "erf") X(SIGN, "sign") X(SILU, "silu") X(SOFTPLUS, "softplus") X(SOFTSIGN, "softsign")    \
+  X(GELU, "gelu") X(INVERSE, "inverse") X(LEAKY_RELU, "leaky_relu") X(ELU, "elu")                  \
+  X(SIGMOID_HARD, "sigmoid_hard") X(CLIP, "clip")
+
+#define LATHE_MIL_KIND_ENUMERATOR_(suffix, name) LATHE_MIL_##suffix,
+typedef enum lathe_mil_kind {
+  LATHE_MIL_OP_KINDS(LATHE_MIL_KIND_ENUMERATOR_) LATHE_MIL_KIND_COUNT
+} lathe_mil_kind;
+#undef LATHE_MIL_KIND_ENUMERATOR_
+
+/* The kind of an op type name, or LATHE_MIL_KIND_COUNT for one the executor
+   does not run. */
+lathe_mil_kind lathe_mil_kind_of(const char *type);
+
 typedef struct lathe_mil_op {
   char *type;
+  lathe_mil_kind kind; /* resolved at load */
   uint32_t output; /* value index */
   uint32_t param_count;
   lathe_mil_param params[LATHE_MIL_MAX_PARAMS];

@@ -23,7 +23,7 @@ typedef struct lathe_wire_bytes {
 } lathe_wire_bytes;
 
 static inline lathe_wire lathe_wire_of(lathe_wire_bytes b) {
-  lathe_wire w = {b.data, b.data + b.size, 0};
+  lathe_wire w = {b.data, b.data ? b.data + b.size : b.data, 0};
   return w;
 }
 
@@ -62,6 +62,19 @@ static inline lathe_wire_bytes lathe_wire_delimited(lathe_wire *w) {
   b.data = w->at;
   b.size = (size_t)n;
   w->at += n;
+  return b;
+}
+
+/* A fixed 32-bit field's 4 bytes. */
+static inline lathe_wire_bytes lathe_wire_fixed32(lathe_wire *w) {
+  lathe_wire_bytes b = {0, 0};
+  if (w->failed || (size_t)(w->end - w->at) < 4) {
+    w->failed = 1;
+    return b;
+  }
+  b.data = w->at;
+  b.size = 4;
+  w->at += 4;
   return b;
 }
 
