@@ -59,13 +59,17 @@ Expected<std::unique_ptr<LoadedModel>> lathe::loadModel(llvm::StringRef path) {
   llvm::StringRef bytes = (*buffer)->getBuffer();
   if (path.ends_with(".onnxtext"))
     return loadModelFromText(bytes, path);
+  return loadModelFromBytes(bytes, path);
+}
 
+Expected<std::unique_ptr<LoadedModel>> lathe::loadModelFromBytes(llvm::StringRef bytes,
+                                                                 llvm::StringRef path) {
+  if (bytes.size() > (size_t)INT32_MAX)
+    return fail(path, "the model file is over 2 GiB; keep the weights in external data files");
   auto model = std::make_unique<onnx::ModelProto>();
   google::protobuf::io::CodedInputStream stream(
       reinterpret_cast<const uint8_t *>(bytes.data()), (int)bytes.size());
   stream.SetTotalBytesLimit(INT32_MAX);
-  if (bytes.size() > (size_t)INT32_MAX)
-    return fail(path, "the model file is over 2 GiB; keep the weights in external data files");
   if (bytes.empty() || !model->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
     return fail(path, "not a valid ONNX model (the protobuf does not parse; is the file "
                       "truncated or not an .onnx file?)");

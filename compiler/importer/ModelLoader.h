@@ -48,6 +48,8 @@ public:
 
 private:
   friend llvm::Expected<std::unique_ptr<LoadedModel>> loadModel(llvm::StringRef path);
+  friend llvm::Expected<std::unique_ptr<LoadedModel>> loadModelFromBytes(llvm::StringRef bytes,
+                                                                         llvm::StringRef path);
   friend llvm::Expected<std::unique_ptr<LoadedModel>>
   loadModelFromText(llvm::StringRef text, llvm::StringRef name);
   static llvm::Expected<std::unique_ptr<LoadedModel>>
@@ -62,6 +64,11 @@ private:
 /// Loads `path`: ONNX text syntax when it ends in .onnxtext, else a binary
 /// ModelProto. The error is one line saying what is wrong with the file.
 llvm::Expected<std::unique_ptr<LoadedModel>> loadModel(llvm::StringRef path);
+
+/// Parses a binary ModelProto; `path` names it in messages and is where its
+/// external data is looked up.
+llvm::Expected<std::unique_ptr<LoadedModel>> loadModelFromBytes(llvm::StringRef bytes,
+                                                                llvm::StringRef path);
 
 /// Parses a model written in ONNX text syntax; `name` stands for its path in
 /// messages.

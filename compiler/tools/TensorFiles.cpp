@@ -1,6 +1,7 @@
 //===- TensorFiles.cpp - tensors in .npy and ONNX .pb files ---------------===//
 #include "compiler/tools/TensorFiles.h"
 
+#include "lathe/artifact_format.h"
 #include "lathe/lathe.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -10,13 +11,19 @@
 #include "onnx/onnx_pb.h"
 
 #include <cstring>
+#include <optional>
 
 using namespace lathe;
 
 namespace {
 
 llvm::Error fail(const std::string &path, const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), path + ": " + message);
+  // One line, whatever bytes of the file the message quotes.
+  std::string text = (path + ": " + message).str();
+  for (char &c : text)
+    if ((unsigned char)c < 0x20 || c == 0x7f)
+      c = '?';
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), text);
 }
 
 struct NpyType {
@@ -30,11 +37,26 @@ constexpr NpyType kNpyTypes[] = {
     {"<i8", LATHE_DTYPE_INT64},   {"<u8", LATHE_DTYPE_UINT64},  {"|b1", LATHE_DTYPE_BOOL},
 };
 
-int64_t elementCount(const std::vector<int64_t> &dims) {
-  int64_t n = 1;
-  for (int64_t d : dims)
-    n *= d;
+/// The bytes of a tensor of `dims` and `elementSize`, or nothing when a dim
+/// is negative or the tensor is above lathe's one size limit.
+std::optional<size_t> tensorBytes(const std::vector<int64_t> &dims, size_t elementSize) {
+  uint64_t n = elementSize;
+  for (int64_t d : dims) {
+    if (d < 0 || (d && n > LATHE_MAX_TENSOR_BYTES / (uint64_t)d))
+      return std::nullopt;
+    n *= (uint64_t)d;
+  }
+  if (n > LATHE_MAX_TENSOR_BYTES)
+    return std::nullopt;
   return n;
+}
+
+llvm::Error tooLarge(const std::string &path, const std::vector<int64_t> &dims) {
+  std::string shape;
+  for (int64_t d : dims)
+    shape += (shape.empty() ? "" : ",") + std::to_string(d);
+  return fail(path, "shape [" + shape + "] is beyond lathe's limit of " +
+                        llvm::Twine(LATHE_MAX_TENSOR_BYTES) + " bytes a tensor");
 }
 
 llvm::Expected<HostTensor> readNpy(const std::string &path, llvm::StringRef data) {
@@ -80,7 +102,10 @@ llvm::Expected<HostTensor> readNpy(const std::string &path, llvm::StringRef data
       return fail(path, "bad .npy shape");
     tensor.dims.push_back(d);
   }
-  size_t bytes = elementCount(tensor.dims) * lathe_dtype_size(tensor.dtype);
+  std::optional<size_t> size = tensorBytes(tensor.dims, lathe_dtype_size(tensor.dtype));
+  if (!size)
+    return tooLarge(path, tensor.dims);
+  size_t bytes = *size;
   llvm::StringRef body = data.drop_front(headerStart + headerLength);
   if (body.size() != bytes)
     return fail(path, "holds " + llvm::Twine(body.size()) + " data bytes, its shape needs " +
@@ -91,7 +116,7 @@ llvm::Expected<HostTensor> readNpy(const std::string &path, llvm::StringRef data
 
 llvm::Expected<HostTensor> readPb(const std::string &path, llvm::StringRef data) {
   onnx::TensorProto proto;
-  if (!proto.ParseFromArray(data.data(), (int)data.size()))
+  if (data.size() > INT32_MAX || !proto.ParseFromArray(data.data(), (int)data.size()))
     return fail(path, "not an ONNX TensorProto");
   HostTensor tensor;
   tensor.dtype = proto.data_type();
@@ -99,7 +124,10 @@ llvm::Expected<HostTensor> readPb(const std::string &path, llvm::StringRef data)
   if (!elementSize)
     return fail(path, "unsupported element type " + llvm::Twine(tensor.dtype));
   tensor.dims.assign(proto.dims().begin(), proto.dims().end());
-  size_t count = elementCount(tensor.dims), bytes = count * elementSize;
+  std::optional<size_t> size = tensorBytes(tensor.dims, elementSize);
+  if (!size)
+    return tooLarge(path, tensor.dims);
+  size_t bytes = *size, count = bytes / elementSize;
   auto copyNarrowed = [&](const auto &values) -> llvm::Error {
     if ((size_t)values.size() != count)
       return fail(path, "holds " + llvm::Twine(values.size()) + " values, its shape needs " +
@@ -140,7 +168,10 @@ llvm::Expected<HostTensor> lathe::readTensorFile(const std::string &path) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
   if (!buffer)
     return fail(path, "cannot read the file: " + buffer.getError().message());
-  llvm::StringRef data = (*buffer)->getBuffer();
+  return readTensorBytes((*buffer)->getBuffer(), path);
+}
+
+llvm::Expected<HostTensor> lathe::readTensorBytes(llvm::StringRef data, const std::string &path) {
   if (llvm::StringRef(path).ends_with(".npy"))
     return readNpy(path, data);
   if (llvm::StringRef(path).ends_with(".pb"))

@@ -2,6 +2,7 @@
 #ifndef LATHE_COMPILER_TOOLS_TENSORFILES_H
 #define LATHE_COMPILER_TOOLS_TENSORFILES_H
 
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -18,6 +19,9 @@ struct HostTensor {
 
 /// Reads a NumPy .npy file, or an ONNX TensorProto (.pb).
 llvm::Expected<HostTensor> readTensorFile(const std::string &path);
+/// The same from bytes in memory; `path` names them and its extension says
+/// which format they are in.
+llvm::Expected<HostTensor> readTensorBytes(llvm::StringRef data, const std::string &path);
 /// Writes `tensor` as a NumPy .npy file.
 llvm::Error writeNpy(const std::string &path, const HostTensor &tensor);
 

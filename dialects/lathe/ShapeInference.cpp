@@ -965,9 +965,10 @@ LATHE_INFER(ReverseSequenceOp) {
   LATHE_ADAPTOR(ReverseSequenceOp);
   RankedTensorType x = tensorOf(operands[0]);
   int64_t batch = adaptor.getBatchAxis(), time = adaptor.getTimeAxis();
-  if (x.getRank() < 2 || failed(checkAxis(loc, batch, 2)) || failed(checkAxis(loc, time, 2)) ||
-      batch == time)
-    return emitOptionalError(loc, "batch_axis and time_axis must be 0 and 1 in some order");
+  // One error for every wrong pair (not one per axis as well).
+  if (x.getRank() < 2 || std::min(batch, time) != 0 || std::max(batch, time) != 1)
+    return emitOptionalError(loc, "batch_axis (", batch, ") and time_axis (", time,
+                             ") must be 0 and 1 in some order");
   if (failed(checkVector(loc, operands[1], x.getDimSize(batch), "sequence_lens")))
     return failure();
   types.push_back(x);

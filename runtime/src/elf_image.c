@@ -29,27 +29,24 @@ lathe_status_code lathe_elf_check(const uint8_t *image, uint64_t size, int elf_c
     return bad(status, what, "another ELF class or byte order");
   uint64_t phoff, phnum, phentsize, shoff, shnum, shentsize;
   uint16_t type, found_machine;
-  if (elf_class == ELFCLASS64) {
-    Elf64_Ehdr h;
-    if (size < sizeof(h))
-      return bad(status, what, "truncated header");
-    memcpy(&h, image, sizeof(h));
-    type = h.e_type, found_machine = h.e_machine;
-    phoff = h.e_phoff, phnum = h.e_phnum, phentsize = h.e_phentsize;
-    shoff = h.e_shoff, shnum = h.e_shnum, shentsize = h.e_shentsize;
-    if (phentsize != sizeof(Elf64_Phdr))
-      return bad(status, what, "program headers of another size");
-  } else {
-    Elf32_Ehdr h;
-    if (size < sizeof(h))
-      return bad(status, what, "truncated header");
-    memcpy(&h, image, sizeof(h));
-    type = h.e_type, found_machine = h.e_machine;
-    phoff = h.e_phoff, phnum = h.e_phnum, phentsize = h.e_phentsize;
-    shoff = h.e_shoff, shnum = h.e_shnum, shentsize = h.e_shentsize;
-    if (phentsize != sizeof(Elf32_Phdr))
-      return bad(status, what, "program headers of another size");
-  }
+  /* The same fields of either class's header. */
+#define LATHE_READ_ELF_HEADER(Ehdr, Phdr)                                                          \
+  do {                                                                                             \
+    Ehdr h;                                                                                        \
+    if (size < sizeof(h))                                                                          \
+      return bad(status, what, "truncated header");                                                \
+    memcpy(&h, image, sizeof(h));                                                                  \
+    type = h.e_type, found_machine = h.e_machine;                                                  \
+    phoff = h.e_phoff, phnum = h.e_phnum, phentsize = h.e_phentsize;                               \
+    shoff = h.e_shoff, shnum = h.e_shnum, shentsize = h.e_shentsize;                               \
+    if (phentsize != sizeof(Phdr))                                                                 \
+      return bad(status, what, "program headers of another size");                                \
+  } while (0)
+  if (elf_class == ELFCLASS64)
+    LATHE_READ_ELF_HEADER(Elf64_Ehdr, Elf64_Phdr);
+  else
+    LATHE_READ_ELF_HEADER(Elf32_Ehdr, Elf32_Phdr);
+#undef LATHE_READ_ELF_HEADER
   if (found_machine != machine)
     return lathe_fail(status, LATHE_UNSUPPORTED,
                       "%s is for ELF machine %u; this runtime runs machine %u", what, found_machine,

@@ -114,7 +114,7 @@ static int refuse(reader *r, const char *what, const char *where) {
 }
 
 static int bytes_equal(lathe_wire_bytes b, const char *s) {
-  return b.size == strlen(s) && memcmp(b.data, s, b.size) == 0;
+  return lathe_wire_equal(b, (const uint8_t *)s, strlen(s));
 }
 
 /* A map<string, X> entry: its key and value. */
@@ -482,7 +482,7 @@ lathe_status_code lathe_mil_program_read(const uint8_t *model, size_t model_size
     if (field == 3 && type == 2) {
       lathe_wire_bytes key, value;
       map_entry(lathe_wire_delimited(&w), &key, &value);
-      if (key.size == opset.size && memcmp(key.data, opset.data, key.size) == 0)
+      if (lathe_wire_equal(key, opset.data, opset.size))
         block = value;
     } else {
       lathe_wire_skip(&w, type);

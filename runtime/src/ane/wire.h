@@ -65,6 +65,16 @@ static inline lathe_wire_bytes lathe_wire_delimited(lathe_wire *w) {
   return b;
 }
 
+/* Whether two runs of bytes are equal (either may be empty and NULL). */
+static inline int lathe_wire_equal(lathe_wire_bytes a, const uint8_t *b, size_t b_size) {
+  if (a.size != b_size)
+    return 0;
+  for (size_t i = 0; i < a.size; ++i)
+    if (a.data[i] != b[i])
+      return 0;
+  return 1;
+}
+
 /* A fixed 32-bit field's 4 bytes. */
 static inline lathe_wire_bytes lathe_wire_fixed32(lathe_wire *w) {
   lathe_wire_bytes b = {0, 0};
