@@ -236,8 +236,9 @@ LATHE_INFER(CastOp) {
 LATHE_INFER(PReluOp) {
   SmallVector<int64_t> shape;
   ArrayRef<int64_t> x = tensorOf(operands[0]).getShape();
-  if (failed(checkSameElementType(loc, operands)) ||
-      failed(broadcastShapes(x, tensorOf(operands[1]).getShape(), shape)) ||
+  if (failed(checkSameElementType(loc, operands)))
+    return failure();
+  if (failed(broadcastShapes(x, tensorOf(operands[1]).getShape(), shape)) ||
       ArrayRef<int64_t>(shape) != x)
     return emitOptionalError(loc, "slope ", shapeString(tensorOf(operands[1]).getShape()),
                              " does not broadcast to the input ", shapeString(x));
