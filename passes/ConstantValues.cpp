@@ -63,7 +63,7 @@ std::optional<std::vector<int64_t>> lathe::constantIntegers(Value value) {
   auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
   AsmResourceBlob *blob = resource ? resource.getRawHandle().getBlob() : nullptr;
   unsigned bytes = (element.getWidth() + 7) / 8;
-  if (!blob || element.getWidth() % 8 || blob->getData().size() != type.getNumElements() * bytes)
+  if (!blob || element.getWidth() % 8 || blob->getData().size() != static_cast<size_t>(type.getNumElements()) * bytes)
     return std::nullopt;
   ArrayRef<char> data = blob->getData();
   for (int64_t i = 0; i < type.getNumElements(); ++i) {

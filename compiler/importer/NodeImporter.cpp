@@ -1,5 +1,6 @@
 //===- NodeImporter.cpp - what an op converter sees of its node -----------===//
 #include "compiler/importer/NodeImporter.h"
+#include "dialects/lathe/SizeLimit.h"
 
 #include "mlir/IR/Matchers.h"
 
@@ -168,6 +169,11 @@ FailureOr<SmallVector<Value>> NodeImporter::buildOp(StringRef name, InferFn infe
   if (failed(infer(ctx, loc, operands, DictionaryAttr::get(ctx, attributes), OpaqueProperties(nullptr),
                    RegionRange(), types)))
     return failure();
+  for (Type type : types)
+    if (auto tensor = dyn_cast<RankedTensorType>(type); tensor && !boundedTensorBytes(tensor))
+      return error("its result " + shapeText(tensor.getShape()) +
+                   " is beyond lathe's limit of " + Twine(LATHE_MAX_TENSOR_BYTES) +
+                   " bytes a tensor");
   OperationState state(loc, name);
   state.addOperands(operands);
   state.addAttributes(attributes);

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/importer/OnnxImporter.h"
+#include "dialects/lathe/SizeLimit.h"
 #include "compiler/importer/FunctionExpansion.h"
 #include "compiler/importer/ModelLoader.h"
 #include "compiler/importer/NodeImporter.h"
@@ -174,7 +175,11 @@ FailureOr<RankedTensorType> GraphImporter::inputType(const onnx::ValueInfoProto 
     if (d < 0)
       return fail("input '" + name + "' has a negative dim " + llvm::Twine(d));
   }
-  return RankedTensorType::get(shape, element);
+  auto type = RankedTensorType::get(shape, element);
+  if (!boundedTensorBytes(type))
+    return fail("input '" + name + "' of shape " + shapeText(shape) + " is beyond lathe's limit of " +
+                llvm::Twine(LATHE_MAX_TENSOR_BYTES) + " bytes a tensor");
+  return type;
 }
 
 LogicalResult GraphImporter::importInitializers() {

@@ -1,5 +1,6 @@
 //===- TensorConversion.cpp - ONNX tensors and types as MLIR --------------===//
 #include "compiler/importer/TensorConversion.h"
+#include "dialects/lathe/SizeLimit.h"
 #include "compiler/importer/ModelLoader.h"
 
 #include "mlir/IR/AsmState.h"
@@ -112,14 +113,15 @@ llvm::Expected<ElementsAttr> lathe::convertTensor(const onnx::TensorProto &tenso
     return fail(tensor, "element type " + onnxTypeName(tensor.data_type()) +
                             " is not supported by lathe");
   SmallVector<int64_t> shape;
-  int64_t count = 1;
   for (int64_t d : tensor.dims()) {
-    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d))
+    if (d < 0)
       return fail(tensor, "has an invalid dim " + llvm::Twine(d));
     shape.push_back(d);
-    count *= d;
   }
   auto type = RankedTensorType::get(shape, element);
+  if (!boundedTensorBytes(type))
+    return fail(tensor, "of shape " + shapeText(shape) + " is beyond lathe's limit of " +
+                            llvm::Twine(LATHE_MAX_TENSOR_BYTES) + " bytes a tensor");
 
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     auto bytes = model.externalData(tensor);

@@ -8,9 +8,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/lathe/LatheDialect.h"
+#include "dialects/lathe/SizeLimit.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
@@ -62,6 +64,9 @@ LogicalResult checkSpatialAttrs(OptLoc loc, RankedTensorType input, size_t kerne
       return emitOptionalError(loc, "strides and dilations must be >= 1");
     if (pads[i] < 0 || pads[i + n] < 0)
       return emitOptionalError(loc, "pads must be >= 0");
+    if (strides[i] > kMaxExtent || dilations[i] > kMaxExtent || pads[i] > kMaxExtent ||
+        pads[i + n] > kMaxExtent)
+      return emitOptionalError(loc, "strides, dilations and pads must be at most ", kMaxExtent);
   }
   return success();
 }
@@ -91,8 +96,8 @@ LogicalResult inferPool(OptLoc loc, Value inputValue, ArrayRef<int64_t> kernel,
   size_t n = kernel.size();
   SmallVector<int64_t> shape(input.getShape().take_front(2));
   for (size_t i = 0; i < n; ++i) {
-    if (kernel[i] < 1)
-      return emitOptionalError(loc, "kernel_shape entries must be >= 1");
+    if (kernel[i] < 1 || kernel[i] > kMaxExtent)
+      return emitOptionalError(loc, "kernel_shape entries must be from 1 to ", kMaxExtent);
     FailureOr<int64_t> out = windowOutput(loc, input.getDimSize(i + 2), kernel[i], strides[i],
                                           dilations[i], pads[i], pads[i + n], ceilMode);
     if (failed(out))
@@ -764,11 +769,28 @@ LATHE_INFER(SliceOp) {
   return push(types, shape, x.getElementType());
 }
 
+/// Constant indices along a dim of `extent` must lie in [-extent, extent):
+/// ONNX defines no result for others (a runtime index is the kernel's to
+/// bound).
+LogicalResult checkConstantIndices(OptLoc loc, Value indices, int64_t extent) {
+  DenseIntElementsAttr values;
+  if (!matchPattern(indices, m_Constant(&values)))
+    return success();
+  for (const APInt &v : values) {
+    int64_t index = v.getSExtValue();
+    if (index < -extent || index >= extent)
+      return emitOptionalError(loc, "index ", index, " is out of range for a dim of ", extent);
+  }
+  return success();
+}
+
 LATHE_INFER(GatherOp) {
   LATHE_ADAPTOR(GatherOp);
   RankedTensorType x = tensorOf(operands[0]), indices = tensorOf(operands[1]);
   int64_t axis = adaptor.getAxis();
   if (failed(checkAxis(loc, axis, x.getRank())))
+    return failure();
+  if (failed(checkConstantIndices(loc, operands[1], x.getDimSize(axis))))
     return failure();
   SmallVector<int64_t> shape(x.getShape().take_front(axis));
   llvm::append_range(shape, indices.getShape());
@@ -781,7 +803,9 @@ LATHE_INFER(GatherElementsOp) {
   RankedTensorType x = tensorOf(operands[0]), indices = tensorOf(operands[1]);
   if (indices.getRank() != x.getRank())
     return emitOptionalError(loc, "indices rank must equal the input rank");
-  if (failed(checkAxis(loc, adaptor.getAxis(), x.getRank())))
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(loc, axis, x.getRank())) ||
+      failed(checkConstantIndices(loc, operands[1], x.getDimSize(axis))))
     return failure();
   return push(types, indices.getShape(), x.getElementType());
 }

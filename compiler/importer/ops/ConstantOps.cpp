@@ -8,6 +8,7 @@
 #include "compiler/importer/ModelLoader.h"
 #include "compiler/importer/NodeImporter.h"
 #include "compiler/importer/TensorConversion.h"
+#include "dialects/lathe/SizeLimit.h"
 
 #include <cmath>
 
@@ -17,6 +18,10 @@ using namespace lathe;
 namespace {
 
 LogicalResult setConstant(NodeImporter &n, Attribute value) {
+  auto type = cast<RankedTensorType>(cast<ElementsAttr>(value).getType());
+  if (!boundedTensorBytes(type))
+    return n.error("its result " + shapeText(type.getShape()) + " is beyond lathe's limit of " +
+                   Twine(LATHE_MAX_TENSOR_BYTES) + " bytes a tensor");
   return n.setOutputs(n.constant(cast<ElementsAttr>(value)));
 }
 
@@ -139,9 +144,10 @@ LogicalResult convertRange(NodeImporter &n) {
   double start = bounds[0], limit = bounds[1], delta = bounds[2];
   if (delta == 0)
     return n.error("delta must not be 0");
-  int64_t count = std::max<int64_t>(0, (int64_t)std::ceil((limit - start) / delta));
-  if (count > (1 << 24))
-    return n.unsupported("Range of more than 16M elements");
+  double steps = std::ceil((limit - start) / delta);
+  if (std::isnan(steps) || steps > (1 << 24))
+    return n.unsupported("Range of more than 16M elements (or not a number of them)");
+  int64_t count = std::max<int64_t>(0, (int64_t)steps);
   Type element = n.inputType(0).getElementType();
   SmallVector<Attribute> values;
   for (int64_t i = 0; i < count; ++i) {

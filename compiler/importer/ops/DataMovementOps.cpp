@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/importer/NodeImporter.h"
+#include "dialects/lathe/SizeLimit.h"
 
 #include <cmath>
 
@@ -53,6 +54,9 @@ LogicalResult convertReshape(NodeImporter &n) {
     }
     if (d < 0)
       return n.error("shape entry " + Twine(d) + " is invalid");
+    if (d > kMaxExtent || (d && known > kMaxExtent / d))
+      return n.error("shape " + shapeText(shape) + " is beyond lathe's limit of " +
+                     Twine(LATHE_MAX_TENSOR_BYTES) + " bytes a tensor");
     known *= d;
   }
   if (inferred >= 0) {
@@ -245,7 +249,9 @@ LogicalResult convertSlice(NodeImporter &n) {
     // Large sentinels (INT64_MAX / INT64_MIN) mean "to the end".
     outStarts[*axis] = clampIndex(std::clamp<int64_t>(starts[i], -dim - 1, dim + 1));
     outEnds[*axis] = clampIndex(std::clamp<int64_t>(ends[i], -dim - 1, dim + 1));
-    outSteps[*axis] = step;
+    // A step past the dim takes one element, as a step of the dim does; so
+    // no step reaches INT64_MIN, MLIR's marker of a dynamic stride.
+    outSteps[*axis] = std::clamp<int64_t>(step, -std::max<int64_t>(dim, 1), std::max<int64_t>(dim, 1));
   }
   auto result = n.build<SliceOp>(n.input(0), {n.array("starts", outStarts),
                                               n.array("ends", outEnds),
