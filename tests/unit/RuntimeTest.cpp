@@ -1,54 +1,37 @@
-// The runtime C API on artifacts compiled in-process: results, every kind of
-// bad artifact and bad input, and concurrent sessions.
-#include "compiler/importer/ModelLoader.h"
-#include "compiler/pipeline/Compiler.h"
-
+// The runtime C API on artifacts the lathe driver compiled (the ctest
+// fixture runtime-test-artifacts, into $LATHE_TEST_ARTIFACTS): results, every
+// kind of bad artifact and bad input, and concurrent sessions. The test links
+// only the runtime, so it also runs against the runtime built under ASan+UBSan
+// and TSan (runtime-tests-asan, runtime-tests-tsan).
 #include "lathe/artifact_format.h"
 #include "lathe/lathe.h"
 
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
-
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
-
-using namespace lathe;
+#include <vector>
 
 namespace {
 
-// y = relu(x + b), z = x * 2: small enough to check by hand.
-constexpr const char *kModel = R"(<ir_version: 8, opset_import: ["" : 17]>
-g (float[2,3] x) => (float[2,3] y, float[2,3] z) <float[3] b = {1.0, -1.0, 0.5}, float two = {2.0}> {
-  s = Add(x, b)
-  y = Relu(s)
-  z = Mul(x, two)
-})";
-
-std::vector<char> compileText(const char *text, const char *target = "cpu") {
-  auto model = loadModelFromText(text, "test.onnxtext");
-  EXPECT_TRUE(!!model);
-  mlir::DialectRegistry registry;
-  registerImporterDialects(registry);
-  mlir::MLIRContext context(registry);
-  std::string error;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    error += d.str();
-    return mlir::success();
-  });
-  Artifact artifact;
-  CompileStats stats;
-  CompileOptions options;
-  options.target = target;
-  EXPECT_TRUE(succeeded(compileModel(context, **model, options, artifact, stats))) << error;
-  return serializeArtifact(artifact);
+// two_outputs.onnxtext: y = relu(x + b), z = x * 2, small enough to check
+// by hand.
+std::vector<char> readArtifact(const char *target) {
+  const char *dir = std::getenv("LATHE_TEST_ARTIFACTS");
+  EXPECT_NE(dir, nullptr) << "LATHE_TEST_ARTIFACTS names the folder of the compiled test models";
+  std::string path = std::string(dir ? dir : ".") + "/two_outputs." + target + ".lathe";
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  return std::vector<char>(std::istreambuf_iterator<char>(in), {});
 }
 
 const std::vector<char> &artifactBytes() {
-  static const std::vector<char> bytes = compileText(kModel);
+  static const std::vector<char> bytes = readArtifact("cpu");
   return bytes;
 }
 
@@ -207,24 +190,28 @@ void runConcurrently(const std::vector<char> &bytes, int threadCount, int runs) 
   lathe_status status;
   ASSERT_EQ(load(bytes, &model, &status), LATHE_OK) << status.message;
   std::vector<std::thread> threads;
-  std::atomic<int> mismatches{0};
+  std::atomic<int> mismatches{0}, failures{0};
   for (int t = 0; t < threadCount; ++t)
     threads.emplace_back([&, t] {
       lathe_session *session = nullptr;
       lathe_status s;
       if (lathe_session_create(model, lathe_system_allocator(), &session, &s) != LATHE_OK) {
-        ++mismatches;
+        ++failures;
         return;
       }
       float input[6];
       for (int run = 0; run < runs; ++run) {
         for (int i = 0; i < 6; ++i)
           input[i] = float(t * 1000 + run * 6 + i);
-        lathe_session_set_input(session, 0, input, sizeof(input), LATHE_DTYPE_FLOAT32, kDims, 2, &s);
-        lathe_session_run(session, &s);
         const void *data;
         size_t bytes;
-        lathe_session_output(session, 1, &data, &bytes, &s);
+        if (lathe_session_set_input(session, 0, input, sizeof(input), LATHE_DTYPE_FLOAT32, kDims, 2,
+                                    &s) != LATHE_OK ||
+            lathe_session_run(session, &s) != LATHE_OK ||
+            lathe_session_output(session, 1, &data, &bytes, &s) != LATHE_OK || bytes != sizeof(input)) {
+          ++failures;
+          break;
+        }
         for (int i = 0; i < 6; ++i)
           if (static_cast<const float *>(data)[i] != 2 * input[i])
             ++mismatches;
@@ -233,6 +220,7 @@ void runConcurrently(const std::vector<char> &bytes, int threadCount, int runs) 
     });
   for (std::thread &t : threads)
     t.join();
+  EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(mismatches.load(), 0);
   lathe_model_release(model);
 }
@@ -241,7 +229,7 @@ TEST(Runtime, SessionsRunConcurrently) { runConcurrently(artifactBytes(), 4, 200
 
 // Each hexagon session has a DSP side of its own (qemu-hexagon here).
 TEST(Runtime, HexagonSessionsRunConcurrently) {
-  static const std::vector<char> bytes = compileText(kModel, "hexagon");
+  static const std::vector<char> bytes = readArtifact("hexagon");
   runConcurrently(bytes, 2, 20);
 }
 
