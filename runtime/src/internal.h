@@ -7,6 +7,10 @@
 
 #include <stdarg.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Sets `status` (when given) and returns `code`. */
 lathe_status_code lathe_fail(lathe_status *status, lathe_status_code code, const char *format,
                              ...) __attribute__((format(printf, 3, 4)));
@@ -122,5 +126,9 @@ void lathe_model_parts_release(lathe_model *m);
    header and segment a loader would map (elf_image.c). */
 lathe_status_code lathe_elf_check(const uint8_t *image, uint64_t size, int elf_class,
                                   uint16_t machine, const char *what, lathe_status *status);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* LATHE_RUNTIME_INTERNAL_H */

@@ -12,6 +12,10 @@
 
 #include "../internal.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define LATHE_MIL_MAX_PARAMS 12
 #define LATHE_MIL_MAX_ARGS 64
 
@@ -110,5 +114,9 @@ lathe_status_code lathe_mil_program_run(const lathe_mil_program *program, const 
 /* fp16 rounding of a float (nearest, ties to even; overflow to infinity). */
 float lathe_round_fp16(float x);
 float lathe_half_to_float(uint16_t h);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* LATHE_RUNTIME_ANE_MIL_PROGRAM_H */
