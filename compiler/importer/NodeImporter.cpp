@@ -1,6 +1,7 @@
 //===- NodeImporter.cpp - what an op converter sees of its node -----------===//
 #include "compiler/importer/NodeImporter.h"
 #include "dialects/lathe/SizeLimit.h"
+#include "llvm/ADT/ScopeExit.h"
 
 #include "mlir/IR/Matchers.h"
 
@@ -165,16 +166,30 @@ FailureOr<SmallVector<Value>> NodeImporter::buildOp(StringRef name, InferFn infe
     if (!v || !isa<RankedTensorType>(v.getType()))
       return error("an operand is missing");
   MLIRContext *ctx = context();
+  // The op's inherent attributes are its properties: built here from the
+  // attributes, for the type inference that runs before the op exists.
+  OperationName opName(name, ctx);
+  DictionaryAttr dictionary = DictionaryAttr::get(ctx, attributes);
+  SmallVector<uint64_t> storage((opName.getOpPropertyByteSize() + 7) / 8);
+  OpaqueProperties properties(storage.empty() ? nullptr : storage.data());
+  if (properties)
+    opName.initOpProperties(properties, OpaqueProperties(nullptr));
+  auto destroy = llvm::make_scope_exit([&] {
+    if (properties)
+      opName.destroyOpProperties(properties);
+  });
+  if (properties && failed(opName.setOpPropertiesFromAttribute(opName, properties, dictionary,
+                                                               [&] { return emitError(loc); })))
+    return failure();
   SmallVector<Type> types;
-  if (failed(infer(ctx, loc, operands, DictionaryAttr::get(ctx, attributes), OpaqueProperties(nullptr),
-                   RegionRange(), types)))
+  if (failed(infer(ctx, loc, operands, dictionary, properties, RegionRange(), types)))
     return failure();
   for (Type type : types)
     if (auto tensor = dyn_cast<RankedTensorType>(type); tensor && !boundedTensorBytes(tensor))
       return error("its result " + shapeText(tensor.getShape()) +
                    " is beyond lathe's limit of " + Twine(LATHE_MAX_TENSOR_BYTES) +
                    " bytes a tensor");
-  OperationState state(loc, name);
+  OperationState state(loc, opName);
   state.addOperands(operands);
   state.addAttributes(attributes);
   state.addTypes(types);

@@ -20,9 +20,27 @@ def Lathe_Dialect : Dialect {
   let cppNamespace = "::lathe";
   let summary = "tensor-level ops with ONNX semantics and static shapes";
   let hasConstantMaterializer = 1;
-  // Attributes live in the op's attribute dictionary: the importer builds ops
-  // generically and infers their types before creating them.
-  let usePropertiesForAttributes = 0;
+  // What the compiler records on functions, their arguments and modules for
+  // later stages (not attributes of lathe's own ops), declared once here;
+  // C++ reaches each by LatheDialect::get<Name>AttrHelper() or its
+  // getNameStr().
+  let discardableAttrs = (ins
+    // The target an op, or the partition outlined from it, runs on.
+    "::mlir::StringAttr":$target,
+    // The ONNX name of a graph input or output (on func arguments/results).
+    "::mlir::StringAttr":$name,
+    // Set on a lowered partition's module: its kernels, the arena it uses
+    // and what a naive plan or the lower bound would have used, and its
+    // constants as one blob (a DenseResourceElementsAttr; on the function
+    // argument that carries them, a unit marker).
+    "::mlir::IntegerAttr":$kernels,
+    "::mlir::IntegerAttr":$arena_bytes,
+    "::mlir::IntegerAttr":$naive_bytes,
+    "::mlir::IntegerAttr":$arena_lower_bound_bytes,
+    "::mlir::Attribute":$constants,
+    // Marks the function argument that carries the arena.
+    "::mlir::UnitAttr":$arena
+  );
 }
 
 // Every lathe op is side-effect free and infers its result types from its
