@@ -54,9 +54,11 @@ struct ObjectFile {
 class Target {
 public:
   virtual ~Target();
-  virtual llvm::StringRef name() const = 0;
-  /// The target kind recorded in the artifact (lathe_target_kind).
+  /// The target's id, recorded in the artifact (lathe_target_kind, from the
+  /// one table of targets in lathe/artifact_format.h).
   virtual uint32_t kind() const = 0;
+  /// Its name in that table ("cpu", "hexagon", "ane").
+  llvm::StringRef name() const;
   /// Passes of this target's pipeline that `--disable-pass` may leave out.
   virtual std::vector<std::string> optionalPasses() const { return {}; }
   /// Whether this target runs `op` (a lathe op with static shapes).

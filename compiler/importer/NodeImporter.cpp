@@ -174,7 +174,7 @@ FailureOr<SmallVector<Value>> NodeImporter::buildOp(StringRef name, InferFn infe
   OpaqueProperties properties(storage.empty() ? nullptr : storage.data());
   if (properties)
     opName.initOpProperties(properties, OpaqueProperties(nullptr));
-  auto destroy = llvm::make_scope_exit([&] {
+  llvm::scope_exit destroy([&] {
     if (properties)
       opName.destroyOpProperties(properties);
   });

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/importer/OnnxImporter.h"
+#include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/SizeLimit.h"
 #include "compiler/importer/FunctionExpansion.h"
 #include "compiler/importer/ModelLoader.h"
@@ -329,7 +330,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   Block *body = func.addEntryBlock();
   for (auto [i, info] : llvm::enumerate(args)) {
     values[info->name()] = body->getArgument(i);
-    func.setArgAttr(i, "lathe.name", builder.getStringAttr(info->name()));
+    func.setArgAttr(i, LatheDialect::NameAttrHelper::getNameStr(),
+                    builder.getStringAttr(info->name()));
   }
   builder.setInsertionPointToEnd(body);
 
@@ -353,7 +355,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   func::ReturnOp::create(builder, fileLoc, results);
   func.setFunctionType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (auto [i, output] : llvm::enumerate(graph.output()))
-    func.setResultAttr(i, "lathe.name", builder.getStringAttr(output.name()));
+    func.setResultAttr(i, LatheDialect::NameAttrHelper::getNameStr(),
+                       builder.getStringAttr(output.name()));
 
   // Constants only shape computations used are dead once those folded.
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body->getOperations())))

@@ -4,6 +4,7 @@
 #include "compiler/importer/TensorConversion.h"
 
 #include "dialects/lathe/LatheDialect.h"
+#include "lathe/artifact_format.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -23,6 +24,21 @@
 
 using namespace mlir;
 using namespace lathe;
+
+namespace {
+
+// The attributes the compiler reads and writes between its stages, declared
+// once in the dialect (LatheBase.td).
+constexpr llvm::StringLiteral kTargetAttr = LatheDialect::TargetAttrHelper::getNameStr();
+constexpr llvm::StringLiteral kNameAttr = LatheDialect::NameAttrHelper::getNameStr();
+constexpr llvm::StringLiteral kKernelsAttr = LatheDialect::KernelsAttrHelper::getNameStr();
+constexpr llvm::StringLiteral kArenaBytesAttr = LatheDialect::ArenaBytesAttrHelper::getNameStr();
+constexpr llvm::StringLiteral kNaiveBytesAttr = LatheDialect::NaiveBytesAttrHelper::getNameStr();
+constexpr llvm::StringLiteral kArenaLowerBoundBytesAttr =
+    LatheDialect::ArenaLowerBoundBytesAttrHelper::getNameStr();
+constexpr llvm::StringLiteral kConstantsAttr = LatheDialect::ConstantsAttrHelper::getNameStr();
+
+} // namespace
 
 std::string CompileStats::json() const {
   std::string perTarget;
@@ -109,13 +125,14 @@ std::vector<std::unique_ptr<Target>> targetsFor(StringRef name) {
   std::vector<std::unique_ptr<Target>> targets;
   if (auto target = createTarget(name))
     targets.push_back(std::move(target));
-  if (name != "cpu")
-    targets.push_back(createTarget("cpu"));
+  llvm::StringRef cpu = lathe_target_name(LATHE_TARGET_CPU);
+  if (name != cpu)
+    targets.push_back(createTarget(cpu));
   return targets;
 }
 
 StringRef targetOf(Operation *op) {
-  auto target = op ? op->getAttrOfType<StringAttr>("lathe.target") : nullptr;
+  auto target = op ? op->getAttrOfType<StringAttr>(kTargetAttr) : nullptr;
   return target ? target.getValue() : StringRef();
 }
 
@@ -162,7 +179,7 @@ void returnIslandsToFallback(func::FuncOp func, const Target &first, const Targe
   }
   for (unsigned i = 0; i < ops.size(); ++i)
     if (!stays.count(root(i)))
-      ops[i]->setAttr("lathe.target", StringAttr::get(ops[i]->getContext(), fallback.name()));
+      ops[i]->setAttr(kTargetAttr, StringAttr::get(ops[i]->getContext(), fallback.name()));
 }
 
 /// Marks every op of `func` with the first target that supports it; lists
@@ -179,12 +196,12 @@ LogicalResult assignTargets(func::FuncOp func, llvm::ArrayRef<std::unique_ptr<Ta
       ++unsupported[op.getName().getStringRef().str()];
       continue;
     }
-    op.setAttr("lathe.target", b.getStringAttr((*it)->name()));
+    op.setAttr(kTargetAttr, b.getStringAttr((*it)->name()));
   }
   if (targets.size() > 1)
     returnIslandsToFallback(func, *targets.front(), *targets.back());
   for (Operation &op : func.getBody().front().without_terminator())
-    if (auto target = op.getAttrOfType<StringAttr>("lathe.target"))
+    if (auto target = op.getAttrOfType<StringAttr>(kTargetAttr))
       ++stats.opsPerTarget[target.getValue().str()];
   if (unsupported.empty())
     return success();
@@ -230,13 +247,13 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
 
   // The signature, in graph order.
   for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
-    auto sig = signatureOf(loc, type, func.getArgAttr(i, "lathe.name"));
+    auto sig = signatureOf(loc, type, func.getArgAttr(i, kNameAttr));
     if (failed(sig))
       return failure();
     artifact.inputs.push_back(*sig);
   }
   for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
-    auto sig = signatureOf(loc, type, func.getResultAttr(i, "lathe.name"));
+    auto sig = signatureOf(loc, type, func.getResultAttr(i, kNameAttr));
     if (failed(sig))
       return failure();
     artifact.outputs.push_back(*sig);
@@ -271,7 +288,7 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
   SymbolTable symbols(*module);
   for (auto call : llvm::to_vector(func.getOps<func::CallOp>())) {
     auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
-    StringRef targetName = callee->getAttrOfType<StringAttr>("lathe.target").getValue();
+    StringRef targetName = callee->getAttrOfType<StringAttr>(kTargetAttr).getValue();
     Target &target = **llvm::find_if(targets, [&](const auto &t) { return t->name() == targetName; });
     PlanStep step{target.kind(), 0, "", 0, {}, 0, {}, 0, 0};
     for (Value v : call.getOperands())
@@ -290,18 +307,18 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     auto body = cast<func::FuncOp>(callee->clone());
     body.setPublic();
     body.setSymName(("lathe_step" + Twine(artifact.steps.size())).str());
-    body->removeAttr("lathe.target");
+    body->removeAttr(kTargetAttr);
     partition->push_back(body);
     if (failed(target.lower(*partition, options.targetOptions)))
       return failure();
-    stats.kernels += readI64(*partition, "lathe.kernels");
-    stats.arenaBytes = std::max(stats.arenaBytes, readI64(*partition, "lathe.arena_bytes"));
-    stats.naiveBytes += readI64(*partition, "lathe.naive_bytes");
+    stats.kernels += readI64(*partition, kKernelsAttr);
+    stats.arenaBytes = std::max(stats.arenaBytes, readI64(*partition, kArenaBytesAttr));
+    stats.naiveBytes += readI64(*partition, kNaiveBytesAttr);
     stats.arenaLowerBoundBytes =
-        std::max(stats.arenaLowerBoundBytes, readI64(*partition, "lathe.arena_lower_bound_bytes"));
-    step.arenaBytes = readI64(*partition, "lathe.arena_bytes");
+        std::max(stats.arenaLowerBoundBytes, readI64(*partition, kArenaLowerBoundBytesAttr));
+    step.arenaBytes = readI64(*partition, kArenaBytesAttr);
     step.constantsOffset = alignTo64(artifact.constants.size());
-    if (auto constants = (*partition)->getAttrOfType<DenseResourceElementsAttr>("lathe.constants"))
+    if (auto constants = (*partition)->getAttrOfType<DenseResourceElementsAttr>(kConstantsAttr))
       if (AsmResourceBlob *blob = constants.getRawHandle().getBlob()) {
         artifact.constants.resize(step.constantsOffset, 0);
         artifact.constants.insert(artifact.constants.end(), blob->getData().begin(),

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "dialects/lathe/LatheDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -89,7 +90,8 @@ struct ExternalizeConstantsPass
       (void)func.insertArgument(
           index, baseType,
           DictionaryAttr::get(&getContext(),
-                              {NamedAttribute(StringAttr::get(&getContext(), "lathe.constants"),
+                              {NamedAttribute(StringAttr::get(&getContext(),
+                                                              lathe::LatheDialect::ConstantsAttrHelper::getNameStr()),
                                               UnitAttr::get(&getContext()))}),
           func.getLoc());
       BlockArgument base = func.getArgument(index);
@@ -108,7 +110,7 @@ struct ExternalizeConstantsPass
       if (offsets.count(global.getSymName()))
         global.erase();
     auto blobType = RankedTensorType::get({(int64_t)blob.size()}, IntegerType::get(&getContext(), 8));
-    module->setAttr("lathe.constants",
+    module->setAttr(lathe::LatheDialect::ConstantsAttrHelper::getNameStr(),
                     DenseResourceElementsAttr::get(
                         blobType, "lathe_constants",
                         HeapAsmResourceBlob::allocateAndCopyWithAlign(blob, kAlignment)));

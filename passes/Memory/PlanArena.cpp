@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "dialects/lathe/LatheDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -314,7 +315,8 @@ struct PlanArenaPass : public lathe::impl::PlanArenaBase<PlanArenaPass> {
       (void)func.insertArgument(
           argIndex, arenaType,
           DictionaryAttr::get(&getContext(),
-                              {NamedAttribute(StringAttr::get(&getContext(), "lathe.arena"),
+                              {NamedAttribute(StringAttr::get(&getContext(),
+                                                              lathe::LatheDialect::ArenaAttrHelper::getNameStr()),
                                               UnitAttr::get(&getContext()))}),
           func.getLoc());
       Value arena = func.getArgument(argIndex);
@@ -330,9 +332,13 @@ struct PlanArenaPass : public lathe::impl::PlanArenaBase<PlanArenaPass> {
       arenaBytes = std::max(arenaBytes, size);
     }
     Builder b(&getContext());
-    module->setAttr("lathe.arena_bytes", b.getI64IntegerAttr(arenaBytes));
-    module->setAttr("lathe.naive_bytes", b.getI64IntegerAttr(naiveBytes));
-    module->setAttr("lathe.arena_lower_bound_bytes", b.getI64IntegerAttr(lowerBound));
+    using lathe::LatheDialect;
+    module->setAttr(LatheDialect::ArenaBytesAttrHelper::getNameStr(),
+                    b.getI64IntegerAttr(arenaBytes));
+    module->setAttr(LatheDialect::NaiveBytesAttrHelper::getNameStr(),
+                    b.getI64IntegerAttr(naiveBytes));
+    module->setAttr(LatheDialect::ArenaLowerBoundBytesAttrHelper::getNameStr(),
+                    b.getI64IntegerAttr(lowerBound));
   }
 };
 

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "dialects/lathe/LatheDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -23,7 +24,7 @@ using namespace mlir;
 
 namespace {
 
-constexpr llvm::StringLiteral kTargetAttr = "lathe.target";
+constexpr llvm::StringLiteral kTargetAttr = lathe::LatheDialect::TargetAttrHelper::getNameStr();
 
 struct Partition {
   StringAttr target;

@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "targets/ane/AneTarget.h"
+
+#include "lathe/artifact_format.h"
 #include "targets/ane/MilEmitter.h"
 #include "targets/ane/MlPackage.h"
 #include "targets/llvm/LlvmCodegen.h"
@@ -53,8 +55,7 @@ std::string locationText(Location loc) {
 
 class AneTarget final : public Target {
 public:
-  llvm::StringRef name() const override { return "ane"; }
-  uint32_t kind() const override { return 3; }
+  uint32_t kind() const override { return LATHE_TARGET_ANE; }
 
   bool supports(Operation *op) const override {
     return op->getDialect() && op->getDialect()->getNamespace() == "lathe" &&

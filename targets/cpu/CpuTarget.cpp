@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "targets/cpu/CpuTarget.h"
+
+#include "lathe/artifact_format.h"
 #include "targets/llvm/LlvmCodegen.h"
 #include "targets/llvm/ObjectLinker.h"
 
@@ -32,8 +34,7 @@ llvm::Error fail(const llvm::Twine &message) {
 
 class CpuTarget final : public Target {
 public:
-  llvm::StringRef name() const override { return "cpu"; }
-  uint32_t kind() const override { return 1; }
+  uint32_t kind() const override { return LATHE_TARGET_CPU; }
   std::vector<std::string> optionalPasses() const override {
     return linalgOptionalPasses(pipelineConfig(128));  // the same passes at any vector width
   }

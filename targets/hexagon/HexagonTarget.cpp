@@ -12,6 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "targets/hexagon/HexagonTarget.h"
+
+#include "lathe/artifact_format.h"
 #include "targets/llvm/LlvmCodegen.h"
 #include "targets/llvm/ObjectLinker.h"
 
@@ -68,8 +70,7 @@ void setBackendOptions() {
 
 class HexagonTarget final : public Target {
 public:
-  llvm::StringRef name() const override { return "hexagon"; }
-  uint32_t kind() const override { return 2; }
+  uint32_t kind() const override { return LATHE_TARGET_HEXAGON; }
   std::vector<std::string> optionalPasses() const override {
     return linalgOptionalPasses(pipelineConfig());
   }

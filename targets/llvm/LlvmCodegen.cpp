@@ -175,7 +175,8 @@ LogicalResult lathe::lowerThroughLinalg(ModuleOp module, const TargetOptions &op
     for (Operation &op : func.getBody().getOps())
       if (isa<scf::ForOp, linalg::LinalgOp, tensor::PadOp, tensor::InsertSliceOp>(op))
         ++kernels;
-  module->setAttr("lathe.kernels", Builder(context).getI64IntegerAttr(kernels));
+  module->setAttr(LatheDialect::KernelsAttrHelper::getNameStr(),
+                  Builder(context).getI64IntegerAttr(kernels));
   return runPassPipeline(module, bufferPipeline(options, config), options);
 }
 

@@ -1,5 +1,8 @@
 # lit configuration for lathe's FileCheck tests.
 import os
+import shutil
+import subprocess
+
 import lit.formats
 
 config.name = "lathe"
@@ -27,3 +30,16 @@ config.substitutions.append(("%python", "/usr/bin/python3"))
 
 # The source tree, for checkers that live beside other tests (tests/ane).
 config.substitutions.append(("%src_root", config.lathe_src_root))
+
+# What a partial machine may lack: tests that need it say REQUIRES and are
+# skipped there rather than failing.
+if shutil.which("qemu-hexagon") or os.path.exists(os.environ.get("LATHE_QEMU_HEXAGON", "/nonexistent")):
+    config.available_features.add("qemu-hexagon")
+pp_ocr = os.path.join(config.lathe_build_root, "models")
+if all(os.path.exists(os.path.join(pp_ocr, m)) for m in
+       ["ch_ppocr_mobile_v2.0_cls_infer.onnx", "ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx"]):
+    config.available_features.add("pp-ocr-models")
+if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
+    config.available_features.add("onnx-testdata")
+if subprocess.run(["/usr/bin/python3", "-c", "import numpy"], capture_output=True).returncode == 0:
+    config.available_features.add("numpy")
