@@ -10,14 +10,8 @@
  * with a valid checksum is refused here, never run.
  *===----------------------------------------------------------------------===*/
 #include "internal.h"
-#include "ane/mil_program.h"
 
-#include <elf.h>
 #include <string.h>
-
-#ifndef EM_HEXAGON
-#define EM_HEXAGON 164 /* Qualcomm Hexagon, as ELF assigns it */
-#endif
 
 /* The bytes of one section. */
 typedef struct span {
@@ -119,10 +113,11 @@ static lathe_status_code read_code(lathe_model *m, uint32_t index, span s, lathe
   lathe_allocator *a = &m->allocator;
   lathe_code_desc *code = &m->code[index];
   code->target = m->sections[index].target;
-  if (!lathe_target_name(code->target))
+  if (!(code->backend = lathe_backend_for(code->target)))
     return lathe_fail(status, LATHE_UNSUPPORTED,
-                      "artifact code section %u is for target %u, which this runtime does not know",
-                      index, code->target);
+                      "artifact code section %u is for target %u (%s), which this runtime does not run",
+                      index, code->target,
+                      lathe_target_name(code->target) ? lathe_target_name(code->target) : "unknown");
   lathe_code_header header;
   if (!read_records(s, 0, 1, sizeof(header), &header))
     return corrupt(status, "code section", "truncated header");
@@ -171,23 +166,7 @@ static lathe_status_code read_code(lathe_model *m, uint32_t index, span s, lathe
                       sizeof(uint64_t), e->io_bytes))
       return corrupt(status, "code section", "an entry's buffer sizes lie outside it");
   }
-  if (code->target == LATHE_TARGET_CPU) {
-#if defined(__x86_64__)
-    return lathe_elf_check(code->blob, code->blob_size, ELFCLASS64, EM_X86_64, "cpu code", status);
-#elif defined(__aarch64__)
-    return lathe_elf_check(code->blob, code->blob_size, ELFCLASS64, EM_AARCH64, "cpu code", status);
-#else
-    return lathe_fail(status, LATHE_UNSUPPORTED, "this runtime's host has no cpu backend");
-#endif
-  }
-  if (code->target == LATHE_TARGET_HEXAGON) {
-    if (m->hexagon_image)
-      return corrupt(status, "code", "more than one hexagon code section");
-    m->hexagon_image = code->blob;
-    m->hexagon_image_size = code->blob_size;
-    return lathe_elf_check(code->blob, code->blob_size, ELFCLASS32, EM_HEXAGON, "hexagon code", status);
-  }
-  return LATHE_OK;
+  return code->backend->check_code ? code->backend->check_code(m, code, status) : LATHE_OK;
 }
 
 static const lathe_entry_desc *find_entry(const lathe_code_desc *code, const char *name) {
@@ -245,42 +224,6 @@ static lathe_status_code check_step(lathe_model *m, uint32_t i, uint8_t *written
   for (uint32_t k = e->input_count; k < s->io_count; ++k)
     written[s->slots[k]] = 1;
   return LATHE_OK;
-}
-
-/* The steps' code: cpu entries looked up in their loaded object, ane
-   programs read; hexagon entries are looked up per session. */
-static lathe_status_code bind_step(lathe_model *m, lathe_step *s, lathe_status *status) {
-  lathe_code_desc *code = &m->code[s->code_section];
-  if (s->target == LATHE_TARGET_HEXAGON)
-    return LATHE_OK;
-  if (s->target == LATHE_TARGET_ANE) {
-    lathe_status_code result = lathe_ane_load(code->blob, code->blob_size, s->entry_name, m->allocator,
-                                              &s->ane_program, status);
-    if (result != LATHE_OK)
-      return result;
-    /* Its inputs and outputs are the step's slots, in order, as fp32. */
-    const lathe_mil_program *p = s->ane_program;
-    if (p->input_count != s->contract->input_count || p->input_count + p->output_count != s->io_count)
-      return lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                        "ane step '%s': the program has %u inputs and %u outputs, the plan %u slots",
-                        s->entry_name, p->input_count, p->output_count, s->io_count);
-    for (uint32_t k = 0; k < s->io_count; ++k) {
-      uint32_t value = k < p->input_count ? p->inputs[k] : p->outputs[k - p->input_count];
-      if (p->values[value].count * 4 != m->slot_bytes[s->slots[k]])
-        return lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                          "ane step '%s': value '%s' does not fit its slot", s->entry_name,
-                          p->values[value].name);
-    }
-    if (p->workspace_floats * 4 > m->ane_workspace_bytes)
-      m->ane_workspace_bytes = p->workspace_floats * 4;
-    return LATHE_OK;
-  }
-  lathe_status_code result = LATHE_OK;
-  if (!code->module.handle)
-    result = lathe_cpu_load(code->blob, code->blob_size, &code->module, status);
-  if (result == LATHE_OK)
-    result = lathe_cpu_symbol(&code->module, s->entry_name, &s->entry, status);
-  return result;
 }
 
 static lathe_status_code read_plan(lathe_model *m, span s, lathe_status *status) {
@@ -342,6 +285,7 @@ static lathe_status_code read_plan(lathe_model *m, span s, lathe_status *status)
     }
     step->target = record.target;
     step->code_section = record.code_section;
+    step->backend = record.code_section < m->section_count ? m->code[record.code_section].backend : NULL;
     step->constants_offset = record.constants_offset;
     step->io_count = record.io_count;
     if (!(step->entry_name = read_name(s, record.entry, a))) {
@@ -384,8 +328,12 @@ static lathe_status_code read_plan(lathe_model *m, span s, lathe_status *status)
                                           : "artifact plan: no step writes slot %zu",
                           i);
   a->release(a->self, written);
-  for (uint32_t i = 0; result == LATHE_OK && i < m->step_count; ++i)
-    result = bind_step(m, &m->steps[i], status);
+  for (uint32_t i = 0; result == LATHE_OK && i < m->step_count; ++i) {
+    lathe_step *step = &m->steps[i];
+    m->backends[step->target] = step->backend;
+    if (step->backend->prepare_step)
+      result = step->backend->prepare_step(m, step, status);
+  }
   return result;
 }
 
@@ -456,10 +404,21 @@ lathe_status_code lathe_artifact_read(lathe_model *m, lathe_status *status) {
 
 void lathe_model_parts_release(lathe_model *m) {
   lathe_allocator *a = &m->allocator;
+  if (m->steps)
+    for (size_t i = 0; i < m->step_count; ++i) {
+      lathe_step *step = &m->steps[i];
+      if (step->prepared && step->backend->release_step)
+        step->backend->release_step(m, step);
+      if (step->entry_name)
+        a->release(a->self, step->entry_name);
+      if (step->slots)
+        a->release(a->self, step->slots);
+    }
   if (m->code)
     for (uint32_t i = 0; i < m->section_count; ++i) {
       lathe_code_desc *code = &m->code[i];
-      lathe_cpu_unload(&code->module);
+      if (code->backend && code->backend->release_code)
+        code->backend->release_code(m, code);
       if (code->entries) {
         for (uint32_t k = 0; k < code->entry_count; ++k) {
           if (code->entries[k].name)
@@ -474,14 +433,6 @@ void lathe_model_parts_release(lathe_model *m) {
     for (size_t i = 0; i < m->input_count + m->output_count; ++i)
       if (m->tensors[i].name)
         a->release(a->self, m->tensors[i].name);
-  if (m->steps)
-    for (size_t i = 0; i < m->step_count; ++i) {
-      if (m->steps[i].entry_name)
-        a->release(a->self, m->steps[i].entry_name);
-      if (m->steps[i].slots)
-        a->release(a->self, m->steps[i].slots);
-      lathe_mil_program_free(m->steps[i].ane_program, *a);
-    }
   void *parts[] = {m->tensors, m->steps, m->slot_bytes, m->sections, m->code};
   for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); ++i)
     if (parts[i])

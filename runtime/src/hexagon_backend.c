@@ -11,9 +11,14 @@
 
 #include "../dsp/dsp_protocol.h"
 
+#include <elf.h>
 #include <string.h>
 
-struct lathe_hexagon_session {
+#ifndef EM_HEXAGON
+#define EM_HEXAGON 164 /* Qualcomm Hexagon, as ELF assigns it */
+#endif
+
+typedef struct lathe_hexagon_session {
   lathe_allocator allocator;
   lathe_dsp_transport *transport;
   uint64_t shared_bytes;
@@ -24,7 +29,9 @@ struct lathe_hexagon_session {
     lathe_dsp_request header;
     uint64_t io[LATHE_DSP_MAX_IO];
   } run;
-};
+} lathe_hexagon_session;
+
+static void dsp_close(lathe_hexagon_session *h);
 
 /* A reply's text, which the DSP side may not have terminated. */
 static void text_of(const lathe_dsp_reply *reply, char *text) {
@@ -60,7 +67,7 @@ static lathe_status_code read_entry_names(lathe_hexagon_session *h, uint32_t cou
   return LATHE_OK;
 }
 
-lathe_status_code lathe_hexagon_open(const uint8_t *image, uint64_t size, uint64_t shared_bytes,
+static lathe_status_code dsp_open(const uint8_t *image, uint64_t size, uint64_t shared_bytes,
                                      lathe_allocator allocator, lathe_hexagon_session **out,
                                      uint8_t **shared, lathe_status *status) {
   *out = NULL;
@@ -96,12 +103,12 @@ lathe_status_code lathe_hexagon_open(const uint8_t *image, uint64_t size, uint64
                       reply.version, LATHE_DSP_PROTOCOL_VERSION, text[0] ? ": " : "", text);
   }
   if (code != LATHE_OK) {
-    lathe_hexagon_close(h);
+    dsp_close(h);
     return code;
   }
   code = read_entry_names(h, reply.entry_count, status);
   if (code != LATHE_OK) {
-    lathe_hexagon_close(h);
+    dsp_close(h);
     return code;
   }
   *shared = memory;
@@ -109,7 +116,7 @@ lathe_status_code lathe_hexagon_open(const uint8_t *image, uint64_t size, uint64
   return LATHE_OK;
 }
 
-lathe_status_code lathe_hexagon_entry(lathe_hexagon_session *h, const char *name, uint32_t *index,
+static lathe_status_code dsp_entry(lathe_hexagon_session *h, const char *name, uint32_t *index,
                                       lathe_status *status) {
   for (uint32_t i = 0; i < h->entry_count; ++i)
     if (strcmp(h->entry_names[i], name) == 0) {
@@ -119,7 +126,7 @@ lathe_status_code lathe_hexagon_entry(lathe_hexagon_session *h, const char *name
   return lathe_fail(status, LATHE_INVALID_ARTIFACT, "hexagon code has no entry '%s'", name);
 }
 
-lathe_status_code lathe_hexagon_run(lathe_hexagon_session *h, uint32_t entry, uint64_t constants,
+static lathe_status_code dsp_run(lathe_hexagon_session *h, uint32_t entry, uint64_t constants,
                                     uint64_t arena, const uint64_t *io, uint32_t io_count,
                                     lathe_status *status) {
   if (io_count > LATHE_DSP_MAX_IO)
@@ -147,7 +154,7 @@ lathe_status_code lathe_hexagon_run(lathe_hexagon_session *h, uint32_t entry, ui
   return LATHE_OK;
 }
 
-void lathe_hexagon_close(lathe_hexagon_session *h) {
+static void dsp_close(lathe_hexagon_session *h) {
   if (!h)
     return;
   if (h->transport) {
@@ -163,3 +170,82 @@ void lathe_hexagon_close(lathe_hexagon_session *h) {
     a.release(a.self, h->entry_names);
   a.release(a.self, h);
 }
+
+/* A session's DSP side, and each hexagon step's entry in its image. */
+typedef struct hexagon_state {
+  lathe_hexagon_session *dsp;
+  uint32_t *entries;    /* per step of the plan */
+  uint64_t *io_offsets; /* one step's buffers, as offsets in the shared memory */
+} hexagon_state;
+
+static lathe_status_code check_code(lathe_model *model, lathe_code_desc *code, lathe_status *status) {
+  if (model->memory_backend)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact has more than one hexagon code section");
+  model->memory_backend = &lathe_hexagon_backend;
+  return lathe_elf_check(code->blob, code->blob_size, ELFCLASS32, EM_HEXAGON, "hexagon code", status);
+}
+
+static void close_session(lathe_session *session) {
+  hexagon_state *state = session->backend_state[LATHE_TARGET_HEXAGON];
+  if (!state)
+    return;
+  lathe_allocator a = session->allocator;
+  if (state->dsp)
+    dsp_close(state->dsp);
+  if (state->entries)
+    a.release(a.self, state->entries);
+  if (state->io_offsets)
+    a.release(a.self, state->io_offsets);
+  a.release(a.self, state);
+  session->backend_state[LATHE_TARGET_HEXAGON] = NULL;
+}
+
+/* Starts the session's DSP side: its memory is the session's block. */
+static lathe_status_code open_session(lathe_session *session, uint64_t memory_bytes, uint8_t **memory,
+                                      lathe_status *status) {
+  const lathe_model *m = session->model;
+  lathe_allocator a = session->allocator;
+  const lathe_code_desc *code = NULL;
+  for (uint32_t i = 0; i < m->section_count; ++i)
+    if (m->code[i].target == LATHE_TARGET_HEXAGON)
+      code = &m->code[i];
+  hexagon_state *state = a.allocate(a.self, sizeof(*state), 8);
+  if (!state)
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory starting the DSP side");
+  memset(state, 0, sizeof(*state));
+  session->backend_state[LATHE_TARGET_HEXAGON] = state;
+  state->entries = a.allocate(a.self, sizeof(uint32_t) * (m->step_count ? m->step_count : 1), 4);
+  state->io_offsets = a.allocate(a.self, sizeof(uint64_t) * (m->max_io ? m->max_io : 1), 8);
+  if (!state->entries || !state->io_offsets || !code) {
+    close_session(session);
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory starting the DSP side");
+  }
+  lathe_status_code result =
+      dsp_open(code->blob, code->blob_size, memory_bytes, a, &state->dsp, memory, status);
+  for (size_t i = 0; result == LATHE_OK && i < m->step_count; ++i)
+    if (m->steps[i].target == LATHE_TARGET_HEXAGON)
+      result = dsp_entry(state->dsp, m->steps[i].entry_name, &state->entries[i], status);
+  if (result != LATHE_OK)
+    close_session(session);
+  return result;
+}
+
+static lathe_status_code run_step(lathe_session *session, size_t index, void **io, lathe_status *status) {
+  (void)io; /* the DSP side sees offsets in the shared memory, not host pointers */
+  hexagon_state *state = session->backend_state[LATHE_TARGET_HEXAGON];
+  const lathe_step *step = &session->model->steps[index];
+  for (uint32_t k = 0; k < step->io_count; ++k)
+    state->io_offsets[k] = session->offsets[step->slots[k]];
+  return dsp_run(state->dsp, state->entries[index],
+                           session->constants_offset + step->constants_offset, 0, state->io_offsets,
+                           step->io_count, status);
+}
+
+const lathe_backend lathe_hexagon_backend = {
+    .target = LATHE_TARGET_HEXAGON,
+    .shares_session_memory = 1,
+    .check_code = check_code,
+    .open_session = open_session,
+    .close_session = close_session,
+    .run_step = run_step,
+};

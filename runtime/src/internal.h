@@ -17,41 +17,42 @@ lathe_status_code lathe_fail(lathe_status *status, lathe_status_code code, const
 
 typedef void (*lathe_entry_fn)(void **io, const uint8_t *constants, uint8_t *arena);
 
-/* A loaded code blob of one target. */
-typedef struct lathe_backend_module {
-  void *handle;
-} lathe_backend_module;
+typedef struct lathe_code_desc lathe_code_desc;
+typedef struct lathe_step lathe_step;
 
-/* The cpu backend: loads a host ELF shared object from memory. */
-lathe_status_code lathe_cpu_load(const uint8_t *code, uint64_t size, lathe_backend_module *module,
-                                 lathe_status *status);
-lathe_status_code lathe_cpu_symbol(lathe_backend_module *module, const char *name,
-                                   lathe_entry_fn *entry, lathe_status *status);
-void lathe_cpu_unload(lathe_backend_module *module);
+/* A target's runtime backend: everything the core (artifact.c, session.c)
+   does for that target's code and steps goes through it. A backend file
+   defines one; backends.c lists them, so a new target adds its file and one
+   line there. Hooks a backend does not need are NULL. */
+typedef struct lathe_backend {
+  uint32_t target;
+  /* Its code reads nothing but the session's one memory block (a DSP that
+     shares it with the host): the core stages there the graph inputs its
+     steps read and the constants, and open_session provides the block. */
+  int shares_session_memory;
+  /* At load: checks a code section of this target (its image, ...). */
+  lathe_status_code (*check_code)(lathe_model *model, lathe_code_desc *code, lathe_status *status);
+  /* At load, once the plan is checked against the code: makes a step ready
+     to run (looks its entry up, reads its program, ...). */
+  lathe_status_code (*prepare_step)(lathe_model *model, lathe_step *step, lathe_status *status);
+  void (*release_step)(lathe_model *model, lathe_step *step);
+  void (*release_code)(lathe_model *model, lathe_code_desc *code);
+  /* Per session: its state in session->backend_state[target]; a backend
+     that shares session memory returns the block of `memory_bytes` in
+     `*memory`. */
+  lathe_status_code (*open_session)(lathe_session *session, uint64_t memory_bytes, uint8_t **memory,
+                                    lathe_status *status);
+  void (*close_session)(lathe_session *session);
+  /* Runs step `index` of the plan; `io` holds the buffers of its slots. */
+  lathe_status_code (*run_step)(lathe_session *session, size_t index, void **io, lathe_status *status);
+} lathe_backend;
 
-/* The hexagon backend: the DSP side of a session, reached through the DSP
-   transport (dsp_transport.h). */
-typedef struct lathe_hexagon_session lathe_hexagon_session;
-/* Starts the DSP side with `image` (the hexagon code section) and memory
-   of `shared_bytes` both sides see; `*shared` is the host's view of it. */
-lathe_status_code lathe_hexagon_open(const uint8_t *image, uint64_t size, uint64_t shared_bytes,
-                                     lathe_allocator allocator, lathe_hexagon_session **session,
-                                     uint8_t **shared, lathe_status *status);
-/* The index of the entry `name` in the DSP image. */
-lathe_status_code lathe_hexagon_entry(lathe_hexagon_session *session, const char *name,
-                                      uint32_t *index, lathe_status *status);
-/* Runs one entry; every pointer is an offset in the shared memory. */
-lathe_status_code lathe_hexagon_run(lathe_hexagon_session *session, uint32_t entry,
-                                    uint64_t constants, uint64_t arena, const uint64_t *io,
-                                    uint32_t io_count, lathe_status *status);
-void lathe_hexagon_close(lathe_hexagon_session *session);
+/* The backend of a target id, or NULL when this runtime has none. */
+const lathe_backend *lathe_backend_for(uint32_t target);
+extern const lathe_backend lathe_cpu_backend, lathe_hexagon_backend, lathe_ane_backend;
 
-/* The ane backend: each ane step's ML Program, run by the fp16 reference
-   executor (ane/mil_program.h). */
-typedef struct lathe_mil_program lathe_mil_program;
-lathe_status_code lathe_ane_load(const uint8_t *code, uint64_t size, const char *entry,
-                                 lathe_allocator allocator, lathe_mil_program **program,
-                                 lathe_status *status);
+/* Target ids index per-target state; they are small (LATHE_TARGETS). */
+#define LATHE_BACKEND_SLOTS 8
 
 typedef struct lathe_tensor_desc {
   char *name;
@@ -70,26 +71,27 @@ typedef struct lathe_entry_desc {
 } lathe_entry_desc;
 
 /* A CODE section: its target's code and the entries it declares. */
-typedef struct lathe_code_desc {
+struct lathe_code_desc {
   uint32_t target;
+  const lathe_backend *backend;
   const uint8_t *blob;
   uint64_t blob_size;
   uint32_t entry_count;
   lathe_entry_desc *entries;
-  lathe_backend_module module; /* cpu: the loaded shared object */
-} lathe_code_desc;
+  void *loaded; /* what its backend made of the code (cpu: the loaded object) */
+};
 
-typedef struct lathe_step {
+struct lathe_step {
   uint32_t target;
+  const lathe_backend *backend;
   uint32_t code_section;
   char *entry_name;
   uint64_t constants_offset;
   uint32_t io_count;
   uint32_t *slots; /* io_count slot indices */
   const lathe_entry_desc *contract; /* the entry record it calls */
-  lathe_entry_fn entry; /* cpu steps */
-  lathe_mil_program *ane_program; /* ane steps */
-} lathe_step;
+  void *prepared; /* what its backend prepared (cpu: the entry; ane: the program) */
+};
 
 struct lathe_model {
   lathe_allocator allocator;
@@ -111,9 +113,32 @@ struct lathe_model {
   uint32_t max_io;
   size_t step_count;
   lathe_step *steps;
-  uint64_t ane_workspace_bytes; /* the largest ane step's values */
-  const uint8_t *hexagon_image; /* the hexagon code, if any */
-  uint64_t hexagon_image_size;
+  /* Scratch memory each target's steps need in a session (the largest). */
+  uint64_t workspace_bytes[LATHE_BACKEND_SLOTS];
+  /* The backend of each target the steps use (by target id). */
+  const lathe_backend *backends[LATHE_BACKEND_SLOTS];
+  /* The backend whose code shares the session's memory, if any. */
+  const lathe_backend *memory_backend;
+};
+
+/* A session's memory is one block: the arena the steps share in turn, the
+   graph outputs, the crossing tensors; for a backend that shares session
+   memory also the graph inputs its steps read (staged there at run) and
+   the constants. */
+struct lathe_session {
+  const lathe_model *model;
+  lathe_allocator allocator;
+  uint8_t *memory;
+  uint64_t memory_bytes;
+  uint8_t *arena;
+  void **slots;         /* the buffer of each slot */
+  uint64_t *offsets;    /* each slot's offset in memory (UINT64_MAX: not there) */
+  uint8_t *staged;      /* graph inputs copied into memory at run */
+  const void **inputs;  /* what the caller bound */
+  void **io;            /* one step's buffers */
+  uint64_t constants_offset; /* where the constants were copied, when they are */
+  uint8_t *bound;       /* which inputs are bound */
+  void *backend_state[LATHE_BACKEND_SLOTS];
 };
 
 /* Reads and checks the artifact in m->data/m->size into `m` (artifact.c);

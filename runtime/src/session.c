@@ -1,36 +1,24 @@
-/*===- session.c - arena, bindings, runs ----------------------------------===*/
+/*===- session.c - memory, bindings, runs ---------------------------------===*
+ *
+ * A session lays out its one memory block (internal.h), opens each backend
+ * the plan uses, and runs the steps in turn through their backends. It
+ * knows no target: what differs between them is behind lathe_backend.
+ *===----------------------------------------------------------------------===*/
 #include "internal.h"
-#include "ane/mil_program.h"
-
-#include "lathe/artifact_format.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* A session's memory is one block: the arena the steps share in turn, the
-   graph outputs, the intermediates; with hexagon steps also a copy of the
-   inputs those steps read and of the constants, since the DSP side sees
-   only this block (shared with it by the hexagon backend). */
-struct lathe_session {
-  const lathe_model *model;
-  lathe_allocator allocator;
-  uint8_t *memory;
-  uint64_t memory_bytes;
-  uint8_t *arena;
-  void **slots;          /* the buffer of each slot */
-  uint64_t *offsets;     /* each slot's offset in memory (hexagon steps) */
-  uint8_t *staged;       /* inputs a hexagon step reads: copied in at run */
-  const void **inputs;   /* what the caller bound */
-  void **io;             /* one step's io list */
-  uint64_t *io_offsets;  /* the same as offsets, for a hexagon step */
-  uint32_t *dsp_entries; /* per step, its entry in the DSP image */
-  uint64_t constants_offset;
-  uint8_t *bound;        /* which inputs are bound */
-  lathe_hexagon_session *hexagon;
-  float *ane_workspace;  /* the values of the ane step running */
-};
-
 static uint64_t align64(uint64_t v) { return (v + 63) / 64 * 64; }
+
+/* Calls `close_session` of every backend the model uses. */
+static void close_backends(lathe_session *s) {
+  for (uint32_t t = 0; t < LATHE_BACKEND_SLOTS; ++t) {
+    const lathe_backend *b = s->model->backends[t];
+    if (b && b->close_session)
+      b->close_session(s);
+  }
+}
 
 lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator allocator,
                                        lathe_session **out, lathe_status *status) {
@@ -44,26 +32,22 @@ lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator
   s->model = model;
   s->allocator = allocator;
   size_t slots = model->slot_count ? model->slot_count : 1;
-  size_t io = model->max_io ? model->max_io : 1;
+  size_t inputs = model->input_count ? model->input_count : 1;
   s->slots = allocator.allocate(allocator.self, sizeof(void *) * slots, 8);
   s->offsets = allocator.allocate(allocator.self, sizeof(uint64_t) * slots, 8);
-  s->staged = allocator.allocate(allocator.self, model->input_count ? model->input_count : 1, 1);
-  s->io = allocator.allocate(allocator.self, sizeof(void *) * io, 8);
-  s->inputs = allocator.allocate(allocator.self,
-                                 sizeof(void *) * (model->input_count ? model->input_count : 1), 8);
-  s->io_offsets = allocator.allocate(allocator.self, sizeof(uint64_t) * io, 8);
-  s->dsp_entries = allocator.allocate(allocator.self,
-                                      sizeof(uint32_t) * (model->step_count ? model->step_count : 1), 4);
-  s->bound = allocator.allocate(allocator.self, model->input_count ? model->input_count : 1, 1);
-  if (!s->slots || !s->offsets || !s->staged || !s->io || !s->inputs || !s->io_offsets || !s->dsp_entries ||
-      !s->bound) {
+  s->staged = allocator.allocate(allocator.self, inputs, 1);
+  s->io = allocator.allocate(allocator.self, sizeof(void *) * (model->max_io ? model->max_io : 1), 8);
+  s->inputs = allocator.allocate(allocator.self, sizeof(void *) * inputs, 8);
+  s->bound = allocator.allocate(allocator.self, inputs, 1);
+  if (!s->slots || !s->offsets || !s->staged || !s->io || !s->inputs || !s->bound) {
     lathe_session_release(s);
     return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory creating a session");
   }
-  memset(s->bound, 0, model->input_count ? model->input_count : 1);
-  memset(s->staged, 0, model->input_count ? model->input_count : 1);
+  memset(s->bound, 0, inputs);
+  memset(s->staged, 0, inputs);
+  /* Graph inputs a step of a memory-sharing backend reads are staged. */
   for (size_t i = 0; i < model->step_count; ++i)
-    if (model->steps[i].target == LATHE_TARGET_HEXAGON)
+    if (model->steps[i].backend->shares_session_memory)
       for (uint32_t k = 0; k < model->steps[i].io_count; ++k)
         if (model->steps[i].slots[k] < model->input_count)
           s->staged[model->steps[i].slots[k]] = 1;
@@ -77,37 +61,31 @@ lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator
       size += align64(model->slot_bytes[i]);
     }
   }
-  if (model->hexagon_image) {
+  if (model->memory_backend) {
     s->constants_offset = size;
     size += align64(model->constants_size);
   }
   s->memory_bytes = size ? size : 64;
   lathe_status_code code = LATHE_OK;
-  if (model->hexagon_image)
-    code = lathe_hexagon_open(model->hexagon_image, model->hexagon_image_size, s->memory_bytes,
-                              allocator, &s->hexagon, &s->memory, status);
+  if (model->memory_backend)
+    code = model->memory_backend->open_session(s, s->memory_bytes, &s->memory, status);
   else if (!(s->memory = allocator.allocate(allocator.self, s->memory_bytes, 64)))
     code = lathe_fail(status, LATHE_OUT_OF_MEMORY,
                       "out of memory allocating a session (%llu bytes, arena %llu)",
                       (unsigned long long)s->memory_bytes, (unsigned long long)model->arena_bytes);
-  for (size_t i = 0; code == LATHE_OK && i < model->step_count; ++i)
-    if (model->steps[i].target == LATHE_TARGET_HEXAGON)
-      code = lathe_hexagon_entry(s->hexagon, model->steps[i].entry_name, &s->dsp_entries[i], status);
+  for (uint32_t t = 0; code == LATHE_OK && t < LATHE_BACKEND_SLOTS; ++t) {
+    const lathe_backend *b = model->backends[t];
+    if (b && b != model->memory_backend && b->open_session)
+      code = b->open_session(s, 0, NULL, status);
+  }
   if (code != LATHE_OK) {
     lathe_session_release(s);
     return code;
   }
-  if (model->ane_workspace_bytes &&
-      !(s->ane_workspace = allocator.allocate(allocator.self, model->ane_workspace_bytes, 64))) {
-    lathe_session_release(s);
-    return lathe_fail(status, LATHE_OUT_OF_MEMORY,
-                      "out of memory allocating the ane workspace (%llu bytes)",
-                      (unsigned long long)model->ane_workspace_bytes);
-  }
   s->arena = s->memory;
   for (size_t i = 0; i < model->slot_count; ++i)
     s->slots[i] = s->offsets[i] == UINT64_MAX ? NULL : s->memory + s->offsets[i];
-  if (model->hexagon_image && model->constants_size)
+  if (model->memory_backend && model->constants_size)
     memcpy(s->memory + s->constants_offset, model->constants, model->constants_size);
   *out = s;
   return LATHE_OK;
@@ -117,12 +95,11 @@ void lathe_session_release(lathe_session *s) {
   if (!s)
     return;
   lathe_allocator a = s->allocator;
-  if (s->hexagon)
-    lathe_hexagon_close(s->hexagon);
-  else if (s->memory)
+  /* A memory-sharing backend releases the block with its session. */
+  if (s->memory && !s->model->memory_backend)
     a.release(a.self, s->memory);
-  void *parts[] = {s->slots,       s->offsets,     s->staged, s->io,           s->inputs,
-                   s->io_offsets,  s->dsp_entries, s->bound,  s->ane_workspace};
+  close_backends(s);
+  void *parts[] = {s->slots, s->offsets, s->staged, s->io, s->inputs, s->bound};
   for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); ++i)
     if (parts[i])
       a.release(a.self, parts[i]);
@@ -194,34 +171,16 @@ lathe_status_code lathe_session_run(lathe_session *s, lathe_status *status) {
                         "copy it to a buffer of your own first",
                         m->tensors[i].name);
   }
-  /* The DSP side reads its inputs from the memory it shares. */
   for (size_t i = 0; i < m->input_count; ++i)
     if (s->staged[i])
       memcpy(s->slots[i], s->inputs[i], m->tensors[i].bytes);
   for (size_t i = 0; i < m->step_count; ++i) {
     const lathe_step *step = &m->steps[i];
-    if (step->target == LATHE_TARGET_HEXAGON) {
-      for (uint32_t k = 0; k < step->io_count; ++k)
-        s->io_offsets[k] = s->offsets[step->slots[k]];
-      lathe_status_code code =
-          lathe_hexagon_run(s->hexagon, s->dsp_entries[i], s->constants_offset + step->constants_offset,
-                            0, s->io_offsets, step->io_count, status);
-      if (code != LATHE_OK)
-        return code;
-      continue;
-    }
     for (uint32_t k = 0; k < step->io_count; ++k)
       s->io[k] = s->slots[step->slots[k]];
-    if (step->target == LATHE_TARGET_ANE) {
-      const lathe_mil_program *p = step->ane_program;
-      lathe_status_code code =
-          lathe_mil_program_run(p, (const float *const *)s->io, (float *const *)s->io + p->input_count,
-                                s->ane_workspace, status);
-      if (code != LATHE_OK)
-        return code;
-      continue;
-    }
-    step->entry(s->io, m->constants + step->constants_offset, s->arena);
+    lathe_status_code code = step->backend->run_step(s, i, s->io, status);
+    if (code != LATHE_OK)
+      return code;
   }
   return LATHE_OK;
 }

@@ -5,7 +5,7 @@
  * the loader checks beyond the checksum. A model that loads is described
  * through the inspect API, gets a session, zeroed inputs and one run.
  *
- * The cpu backend is this file's: the loader checks the ELF image as in
+ * The cpu backend is this file's: the ELF image is checked as in
  * production, but no code from the fuzzed bytes is mapped or executed (the
  * dynamic loader is not a parser of hostile input, and executing mutated
  * machine code is not a finding). Hexagon sessions, which start a
@@ -15,34 +15,30 @@
 
 #include "lathe/artifact_format.h"
 
+#include <elf.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void fuzz_entry(void **io, const uint8_t *constants, uint8_t *arena) {
+/* The cpu backend here: the image is checked as in production, the steps
+   run nothing. */
+static lathe_status_code check_code(lathe_model *model, lathe_code_desc *code, lathe_status *status) {
+  (void)model;
+  return lathe_elf_check(code->blob, code->blob_size, ELFCLASS64, EM_X86_64, "cpu code", status);
+}
+
+static lathe_status_code run_step(lathe_session *session, size_t index, void **io, lathe_status *status) {
+  (void)session;
+  (void)index;
   (void)io;
-  (void)constants;
-  (void)arena;
-}
-
-lathe_status_code lathe_cpu_load(const uint8_t *code, uint64_t size, lathe_backend_module *module,
-                                 lathe_status *status) {
-  (void)code;
-  (void)size;
   (void)status;
-  module->handle = (void *)1;
   return LATHE_OK;
 }
 
-lathe_status_code lathe_cpu_symbol(lathe_backend_module *module, const char *name,
-                                   lathe_entry_fn *entry, lathe_status *status) {
-  (void)module;
-  if (strncmp(name, "lathe_step", 10) != 0)
-    return lathe_fail(status, LATHE_INVALID_ARTIFACT, "cpu code has no entry '%s'", name);
-  *entry = fuzz_entry;
-  return LATHE_OK;
-}
-
-void lathe_cpu_unload(lathe_backend_module *module) { module->handle = NULL; }
+const lathe_backend lathe_cpu_backend = {
+    .target = LATHE_TARGET_CPU,
+    .check_code = check_code,
+    .run_step = run_step,
+};
 
 /* Every status message is one line of text. */
 static void check_message(const lathe_status *status) {
