@@ -1,10 +1,14 @@
 //===- MlPackage.cpp - the .mlpackage tree of one ane partition -----------===//
 #include "targets/ane/MlPackage.h"
 
+#include "lathe/artifact_format.h"
+
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA1.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
 
 using namespace lathe::ane;
 
@@ -32,56 +36,21 @@ std::string identifier(llvm::StringRef seed, llvm::ArrayRef<uint8_t> contents) {
   return text;
 }
 
-void putU32(std::vector<uint8_t> &out, uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    out.push_back(uint8_t(v >> (8 * i)));
-}
-void putU64(std::vector<uint8_t> &out, uint64_t v) {
-  for (int i = 0; i < 8; ++i)
-    out.push_back(uint8_t(v >> (8 * i)));
-}
-void putString(std::vector<uint8_t> &out, llvm::StringRef s) {
-  putU32(out, s.size());
-  out.insert(out.end(), s.begin(), s.end());
+/// Copies a record of `bytes` at `offset`; false if it is not all there.
+template <typename T> bool readRecord(llvm::ArrayRef<uint8_t> bytes, uint64_t offset, T &record) {
+  if (offset > bytes.size() || sizeof(T) > bytes.size() - offset)
+    return false;
+  std::memcpy(&record, bytes.data() + offset, sizeof(T));
+  return true;
 }
 
-/// Reads the serialized form, refusing any length past the end.
-class Reader {
-public:
-  explicit Reader(llvm::ArrayRef<uint8_t> bytes) : bytes(bytes) {}
-  bool u32(uint32_t &v) { return integer(v, 4); }
-  bool u64(uint64_t &v) { return integer(v, 8); }
-  bool string(std::string &s) {
-    uint32_t n;
-    if (!u32(n) || n > bytes.size() - at)
-      return false;
-    s.assign(bytes.begin() + at, bytes.begin() + at + n);
-    at += n;
-    return true;
-  }
-  bool data(std::vector<uint8_t> &d) {
-    uint64_t n;
-    if (!u64(n) || n > bytes.size() - at)
-      return false;
-    d.assign(bytes.begin() + at, bytes.begin() + at + n);
-    at += n;
-    return true;
-  }
-  bool done() const { return at == bytes.size(); }
-
-private:
-  template <typename T> bool integer(T &v, unsigned size) {
-    if (bytes.size() - at < size)
-      return false;
-    v = 0;
-    for (unsigned i = 0; i < size; ++i)
-      v |= T(bytes[at + i]) << (8 * i);
-    at += size;
-    return true;
-  }
-  llvm::ArrayRef<uint8_t> bytes;
-  size_t at = 0;
-};
+/// The bytes `offset`, `size` name; false if they are not all there.
+bool readRun(llvm::ArrayRef<uint8_t> bytes, uint64_t offset, uint64_t size, std::string &out) {
+  if (offset > bytes.size() || size > bytes.size() - offset)
+    return false;
+  out.assign(bytes.begin() + offset, bytes.begin() + offset + size);
+  return true;
+}
 
 } // namespace
 
@@ -125,15 +94,32 @@ MlPackage lathe::ane::makePackage(llvm::StringRef name, std::vector<uint8_t> mod
 }
 
 std::vector<uint8_t> lathe::ane::serializePackages(llvm::ArrayRef<MlPackage> packages) {
-  std::vector<uint8_t> out;
-  putU32(out, packages.size());
+  // Records first (their offsets known up front), then names and bytes.
+  size_t fileCount = 0;
+  for (const MlPackage &package : packages)
+    fileCount += package.files.size();
+  std::vector<uint8_t> out(sizeof(lathe_package_list_header) +
+                           packages.size() * sizeof(lathe_package_record) +
+                           fileCount * sizeof(lathe_package_file_record));
+  auto put = [&](size_t at, const auto &record) { std::memcpy(out.data() + at, &record, sizeof(record)); };
+  auto name = [&](llvm::StringRef text) {
+    lathe_name_ref ref{static_cast<uint32_t>(out.size()), static_cast<uint32_t>(text.size())};
+    out.insert(out.end(), text.begin(), text.end());
+    return ref;
+  };
+  put(0, lathe_package_list_header{static_cast<uint32_t>(packages.size()), static_cast<uint32_t>(fileCount)});
+  size_t packageAt = sizeof(lathe_package_list_header);
+  size_t fileAt = packageAt + packages.size() * sizeof(lathe_package_record);
+  uint32_t file = 0;
   for (const MlPackage &package : packages) {
-    putString(out, package.name);
-    putU32(out, package.files.size());
-    for (const PackageFile &file : package.files) {
-      putString(out, file.path);
-      putU64(out, file.bytes.size());
-      out.insert(out.end(), file.bytes.begin(), file.bytes.end());
+    put(packageAt, lathe_package_record{name(package.name), file,
+                                        static_cast<uint32_t>(package.files.size())});
+    packageAt += sizeof(lathe_package_record);
+    for (const PackageFile &f : package.files) {
+      lathe_package_file_record record{name(f.path), 0, f.bytes.size()};
+      record.offset = out.size();
+      out.insert(out.end(), f.bytes.begin(), f.bytes.end());
+      put(fileAt + file++ * sizeof(lathe_package_file_record), record);
     }
   }
   return out;
@@ -141,27 +127,31 @@ std::vector<uint8_t> lathe::ane::serializePackages(llvm::ArrayRef<MlPackage> pac
 
 llvm::Expected<std::vector<MlPackage>>
 lathe::ane::deserializePackages(llvm::ArrayRef<uint8_t> bytes) {
-  Reader in(bytes);
-  uint32_t count;
-  std::vector<MlPackage> packages;
-  if (!in.u32(count))
+  lathe_package_list_header header;
+  if (!readRecord(bytes, 0, header))
     return fail("ane code: truncated package list");
-  for (uint32_t p = 0; p < count; ++p) {
+  uint64_t filesAt = sizeof(header) + uint64_t(header.package_count) * sizeof(lathe_package_record);
+  std::vector<MlPackage> packages;
+  for (uint32_t p = 0; p < header.package_count; ++p) {
+    lathe_package_record record;
     MlPackage package;
-    uint32_t files;
-    if (!in.string(package.name) || !in.u32(files))
+    if (!readRecord(bytes, sizeof(header) + uint64_t(p) * sizeof(record), record) ||
+        !readRun(bytes, record.name.offset, record.name.size, package.name) ||
+        uint64_t(record.file_first) + record.file_count > header.file_count)
       return fail("ane code: truncated package " + llvm::Twine(p));
-    for (uint32_t f = 0; f < files; ++f) {
+    for (uint32_t f = 0; f < record.file_count; ++f) {
+      lathe_package_file_record fileRecord;
       PackageFile file;
-      if (!in.string(file.path) || !in.data(file.bytes))
-        return fail("ane code: truncated file " + llvm::Twine(f) + " of package '" +
-                    package.name + "'");
+      std::string data;
+      if (!readRecord(bytes, filesAt + uint64_t(record.file_first + f) * sizeof(fileRecord), fileRecord) ||
+          !readRun(bytes, fileRecord.path.offset, fileRecord.path.size, file.path) ||
+          !readRun(bytes, fileRecord.offset, fileRecord.size, data))
+        return fail("ane code: truncated file " + llvm::Twine(f) + " of package '" + package.name + "'");
+      file.bytes.assign(data.begin(), data.end());
       package.files.push_back(std::move(file));
     }
     packages.push_back(std::move(package));
   }
-  if (!in.done())
-    return fail("ane code: bytes after the last package");
   return packages;
 }
 

@@ -42,9 +42,8 @@ struct MlPackage {
 MlPackage makePackage(llvm::StringRef name, std::vector<uint8_t> model,
                       std::vector<uint8_t> weights);
 
-/// Packages as one byte string: u32 count, then per package its name and
-/// u32 file count, per file its path and u64 size and bytes (strings as u32
-/// length and bytes, integers little-endian).
+/// Packages as the list an ane code section holds (the records of
+/// lathe/artifact_format.h: lathe_package_list_header and what follows it).
 std::vector<uint8_t> serializePackages(llvm::ArrayRef<MlPackage> packages);
 llvm::Expected<std::vector<MlPackage>> deserializePackages(llvm::ArrayRef<uint8_t> bytes);
 

@@ -27,7 +27,7 @@
  *   of every entry's io; the entry names; at blob_offset (64-byte aligned)
  *   the target's code: for cpu, an ELF shared object for the host; for
  *   hexagon, a static Hexagon ELF (the DSP side with every hexagon
- *   partition linked in); for ane, the list of .mlpackage trees.
+ *   partition linked in); for ane, the list of .mlpackage trees (below).
  *   An entry record states what its code was compiled for (arena bytes,
  *   constants read, the bytes of each io buffer): the loader refuses a plan
  *   that does not give the code exactly that, so a valid checksum over a
@@ -154,13 +154,37 @@ typedef struct lathe_entry_record {
   uint32_t reserved;
 } lathe_entry_record;
 
+/* An ane code section's code: each ane partition's .mlpackage tree as a list
+   of files. lathe_package_list_header; one lathe_package_record per package
+   (named by its entry); one lathe_package_file_record per file, each
+   package's side by side; then the names and the files' bytes. Offsets are
+   from the start of the list. */
+typedef struct lathe_package_list_header {
+  uint32_t package_count;
+  uint32_t file_count;
+} lathe_package_list_header;
+
+typedef struct lathe_package_record {
+  lathe_name_ref name;
+  uint32_t file_first;
+  uint32_t file_count;
+} lathe_package_record;
+
+typedef struct lathe_package_file_record {
+  lathe_name_ref path; /* relative to the package's directory */
+  uint64_t offset;
+  uint64_t size;
+} lathe_package_file_record;
+
 #if defined(__cplusplus)
 static_assert(sizeof(lathe_tensor_record) == 144 && sizeof(lathe_step_record) == 32 &&
-                  sizeof(lathe_entry_record) == 48 && sizeof(lathe_code_header) == 24,
+                  sizeof(lathe_entry_record) == 48 && sizeof(lathe_code_header) == 24 &&
+                  sizeof(lathe_package_record) == 16 && sizeof(lathe_package_file_record) == 24,
               "artifact records have no padding");
 #else
 _Static_assert(sizeof(lathe_tensor_record) == 144 && sizeof(lathe_step_record) == 32 &&
-                   sizeof(lathe_entry_record) == 48 && sizeof(lathe_code_header) == 24,
+                   sizeof(lathe_entry_record) == 48 && sizeof(lathe_code_header) == 24 &&
+                   sizeof(lathe_package_record) == 16 && sizeof(lathe_package_file_record) == 24,
                "artifact records have no padding");
 #endif
 
