@@ -11,6 +11,7 @@
 #define LATHE_TARGETS_TARGET_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Error.h"
 
 #include <memory>
@@ -37,8 +38,18 @@ struct TargetOptions {
   /// (v68 code without v68-only instructions, integer HVX v66); "v68",
   /// "v73", "v75" are real devices, with HVX floating point.
   std::string hexagonArch;
-  /// Passes to leave out of the pipeline (by their command-line name).
+  /// Passes to leave out of the pipeline (by their command-line name); each
+  /// must be one the target's pipeline can do without.
   std::vector<std::string> disabledPasses;
+  /// Every fusion pass / every layout pass the target runs left out
+  /// (`--no-fusion`, `--no-layout`).
+  bool noFusion = false, noLayout = false;
+  /// Whether `pass` is left out.
+  bool disables(llvm::StringRef pass) const {
+    return llvm::is_contained(disabledPasses, pass) ||
+           (noFusion && llvm::is_contained(kFusionPasses, pass)) ||
+           (noLayout && llvm::is_contained(kLayoutPasses, pass));
+  }
   bool printIrAfterAll = false;
 };
 

@@ -88,7 +88,7 @@ LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,
              << "--disable-pass " << disabled << ": not a pass that can be disabled (those are: "
              << llvm::join(optional, ", ") << ")";
   for (const char *pass : kGraphPasses)
-    if (!llvm::is_contained(options.disabledPasses, pass))
+    if (!options.disables(pass))
       pipeline += (pipeline.empty() ? "" : ",") + std::string(pass);
   if (pipeline.empty())
     return success();

@@ -15,6 +15,7 @@
 
 #include "lathe/artifact_format.h"
 #include "lathe/lathe.h"
+#include "runtime/tools/bench.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -275,11 +276,9 @@ int runCompile(int argc, char **argv) {
         } else if (name == "--print-ir-after-all") {
           options.targetOptions.printIrAfterAll = true;
         } else if (name == "--no-fusion") {
-          for (const char *pass : kFusionPasses)
-            options.targetOptions.disabledPasses.push_back(pass);
+          options.targetOptions.noFusion = true;
         } else if (name == "--no-layout") {
-          for (const char *pass : kLayoutPasses)
-            options.targetOptions.disabledPasses.push_back(pass);
+          options.targetOptions.noLayout = true;
         }
       });
   if (parseError)
@@ -422,7 +421,7 @@ int runRun(int argc, char **argv) {
 
 int runBench(int argc, char **argv) {
   std::vector<std::pair<std::string, std::string>> inputs;
-  int runs = 50, threads = 1;
+  lathe_bench_options options = {50, 1, nullptr, nullptr};
   bool json = false;
   Args args(argc, argv);
   std::string numberError;
@@ -437,7 +436,7 @@ int runBench(int argc, char **argv) {
           int v;
           if (value.getAsInteger(10, v) || v < 1)
             numberError = name.str() + " needs a positive integer, got '" + value.str() + "'";
-          (name == "--runs" ? runs : threads) = v;
+          (name == "--runs" ? options.runs : options.threads) = v;
         }
       });
   if (parseError)
@@ -448,75 +447,39 @@ int runBench(int argc, char **argv) {
     return fail("bench: expected one artifact (lathe bench OUT.lathe)");
   std::string path = args.positional[0].str();
 
-  lathe_status status;
-  lathe_model *model = nullptr;
-  auto loadStart = std::chrono::steady_clock::now();
-  if (lathe_model_load_file(path.c_str(), lathe_system_allocator(), &model, &status) != LATHE_OK)
-    return fail(status.message);
-  double loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - loadStart).count();
-  std::unique_ptr<lathe_model, void (*)(lathe_model *)> modelOwner(model, lathe_model_release);
-  lathe_session *session = nullptr;
-  if (lathe_session_create(model, lathe_system_allocator(), &session, &status) != LATHE_OK)
-    return fail(path + ": " + status.message);
-  std::unique_ptr<lathe_session, void (*)(lathe_session *)> sessionOwner(session, lathe_session_release);
-
-  // Inputs: from files where given, else seeded values in [-1, 1).
-  std::vector<HostTensor> tensors(lathe_model_input_count(model));
-  uint32_t seed = 1;
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    lathe_tensor_info info;
-    lathe_model_input_info(model, i, &info, nullptr);
-    HostTensor &t = tensors[i];
-    for (const auto &[name, file] : inputs)
-      if (name == info.name) {
-        auto read = readTensorFile(file);
-        if (!read)
-          return fail(llvm::toString(read.takeError()));
-        t = std::move(*read);
+  // Inputs from files where given (the rest seeded by lathe_bench).
+  struct Files {
+    const std::vector<std::pair<std::string, std::string>> *given;
+    std::vector<HostTensor> tensors;
+    std::string error;
+  } files{&inputs, {}, {}};
+  files.tensors.reserve(inputs.size());
+  options.self = &files;
+  options.input = [](void *self, const lathe_tensor_info *info, size_t, const void **data,
+                     lathe_status *status) -> int {
+    auto *f = static_cast<Files *>(self);
+    for (const auto &[name, file] : *f->given) {
+      if (name != info->name)
+        continue;
+      auto tensor = readTensorFile(file);
+      if (!tensor) {
+        status->code = LATHE_INVALID_ARGUMENT;
+        std::snprintf(status->message, sizeof(status->message), "%s",
+                      llvm::toString(tensor.takeError()).c_str());
+        return -1;
       }
-    if (t.bytes.empty()) {
-      t.dtype = info.dtype;
-      t.dims.assign(info.dims, info.dims + info.rank);
-      t.bytes.assign(info.bytes, 0);
-      if (info.dtype == LATHE_DTYPE_FLOAT32)
-        for (size_t k = 0; k < info.bytes / 4; ++k) {
-          seed = seed * 1664525u + 1013904223u;
-          float v = (seed >> 8) / float(1 << 24) * 2 - 1;
-          std::memcpy(&t.bytes[k * 4], &v, 4);
-        }
+      f->tensors.push_back(std::move(*tensor));
+      *data = f->tensors.back().bytes.data();
+      return 1;
     }
-    if (lathe_session_set_input(session, i, t.bytes.data(), t.bytes.size(), t.dtype, t.dims.data(),
-                                t.dims.size(), &status) != LATHE_OK)
-      return fail(path + ": " + status.message);
-  }
-  for (int i = 0; i < 3; ++i)
-    if (lathe_session_run(session, &status) != LATHE_OK)
-      return fail(path + ": " + status.message);
-  std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    lathe_session_run(session, &status);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  auto pct = [&](double p) { return ms[std::min<size_t>(ms.size() - 1, (size_t)(p * ms.size()))]; };
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  double peakMiB = usage.ru_maxrss / 1024.0;
-  // The generated code runs on one thread today; --threads is reported as
-  // what was asked and what ran.
-  if (json)
-    llvm::outs() << llvm::formatv(
-        "{{\"runs\": {0}, \"threads_requested\": {1}, \"threads_used\": 1, \"p50_ms\": {2:F3}, "
-        "\"p95_ms\": {3:F3}, \"min_ms\": {4:F3}, \"load_ms\": {5:F3}, \"arena_bytes\": {6}, "
-        "\"peak_rss_mib\": {7:F1}}\n",
-        runs, threads, pct(0.5), pct(0.95), ms.front(), loadMs, lathe_model_arena_bytes(model), peakMiB);
-  else
-    llvm::outs() << llvm::formatv(
-        "{0}: {1} runs, p50 {2:F3} ms, p95 {3:F3} ms, min {4:F3} ms; load {5:F3} ms; arena {6} bytes; "
-        "peak RSS {7:F1} MiB; threads: {8} requested, 1 used\n",
-        path, runs, pct(0.5), pct(0.95), ms.front(), loadMs, lathe_model_arena_bytes(model), peakMiB,
-        threads);
+    return 0;
+  };
+  lathe_bench_result result;
+  lathe_status status;
+  if (lathe_bench(path.c_str(), &options, &result, &status) != LATHE_OK)
+    return fail(llvm::StringRef(status.message).starts_with(path) ? std::string(status.message)
+                                                                  : path + ": " + status.message);
+  lathe_bench_print(stdout, path.c_str(), &options, &result, json);
   return 0;
 }
 

@@ -74,7 +74,7 @@ public:
     const std::string line = "32";
     std::string pipeline = "func.func(";
     for (llvm::StringRef pass : kRewritePasses)
-      if (!llvm::is_contained(options.disabledPasses, pass))
+      if (!options.disables(pass))
         pipeline += pass.str() + (pass == "lathe-linear-to-conv"          ? "{position-multiple=" + line + "},"
                                   : pass == "lathe-split-attention-heads" ? "{head-dim-multiple=" + line + "},"
                                                                           : std::string(","));

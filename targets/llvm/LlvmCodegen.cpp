@@ -56,7 +56,7 @@ std::string enabled(llvm::ArrayRef<const char *> passes, const TargetOptions &op
   std::string list;
   for (llvm::StringRef pass : passes) {
     bool required = pass == "lathe-approximate-math" && config.approximateAllMath;
-    if (!runs(pass, config) || (!required && llvm::is_contained(options.disabledPasses, pass)))
+    if (!runs(pass, config) || (!required && options.disables(pass)))
       continue;
     list += pass.str();
     if (pass == "lathe-pack-weights")

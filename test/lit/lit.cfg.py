@@ -16,6 +16,7 @@ config.environment["PATH"] = os.pathsep.join(
     [config.lathe_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
 )
 config.substitutions.append(("%lathe-opt", os.path.join(config.lathe_tools_dir, "lathe-opt")))
+config.substitutions.append(("%lathe-bench-runtime", os.path.join(config.lathe_runtime_tools_dir, "lathe-bench-runtime")))
 config.substitutions.append(("%lathe-tamper", os.path.join(config.lathe_test_tools_dir, "lathe-tamper")))
 config.substitutions.append(("%lathe", os.path.join(config.lathe_tools_dir, "lathe")))
 
