@@ -95,6 +95,16 @@ def DistinctResults : Pass<"lathe-distinct-results", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }
 
+def CountKernels : Pass<"lathe-count-kernels", "mlir::ModuleOp"> {
+  let summary = "records the number of kernels a lowered partition runs";
+  let description = [{
+    Sets `lathe.kernels` on the module to the number of top-level loop nests
+    of its functions, counted on linalg on tensors after fusion: a tiled
+    group (`scf.for`), a linalg op, or the copy a pad or an insertion makes.
+    `--stats` reports it.
+  }];
+}
+
 def ExternalizeConstants : Pass<"lathe-externalize-constants", "mlir::ModuleOp"> {
   let summary = "Read constant buffers from the artifact's constant section";
   let description = [{

@@ -51,6 +51,11 @@ struct TargetOptions {
            (noLayout && llvm::is_contained(kLayoutPasses, pass));
   }
   bool printIrAfterAll = false;
+  /// MLIR's pass timing report on stderr (`--pass-timing`).
+  bool passTiming = false;
+  /// Where MLIR writes a reproducer when a pass crashes or fails
+  /// (`--crash-reproducer FILE`).
+  std::string crashReproducer;
 };
 
 /// What a target's emission produced for one partition: a relocatable

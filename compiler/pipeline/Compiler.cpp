@@ -12,6 +12,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
+#include "targets/llvm/LlvmCodegen.h"
 #include "llvm/ADT/StringExtras.h"
 
 #include <mutex>
@@ -67,41 +68,35 @@ namespace {
 
 /// Target-independent graph passes, in order; `--disable-pass NAME` leaves
 /// one out.
-constexpr const char *kGraphPasses[] = {"lathe-fold-batch-norm", "lathe-recognize-norms",
-                                        "lathe-recognize-activations", "lathe-recognize-attention",
-                                        "canonicalize"};
+std::vector<std::unique_ptr<Pass>> graphPasses() {
+  std::vector<std::unique_ptr<Pass>> passes;
+  passes.push_back(createFoldBatchNorm());
+  passes.push_back(createRecognizeNorms());
+  passes.push_back(createRecognizeActivations());
+  passes.push_back(createRecognizeAttention());
+  passes.push_back(createCanonicalizerPass());
+  return passes;
+}
 
 LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,
                              const Target &target) {
-  static std::once_flag registered;
-  std::call_once(registered, [] {
-    registerTransformsPasses();
-    registerLathePasses();
-  });
-  std::vector<std::string> optional(std::begin(kGraphPasses), std::end(kGraphPasses));
+  std::vector<std::unique_ptr<Pass>> passes = graphPasses();
+  std::vector<std::string> optional;
+  for (const std::unique_ptr<Pass> &pass : passes)
+    optional.push_back(pass->getArgument().str());
   for (const std::string &pass : target.optionalPasses())
     optional.push_back(pass);
-  std::string pipeline;
   for (const std::string &disabled : options.disabledPasses)
     if (!llvm::is_contained(optional, disabled))
       return emitError(module.getLoc())
              << "--disable-pass " << disabled << ": not a pass that can be disabled (those are: "
              << llvm::join(optional, ", ") << ")";
-  for (const char *pass : kGraphPasses)
-    if (!options.disables(pass))
-      pipeline += (pipeline.empty() ? "" : ",") + std::string(pass);
-  if (pipeline.empty())
-    return success();
   PassManager pm(module.getContext());
-  if (options.printIrAfterAll) {
-    module.getContext()->disableMultithreading();
-    pm.enableIRPrinting(nullptr, [](Pass *, Operation *) { return true; }, true, false);
-  }
-  std::string error;
-  llvm::raw_string_ostream errorStream(error);
-  if (failed(parsePassPipeline("func.func(" + pipeline + ")", pm, errorStream)))
-    return emitError(module.getLoc()) << "graph pipeline does not parse: " << error;
-  return pm.run(module);
+  OpPassManager &graph = pm.nest<func::FuncOp>();
+  for (std::unique_ptr<Pass> &pass : passes)
+    if (!options.disables(pass->getArgument()))
+      graph.addPass(std::move(pass));
+  return runPipeline(pm, module, options);
 }
 
 FailureOr<TensorSignature> signatureOf(Location loc, Type type, Attribute name) {

@@ -54,6 +54,7 @@ usage:
                 [--cpu native|x86-64-v3|...] [--hexagon-arch v68|v73|v75]
                 [--emit-mlpackage DIR] [--stats FILE.json] [--print-ir-after-all]
                 [--disable-pass NAME]... [--no-fusion] [--no-layout]
+                [--pass-timing] [--crash-reproducer FILE]
       Compiles MODEL into one artifact file. With --target hexagon, ops the
       Hexagon DSP does not run fall back to the cpu (--stats counts the ops
       per target and the partitions); the default code runs under
@@ -63,6 +64,9 @@ usage:
       --disable-pass leaves one optional pass out (the error lists them);
       --no-fusion leaves out every fusion, --no-layout keeps convolutions
       channels first and matmul weights as they are (not packed in panels).
+      --pass-timing prints MLIR's time per pass; --crash-reproducer FILE has
+      a pass that crashes or fails write the IR and pipeline that reproduce
+      it (run it with lathe-opt --run-reproducer FILE).
   lathe run ARTIFACT --input NAME=FILE... --output-dir DIR
       Runs ARTIFACT on inputs from .npy or ONNX TensorProto .pb files and writes
       DIR/output_<i>.npy (graph output order) and DIR/outputs.json.
@@ -254,8 +258,9 @@ int runCompile(int argc, char **argv) {
   Args args(argc, argv);
   auto parseError = args.parse(
       {"--input-shape", "-o", "--output", "--target", "--cpu", "--hexagon-arch", "--stats",
-       "--disable-pass", "--emit-mlpackage"},
-      {"--print-ir-after-all", "--no-fusion", "--no-layout"}, [&](llvm::StringRef name, llvm::StringRef value) {
+       "--disable-pass", "--emit-mlpackage", "--crash-reproducer"},
+      {"--print-ir-after-all", "--no-fusion", "--no-layout", "--pass-timing"},
+      [&](llvm::StringRef name, llvm::StringRef value) {
         if (name == "--input-shape") {
           if (auto err = parseInputShape(value, options.import))
             shapeError = llvm::toString(std::move(err));
@@ -275,6 +280,10 @@ int runCompile(int argc, char **argv) {
           options.targetOptions.disabledPasses.push_back(value.str());
         } else if (name == "--print-ir-after-all") {
           options.targetOptions.printIrAfterAll = true;
+        } else if (name == "--pass-timing") {
+          options.targetOptions.passTiming = true;
+        } else if (name == "--crash-reproducer") {
+          options.targetOptions.crashReproducer = value.str();
         } else if (name == "--no-fusion") {
           options.targetOptions.noFusion = true;
         } else if (name == "--no-layout") {

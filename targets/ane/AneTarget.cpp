@@ -18,6 +18,9 @@
 #include "dialects/lathe/LatheDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "passes/Passes.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 using namespace mlir;
@@ -71,14 +74,17 @@ public:
   /// as MIL.
   LogicalResult lower(ModuleOp module, const TargetOptions &options) override {
     // The Neural Engine lays the last dim out in 64-byte lines: 32 fp16s.
-    const std::string line = "32";
-    std::string pipeline = "func.func(";
-    for (llvm::StringRef pass : kRewritePasses)
-      if (!options.disables(pass))
-        pipeline += pass.str() + (pass == "lathe-linear-to-conv"          ? "{position-multiple=" + line + "},"
-                                  : pass == "lathe-split-attention-heads" ? "{head-dim-multiple=" + line + "},"
-                                                                          : std::string(","));
-    return runPassPipeline(module, pipeline + "canonicalize)", options);
+    constexpr int64_t line = 32;
+    PassManager pm(module.getContext());
+    OpPassManager &rewrite = pm.nest<func::FuncOp>();
+    std::unique_ptr<Pass> passes[] = {createConvertLinearToConv(ConvertLinearToConvOptions{line}),
+                                      createSplitAttentionHeads(SplitAttentionHeadsOptions{line}),
+                                      createSinkTransposes()};
+    for (std::unique_ptr<Pass> &pass : passes)
+      if (!options.disables(pass->getArgument()))
+        rewrite.addPass(std::move(pass));
+    rewrite.addPass(createCanonicalizerPass());
+    return runPipeline(pm, module, options);
   }
 
   llvm::Expected<ObjectFile> emit(ModuleOp module, const TargetOptions &) override {

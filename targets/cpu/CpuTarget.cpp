@@ -13,6 +13,9 @@
 #include "targets/llvm/ObjectLinker.h"
 
 #include "dialects/lathe/LatheDialect.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
 
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -47,10 +50,10 @@ public:
   }
 
   LogicalResult lower(ModuleOp module, const TargetOptions &options) override {
-    auto machine = createMachine(options);
-    if (!machine)
-      return module.emitError() << llvm::toString(machine.takeError());
-    return lowerThroughLinalg(module, options, pipelineConfig(vectorBits(**machine)));
+    PassManager pm(module.getContext());
+    if (auto err = buildCpuPipeline(pm, options))
+      return module.emitError() << llvm::toString(std::move(err));
+    return runPipeline(pm, module, options);
   }
 
   llvm::Expected<ObjectFile> emit(ModuleOp module, const TargetOptions &options) override {
@@ -72,6 +75,7 @@ private:
   /// A register tile of 6 rows by two vector registers of floats: 12
   /// accumulators, two panel vectors and one broadcast fit in the 16
   /// registers of AVX2 (and leave half of AVX-512's or NEON's 32 free).
+public:
   static LinalgPipelineConfig pipelineConfig(unsigned vectorBits) {
     LinalgPipelineConfig config;
     config.registerRows = 6;
@@ -115,3 +119,43 @@ private:
 } // namespace
 
 std::unique_ptr<Target> lathe::createCpuTarget() { return std::make_unique<CpuTarget>(); }
+
+llvm::Error lathe::buildCpuPipeline(OpPassManager &pm, const TargetOptions &options) {
+  auto machine = CpuTarget::createMachine(options);
+  if (!machine)
+    return machine.takeError();
+  buildLinalgPipeline(pm, options, CpuTarget::pipelineConfig(vectorBits(**machine)));
+  return llvm::Error::success();
+}
+
+namespace {
+
+struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
+  Option<std::string> cpu{*this, "cpu", llvm::cl::desc("the CPU to compile for (LLVM's names)"),
+                          llvm::cl::init("native")};
+  ListOption<std::string> disablePass{*this, "disable-pass",
+                                      llvm::cl::desc("optional passes to leave out")};
+};
+
+} // namespace
+
+void lathe::registerCpuPipeline() {
+  registerPassPipeline(
+      "lathe-cpu-pipeline",
+      "the cpu target's lowering of a partition of lathe ops to the LLVM dialect",
+      [](OpPassManager &pm, llvm::StringRef text,
+         llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler) -> LogicalResult {
+        std::unique_ptr<CpuPipelineOptions> given = CpuPipelineOptions::createFromString(text);
+        if (!given)
+          return errorHandler("lathe-cpu-pipeline: options '" + text + "' do not parse");
+        TargetOptions options;
+        options.cpu = given->cpu;
+        options.disabledPasses.assign(given->disablePass.begin(), given->disablePass.end());
+        if (auto err = buildCpuPipeline(pm, options))
+          return errorHandler("lathe-cpu-pipeline: " + llvm::toString(std::move(err)));
+        return success();
+      },
+      [](llvm::function_ref<void(const mlir::detail::PassOptions &)> describe) {
+        describe(CpuPipelineOptions());
+      });
+}

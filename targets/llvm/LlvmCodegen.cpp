@@ -14,6 +14,11 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/IRBuilder.h"
@@ -49,64 +54,81 @@ bool runs(llvm::StringRef pass, const LinalgPipelineConfig &config) {
   return true;
 }
 
-/// The passes of a group the user has not disabled and the target runs,
-/// each with its options, followed by commas.
-std::string enabled(llvm::ArrayRef<const char *> passes, const TargetOptions &options,
-                    const LinalgPipelineConfig &config) {
-  std::string list;
-  for (llvm::StringRef pass : passes) {
-    bool required = pass == "lathe-approximate-math" && config.approximateAllMath;
-    if (!runs(pass, config) || (!required && options.disables(pass)))
-      continue;
-    list += pass.str();
-    if (pass == "lathe-pack-weights")
-      list += "{tile-columns=" + std::to_string(config.tileColumns) + "}";
-    else if (pass == "lathe-form-kernels")
-      list += "{register-rows=" + std::to_string(config.registerRows) + "}";
-    else if (pass == "lathe-approximate-math" && config.approximateAllMath)
-      list += "{all}";
-    list += ",";
-  }
-  return list;
+/// Adds `pass` unless the target does not run it or the user left it out
+/// (lathe-approximate-math stays where nothing else computes the functions).
+void addOptional(OpPassManager &pm, std::unique_ptr<Pass> pass, const TargetOptions &options,
+                 const LinalgPipelineConfig &config) {
+  llvm::StringRef name = pass->getArgument();
+  bool required = name == "lathe-approximate-math" && config.approximateAllMath;
+  if (runs(name, config) && (required || !options.disables(name)))
+    pm.addPass(std::move(pass));
 }
 
 /// From lathe ops to linalg on tensors, where kernels are counted.
-std::string tensorPipeline(const TargetOptions &options, const LinalgPipelineConfig &config) {
-  return "func.func(" + enabled(kLayoutPasses, options, config) + "canonicalize),"
-         "convert-lathe-to-linalg,"
-         "func.func(canonicalize," + enabled(kFusionPasses, options, config) +
-         "canonicalize," + enabled(kMemoryPasses, options, config) + "lathe-distinct-results)";
+void buildTensorPipeline(OpPassManager &pm, const TargetOptions &options,
+                         const LinalgPipelineConfig &config) {
+  OpPassManager &layout = pm.nest<func::FuncOp>();
+  addOptional(layout, createConvertConvToChannelsLast(), options, config);
+  addOptional(layout, createSinkTransposes(), options, config);
+  addOptional(layout, createPackWeights(PackWeightsOptions{config.tileColumns}), options, config);
+  addOptional(layout, createPackIntegerWeights(), options, config);
+  layout.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertLatheToLinalg());
+  OpPassManager &fusion = pm.nest<func::FuncOp>();
+  fusion.addPass(createCanonicalizerPass());
+  addOptional(fusion, createFuseElementwise(), options, config);
+  addOptional(fusion, createFormKernels(FormKernelsOptions{config.registerRows}), options, config);
+  fusion.addPass(createCanonicalizerPass());
+  addOptional(fusion, createReorderForPeakMemory(), options, config);
+  fusion.addPass(createDistinctResults());
+  pm.addPass(createCountKernels());
 }
 
 /// From linalg on tensors to the LLVM dialect.
-std::string bufferPipeline(const TargetOptions &options, const LinalgPipelineConfig &config) {
-  // The conversions that do not read `index` from the data layout are told.
-  std::string bits = " index-bitwidth=" + std::to_string(config.indexBits);
-  // Upstream's vector conversion assumes a 64-bit index.
-  std::string vectorToLlvm =
-      config.indexBits == 64 ? "convert-vector-to-llvm," : "lathe-lower-vector-to-llvm,";
-  std::string registerTile;
+void buildBufferPipeline(OpPassManager &pm, const TargetOptions &options,
+                         const LinalgPipelineConfig &config) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createExternalizeConstants());
+  pm.addPass(createPlanArena());
+  OpPassManager &loops = pm.nest<func::FuncOp>();
+  loops.addPass(createCopiesToLinalg());
+  addOptional(loops, createApproximateMath(ApproximateMathOptions{config.approximateAllMath}), options,
+              config);
+  addOptional(loops, createVectorizeIntegerPanelsForHvx(), options, config);
   if (config.tileColumns)
-    registerTile = "lathe-vectorize-panel-contractions{register-rows=" +
-                   std::to_string(config.registerRows) + "},";
-  return "one-shot-bufferize{bufferize-function-boundaries "
-         "function-boundary-type-conversion=identity-layout-map},"
-         "func.func(buffer-loop-hoisting),"
-         "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
-         "canonicalize,"
-         "lathe-externalize-constants,"
-         "lathe-plan-arena,"
-         "func.func(lathe-copies-to-linalg," + enabled(kCodegenPasses, options, config) +
-         registerTile +
-         "convert-linalg-to-loops,loop-invariant-code-motion,"
-         "lathe-hoist-invariant-loads),"
-         "lower-affine,convert-scf-to-cf,"
-         "convert-math-to-llvm,convert-math-to-libm,"
-         "expand-strided-metadata,lower-affine," + vectorToLlvm +
-         "finalize-memref-to-llvm{" + bits + "},"
-         "convert-arith-to-llvm{" + bits + "},convert-cf-to-llvm{" + bits + "},"
-         "convert-func-to-llvm{use-bare-ptr-memref-call-conv" + bits + "},"
-         "convert-index-to-llvm{" + bits + "},reconcile-unrealized-casts";
+    loops.addPass(createVectorizePanelContractions(VectorizePanelContractionsOptions{config.registerRows}));
+  loops.addPass(createConvertLinalgToLoopsPass());
+  loops.addPass(createLoopInvariantCodeMotionPass());
+  loops.addPass(createHoistInvariantLoads());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // Upstream's vector conversion assumes a 64-bit index.
+  if (config.indexBits == 64)
+    pm.addPass(createConvertVectorToLLVMPass());
+  else
+    pm.addPass(createLowerVectorToLlvm());
+  // The conversions that do not read `index` from the data layout are told.
+  unsigned bits = config.indexBits;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass({/*useAlignedAlloc=*/false, bits,
+                                                       /*useGenericFunctions=*/false}));
+  pm.addPass(createArithToLLVMConversionPass({bits}));
+  pm.addPass(createConvertControlFlowToLLVMPass({bits}));
+  pm.addPass(createConvertFuncToLLVMPass({/*useBarePtrCallConv=*/true, bits}));
+  pm.addPass(createConvertIndexToLLVMPass({bits}));
+  pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 } // namespace
@@ -135,21 +157,25 @@ void lathe::prepareContext(MLIRContext *context) {
   context->appendDialectRegistry(registry);
 }
 
-LogicalResult lathe::runPassPipeline(ModuleOp module, const std::string &pipeline,
-                                     const TargetOptions &options) {
+LogicalResult lathe::runPipeline(PassManager &pm, ModuleOp module, const TargetOptions &options) {
   prepareContext(module.getContext());
-  PassManager pm(module.getContext());
   if (options.printIrAfterAll) {
     module.getContext()->disableMultithreading();
     pm.enableIRPrinting(/*shouldPrintBeforePass=*/nullptr,
                         /*shouldPrintAfterPass=*/[](Pass *, Operation *) { return true; },
                         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
   }
-  std::string error;
-  llvm::raw_string_ostream errorStream(error);
-  if (failed(parsePassPipeline(pipeline, pm, errorStream)))
-    return module.emitError() << "internal pipeline does not parse: " << error;
+  if (options.passTiming)
+    pm.enableTiming();
+  if (!options.crashReproducer.empty())
+    pm.enableCrashReproducerGeneration(options.crashReproducer, /*genLocalReproducer=*/false);
   return pm.run(module);
+}
+
+void lathe::buildLinalgPipeline(OpPassManager &pm, const TargetOptions &options,
+                                const LinalgPipelineConfig &config) {
+  buildTensorPipeline(pm, options, config);
+  buildBufferPipeline(pm, options, config);
 }
 
 LogicalResult lathe::lowerThroughLinalg(ModuleOp module, const TargetOptions &options,
@@ -166,18 +192,9 @@ LogicalResult lathe::lowerThroughLinalg(ModuleOp module, const TargetOptions &op
                                                          b.getIndexType(),
                                                          b.getI64IntegerAttr(config.indexBits))}));
   }
-  if (failed(runPassPipeline(module, tensorPipeline(options, config), options)))
-    return failure();
-  // Each top-level loop nest is one kernel of the compiled code: a tiled
-  // group (scf.for), a linalg op, or the copy a pad or insertion makes.
-  int64_t kernels = 0;
-  for (func::FuncOp func : module.getOps<func::FuncOp>())
-    for (Operation &op : func.getBody().getOps())
-      if (isa<scf::ForOp, linalg::LinalgOp, tensor::PadOp, tensor::InsertSliceOp>(op))
-        ++kernels;
-  module->setAttr(LatheDialect::KernelsAttrHelper::getNameStr(),
-                  Builder(context).getI64IntegerAttr(kernels));
-  return runPassPipeline(module, bufferPipeline(options, config), options);
+  PassManager pm(context);
+  buildLinalgPipeline(pm, options, config);
+  return runPipeline(pm, module, options);
 }
 
 namespace {

@@ -14,6 +14,10 @@
 namespace llvm {
 class TargetMachine;
 }
+namespace mlir {
+class OpPassManager;
+class PassManager;
+} // namespace mlir
 
 namespace lathe {
 
@@ -39,9 +43,15 @@ std::vector<std::string> linalgOptionalPasses(const LinalgPipelineConfig &config
 /// available in `context`.
 void prepareContext(mlir::MLIRContext *context);
 
-/// Runs the textual pass pipeline `pipeline` on `module`.
-llvm::LogicalResult runPassPipeline(mlir::ModuleOp module, const std::string &pipeline,
-                                    const TargetOptions &options);
+/// Runs `pm` on `module`, printing the IR after every pass when the options
+/// ask for it.
+llvm::LogicalResult runPipeline(mlir::PassManager &pm, mlir::ModuleOp module,
+                                const TargetOptions &options);
+
+/// Adds the shared pipeline, shaped by `config` and less the passes the
+/// options leave out, to `pm` (anchored on a module).
+void buildLinalgPipeline(mlir::OpPassManager &pm, const TargetOptions &options,
+                         const LinalgPipelineConfig &config);
 
 /// Lowers a module holding one function of lathe ops to the LLVM dialect.
 /// Sets `lathe.kernels` (top-level loop nests at the tensor level) and the

@@ -1,0 +1,31 @@
+// RUN: %lathe-opt %s --split-input-file --lathe-count-kernels | FileCheck %s
+
+// Each top-level loop nest of linalg on tensors is one kernel: linalg ops,
+// a tiled group (scf.for), the copy a pad or an insertion makes. Constants
+// and shape ops are not kernels.
+
+// CHECK-LABEL: module attributes {lathe.kernels = 3 : i64}
+func.func @three(%x: tensor<4xf32>, %y: tensor<2xf32>) -> tensor<6xf32> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                       iterator_types = ["parallel"]} ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %c0 : f32
+    linalg.yield %m : f32
+  } -> tensor<4xf32>
+  %p = tensor.pad %a low[0] high[2] {
+  ^bb0(%i: index):
+    tensor.yield %c0 : f32
+  } : tensor<4xf32> to tensor<6xf32>
+  %r = tensor.insert_slice %y into %p[4] [2] [1] : tensor<2xf32> into tensor<6xf32>
+  return %r : tensor<6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: module attributes {lathe.kernels = 0 : i64}
+func.func @none(%x: tensor<4xf32>) -> tensor<2x2xf32> {
+  %r = tensor.expand_shape %x [[0, 1]] output_shape [2, 2] : tensor<4xf32> into tensor<2x2xf32>
+  return %r : tensor<2x2xf32>
+}
