@@ -4,6 +4,7 @@
 #include "compiler/importer/TensorConversion.h"
 
 #include "dialects/lathe/LatheDialect.h"
+#include "dialects/lathe/SizeLimit.h"
 #include "lathe/artifact_format.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -214,10 +215,10 @@ LogicalResult outlinePartitions(ModuleOp module, const Target &target) {
 
 uint64_t alignTo64(uint64_t v) { return (v + 63) / 64 * 64; }
 
-/// The bytes of a tensor in a slot (booleans take a byte each).
+/// The bytes of a tensor in a slot (booleans take a byte each); UINT64_MAX
+/// past lathe's size limit (the importer holds tensors within it).
 uint64_t bytesOf(Type type) {
-  auto tensor = cast<RankedTensorType>(type);
-  return tensor.getNumElements() * std::max<int64_t>(1, tensor.getElementTypeBitWidth() / 8);
+  return boundedTensorBytes(cast<RankedTensorType>(type)).value_or(UINT64_MAX);
 }
 
 } // namespace
@@ -328,6 +329,10 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     objects[target.name().str()].push_back(std::move(*object));
     artifact.steps.push_back(std::move(step));
   }
+  for (const PlanStep &step : artifact.steps)
+    if (llvm::is_contained(step.ioBytes, UINT64_MAX))
+      return emitError(loc) << "partition " << step.entry << " passes a tensor beyond lathe's limit of "
+                            << LATHE_MAX_TENSOR_BYTES << " bytes a tensor";
   stats.partitions = artifact.steps.size();
   stats.constantBytes = artifact.constants.size();
 

@@ -1,6 +1,7 @@
 //===- TensorFiles.cpp - tensors in .npy and ONNX .pb files ---------------===//
 #include "compiler/tools/TensorFiles.h"
 
+#include "dialects/lathe/SizeLimit.h"
 #include "lathe/artifact_format.h"
 #include "lathe/lathe.h"
 
@@ -36,20 +37,6 @@ constexpr NpyType kNpyTypes[] = {
     {"<u2", LATHE_DTYPE_UINT16},  {"<i4", LATHE_DTYPE_INT32},   {"<u4", LATHE_DTYPE_UINT32},
     {"<i8", LATHE_DTYPE_INT64},   {"<u8", LATHE_DTYPE_UINT64},  {"|b1", LATHE_DTYPE_BOOL},
 };
-
-/// The bytes of a tensor of `dims` and `elementSize`, or nothing when a dim
-/// is negative or the tensor is above lathe's one size limit.
-std::optional<size_t> tensorBytes(const std::vector<int64_t> &dims, size_t elementSize) {
-  uint64_t n = elementSize;
-  for (int64_t d : dims) {
-    if (d < 0 || (d && n > LATHE_MAX_TENSOR_BYTES / (uint64_t)d))
-      return std::nullopt;
-    n *= (uint64_t)d;
-  }
-  if (n > LATHE_MAX_TENSOR_BYTES)
-    return std::nullopt;
-  return n;
-}
 
 llvm::Error tooLarge(const std::string &path, const std::vector<int64_t> &dims) {
   std::string shape;
@@ -102,7 +89,7 @@ llvm::Expected<HostTensor> readNpy(const std::string &path, llvm::StringRef data
       return fail(path, "bad .npy shape");
     tensor.dims.push_back(d);
   }
-  std::optional<size_t> size = tensorBytes(tensor.dims, lathe_dtype_size(tensor.dtype));
+  std::optional<uint64_t> size = boundedBytes(tensor.dims, lathe_dtype_size(tensor.dtype));
   if (!size)
     return tooLarge(path, tensor.dims);
   size_t bytes = *size;
@@ -124,7 +111,7 @@ llvm::Expected<HostTensor> readPb(const std::string &path, llvm::StringRef data)
   if (!elementSize)
     return fail(path, "unsupported element type " + llvm::Twine(tensor.dtype));
   tensor.dims.assign(proto.dims().begin(), proto.dims().end());
-  std::optional<size_t> size = tensorBytes(tensor.dims, elementSize);
+  std::optional<uint64_t> size = boundedBytes(tensor.dims, elementSize);
   if (!size)
     return tooLarge(path, tensor.dims);
   size_t bytes = *size, count = bytes / elementSize;

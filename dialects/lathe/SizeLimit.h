@@ -24,16 +24,23 @@ namespace lathe {
 /// sweeps one. Keeps shape arithmetic far from int64 overflow.
 constexpr int64_t kMaxExtent = static_cast<int64_t>(LATHE_MAX_TENSOR_BYTES);
 
-/// The bytes of `type` (booleans a byte each), or nothing when a dim is
-/// dynamic or negative or the product passes the limit.
-inline std::optional<uint64_t> boundedTensorBytes(mlir::RankedTensorType type) {
-  uint64_t bytes = std::max<uint64_t>(1, type.getElementTypeBitWidth() / 8);
-  for (int64_t d : type.getShape()) {
+/// The bytes of a tensor of `dims` and `elementBytes` a element, or nothing
+/// when a dim is negative (or dynamic) or the product passes the limit.
+inline std::optional<uint64_t> boundedBytes(llvm::ArrayRef<int64_t> dims, uint64_t elementBytes) {
+  uint64_t bytes = elementBytes;
+  for (int64_t d : dims) {
     if (d < 0 || (d && bytes > LATHE_MAX_TENSOR_BYTES / static_cast<uint64_t>(d)))
       return std::nullopt;
     bytes *= static_cast<uint64_t>(d);
   }
+  if (bytes > LATHE_MAX_TENSOR_BYTES)
+    return std::nullopt;
   return bytes;
+}
+
+/// The bytes of `type` (booleans a byte each), bounded as above.
+inline std::optional<uint64_t> boundedTensorBytes(mlir::RankedTensorType type) {
+  return boundedBytes(type.getShape(), std::max<uint64_t>(1, type.getElementTypeBitWidth() / 8));
 }
 
 /// "[d0, d1, ...]" for messages about sizes.

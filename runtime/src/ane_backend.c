@@ -11,18 +11,6 @@
 
 #include <string.h>
 
-/* Copies a record of `bytes` at `offset` of the list; 0 if not all there. */
-static int read_record(const uint8_t *list, uint64_t size, uint64_t offset, uint64_t bytes, void *out) {
-  if (offset > size || bytes > size - offset)
-    return 0;
-  memcpy(out, list + offset, bytes);
-  return 1;
-}
-
-static int within(uint64_t size, uint64_t offset, uint64_t bytes) {
-  return offset <= size && bytes <= size - offset;
-}
-
 static int run_is(const uint8_t *list, lathe_name_ref ref, const char *s) {
   return ref.size == strlen(s) && memcmp(list + ref.offset, s, ref.size) == 0;
 }
@@ -33,13 +21,14 @@ static lathe_status_code read_program(const uint8_t *list, uint64_t size, const 
                                       lathe_allocator allocator, lathe_mil_program **program,
                                       lathe_status *status) {
   lathe_package_list_header header;
-  if (!read_record(list, size, 0, sizeof(header), &header))
+  if (!lathe_read_records(list, size, 0, 1, sizeof(header), &header))
     return lathe_fail(status, LATHE_INVALID_ARTIFACT, "the ane code section is corrupt");
   uint64_t files_at = sizeof(header) + (uint64_t)header.package_count * sizeof(lathe_package_record);
   for (uint32_t p = 0; p < header.package_count; ++p) {
     lathe_package_record package;
-    if (!read_record(list, size, sizeof(header) + (uint64_t)p * sizeof(package), sizeof(package), &package) ||
-        !within(size, package.name.offset, package.name.size) ||
+    if (!lathe_read_records(list, size, sizeof(header) + (uint64_t)p * sizeof(package), 1, sizeof(package),
+                            &package) ||
+        !lathe_within(size, package.name.offset, package.name.size) ||
         (uint64_t)package.file_first + package.file_count > header.file_count)
       return lathe_fail(status, LATHE_INVALID_ARTIFACT, "the ane code section is corrupt");
     if (!run_is(list, package.name, entry))
@@ -48,9 +37,9 @@ static lathe_status_code read_program(const uint8_t *list, uint64_t size, const 
     uint64_t model_size = 0, weights_size = 0;
     for (uint32_t f = 0; f < package.file_count; ++f) {
       lathe_package_file_record file;
-      if (!read_record(list, size, files_at + (uint64_t)(package.file_first + f) * sizeof(file),
-                       sizeof(file), &file) ||
-          !within(size, file.path.offset, file.path.size) || !within(size, file.offset, file.size))
+      if (!lathe_read_records(list, size, files_at + (uint64_t)(package.file_first + f) * sizeof(file), 1,
+                              sizeof(file), &file) ||
+          !lathe_within(size, file.path.offset, file.path.size) || !lathe_within(size, file.offset, file.size))
         return lathe_fail(status, LATHE_INVALID_ARTIFACT, "the ane code section is corrupt");
       if (run_is(list, file.path, "Data/com.apple.CoreML/model.mlmodel")) {
         model = list + file.offset;

@@ -19,20 +19,21 @@ typedef struct span {
   uint64_t size;
 } span;
 
-static int within(span s, uint64_t offset, uint64_t bytes) {
-  return offset <= s.size && bytes <= s.size - offset;
-}
+static int within(span s, uint64_t offset, uint64_t bytes) { return lathe_within(s.size, offset, bytes); }
 
-/* Copies `count` records of `bytes` each at `offset` of `s`; 0 if they do
-   not lie within it. */
-static int read_records(span s, uint64_t offset, uint64_t count, uint64_t bytes, void *out) {
+int lathe_read_records(const uint8_t *data, uint64_t size, uint64_t offset, uint64_t count,
+                       uint64_t bytes, void *out) {
   if (count && bytes > UINT64_MAX / count)
     return 0;
-  if (!within(s, offset, count * bytes))
+  if (!lathe_within(size, offset, count * bytes))
     return 0;
   if (count)
-    memcpy(out, s.data + offset, count * bytes);
+    memcpy(out, data + offset, count * bytes);
   return 1;
+}
+
+static int read_records(span s, uint64_t offset, uint64_t count, uint64_t bytes, void *out) {
+  return lathe_read_records(s.data, s.size, offset, count, bytes, out);
 }
 
 static void *allocate_zeroed(lathe_allocator *a, uint64_t count, uint64_t bytes) {

@@ -17,10 +17,6 @@ static lathe_status_code bad(lathe_status *status, const char *what, const char 
   return lathe_fail(status, LATHE_INVALID_ARTIFACT, "%s is not a whole ELF image: %s", what, why);
 }
 
-static int within(uint64_t size, uint64_t offset, uint64_t bytes) {
-  return offset <= size && bytes <= size - offset;
-}
-
 lathe_status_code lathe_elf_check(const uint8_t *image, uint64_t size, int elf_class,
                                   uint16_t machine, const char *what, lathe_status *status) {
   if (size < EI_NIDENT || memcmp(image, ELFMAG, SELFMAG) != 0)
@@ -53,9 +49,9 @@ lathe_status_code lathe_elf_check(const uint8_t *image, uint64_t size, int elf_c
                       machine);
   if (type != ET_DYN && type != ET_EXEC)
     return bad(status, what, "neither a shared object nor an executable");
-  if (phnum == 0 || !within(size, phoff, phnum * phentsize))
+  if (phnum == 0 || !lathe_within(size, phoff, phnum * phentsize))
     return bad(status, what, "program headers outside the image");
-  if (shnum && !within(size, shoff, shnum * shentsize))
+  if (shnum && !lathe_within(size, shoff, shnum * shentsize))
     return bad(status, what, "section headers outside the image");
   int loads = 0;
   for (uint64_t i = 0; i < phnum; ++i) {
@@ -71,7 +67,7 @@ lathe_status_code lathe_elf_check(const uint8_t *image, uint64_t size, int elf_c
     }
     if (ptype == PT_NULL)
       continue;
-    if (!within(size, offset, filesz))
+    if (!lathe_within(size, offset, filesz))
       return bad(status, what, "a segment outside the image");
     if (ptype == PT_LOAD) {
       ++loads;

@@ -15,6 +15,17 @@ extern "C" {
 lathe_status_code lathe_fail(lathe_status *status, lathe_status_code code, const char *format,
                              ...) __attribute__((format(printf, 3, 4)));
 
+/* Whether `bytes` bytes at `offset` lie within `size`: every read of
+   artifact bytes is checked with it. */
+static inline int lathe_within(uint64_t size, uint64_t offset, uint64_t bytes) {
+  return offset <= size && bytes <= size - offset;
+}
+
+/* Copies `count` records of `bytes` each at `offset` of `data` (of `size`
+   bytes); 0 if they do not all lie within it. */
+int lathe_read_records(const uint8_t *data, uint64_t size, uint64_t offset, uint64_t count,
+                       uint64_t bytes, void *out);
+
 typedef void (*lathe_entry_fn)(void **io, const uint8_t *constants, uint8_t *arena);
 
 typedef struct lathe_code_desc lathe_code_desc;

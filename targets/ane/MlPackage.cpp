@@ -45,7 +45,8 @@ template <typename T> bool readRecord(llvm::ArrayRef<uint8_t> bytes, uint64_t of
 }
 
 /// The bytes `offset`, `size` name; false if they are not all there.
-bool readRun(llvm::ArrayRef<uint8_t> bytes, uint64_t offset, uint64_t size, std::string &out) {
+template <typename Container>
+bool readRun(llvm::ArrayRef<uint8_t> bytes, uint64_t offset, uint64_t size, Container &out) {
   if (offset > bytes.size() || size > bytes.size() - offset)
     return false;
   out.assign(bytes.begin() + offset, bytes.begin() + offset + size);
@@ -142,12 +143,10 @@ lathe::ane::deserializePackages(llvm::ArrayRef<uint8_t> bytes) {
     for (uint32_t f = 0; f < record.file_count; ++f) {
       lathe_package_file_record fileRecord;
       PackageFile file;
-      std::string data;
       if (!readRecord(bytes, filesAt + uint64_t(record.file_first + f) * sizeof(fileRecord), fileRecord) ||
           !readRun(bytes, fileRecord.path.offset, fileRecord.path.size, file.path) ||
-          !readRun(bytes, fileRecord.offset, fileRecord.size, data))
+          !readRun(bytes, fileRecord.offset, fileRecord.size, file.bytes))
         return fail("ane code: truncated file " + llvm::Twine(f) + " of package '" + package.name + "'");
-      file.bytes.assign(data.begin(), data.end());
       package.files.push_back(std::move(file));
     }
     packages.push_back(std::move(package));
