@@ -77,6 +77,10 @@ def FormKernels : Pass<"lathe-form-kernels", "mlir::func::FuncOp"> {
     with its fill alone. The innermost dim stays whole so it vectorizes.
     A contraction over packed panels (lathe-pack-weights) is tiled
     one panel wide and a block of rows high, a multiple of `register-rows`.
+    Any other kernel is tiled along its outer parallel dims alone. The
+    tiles of a kernel form one scf.forall: they write disjoint slices and
+    split no reduction, so they may run on several threads
+    (lathe-outline-parallel-loops) and compute the same bits.
   }];
   let options = [
     Option<"registerRows", "register-rows", "int64_t", "6",
@@ -142,6 +146,27 @@ def ReorderForPeakMemory : Pass<"lathe-reorder-for-peak-memory", "mlir::func::Fu
     tensors) move right before their first user. The new order replaces
     the source order only if its peak of live bytes is lower.
   }];
+}
+
+def OutlineParallelLoops : Pass<"lathe-outline-parallel-loops", "mlir::ModuleOp"> {
+  let summary = "Hand each kernel's independent tiles to the runtime's threads";
+  let description = [{
+    On buffers, before the arena plan: the entry gains a last argument, the
+    runtime's kernel services (an !llvm.ptr marked lathe.services). Each
+    scf.forall at the top of the entry with enough work becomes a private
+    function running its iterations [begin, end) in linearized order, and a
+    call to the declaration `lathe_parallel_for.<function>` with the
+    services, the buffers the body reads, the iteration count and a grain
+    (the fewest iterations worth a range of their own). Pure ops that
+    compute the body's views are computed again inside it, so its arguments
+    are buffers (the entry's, or allocations the arena plan places); the
+    tile's own intermediates go on the stack of the thread, allocated once
+    per range. Emitting the object defines the
+    declaration (targets/llvm). Foralls with too little work stay where
+    they are and run on the calling thread.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect", "mlir::func::FuncDialect"];
 }
 
 def CopiesToLinalg : Pass<"lathe-copies-to-linalg", "mlir::func::FuncOp"> {

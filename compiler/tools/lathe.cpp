@@ -67,12 +67,14 @@ usage:
       --pass-timing prints MLIR's time per pass; --crash-reproducer FILE has
       a pass that crashes or fails write the IR and pipeline that reproduce
       it (run it with lathe-opt --run-reproducer FILE).
-  lathe run ARTIFACT --input NAME=FILE... --output-dir DIR
+  lathe run ARTIFACT --input NAME=FILE... --output-dir DIR [--threads N]
       Runs ARTIFACT on inputs from .npy or ONNX TensorProto .pb files and writes
-      DIR/output_<i>.npy (graph output order) and DIR/outputs.json.
+      DIR/output_<i>.npy (graph output order) and DIR/outputs.json. The cpu
+      kernels run on N threads (default: LATHE_NUM_THREADS, else 1); the
+      outputs are the same, bit for bit, for every N.
   lathe bench ARTIFACT [--input NAME=FILE]... [--runs N] [--threads N] [--json]
       Times ARTIFACT's runs (seeded random inputs unless given): p50/p95/min
-      latency, load time, arena bytes, peak RSS.
+      latency, load time, arena bytes, peak RSS, on N threads.
   lathe inspect ARTIFACT
       Prints an artifact's layout: format version, sections (offset, size),
       signature, plan and arena size.
@@ -337,18 +339,27 @@ int runCompile(int argc, char **argv) {
 int runRun(int argc, char **argv) {
   std::vector<std::pair<std::string, std::string>> inputs;
   std::string outputDir;
+  lathe_session_options sessionOptions = {0};
+  std::string numberError;
   Args args(argc, argv);
-  auto parseError = args.parse({"--input", "--output-dir"}, {},
+  auto parseError = args.parse({"--input", "--output-dir", "--threads"}, {},
                                [&](llvm::StringRef name, llvm::StringRef value) {
                                  if (name == "--input") {
                                    auto [n, file] = value.rsplit('=');
                                    inputs.push_back({n.str(), file.str()});
+                                 } else if (name == "--threads") {
+                                   if (value.getAsInteger(10, sessionOptions.threads) ||
+                                       sessionOptions.threads < 1)
+                                     numberError = "--threads needs a positive integer, got '" +
+                                                   value.str() + "'";
                                  } else {
                                    outputDir = value.str();
                                  }
                                });
   if (parseError)
     return fail("run: " + *parseError);
+  if (!numberError.empty())
+    return fail("run: " + numberError);
   if (args.positional.size() != 1)
     return fail("run: expected one artifact (lathe run OUT.lathe --input NAME=FILE ...)");
   if (outputDir.empty())
@@ -361,7 +372,8 @@ int runRun(int argc, char **argv) {
     return fail(status.message);
   std::unique_ptr<lathe_model, void (*)(lathe_model *)> modelOwner(model, lathe_model_release);
   lathe_session *session = nullptr;
-  if (lathe_session_create(model, lathe_system_allocator(), &session, &status) != LATHE_OK)
+  if (lathe_session_create_with_options(model, lathe_system_allocator(), &sessionOptions, &session,
+                                        &status) != LATHE_OK)
     return fail(path + ": " + status.message);
   std::unique_ptr<lathe_session, void (*)(lathe_session *)> sessionOwner(session,
                                                                         lathe_session_release);
@@ -430,7 +442,7 @@ int runRun(int argc, char **argv) {
 
 int runBench(int argc, char **argv) {
   std::vector<std::pair<std::string, std::string>> inputs;
-  lathe_bench_options options = {50, 1, nullptr, nullptr};
+  lathe_bench_options options = {50, 0, nullptr, nullptr};
   bool json = false;
   Args args(argc, argv);
   std::string numberError;

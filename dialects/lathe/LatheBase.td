@@ -39,7 +39,10 @@ def Lathe_Dialect : Dialect {
     "::mlir::IntegerAttr":$arena_lower_bound_bytes,
     "::mlir::Attribute":$constants,
     // Marks the function argument that carries the arena.
-    "::mlir::UnitAttr":$arena
+    "::mlir::UnitAttr":$arena,
+    // Marks the function argument that carries the runtime's kernel
+    // services (its threads; lathe_kernel_services in artifact_format.h).
+    "::mlir::UnitAttr":$services
   );
 }
 

@@ -146,12 +146,36 @@ SmallVector<int64_t> panelTileSizes(linalg::LinalgOp op, Operation *claimed,
   return epilogueSizes;
 }
 
+/// The tile sizes of a kernel with neither reduction to claim nor epilogue
+/// (elementwise ops, transposes, copies, reductions with no fill of their
+/// own): its outer parallel loops one index at a time, until there are
+/// enough tiles to share among threads; the rest of the op stays whole, as
+/// contiguous as it was. None if its outermost loop is not parallel or
+/// every outer loop has a single index.
+SmallVector<int64_t> outerTileSizes(linalg::LinalgOp op) {
+  constexpr int64_t kEnoughTiles = 16;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<int64_t> sizes(iterators.size(), 0);
+  int64_t tiles = 1;
+  for (size_t i = 0; i + 1 < iterators.size() && tiles < kEnoughTiles; ++i) {
+    if (iterators[i] != utils::IteratorType::parallel || ShapedType::isDynamic(ranges[i]))
+      break;
+    sizes[i] = 1;
+    tiles *= ranges[i];
+  }
+  if (tiles <= 1)
+    return {};
+  return sizes;
+}
+
 /// Tiles `op` into rows (rowTileSizes) or, for a contraction over packed
-/// panels, into register-tile blocks (panelTileSizes); fuses into the tile
-/// the fills that initialize it and `claimed`, the one reduction it reads
-/// element for element.
+/// panels, into register-tile blocks (panelTileSizes), or, `alone`, into
+/// outer tiles (outerTileSizes); fuses into the tile the fills that
+/// initialize it and `claimed`, the one reduction it reads element for
+/// element. The tiles form one scf.forall.
 LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation *claimed,
-                          int64_t registerRows) {
+                          int64_t registerRows, bool alone = false) {
   auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
   // Tiling computes result slices from the result maps: each must be a
   // projected permutation (not, e.g., a constant index for a kept dim).
@@ -164,8 +188,9 @@ LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation 
         return failure();
   if (linalgOp.getNumLoops() == 0)
     return failure();
-  SmallVector<int64_t> sizes = panelTileSizes(linalgOp, claimed, registerRows);
-  if (sizes.empty())
+  SmallVector<int64_t> sizes = alone ? outerTileSizes(linalgOp)
+                                     : panelTileSizes(linalgOp, claimed, registerRows);
+  if (sizes.empty() && !alone)
     sizes = rowTileSizes(linalgOp, claimed);
   if (sizes.empty())
     return failure();
@@ -174,6 +199,9 @@ LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation 
     tileSizes.push_back(rewriter.getIndexAttr(size));
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(tileSizes);
+  // Tiles write disjoint slices and split no reduction: they may run in any
+  // order, on any thread, and compute the same bits.
+  tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
   // Fills cost nothing to recompute per tile; anything else would be
@@ -225,6 +253,47 @@ struct FormKernelsPass : public lathe::impl::FormKernelsBase<FormKernelsPass> {
       (void)tileAndFuse(rewriter, cast<TilingInterface>(op.getOperation()), nullptr,
                         registerRows);
     eraseDead(rewriter, func);
+    // Then every other kernel, alone.
+    SmallVector<linalg::LinalgOp> rest;
+    func.walk([&](linalg::LinalgOp op) {
+      // Operand slices of a tile are exact where every map is a projected
+      // permutation (elementwise ops, broadcasts, transposes, row reductions).
+      if (op->getParentOp() == func && op.getNumLoops() > 1 &&
+          !isa<linalg::FillOp>(op.getOperation()) &&
+          llvm::all_of(op.getIndexingMapsArray(),
+                       [](AffineMap map) { return map.isProjectedPermutation(); }))
+        rest.push_back(op);
+    });
+    for (linalg::LinalgOp op : rest) {
+      writeInPlaceOfDyingInput(op);
+      (void)tileAndFuse(rewriter, cast<TilingInterface>(op.getOperation()), nullptr,
+                        registerRows, /*alone=*/true);
+    }
+    eraseDead(rewriter, func);
+  }
+
+  /// An elementwise op that reads, element for element, a tensor nothing
+  /// else reads, and whose result is a fresh tensor, takes that input as its
+  /// destination: bufferization then writes the result over it, as the
+  /// arena plan does for a whole elementwise op, and the tiles keep doing
+  /// so (where that would clobber a value still needed, bufferization
+  /// copies instead).
+  static void writeInPlaceOfDyingInput(linalg::LinalgOp op) {
+    auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+    if (!generic || !isElementwise(generic) ||
+        !generic.getDpsInitOperand(0)->get().getDefiningOp<tensor::EmptyOp>() ||
+        generic.payloadUsesValueFromOperand(generic.getDpsInitOperand(0)))
+      return;
+    Type resultType = generic->getResult(0).getType();
+    for (OpOperand *input : generic.getDpsInputOperands()) {
+      Value v = input->get();
+      if (v.getType() != resultType || !generic.getMatchingIndexingMap(input).isIdentity() ||
+          !isa_and_present<linalg::LinalgOp, scf::ForallOp>(v.getDefiningOp()) ||
+          llvm::any_of(v.getUsers(), [&](Operation *user) { return user != generic; }))
+        continue;
+      generic.getDpsInitOperand(0)->set(v);
+      return;
+    }
   }
 
   /// Erases what tiling left unused (users before producers).

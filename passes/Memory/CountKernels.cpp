@@ -21,7 +21,7 @@ struct CountKernels : lathe::impl::CountKernelsBase<CountKernels> {
     int64_t kernels = 0;
     for (func::FuncOp func : module.getOps<func::FuncOp>())
       for (Operation &op : func.getBody().getOps())
-        if (isa<scf::ForOp, linalg::LinalgOp, tensor::PadOp, tensor::InsertSliceOp>(op))
+        if (isa<scf::ForOp, scf::ForallOp, linalg::LinalgOp, tensor::PadOp, tensor::InsertSliceOp>(op))
           ++kernels;
     module->setAttr(lathe::LatheDialect::KernelsAttrHelper::getNameStr(),
                     Builder(&getContext()).getI64IntegerAttr(kernels));

@@ -9,8 +9,15 @@
 // into the smallest gap that fits (best fit), as TFLite's arena planner does,
 // under a few orders; the smallest arena is kept.
 //
+// The plan is made for the entry (the public function): a kernel's tiles
+// that run on several threads were outlined into private functions before
+// (lathe-outline-parallel-loops), and what stays in the entry runs on one
+// thread, so a buffer a loop allocates per iteration is allocated once,
+// before the loop.
+//
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/Memory/TileBuffers.h"
 #include "dialects/lathe/LatheDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -208,15 +215,34 @@ int64_t inPlaceSource(Operation *op, int64_t out, const std::vector<Buffer> &buf
   return source;
 }
 
+/// Moves the allocations inside loops of `func` (a tile's intermediate) to
+/// the top level, before the loop nest, at their largest size.
+void hoistLoopBuffers(func::FuncOp func) {
+  Block &body = func.getBody().front();
+  SmallVector<memref::AllocOp> nested;
+  func.walk([&](memref::AllocOp alloc) {
+    if (alloc->getBlock() != &body)
+      nested.push_back(alloc);
+  });
+  for (memref::AllocOp alloc : nested) {
+    Operation *top = alloc;
+    while (top->getBlock() != &body)
+      top = top->getParentOp();
+    if (FailureOr<int64_t> bytes = lathe::largestBytes(alloc); succeeded(bytes))
+      lathe::allocateTileBufferBefore(alloc, *bytes, top, /*onStack=*/false);
+  }
+}
+
 struct PlanArenaPass : public lathe::impl::PlanArenaBase<PlanArenaPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     int64_t arenaBytes = 0, naiveBytes = 0, lowerBound = 0;
     for (func::FuncOp func : module.getOps<func::FuncOp>()) {
-      if (func.isExternal())
+      if (func.isExternal() || func.isPrivate())
         continue;
       // Deallocations end no lifetime here: the arena outlives the run.
       func.walk([](memref::DeallocOp dealloc) { dealloc.erase(); });
+      hoistLoopBuffers(func);
       Block &body = func.getBody().front();
       DenseMap<Operation *, int64_t> positions;
       int64_t index = 0;

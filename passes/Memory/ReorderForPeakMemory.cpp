@@ -247,6 +247,8 @@ private:
       return bufferOfValue(dps.getTiedOpOperand(result)->get());
     if (auto loop = dyn_cast<scf::ForOp>(op))
       return bufferOfValue(loop.getInits()[result.getResultNumber()]);
+    if (auto loop = dyn_cast<scf::ForallOp>(op))
+      return bufferOfValue(loop.getOutputs()[result.getResultNumber()]);
     if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::CastOp,
             tensor::ExtractSliceOp>(op))
       return bufferOfValue(op->getOperand(0));

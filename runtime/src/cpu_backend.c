@@ -3,7 +3,8 @@
  * The cpu partitions' code is an ELF shared object inside the artifact. It
  * is checked to lie within its bytes, written to an anonymous memory file
  * (memfd) and dlopen'ed from there: nothing touches the file system. A step
- * calls its entry directly with its buffers, the constants and the arena.
+ * calls its entry directly with its buffers, the constants, the arena and
+ * the session's kernel services (its threads).
  *===----------------------------------------------------------------------===*/
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -79,9 +80,9 @@ static lathe_status_code run_step(lathe_session *session, size_t index, void **i
   (void)status;
   const lathe_model *model = session->model;
   const lathe_step *step = &model->steps[index];
-  lathe_entry_fn entry;
+  lathe_cpu_entry_fn entry;
   memcpy(&entry, &step->prepared, sizeof(entry));
-  entry(io, model->constants + step->constants_offset, session->arena);
+  entry(io, model->constants + step->constants_offset, session->arena, &session->services);
   return LATHE_OK;
 }
 

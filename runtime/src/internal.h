@@ -27,6 +27,21 @@ int lathe_read_records(const uint8_t *data, uint64_t size, uint64_t offset, uint
                        uint64_t bytes, void *out);
 
 typedef void (*lathe_entry_fn)(void **io, const uint8_t *constants, uint8_t *arena);
+typedef void (*lathe_cpu_entry_fn)(void **io, const uint8_t *constants, uint8_t *arena,
+                                   const lathe_kernel_services *services);
+
+/* The threads a session's kernels run on (thread_pool.c). */
+#define LATHE_MAX_THREADS 256
+typedef struct lathe_thread_pool lathe_thread_pool;
+lathe_status_code lathe_thread_pool_create(lathe_allocator allocator, size_t threads,
+                                           lathe_thread_pool **pool, lathe_status *status);
+void lathe_thread_pool_release(lathe_thread_pool *pool);
+/* parallel_for of lathe_kernel_services on `pool` (NULL: the caller alone). */
+void lathe_thread_pool_run(lathe_thread_pool *pool, lathe_task_fn task, void *context,
+                           int64_t count, int64_t grain);
+void lathe_thread_pool_services(lathe_thread_pool *pool, lathe_kernel_services *services);
+/* LATHE_NUM_THREADS when it is set to a positive number, else 1. */
+size_t lathe_default_threads(void);
 
 typedef struct lathe_code_desc lathe_code_desc;
 typedef struct lathe_step lathe_step;
@@ -150,6 +165,9 @@ struct lathe_session {
   uint64_t constants_offset; /* where the constants were copied, when they are */
   uint8_t *bound;       /* which inputs are bound */
   void *backend_state[LATHE_BACKEND_SLOTS];
+  size_t threads;             /* the caller's and the pool's */
+  lathe_thread_pool *pool;    /* NULL with one thread */
+  lathe_kernel_services services;
 };
 
 /* Reads and checks the artifact in m->data/m->size into `m` (artifact.c);

@@ -22,15 +22,40 @@ static void close_backends(lathe_session *s) {
 
 lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator allocator,
                                        lathe_session **out, lathe_status *status) {
-  if (!model || !out)
+  lathe_session_options options = {0};
+  return lathe_session_create_with_options(model, allocator, &options, out, status);
+}
+
+size_t lathe_session_threads(const lathe_session *s) { return s ? s->threads : 0; }
+
+lathe_status_code lathe_session_create_with_options(const lathe_model *model,
+                                                    lathe_allocator allocator,
+                                                    const lathe_session_options *options,
+                                                    lathe_session **out, lathe_status *status) {
+  if (!model || !out || !options)
     return lathe_fail(status, LATHE_INVALID_ARGUMENT, "lathe_session_create: null argument");
   *out = NULL;
+  size_t threads = options->threads ? options->threads : lathe_default_threads();
+  if (threads > LATHE_MAX_THREADS)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "%zu threads asked for; at most %d", threads,
+                      LATHE_MAX_THREADS);
   lathe_session *s = allocator.allocate(allocator.self, sizeof(lathe_session), 8);
   if (!s)
     return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory creating a session");
   memset(s, 0, sizeof(*s));
   s->model = model;
   s->allocator = allocator;
+  s->threads = threads;
+  if (threads > 1 && model->backends[LATHE_TARGET_CPU]) {
+    lathe_status_code code = lathe_thread_pool_create(allocator, threads, &s->pool, status);
+    if (code != LATHE_OK) {
+      lathe_session_release(s);
+      return code;
+    }
+  } else {
+    s->threads = 1;
+  }
+  lathe_thread_pool_services(s->pool, &s->services);
   size_t slots = model->slot_count ? model->slot_count : 1;
   size_t inputs = model->input_count ? model->input_count : 1;
   s->slots = allocator.allocate(allocator.self, sizeof(void *) * slots, 8);
@@ -99,6 +124,7 @@ void lathe_session_release(lathe_session *s) {
   if (s->memory && !s->model->memory_backend)
     a.release(a.self, s->memory);
   close_backends(s);
+  lathe_thread_pool_release(s->pool);
   void *parts[] = {s->slots, s->offsets, s->staged, s->io, s->inputs, s->bound};
   for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); ++i)
     if (parts[i])

@@ -45,7 +45,6 @@ lathe_status_code lathe_bench(const char *path, const lathe_bench_options *optio
     return code;
   result->load_ms = now_ms() - start;
   result->arena_bytes = lathe_model_arena_bytes(model);
-  result->threads_used = 1;
   size_t inputs = lathe_model_input_count(model);
   void **owned = calloc(inputs ? inputs : 1, sizeof(void *));
   double *ms = calloc((size_t)(options->runs > 0 ? options->runs : 1), sizeof(double));
@@ -53,8 +52,11 @@ lathe_status_code lathe_bench(const char *path, const lathe_bench_options *optio
     code = fail(status, LATHE_OUT_OF_MEMORY, "out of memory preparing the %s", "runs");
     goto done;
   }
-  if ((code = lathe_session_create(model, allocator, &session, status)) != LATHE_OK)
+  lathe_session_options session_options = {(size_t)(options->threads > 0 ? options->threads : 0)};
+  if ((code = lathe_session_create_with_options(model, allocator, &session_options, &session,
+                                                status)) != LATHE_OK)
     goto done;
+  result->threads_used = (int)lathe_session_threads(session);
   uint32_t seed = 1;
   for (size_t i = 0; i < inputs; ++i) {
     lathe_tensor_info info;
@@ -114,10 +116,16 @@ void lathe_bench_print(FILE *out, const char *path, const lathe_bench_options *o
             "\"peak_rss_mib\": %.1f}\n",
             options->runs, options->threads, r->threads_used, r->p50_ms, r->p95_ms, r->min_ms, r->load_ms,
             r->arena_bytes, r->peak_rss_mib);
-  else
+  else if (options->threads > 0)
     fprintf(out,
             "%s: %d runs, p50 %.3f ms, p95 %.3f ms, min %.3f ms; load %.3f ms; arena %zu bytes; "
             "peak RSS %.1f MiB; threads: %d requested, %d used\n",
             path, options->runs, r->p50_ms, r->p95_ms, r->min_ms, r->load_ms, r->arena_bytes,
             r->peak_rss_mib, options->threads, r->threads_used);
+  else
+    fprintf(out,
+            "%s: %d runs, p50 %.3f ms, p95 %.3f ms, min %.3f ms; load %.3f ms; arena %zu bytes; "
+            "peak RSS %.1f MiB; threads: the default, %d used\n",
+            path, options->runs, r->p50_ms, r->p95_ms, r->min_ms, r->load_ms, r->arena_bytes,
+            r->peak_rss_mib, r->threads_used);
 }

@@ -19,7 +19,7 @@ extern "C" {
 
 typedef struct lathe_bench_options {
   int runs;
-  int threads; /* requested; the generated code uses one today */
+  int threads; /* 0: the session's default (LATHE_NUM_THREADS, else 1) */
   /* The caller's bytes for input `index` (which must match the model's
      signature), or 0 for seeded values. May be NULL. */
   int (*input)(void *self, const lathe_tensor_info *info, size_t index, const void **data,

@@ -80,6 +80,7 @@ public:
     LinalgPipelineConfig config;
     config.registerRows = 6;
     config.tileColumns = 2 * (int64_t)vectorBits / 32;
+    config.threads = true;
     return config;
   }
 

@@ -3,11 +3,14 @@
 
 #include "dialects/lathe/LatheDialect.h"
 #include "passes/Passes.h"
+#include "lathe/artifact_format.h"
 
 #include "mlir/Dialect/DLTI/DLTI.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -96,11 +99,18 @@ void buildBufferPipeline(OpPassManager &pm, const TargetOptions &options,
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // A tile's result is written in place and copied onto itself: the two
+  // views become one, and the copy folds away.
+  pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createExternalizeConstants());
+  pm.addNestedPass<func::FuncOp>(createCopiesToLinalg());
+  if (config.threads)
+    pm.addPass(createOutlineParallelLoops());
   pm.addPass(createPlanArena());
   OpPassManager &loops = pm.nest<func::FuncOp>();
-  loops.addPass(createCopiesToLinalg());
+  // Tiles left on one thread run as nested loops.
+  loops.addPass(createForallToForLoopPass());
   addOptional(loops, createApproximateMath(ApproximateMathOptions{config.approximateAllMath}), options,
               config);
   addOptional(loops, createVectorizeIntegerPanelsForHvx(), options, config);
@@ -200,14 +210,16 @@ LogicalResult lathe::lowerThroughLinalg(ModuleOp module, const TargetOptions &op
 namespace {
 
 /// Renames the module's one defined function F to an internal kernel and
-/// adds `void F(void **io, const uint8_t *constants, uint8_t *arena)` that
-/// calls it with io[0..n) followed by constants and arena.
-llvm::Expected<std::string> addEntryWrapper(llvm::Module &module) {
+/// adds `void F(void **io, const uint8_t *constants, uint8_t *arena[,
+/// const lathe_kernel_services *services])` that calls it with io[0..n)
+/// followed by constants, arena (and services).
+llvm::Expected<std::string> addEntryWrapper(llvm::Module &module, bool services) {
   llvm::Function *kernel = nullptr;
   for (llvm::Function &f : module)
     if (!f.isDeclaration() && f.getLinkage() == llvm::GlobalValue::ExternalLinkage)
       kernel = kernel ? nullptr : &f;
-  if (!kernel || kernel->arg_size() < 2)
+  unsigned trailing = services ? 3 : 2;
+  if (!kernel || kernel->arg_size() < trailing)
     return fail("the lowered module lacks its kernel function");
   std::string entryName = kernel->getName().str();
   kernel->setName(entryName + ".kernel");
@@ -220,22 +232,87 @@ llvm::Expected<std::string> addEntryWrapper(llvm::Module &module) {
       arg.addAttr(llvm::Attribute::NoAlias);
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Type *ptr = llvm::PointerType::get(ctx, 0);
-  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr, ptr, ptr}, false);
+  std::vector<llvm::Type *> params(trailing + 1, ptr);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), params, false);
   auto *entry = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, entryName, module);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
   std::vector<llvm::Value *> args;
-  unsigned io = kernel->arg_size() - 2;
+  unsigned io = kernel->arg_size() - trailing;
   for (unsigned i = 0; i < io; ++i) {
     llvm::Value *slot = b.CreateConstGEP1_32(ptr, entry->getArg(0), i);
     args.push_back(b.CreateLoad(ptr, slot));
   }
+  // The kernel takes constants, arena, or constants, services, arena (the
+  // order the memory passes and lathe-outline-parallel-loops add them in).
   args.push_back(entry->getArg(1));
+  if (services)
+    args.push_back(entry->getArg(3));
   args.push_back(entry->getArg(2));
   b.CreateCall(kernel, args);
   b.CreateRetVoid();
-  if (llvm::verifyModule(module, &llvm::errs()))
-    return fail("the generated LLVM IR does not verify");
   return entryName;
+}
+
+/// Defines each `lathe_parallel_for.NAME(services, buffers..., count,
+/// grain)` the module declares: a task `NAME.task(context, begin, end)`
+/// reads the buffers from the context and calls NAME(buffers..., begin,
+/// end); the definition stores the buffers in a context on its stack and
+/// calls the services' parallel_for (lathe_kernel_services, field 0) with
+/// the task.
+llvm::Error defineParallelFors(llvm::Module &module) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *ptr = llvm::PointerType::get(ctx, 0);
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::Type *voidType = llvm::Type::getVoidTy(ctx);
+  llvm::StringRef prefix = LATHE_PARALLEL_FOR_PREFIX;
+  for (llvm::Function &dispatch : llvm::make_early_inc_range(module)) {
+    if (!dispatch.isDeclaration() || !dispatch.getName().starts_with(prefix))
+      continue;
+    llvm::Function *body = module.getFunction(dispatch.getName().drop_front(prefix.size()));
+    unsigned buffers = dispatch.arg_size() - 3;
+    if (!body || dispatch.arg_size() < 3 || body->arg_size() != buffers + 2)
+      return fail("the parallel loop " + dispatch.getName() + " has no body of its signature");
+    for (unsigned i = 0; i < buffers; ++i)
+      body->getArg(i)->addAttr(llvm::Attribute::NoAlias);
+    auto *taskType = llvm::FunctionType::get(voidType, {ptr, i64, i64}, false);
+    auto *task = llvm::Function::Create(taskType, llvm::GlobalValue::InternalLinkage,
+                                        body->getName() + ".task", module);
+    llvm::ArrayType *contextType = llvm::ArrayType::get(ptr, std::max(buffers, 1u));
+    {
+      llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", task));
+      std::vector<llvm::Value *> args;
+      for (unsigned i = 0; i < buffers; ++i)
+        args.push_back(b.CreateLoad(ptr, b.CreateConstGEP2_32(contextType, task->getArg(0), 0, i)));
+      args.push_back(task->getArg(1));
+      args.push_back(task->getArg(2));
+      b.CreateCall(body, args);
+      b.CreateRetVoid();
+    }
+    dispatch.setLinkage(llvm::GlobalValue::InternalLinkage);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", &dispatch));
+    llvm::Value *context = b.CreateAlloca(contextType);
+    for (unsigned i = 0; i < buffers; ++i)
+      b.CreateStore(dispatch.getArg(1 + i), b.CreateConstGEP2_32(contextType, context, 0, i));
+    llvm::Value *services = dispatch.getArg(0);
+    // lathe_kernel_services.parallel_for(services, task, context, count, grain)
+    llvm::Value *parallelFor = b.CreateLoad(ptr, services);
+    auto *parallelForType = llvm::FunctionType::get(voidType, {ptr, ptr, ptr, i64, i64}, false);
+    b.CreateCall(parallelForType, parallelFor,
+                 {services, task, context, dispatch.getArg(1 + buffers), dispatch.getArg(2 + buffers)});
+    b.CreateRetVoid();
+  }
+  return llvm::Error::success();
+}
+
+/// Whether the module's entry takes the kernel services (an argument
+/// marked so).
+bool takesServices(ModuleOp module) {
+  for (auto func : module.getOps<LLVM::LLVMFuncOp>())
+    if (!func.isExternal() && func.getLinkage() == LLVM::Linkage::External)
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        if (func.getArgAttr(i, LatheDialect::ServicesAttrHelper::getNameStr()))
+          return true;
+  return false;
 }
 
 void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
@@ -270,9 +347,13 @@ llvm::Expected<ObjectFile> lathe::emitObjectFile(ModuleOp module, llvm::TargetMa
   llvm::Triple triple = machine.getTargetTriple();
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine.createDataLayout());
-  auto entry = addEntryWrapper(*llvmModule);
+  auto entry = addEntryWrapper(*llvmModule, takesServices(module));
   if (!entry)
     return entry.takeError();
+  if (auto err = defineParallelFors(*llvmModule))
+    return std::move(err);
+  if (llvm::verifyModule(*llvmModule, &llvm::errs()))
+    return fail("the generated LLVM IR does not verify");
   optimize(*llvmModule, machine);
 
   llvm::SmallVector<char, 0> object;

@@ -33,6 +33,9 @@ struct LinalgPipelineConfig {
   bool hvxDotProducts = false;
   /// Bits of `index` (and pointers) on the target.
   unsigned indexBits = 64;
+  /// Kernels' tiles run on the runtime's threads: the entry takes the
+  /// kernel services (lathe-outline-parallel-loops).
+  bool threads = false;
 };
 
 /// The passes of the shared pipeline as `config` shapes it that
@@ -60,8 +63,10 @@ llvm::LogicalResult lowerThroughLinalg(mlir::ModuleOp module, const TargetOption
                                        const LinalgPipelineConfig &config);
 
 /// Translates the lowered module to LLVM IR for `machine`, wraps its function
-/// F as `void F(void **io, const uint8_t *constants, uint8_t *arena)`, runs
-/// LLVM's O3 pipeline and emits an ELF object. Returns the object and F.
+/// F as `void F(void **io, const uint8_t *constants, uint8_t *arena)` (and a
+/// last `const lathe_kernel_services *` when it takes the services), defines
+/// the parallel-for calls of its outlined tiles, runs LLVM's O3 pipeline and
+/// emits an ELF object. Returns the object and F.
 llvm::Expected<ObjectFile> emitObjectFile(mlir::ModuleOp module, llvm::TargetMachine &machine);
 
 /// The width in bits of the vector registers LLVM's vectorizer uses on

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -21,10 +22,10 @@ namespace {
 
 // two_outputs.onnxtext: y = relu(x + b), z = x * 2, small enough to check
 // by hand.
-std::vector<char> readArtifact(const char *target) {
+std::vector<char> readArtifact(const char *target, const char *model = "two_outputs") {
   const char *dir = std::getenv("LATHE_TEST_ARTIFACTS");
   EXPECT_NE(dir, nullptr) << "LATHE_TEST_ARTIFACTS names the folder of the compiled test models";
-  std::string path = std::string(dir ? dir : ".") + "/two_outputs." + target + ".lathe";
+  std::string path = std::string(dir ? dir : ".") + "/" + model + "." + target + ".lathe";
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "cannot read " << path;
   return std::vector<char>(std::istreambuf_iterator<char>(in), {});
@@ -226,6 +227,112 @@ void runConcurrently(const std::vector<char> &bytes, int threadCount, int runs) 
 }
 
 TEST(Runtime, SessionsRunConcurrently) { runConcurrently(artifactBytes(), 4, 200); }
+
+// conv_block.onnxtext: a 3x3 convolution (8 -> 16 channels on 48x48), its
+// activations and a max pool; its kernels are split into tiles the session's
+// threads share.
+const std::vector<char> &convBlockBytes() {
+  static const std::vector<char> bytes = readArtifact("cpu", "conv_block");
+  return bytes;
+}
+
+/// The conv block's inputs, seeded.
+struct ConvBlockInputs {
+  std::vector<float> x, w, b;
+  explicit ConvBlockInputs(uint32_t seed) : x(8 * 48 * 48), w(16 * 8 * 3 * 3), b(16) {
+    for (std::vector<float> *v : {&x, &w, &b})
+      for (float &value : *v) {
+        seed = seed * 1664525u + 1013904223u;
+        value = float(seed >> 8) / float(1 << 24) * 2.0f - 1.0f;
+      }
+  }
+};
+
+/// Runs the conv block on a session of `threads` threads, `runs` times, and
+/// returns the bytes of both outputs of the last run (empty on a failure).
+std::vector<char> runConvBlock(lathe_model *model, size_t threads, const ConvBlockInputs &in,
+                               int runs) {
+  lathe_session_options options = {threads};
+  lathe_session *session = nullptr;
+  lathe_status status;
+  std::vector<char> out;
+  if (lathe_session_create_with_options(model, lathe_system_allocator(), &options, &session,
+                                        &status) != LATHE_OK) {
+    ADD_FAILURE() << status.message;
+    return out;
+  }
+  EXPECT_EQ(lathe_session_threads(session), threads);
+  const int64_t x[] = {1, 8, 48, 48}, w[] = {16, 8, 3, 3}, b[] = {16};
+  bool ok = lathe_session_set_input(session, 0, in.x.data(), in.x.size() * 4, LATHE_DTYPE_FLOAT32, x,
+                                    4, &status) == LATHE_OK &&
+            lathe_session_set_input(session, 1, in.w.data(), in.w.size() * 4, LATHE_DTYPE_FLOAT32, w,
+                                    4, &status) == LATHE_OK &&
+            lathe_session_set_input(session, 2, in.b.data(), in.b.size() * 4, LATHE_DTYPE_FLOAT32, b,
+                                    1, &status) == LATHE_OK;
+  for (int run = 0; ok && run < runs; ++run)
+    ok = lathe_session_run(session, &status) == LATHE_OK;
+  for (size_t i = 0; ok && i < 2; ++i) {
+    const void *data;
+    size_t bytes;
+    ok = lathe_session_output(session, i, &data, &bytes, &status) == LATHE_OK;
+    if (ok)
+      out.insert(out.end(), static_cast<const char *>(data), static_cast<const char *>(data) + bytes);
+  }
+  EXPECT_TRUE(ok) << status.message;
+  lathe_session_release(session);
+  return out;
+}
+
+TEST(Runtime, ThreadsComputeTheSameBits) {
+  lathe_model *model = nullptr;
+  lathe_status status;
+  ASSERT_EQ(load(convBlockBytes(), &model, &status), LATHE_OK) << status.message;
+  for (uint32_t seed : {1u, 7u}) {
+    ConvBlockInputs in(seed);
+    std::vector<char> one = runConvBlock(model, 1, in, 1);
+    ASSERT_EQ(one.size(), (16u * 48 * 48 + 16u * 24 * 24) * 4);
+    // Not all zero: the relu and the pool pass positive values on.
+    EXPECT_TRUE(std::any_of(one.begin(), one.end(), [](char c) { return c != 0; }));
+    for (size_t threads : {2u, 3u, 4u})
+      EXPECT_TRUE(runConvBlock(model, threads, in, 3) == one) << threads << " threads, seed " << seed;
+  }
+  lathe_model_release(model);
+}
+
+TEST(Runtime, RefusesMoreThreadsThanItRuns) {
+  lathe_model *model = nullptr;
+  lathe_session *session = nullptr;
+  lathe_status status;
+  ASSERT_EQ(load(convBlockBytes(), &model, &status), LATHE_OK) << status.message;
+  lathe_session_options options = {100000};
+  EXPECT_EQ(lathe_session_create_with_options(model, lathe_system_allocator(), &options, &session,
+                                              &status),
+            LATHE_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message, "100000 threads asked for; at most 256");
+  EXPECT_EQ(session, nullptr);
+  lathe_model_release(model);
+}
+
+// Sessions with threads of their own, side by side: each pool serves its
+// own session only.
+TEST(Runtime, ThreadedSessionsRunConcurrently) {
+  lathe_model *model = nullptr;
+  lathe_status status;
+  ASSERT_EQ(load(convBlockBytes(), &model, &status), LATHE_OK) << status.message;
+  ConvBlockInputs in(3);
+  std::vector<char> expected = runConvBlock(model, 1, in, 1);
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 2; ++t)
+    callers.emplace_back([&] {
+      if (runConvBlock(model, 2, in, 10) != expected)
+        ++mismatches;
+    });
+  for (std::thread &t : callers)
+    t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  lathe_model_release(model);
+}
 
 // Each hexagon session has a DSP side of its own (qemu-hexagon here).
 TEST(Runtime, HexagonSessionsRunConcurrently) {

@@ -22,6 +22,9 @@
  *   section: entry(void **io, const uint8_t *constants, uint8_t *arena),
  *   io[i] the buffer of its i-th slot (its inputs, then its results),
  *   constants at the step's offset in CONSTANTS; steps share the arena.
+ *   A cpu entry takes a fourth argument, the session's
+ *   lathe_kernel_services (below), through which its kernels run on the
+ *   session's threads.
  * CONSTANTS: the bytes constant tensors are read from, in place.
  * CODE: lathe_code_header; one lathe_entry_record per entry; the u64 bytes
  *   of every entry's io; the entry names; at blob_offset (64-byte aligned)
@@ -39,7 +42,7 @@
 #include <stdint.h>
 
 #define LATHE_ARTIFACT_MAGIC "LATHEART"
-#define LATHE_ARTIFACT_VERSION 3u
+#define LATHE_ARTIFACT_VERSION 4u
 #define LATHE_ARTIFACT_ALIGNMENT 64u
 
 /* The one size limit lathe applies, in the compiler and the runtime alike:
@@ -197,5 +200,22 @@ static inline uint64_t lathe_checksum(const uint8_t *data, uint64_t size) {
   }
   return h;
 }
+
+/* What compiled cpu code calls back into: the fourth argument of every cpu
+   entry. A kernel split into `count` independent iterations hands them to
+   parallel_for, which runs task(context, begin, end) over disjoint ranges
+   covering [0, count), each at least `grain` iterations long (the last may
+   be shorter), on the session's threads, and returns when every range has
+   run. Which thread runs a range never changes what it computes. */
+typedef void (*lathe_task_fn)(void *context, int64_t begin, int64_t end);
+typedef struct lathe_kernel_services {
+  void (*parallel_for)(const struct lathe_kernel_services *services, lathe_task_fn task,
+                       void *context, int64_t count, int64_t grain);
+  void *pool; /* the runtime's own */
+} lathe_kernel_services;
+
+/* The prefix of the functions compiled code declares to hand an outlined
+   kernel body `NAME` to parallel_for: "lathe_parallel_for.NAME". */
+#define LATHE_PARALLEL_FOR_PREFIX "lathe_parallel_for."
 
 #endif /* LATHE_ARTIFACT_FORMAT_H */

@@ -93,6 +93,21 @@ LATHE_API size_t lathe_model_arena_bytes(const lathe_model *model);
 
 LATHE_API lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator allocator,
                                        lathe_session **session, lathe_status *status);
+
+/* How a session runs. threads: how many threads run its cpu kernels, the
+   caller's included (the others are started at creation and stopped at
+   release); 0 takes LATHE_NUM_THREADS from the environment, or 1 when it
+   is unset. Outputs do not depend on the number of threads, bit for bit. */
+typedef struct lathe_session_options {
+  size_t threads;
+} lathe_session_options;
+LATHE_API lathe_status_code lathe_session_create_with_options(const lathe_model *model,
+                                                    lathe_allocator allocator,
+                                                    const lathe_session_options *options,
+                                                    lathe_session **session,
+                                                    lathe_status *status);
+/* The threads the session runs on. */
+LATHE_API size_t lathe_session_threads(const lathe_session *session);
 LATHE_API void lathe_session_release(lathe_session *session);
 
 /* Binds input `index` to `data` (not copied: it must stay valid through the

@@ -3,16 +3,17 @@
 // A convolution, its zero fill and its activation become one loop nest over
 // (n, c) (the unit n loop folds away): each iteration computes one output
 // channel (the output dims after the reductions stay whole) and applies the
-// relu to it.
+// relu to it. The iterations are independent: an scf.forall.
 // CHECK-LABEL: func.func @conv_relu
 // CHECK-NOT: linalg.
-// CHECK: scf.for
-// CHECK-NOT: scf.for
+// CHECK: scf.forall (%{{.+}}) in (4) shared_outs
+// CHECK-NOT: scf.for %
 // CHECK: linalg.fill
 // CHECK: linalg.generic {{.*}}"reduction"
 // CHECK: arith.maximumf
-// CHECK: tensor.insert_slice
-// CHECK: scf.yield
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice
+// CHECK-NEXT: }
 // CHECK-NEXT: }
 // CHECK-NEXT: return
 func.func @conv_relu(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
@@ -25,12 +26,14 @@ func.func @conv_relu(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor
 
 // The convolution's result is also returned: it is not fused into the relu
 // (that would compute it twice); it still becomes a kernel with its fill,
-// and the relu stays a kernel of its own.
+// and the relu stays a kernel of its own, tiled alone into rows (its outer
+// dims, one index at a time, until there are enough tiles for threads).
 // CHECK-LABEL: func.func @conv_second_user
-// CHECK: %[[CONV:.+]] = scf.for
+// CHECK: %[[CONV:.+]] = scf.forall (%{{.+}}) in (4)
 // CHECK: linalg.fill
 // CHECK: "reduction"
-// CHECK: %[[RELU:.+]] = linalg.generic {{.*}} ins(%[[CONV]]
+// CHECK: %[[RELU:.+]] = scf.forall (%[[C:.+]], %[[H:.+]]) in (4, 6)
+// CHECK: tensor.extract_slice %[[CONV]][0, %[[C]], %[[H]], 0] [1, 1, 1, 6]
 // CHECK: arith.maximumf
 // CHECK: return %[[RELU]], %[[CONV]]
 func.func @conv_second_user(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> (tensor<1x4x6x6xf32>, tensor<1x4x6x6xf32>) {
@@ -46,7 +49,7 @@ func.func @conv_second_user(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) ->
 // sum becomes a kernel of its own with its fill, looping over channels (its
 // innermost loop is a reduction, so the channel dim is tiled).
 // CHECK-LABEL: func.func @broadcast_read
-// CHECK: %[[SUM:.+]] = scf.for %{{.+}} = %c0 to %c4
+// CHECK: %[[SUM:.+]] = scf.forall (%{{.+}}) in (4)
 // CHECK: linalg.fill
 // CHECK: "reduction"
 // CHECK: %[[SUM_4D:.+]] = tensor.expand_shape %[[SUM]]
@@ -68,8 +71,7 @@ func.func @broadcast_read(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
 // CHECK-DAG: #[[COLS:.+]] = affine_map<(d0) -> (-d0 + 30, 8)>
 // CHECK-LABEL: func.func @packed_matmul_relu
 // CHECK-SAME: (%[[A:.+]]: tensor<20x2048xf32>, %[[P:.+]]: tensor<4x2048x8xf32>)
-// CHECK: scf.for %[[M:.+]] = %{{.+}} to %{{.+}} step %[[C6:.+]] iter_args
-// CHECK: scf.for %[[N:.+]] = %{{.+}} to %{{.+}} step %[[C8:.+]] iter_args
+// CHECK: scf.forall (%[[M:.+]], %[[N:.+]]) = (0, 0) to (20, 30) step (6, 8)
 // CHECK: affine.min #[[ROWS]](%[[M]])
 // CHECK: affine.min #[[COLS]](%[[N]])
 // CHECK: tensor.extract_slice %[[A]][%[[M]], 0] [%{{.+}}, 2048]
@@ -89,12 +91,14 @@ func.func @packed_matmul_relu(%a: tensor<20x2048xf32>, %p: tensor<4x2048x8xf32>)
 
 // An 8-bit contraction over panels reads them at k mod 4, which tiling
 // would slice as if k spanned a single byte: it stays whole, and its
-// epilogue runs after it.
+// epilogue runs after it, tiled alone and written over the contraction's
+// result (nothing else reads it).
 // CHECK-LABEL: func.func @integer_panels_not_tiled
-// CHECK-NOT: scf.for
+// CHECK-NOT: scf.for %
 // CHECK: %[[RAW:.+]] = linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<2x13x37xi8>, tensor<2x10x32x4xi8>) outs(%{{.+}} : tensor<2x13x64xi32>)
-// CHECK: linalg.generic {{.*}} ins(%[[RAW]], %{{.+}} : tensor<2x13x64xi32>, tensor<64xi32>)
-// CHECK-NOT: scf.for
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) in (2, 13) shared_outs(%{{.+}} = %[[RAW]])
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x1x64xi32>, tensor<64xi32>)
+// CHECK-NOT: scf.for %
 func.func @integer_panels_not_tiled(%a: tensor<2x13x37xui8>, %p: tensor<2x10x32x4xi8>, %c: tensor<64xi32>) -> tensor<2x13x64xi32> {
   %0 = lathe.matmul_integer_packed %a, %p {columns = 64 : i64} : (tensor<2x13x37xui8>, tensor<2x10x32x4xi8>) -> tensor<2x13x64xi32>
   %1 = lathe.sub %0, %c : (tensor<2x13x64xi32>, tensor<64xi32>) -> tensor<2x13x64xi32>
