@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The cpu benchmark against ONNX Runtime at 1 and 2 threads, and lathe
+# without its fusion and layout passes, latency and peak RSS (README tables):
+# the PP-OCR models (scripts/fetch_models.sh) and torchvision's ResNet-18 and
+# MobileNetV2 with seeded random weights (bench/make_torchvision_models.py,
+# Debian's python3-torchvision).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+models=build/models
+if [ ! -f $models/torchvision_resnet18.onnx ] || [ ! -f $models/torchvision_mobilenet_v2.onnx ]; then
+  /usr/bin/python3 bench/make_torchvision_models.py $models >/dev/null
+fi
+for threads in 1 2; do
+  node bench/compare_ort.mjs --lathe build/compiler/tools/lathe \
+    --bench-runtime build/runtime/tools/lathe-bench-runtime --ort build/ort \
+    --runs "${RUNS:-30}" --threads "$threads" --unoptimized-too yes \
+    $models/ch_ppocr_mobile_v2.0_cls_infer.onnx:x=1,3,48,192 \
+    $models/ch_PP-OCRv4_rec_infer.onnx:x=1,3,48,320 \
+    $models/ch_PP-OCRv4_det_infer.onnx:x=1,3,640,640 \
+    $models/torchvision_resnet18.onnx:x=1,3,224,224 \
+    $models/torchvision_mobilenet_v2.onnx:x=1,3,224,224
+done
