@@ -9,7 +9,7 @@
 // CHECK-LABEL: module attributes
 // CHECK-SAME: lathe.arena_bytes = 0 : i64
 // CHECK-SAME: lathe.kernels = 1 : i64
-// CHECK: llvm.func @relu_add(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr {lathe.constants}, %{{.*}}: !llvm.ptr {lathe.arena})
+// CHECK: llvm.func @relu_add(%{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr {lathe.constants}, %{{[^:]*}}: !llvm.ptr {lathe.services}, %{{[^:]*}}: !llvm.ptr {lathe.arena})
 // CHECK-NOT: linalg.
 // CHECK: llvm.return
 // UNFUSED: lathe.kernels = 2 : i64
