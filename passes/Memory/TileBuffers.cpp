@@ -1,33 +1,38 @@
 //===- TileBuffers.cpp - a tile's intermediate buffers, sized at most -----===//
 #include "passes/Memory/TileBuffers.h"
 
+#include "dialects/lathe/SizeLimit.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 using namespace mlir;
+using namespace lathe;
 
 FailureOr<int64_t> lathe::largestBytes(memref::AllocOp alloc) {
   MemRefType type = alloc.getType();
   if (!type.getLayout().isIdentity() || !alloc.getSymbolOperands().empty())
     return failure();
-  int64_t elements = 1;
+  SmallVector<int64_t> largest;
   auto dynamicSizes = alloc.getDynamicSizes();
   unsigned next = 0;
   for (int64_t dim : type.getShape()) {
-    int64_t largest = dim;
-    if (ShapedType::isDynamic(dim)) {
-      FailureOr<int64_t> bound = ValueBoundsConstraintSet::computeConstantBound(
-          presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(dynamicSizes[next++]),
-          /*stopCondition=*/nullptr, /*closedUB=*/true);
-      if (failed(bound) || *bound < 0)
-        return failure();
-      largest = *bound;
+    if (!ShapedType::isDynamic(dim)) {
+      largest.push_back(dim);
+      continue;
     }
-    if (largest > 0 && elements > (int64_t(1) << 40) / largest)
+    FailureOr<int64_t> bound = ValueBoundsConstraintSet::computeConstantBound(
+        presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(dynamicSizes[next++]),
+        /*stopCondition=*/nullptr, /*closedUB=*/true);
+    if (failed(bound))
       return failure();
-    elements *= largest;
+    largest.push_back(*bound);
   }
-  return std::max<int64_t>(1, elements * ((type.getElementTypeBitWidth() + 7) / 8));
+  std::optional<uint64_t> bytes =
+      boundedBytes(largest, std::max<uint64_t>(1, (type.getElementTypeBitWidth() + 7) / 8));
+  if (!bytes)
+    return failure();
+  return std::max<int64_t>(1, (int64_t)*bytes);
 }
 
 void lathe::allocateTileBufferBefore(memref::AllocOp alloc, int64_t bytes, Operation *before,

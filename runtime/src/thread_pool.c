@@ -126,9 +126,10 @@ void lathe_thread_pool_run(lathe_thread_pool *pool, lathe_task_fn task, void *co
                            int64_t count, int64_t grain) {
   if (count <= 0)
     return;
-  int64_t ranges = grain > 0 ? count / grain : count;
-  if (!pool || ranges > (int64_t)pool->threads)
-    ranges = pool ? (int64_t)pool->threads : 1;
+  int64_t threads = pool ? (int64_t)pool->threads : 1;
+  int64_t ranges = count / (grain > 0 ? grain : 1);
+  if (ranges > threads)
+    ranges = threads;
   if (ranges <= 1) {
     task(context, 0, count);
     return;

@@ -116,16 +116,14 @@ void lathe_bench_print(FILE *out, const char *path, const lathe_bench_options *o
             "\"peak_rss_mib\": %.1f}\n",
             options->runs, options->threads, r->threads_used, r->p50_ms, r->p95_ms, r->min_ms, r->load_ms,
             r->arena_bytes, r->peak_rss_mib);
-  else if (options->threads > 0)
+  else {
+    char requested[32] = "the default";
+    if (options->threads > 0)
+      snprintf(requested, sizeof(requested), "%d requested", options->threads);
     fprintf(out,
             "%s: %d runs, p50 %.3f ms, p95 %.3f ms, min %.3f ms; load %.3f ms; arena %zu bytes; "
-            "peak RSS %.1f MiB; threads: %d requested, %d used\n",
+            "peak RSS %.1f MiB; threads: %s, %d used\n",
             path, options->runs, r->p50_ms, r->p95_ms, r->min_ms, r->load_ms, r->arena_bytes,
-            r->peak_rss_mib, options->threads, r->threads_used);
-  else
-    fprintf(out,
-            "%s: %d runs, p50 %.3f ms, p95 %.3f ms, min %.3f ms; load %.3f ms; arena %zu bytes; "
-            "peak RSS %.1f MiB; threads: the default, %d used\n",
-            path, options->runs, r->p50_ms, r->p95_ms, r->min_ms, r->load_ms, r->arena_bytes,
-            r->peak_rss_mib, r->threads_used);
+            r->peak_rss_mib, requested, r->threads_used);
+  }
 }
