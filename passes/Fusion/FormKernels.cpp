@@ -257,11 +257,13 @@ struct FormKernelsPass : public lathe::impl::FormKernelsBase<FormKernelsPass> {
     SmallVector<linalg::LinalgOp> rest;
     func.walk([&](linalg::LinalgOp op) {
       // Operand slices of a tile are exact where every map is a projected
-      // permutation (elementwise ops, broadcasts, transposes, row reductions).
+      // permutation, a broadcast dim read at 0 allowed (elementwise ops,
+      // broadcasts, transposes, row reductions).
       if (op->getParentOp() == func && op.getNumLoops() > 1 &&
           !isa<linalg::FillOp>(op.getOperation()) &&
-          llvm::all_of(op.getIndexingMapsArray(),
-                       [](AffineMap map) { return map.isProjectedPermutation(); }))
+          llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
+            return map.isProjectedPermutation(/*allowZeroInResults=*/true);
+          }))
         rest.push_back(op);
     });
     for (linalg::LinalgOp op : rest) {

@@ -36,6 +36,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/ADT/SetVector.h"
@@ -135,6 +136,43 @@ bool collectCaptures(scf::ForallOp loop, func::FuncOp func, llvm::SetVector<Valu
   return true;
 }
 
+/// Fills and copies bufferization made (a pad's zero fill and the copy of
+/// its interior) are kernels no earlier pass tiled: one with enough work
+/// becomes a forall over its outermost loop of more than one index, each
+/// iteration the op on a slice.
+void splitBufferKernels(func::FuncOp func) {
+  for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
+    if (!isa<linalg::FillOp, linalg::CopyOp, linalg::MapOp>(op))
+      continue;
+    auto linalgOp = cast<linalg::LinalgOp>(op);
+    SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+    int64_t work = 1;
+    for (int64_t range : ranges)
+      work = ShapedType::isDynamic(range) ? 0 : saturatingMul(work, range);
+    auto split = llvm::find_if(ranges, [](int64_t range) { return range > 1; });
+    if (!linalgOp.hasPureBufferSemantics() || work < kMinParallelWork || split == ranges.end())
+      continue;
+    int64_t dim = split - ranges.begin();
+    OpBuilder b(&op);
+    Location loc = op.getLoc();
+    auto loop = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+                                      ArrayRef<OpFoldResult>{b.getIndexAttr(ranges[dim])},
+                                      ArrayRef<OpFoldResult>{b.getIndexAttr(1)}, ValueRange{},
+                                      std::nullopt);
+    b.setInsertionPointToStart(loop.getBody());
+    SmallVector<OpFoldResult> offsets(ranges.size(), b.getIndexAttr(0)), sizes;
+    for (int64_t range : ranges)
+      sizes.push_back(b.getIndexAttr(range));
+    offsets[dim] = loop.getInductionVar(0);
+    sizes[dim] = b.getIndexAttr(1);
+    if (failed(cast<TilingInterface>(op).getTiledImplementation(b, offsets, sizes))) {
+      loop.erase();
+      continue;
+    }
+    op.erase();
+  }
+}
+
 struct OutlineParallelLoopsPass
     : public lathe::impl::OutlineParallelLoopsBase<OutlineParallelLoopsPass> {
   void runOnOperation() override {
@@ -150,6 +188,7 @@ struct OutlineParallelLoopsPass
                                 DictionaryAttr::get(context, {NamedAttribute(marker, UnitAttr::get(context))}),
                                 func.getLoc());
       Value services = func.getArgument(servicesIndex);
+      splitBufferKernels(func);
       int index = 0;
       for (auto loop : llvm::to_vector(func.getBody().front().getOps<scf::ForallOp>()))
         if (succeeded(outline(module, func, loop, services, index)))
@@ -197,7 +236,7 @@ struct OutlineParallelLoopsPass
       bodyInputs.push_back(v.getType());
     bodyInputs.append({indexType, indexType});
     std::string name = (func.getSymName() + ".tiles" + Twine(index)).str();
-    b.setInsertionPointAfter(func);
+    b.setInsertionPointToEnd(module.getBody());
     auto body = func::FuncOp::create(b, loc, name, b.getFunctionType(bodyInputs, {}));
     body.setPrivate();
     // Private in the object too: the entry stays its one exported function.

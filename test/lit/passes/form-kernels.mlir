@@ -47,13 +47,15 @@ func.func @conv_second_user(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) ->
 // A reduction read through a broadcast (a channel sum scaling every pixel)
 // is not fused into the pixel kernel: each tile would recompute the sum. The
 // sum becomes a kernel of its own with its fill, looping over channels (its
-// innermost loop is a reduction, so the channel dim is tiled).
+// innermost loop is a reduction, so the channel dim is tiled). The pixel
+// kernel is tiled alone into rows, each reading its channel's sum.
 // CHECK-LABEL: func.func @broadcast_read
 // CHECK: %[[SUM:.+]] = scf.forall (%{{.+}}) in (4)
 // CHECK: linalg.fill
 // CHECK: "reduction"
 // CHECK: %[[SUM_4D:.+]] = tensor.expand_shape %[[SUM]]
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[SUM_4D]]
+// CHECK: scf.forall (%[[C:.+]], %{{.+}}) in (4, 8)
+// CHECK: tensor.extract_slice %[[SUM_4D]][0, %[[C]], 0, 0] [1, 1, 1, 1]
 // CHECK: arith.mulf
 func.func @broadcast_read(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
   %0 = lathe.reduce_sum %x {axes = array<i64: 2, 3>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x1x1xf32>

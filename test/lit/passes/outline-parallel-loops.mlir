@@ -113,3 +113,25 @@ func.func @reads_a_load(%x: memref<256x256xf32>, %y: memref<256x256xf32>, %s: me
   }
   return
 }
+
+// -----
+
+// A pad as bufferization leaves it, a zero fill of the padded buffer and a
+// copy into its interior, is split over its outermost loop of more than one
+// index (the 34 and 32 rows) and handed to the threads like any kernel.
+// CHECK-LABEL: func.func @pad
+// CHECK: call @lathe_parallel_for.pad.tiles0(
+// CHECK: call @lathe_parallel_for.pad.tiles1(
+// CHECK: func.func private @pad.tiles0(
+// CHECK: scf.for
+// CHECK: linalg.fill {{.*}} outs(%{{.+}} : memref<1x1x34x64xf32, strided<[{{.+}}], offset: ?>>)
+// CHECK: func.func private @pad.tiles1(
+// CHECK: scf.for
+// CHECK: linalg.copy ins(%{{.+}} : memref<1x1x32x64xf32, {{.+}}>) outs(%{{.+}} : memref<1x1x32x64xf32, {{.+}}>)
+func.func @pad(%x: memref<1x32x32x64xf32>, %y: memref<1x34x34x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x34x34x64xf32>)
+  %inner = memref.subview %y[0, 1, 1, 0] [1, 32, 32, 64] [1, 1, 1, 1] : memref<1x34x34x64xf32> to memref<1x32x32x64xf32, strided<[73984, 2176, 64, 1], offset: 2240>>
+  linalg.copy ins(%x : memref<1x32x32x64xf32>) outs(%inner : memref<1x32x32x64xf32, strided<[73984, 2176, 64, 1], offset: 2240>>)
+  return
+}
