@@ -225,6 +225,21 @@ def PackWeights : Pass<"lathe-pack-weights", "mlir::func::FuncOp"> {
   ];
 }
 
+def ConvTransposeAsConv : Pass<"lathe-conv-transpose-as-conv", "mlir::func::FuncOp"> {
+  let summary = "Upsampling transposed convolutions as 1x1 convolutions and a block rearrangement";
+  let description = [{
+    A 2-D transposed convolution (group 1, f32, constant weights) whose
+    stride equals its kernel, without dilation or padding, paints each
+    input pixel into a block of its own. It becomes a 1x1 convolution to
+    Cout * kH * kW channels (filter (co, a, b) reads weight (ci, co, a, b),
+    re-laid out at compile time; the bias repeated per block position) and
+    a reshape to (N, Cout, kH, kW, H, W), a transpose to
+    (N, Cout, H, kH, W, kW) and a reshape to the result: no multiplication
+    by the zeros a strided transposed convolution inserts, and a matmul the
+    layout passes pack.
+  }];
+}
+
 def ConvertLinearToConv : Pass<"lathe-linear-to-conv", "mlir::func::FuncOp"> {
   let summary = "Matmuls and gemms with constant weights as 1x1 convolutions over (B, C, 1, S)";
   let description = [{

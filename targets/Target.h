@@ -26,7 +26,8 @@ namespace lathe {
 
 /// The graph passes `--no-layout` and `--no-fusion` leave out, in pipeline
 /// order (every target's pipeline names them the same).
-inline constexpr const char *kLayoutPasses[] = {"lathe-conv-channels-last",
+inline constexpr const char *kLayoutPasses[] = {"lathe-conv-transpose-as-conv",
+                                                "lathe-conv-channels-last",
                                                 "lathe-sink-transposes", "lathe-pack-weights",
                                                 "lathe-pack-integer-weights"};
 inline constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels"};

@@ -71,6 +71,7 @@ void addOptional(OpPassManager &pm, std::unique_ptr<Pass> pass, const TargetOpti
 void buildTensorPipeline(OpPassManager &pm, const TargetOptions &options,
                          const LinalgPipelineConfig &config) {
   OpPassManager &layout = pm.nest<func::FuncOp>();
+  addOptional(layout, createConvTransposeAsConv(), options, config);
   addOptional(layout, createConvertConvToChannelsLast(), options, config);
   addOptional(layout, createSinkTransposes(), options, config);
   addOptional(layout, createPackWeights(PackWeightsOptions{config.tileColumns}), options, config);
