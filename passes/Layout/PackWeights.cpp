@@ -43,9 +43,16 @@ std::vector<float> packColumns(ArrayRef<float> b, int64_t k, int64_t n, int64_t 
   return packed;
 }
 
-/// Whether padding `n` columns to whole panels of `tile` wastes at most half
-/// the work: narrower products keep their plain form.
-bool worthPacking(int64_t n, int64_t tile) { return 2 * n >= tile; }
+/// The panel width for `n` columns: the register tile's `tile`, or for a
+/// product too narrow for it (padding would waste more than half the work),
+/// the widest half, quarter, ... down to 4 columns that does not; 0 (keep
+/// the plain form) when none does.
+int64_t panelWidth(int64_t n, int64_t tile) {
+  for (int64_t width = tile; width >= 4; width /= 2)
+    if (2 * n >= width)
+      return width;
+  return 0;
+}
 
 Value makePanels(PatternRewriter &rewriter, Location loc, ArrayRef<float> b, int64_t k,
                  int64_t n, int64_t tile, bool transposed, float scale) {
@@ -63,7 +70,8 @@ struct PackMatMul : OpRewritePattern<MatMulOp> {
     if (at.getRank() < 2 || bt.getRank() != 2 || !at.getElementType().isF32())
       return rewriter.notifyMatchFailure(op, "not a (batch..., M, K) x (K, N) f32 matmul");
     int64_t k = bt.getDimSize(0), n = bt.getDimSize(1);
-    if (!worthPacking(n, tile))
+    int64_t tile = panelWidth(n, this->tile);
+    if (!tile)
       return rewriter.notifyMatchFailure(op, "too few columns for a panel");
     std::optional<std::vector<float>> b = constantFloats(op.getRhs());
     if (!b)
@@ -84,7 +92,8 @@ struct PackGemm : OpRewritePattern<GemmOp> {
       return rewriter.notifyMatchFailure(op, "a transposed or not f32");
     bool transB = op.getTransB();
     int64_t k = bt.getDimSize(transB ? 1 : 0), n = bt.getDimSize(transB ? 0 : 1);
-    if (!worthPacking(n, tile))
+    int64_t tile = panelWidth(n, this->tile);
+    if (!tile)
       return rewriter.notifyMatchFailure(op, "too few columns for a panel");
     std::optional<std::vector<float>> b = constantFloats(op.getB());
     if (!b)
@@ -125,7 +134,8 @@ struct PackConvolution : OpRewritePattern<ConvNhwcOp> {
       return rewriter.notifyMatchFailure(op, "packed already, or grouped");
     auto wt = cast<RankedTensorType>(op.getWeight().getType());
     int64_t filters = wt.getShape().back(), depth = wt.getNumElements() / filters;
-    if (!worthPacking(filters, tile))
+    int64_t tile = panelWidth(filters, this->tile);
+    if (!tile)
       return rewriter.notifyMatchFailure(op, "too few filters for a panel");
     std::optional<std::vector<float>> w = constantFloats(op.getWeight());
     if (!w)

@@ -1,4 +1,5 @@
 // RUN: %lathe-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(lathe-pack-weights{tile-columns=4}))' | FileCheck %s
+// RUN: %lathe-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(lathe-pack-weights{tile-columns=32}))' | FileCheck %s --check-prefix=WIDE
 
 // B (3x5) in panels of 4 columns: panel 0 holds columns 0-3 of every row,
 // panel 1 column 4 and three columns of zeros.
@@ -110,4 +111,24 @@ func.func @conv_kept(%x: tensor<1x4x4x4xf32>, %w: tensor<1x1x4x8xf32>) -> (tenso
   %w2 = lathe.constant dense<1.0> : tensor<1x1x4x1xf32>
   %y2 = lathe.conv_nhwc %x, %w2 {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x4x4xf32>, tensor<1x1x4x1xf32>) -> tensor<1x4x4x1xf32>
   return %y0, %y1, %y2 : tensor<1x4x4x4xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x1xf32>
+}
+
+// -----
+
+// Products narrower than half the register tile take narrower panels (half,
+// a quarter, ... of it, at least 4 columns) rather than their plain form: at
+// 32 columns, 12 filters take one panel of 16 and 4 filters one of 8; at 4
+// columns, three panels and one.
+// CHECK-LABEL: func.func @narrow
+// CHECK: lathe.matmul_packed %{{.+}}, %{{.+}} {columns = 12 : i64} : (tensor<2x3xf32>, tensor<3x3x4xf32>)
+// CHECK: lathe.conv_nhwc {{.*}} filters = 4 : i64{{.*}} : (tensor<1x4x4x3xf32>, tensor<1x1x1x3x4xf32>)
+// WIDE-LABEL: func.func @narrow
+// WIDE: lathe.matmul_packed %{{.+}}, %{{.+}} {columns = 12 : i64} : (tensor<2x3xf32>, tensor<1x3x16xf32>)
+// WIDE: lathe.conv_nhwc {{.*}} filters = 4 : i64{{.*}} : (tensor<1x4x4x3xf32>, tensor<1x1x1x3x8xf32>)
+func.func @narrow(%a: tensor<2x3xf32>, %x: tensor<1x4x4x3xf32>) -> (tensor<2x12xf32>, tensor<1x4x4x4xf32>) {
+  %w = lathe.constant dense<1.0> : tensor<3x12xf32>
+  %y = lathe.matmul %a, %w : (tensor<2x3xf32>, tensor<3x12xf32>) -> tensor<2x12xf32>
+  %f = lathe.constant dense<1.0> : tensor<1x1x3x4xf32>
+  %z = lathe.conv_nhwc %x, %f {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x4x3xf32>, tensor<1x1x3x4xf32>) -> tensor<1x4x4x4xf32>
+  return %y, %z : tensor<2x12xf32>, tensor<1x4x4x4xf32>
 }
