@@ -359,11 +359,17 @@ def VectorizePanelContractions
     row load, and per row one broadcast and one vector.fma. A panel narrower
     than the tile is read and written under a mask; rows left over run one
     at a time. Contractions whose panel or result rows are not contiguous
-    are left alone.
+    are left alone. With `vector-width`, a channelwise contraction
+    out[..., m, c] += a[..., f(m, k), c] * w[k..., c] (a depthwise
+    convolution) becomes the same tile with channels as its columns,
+    `vector-width` at a time: per step one weight vector and, per row, one
+    input vector.
   }];
   let options = [
     Option<"registerRows", "register-rows", "int64_t", "6",
-           "rows of a register tile (accumulators: rows x one panel)">
+           "rows of a register tile (accumulators: rows x one panel)">,
+    Option<"vectorWidth", "vector-width", "int64_t", "0",
+           "floats per vector register for channelwise tiles (0: none)">
   ];
   let dependentDialects = [
     "mlir::affine::AffineDialect", "mlir::arith::ArithDialect", "mlir::scf::SCFDialect",

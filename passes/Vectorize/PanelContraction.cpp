@@ -81,3 +81,33 @@ std::optional<lathe::PanelContraction> lathe::matchPanelContraction(linalg::Lina
   }
   return std::nullopt;
 }
+
+std::optional<lathe::PanelContraction> lathe::matchChannelwiseContraction(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !isMultiplyAccumulate(op))
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t loops = iterators.size(), c = loops - 1;
+  if (loops < 3 || iterators[c] != utils::IteratorType::parallel)
+    return std::nullopt;
+  AffineExpr channel = getAffineDimExpr(c, op.getContext());
+  auto endsWithChannel = [&](AffineMap map) {
+    return map.getNumResults() > 0 && map.getResults().back() == channel &&
+           llvm::count_if(map.getResults(), [&](AffineExpr e) { return e.isFunctionOfDim(c); }) == 1;
+  };
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!outMap.isProjectedPermutation() || !endsWithChannel(outMap))
+    return std::nullopt;
+  int64_t m = c - 1;
+  while (m >= 0 && iterators[m] != utils::IteratorType::parallel)
+    --m;
+  if (m < 0)
+    return std::nullopt;
+  for (int64_t w = 0; w < 2; ++w) {
+    AffineMap wMap = op.getMatchingIndexingMap(op.getDpsInputOperand(w));
+    AffineMap aMap = op.getMatchingIndexingMap(op.getDpsInputOperand(1 - w));
+    if (endsWithChannel(wMap) && endsWithChannel(aMap) && !wMap.isFunctionOfDim(m) &&
+        aMap.isFunctionOfDim(m))
+      return PanelContraction{w, c, m, 0, /*vectorA=*/true};
+  }
+  return std::nullopt;
+}

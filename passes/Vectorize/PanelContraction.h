@@ -24,9 +24,19 @@ struct PanelContraction {
   int64_t columnLoop;   // n
   int64_t rowLoop;      // m
   int64_t tile;         // columns per panel
+  /// `a` is read along the columns too (a vector per row, not one element
+  /// broadcast): the channelwise form below.
+  bool vectorA = false;
 };
 
 std::optional<PanelContraction> matchPanelContraction(mlir::linalg::LinalgOp op);
+
+/// out[..., m, c] += a[..., f(m, k...), c] * w[k..., c] on f32, c innermost
+/// and parallel (a depthwise convolution: each channel its own filter): the
+/// register tile of a panel contraction with c as its columns, `w` as the
+/// panel (no packing needed: its rows are contiguous in c) and `a` read as a
+/// vector per row. `tile` is left 0 for the vectorizer to choose.
+std::optional<PanelContraction> matchChannelwiseContraction(mlir::linalg::LinalgOp op);
 
 } // namespace lathe
 

@@ -9,6 +9,10 @@
 // last one of a padded matrix) is read and written under a mask; rows past
 // the last whole register tile run one at a time.
 //
+// A channelwise contraction (a depthwise convolution, PanelContraction.h)
+// is the same tile with its channels as columns: each step loads one
+// weight vector and, per row, one input vector instead of a broadcast.
+//
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 #include "passes/Vectorize/PanelContraction.h"
@@ -191,9 +195,14 @@ private:
     SmallVector<Value> next;
     for (int64_t i = 0; i < count; ++i) {
       ivs[panel.rowLoop] = rowAt(row, i);
-      Value element = memref::LoadOp::create(b, loc, a->get(), indices(a));
-      Value broadcast = vector::BroadcastOp::create(b, loc, vectorType, element);
-      next.push_back(vector::FMAOp::create(b, loc, broadcast, weights, accumulators[i]));
+      Value row;
+      if (panel.vectorA) {
+        row = load(a->get(), indices(a), mask);
+      } else {
+        Value element = memref::LoadOp::create(b, loc, a->get(), indices(a));
+        row = vector::BroadcastOp::create(b, loc, vectorType, element);
+      }
+      next.push_back(vector::FMAOp::create(b, loc, row, weights, accumulators[i]));
     }
     return next;
   }
@@ -222,6 +231,12 @@ struct VectorizePanelContractionsPass
       if (!op.hasPureBufferSemantics())
         return;
       std::optional<lathe::PanelContraction> panel = lathe::matchPanelContraction(op);
+      if (!panel && vectorWidth > 0)
+        if ((panel = lathe::matchChannelwiseContraction(op))) {
+          panel->tile = vectorWidth;
+          if (!unitInnerStride(op.getDpsInputOperand(1 - panel->panelOperand)->get()))
+            panel.reset();
+        }
       if (panel && unitInnerStride(op.getDpsInputOperand(panel->panelOperand)->get()) &&
           unitInnerStride(op.getDpsInitOperand(0)->get()))
         contractions.push_back({op, *panel});

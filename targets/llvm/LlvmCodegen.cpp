@@ -116,7 +116,8 @@ void buildBufferPipeline(OpPassManager &pm, const TargetOptions &options,
               config);
   addOptional(loops, createVectorizeIntegerPanelsForHvx(), options, config);
   if (config.tileColumns)
-    loops.addPass(createVectorizePanelContractions(VectorizePanelContractionsOptions{config.registerRows}));
+    loops.addPass(createVectorizePanelContractions(
+        VectorizePanelContractionsOptions{config.registerRows, config.tileColumns / 2}));
   loops.addPass(createConvertLinalgToLoopsPass());
   loops.addPass(createLoopInvariantCodeMotionPass());
   loops.addPass(createHoistInvariantLoads());
