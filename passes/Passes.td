@@ -89,6 +89,20 @@ def FormKernels : Pass<"lathe-form-kernels", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"];
 }
 
+def FusePads : Pass<"lathe-fuse-pads", "mlir::func::FuncOp"> {
+  let summary = "Kernels write their results into the interior of the padded tensor read next";
+  let description = [{
+    A static tensor.pad with a constant padding value whose source is the
+    only use of a kernel's result (an scf.forall of tiles or a structured
+    op) written into a fresh tensor: the padded tensor is made and filled
+    before the kernel, the kernel's destination becomes the slice of it the
+    source occupies, and the pad becomes the insertion of the kernel's
+    result at that place, which bufferization leaves out. No copy of the
+    kernel's result into the padded buffer remains.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
 def DistinctResults : Pass<"lathe-distinct-results", "mlir::func::FuncOp"> {
   let summary = "Give every function result a value of its own";
   let description = [{

@@ -30,7 +30,8 @@ inline constexpr const char *kLayoutPasses[] = {"lathe-conv-transpose-as-conv",
                                                 "lathe-conv-channels-last",
                                                 "lathe-sink-transposes", "lathe-pack-weights",
                                                 "lathe-pack-integer-weights"};
-inline constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels"};
+inline constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels",
+                                                "lathe-fuse-pads"};
 
 struct TargetOptions {
   /// CPU name for LLVM ("native" = this machine's, e.g. "x86-64-v3").

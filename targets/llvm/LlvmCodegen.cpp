@@ -82,6 +82,7 @@ void buildTensorPipeline(OpPassManager &pm, const TargetOptions &options,
   fusion.addPass(createCanonicalizerPass());
   addOptional(fusion, createFuseElementwise(), options, config);
   addOptional(fusion, createFormKernels(FormKernelsOptions{config.registerRows}), options, config);
+  addOptional(fusion, createFusePads(), options, config);
   fusion.addPass(createCanonicalizerPass());
   addOptional(fusion, createReorderForPeakMemory(), options, config);
   fusion.addPass(createDistinctResults());
