@@ -129,8 +129,9 @@ SmallVector<int64_t> panelTileSizes(linalg::LinalgOp op, Operation *claimed,
   for (auto [iterator, range] : llvm::zip(iterators, ranges))
     if (iterator == utils::IteratorType::reduction)
       depth *= range;
-  int64_t rows = kRowBlockBytes / (depth * 4) / registerRows * registerRows;
-  rows = std::min(std::max(rows, registerRows), ranges[panel->rowLoop]);
+  int64_t tileRows = lathe::registerRowsFor(ranges[panel->rowLoop], registerRows);
+  int64_t rows = kRowBlockBytes / (depth * 4) / tileRows * tileRows;
+  rows = std::min(std::max(rows, tileRows), ranges[panel->rowLoop]);
   SmallVector<int64_t> sizes;
   for (auto [loop, iterator] : llvm::enumerate(iterators))
     sizes.push_back(iterator == utils::IteratorType::reduction ? 0

@@ -111,3 +111,19 @@ std::optional<lathe::PanelContraction> lathe::matchChannelwiseContraction(linalg
   }
   return std::nullopt;
 }
+
+int64_t lathe::registerRowsFor(int64_t rows, int64_t maxRows) {
+  if (rows <= maxRows)
+    return std::max<int64_t>(rows, 1);
+  // A tile of r rows costs r multiply-adds per step and 2 for the panel
+  // row; a row alone costs 1 and 2.
+  int64_t best = maxRows, bestCost = INT64_MAX;
+  for (int64_t r = maxRows; r >= (maxRows + 1) / 2; --r) {
+    int64_t cost = rows / r * (r + 2) + rows % r * 3;
+    if (cost < bestCost) {
+      best = r;
+      bestCost = cost;
+    }
+  }
+  return best;
+}

@@ -31,6 +31,13 @@ struct PanelContraction {
 
 std::optional<PanelContraction> matchPanelContraction(mlir::linalg::LinalgOp op);
 
+/// The rows of the register tile for `rows` rows of a contraction, at most
+/// `maxRows` (what the vector registers hold): the count whose whole tiles
+/// and rows left over (run one at a time, each reloading the panel row)
+/// cost least; 56 output pixels take 7 tiles of 8 rather than 9 of 6 and 2
+/// alone. Kernel formation blocks rows by it and the vectorizer tiles them.
+int64_t registerRowsFor(int64_t rows, int64_t maxRows);
+
 /// out[..., m, c] += a[..., f(m, k...), c] * w[k..., c] on f32, c innermost
 /// and parallel (a depthwise convolution: each channel its own filter): the
 /// register tile of a panel contraction with c as its columns, `w` as the

@@ -23,6 +23,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 namespace lathe {
 #define GEN_PASS_DEF_VECTORIZEPANELCONTRACTIONS
@@ -244,7 +245,20 @@ struct VectorizePanelContractionsPass
     IRRewriter rewriter(&getContext());
     for (auto [op, panel] : contractions) {
       rewriter.setInsertionPoint(op);
-      RegisterTile(rewriter, op, panel, registerRows).emit();
+      // The rows kernel formation blocked by (a static block, or the most
+      // rows a block cut short at an edge has).
+      int64_t rows = registerRows;
+      int64_t extent = cast<linalg::LinalgOp>(op.getOperation()).getStaticLoopRanges()[panel.rowLoop];
+      if (ShapedType::isDynamic(extent)) {
+        Range range = cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rewriter, op.getLoc())[panel.rowLoop];
+        FailureOr<int64_t> bound = ValueBoundsConstraintSet::computeConstantBound(
+            presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(range.size),
+            /*stopCondition=*/nullptr, /*closedUB=*/true);
+        extent = succeeded(bound) ? *bound : 0;
+      }
+      if (extent > 0)
+        rows = lathe::registerRowsFor(extent, registerRows);
+      RegisterTile(rewriter, op, panel, rows).emit();
       rewriter.eraseOp(op);
     }
   }

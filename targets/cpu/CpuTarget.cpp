@@ -72,13 +72,13 @@ public:
   }
 
 private:
-  /// A register tile of 6 rows by two vector registers of floats: 12
+  /// A register tile of up to 6 rows by two vector registers of floats: 12
   /// accumulators, two panel vectors and one broadcast fit in the 16
-  /// registers of AVX2 (and leave half of AVX-512's or NEON's 32 free).
+  /// registers of AVX2; with AVX-512's 32, up to 12 rows (24 accumulators).
 public:
   static LinalgPipelineConfig pipelineConfig(unsigned vectorBits) {
     LinalgPipelineConfig config;
-    config.registerRows = 6;
+    config.registerRows = vectorBits >= 512 ? 12 : 6;
     config.tileColumns = 2 * (int64_t)vectorBits / 32;
     config.threads = true;
     return config;

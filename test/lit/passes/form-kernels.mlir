@@ -67,16 +67,15 @@ func.func @broadcast_read(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
 
 // A matmul over packed panels and its relu: a tile is one panel (8
 // columns) wide and a block of rows high; 2048-deep rows of a take 8 KiB,
-// so the block is one register tile of 6 rows. The last tiles are narrower
-// (30 = 3 x 8 + 6 columns, 20 = 3 x 6 + 2 rows); each reads one panel.
-// CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0) -> (-d0 + 20, 6)>
+// so the block is one register tile, of 5 rows (20 = 4 x 5, where tiles of
+// the 6 rows the registers hold would leave 2 rows alone). The last panel
+// is narrower (30 = 3 x 8 + 6 columns); each tile reads one panel.
 // CHECK-DAG: #[[COLS:.+]] = affine_map<(d0) -> (-d0 + 30, 8)>
 // CHECK-LABEL: func.func @packed_matmul_relu
 // CHECK-SAME: (%[[A:.+]]: tensor<20x2048xf32>, %[[P:.+]]: tensor<4x2048x8xf32>)
-// CHECK: scf.forall (%[[M:.+]], %[[N:.+]]) = (0, 0) to (20, 30) step (6, 8)
-// CHECK: affine.min #[[ROWS]](%[[M]])
+// CHECK: scf.forall (%[[M:.+]], %[[N:.+]]) = (0, 0) to (20, 30) step (5, 8)
 // CHECK: affine.min #[[COLS]](%[[N]])
-// CHECK: tensor.extract_slice %[[A]][%[[M]], 0] [%{{.+}}, 2048]
+// CHECK: tensor.extract_slice %[[A]][%[[M]], 0] [5, 2048]
 // CHECK: tensor.extract_slice %[[P]][%{{.+}}, 0, %{{.+}}] [%{{.+}}, 2048, %{{.+}}]
 // CHECK: linalg.fill
 // CHECK: linalg.generic {{.*}}"reduction"
