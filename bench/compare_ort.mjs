@@ -9,7 +9,10 @@
 //          [--unoptimized-too yes] MODEL.onnx:NAME=D0,D1,... [MODEL.onnx:NAME=...]...
 // With --unoptimized-too, each model is also compiled with --no-fusion and
 // --no-layout and timed in the same run (the effect of lathe's fusion and
-// layout passes).
+// layout passes). With --peak-gflops P (one core's fp32 FMA peak,
+// bench/fma_peak.c), the table also gives the rate of each model's
+// convolutions and matmuls (bench/conv_matmul_flops.py, counted as direct
+// convolutions) in lathe's time and its share of P times the threads used.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,18 +47,27 @@ try {
     const unfused = opts['unoptimized-too'] ? benchLathe(['--no-fusion', '--no-layout']) : null;
     const ort = JSON.parse(execFileSync(process.execPath, [path.join(here, 'ort_peer.mjs'), opts.ort, model,
                                                            shapeSpec, runs, threads], { encoding: 'utf8' }));
-    rows.push({ model: path.basename(model), shape: dimsText, threads, lathe, unfused, ort });
+    const flops = opts['peak-gflops']
+      ? JSON.parse(execFileSync('/usr/bin/python3', [path.join(here, 'conv_matmul_flops.py'), model, shapeSpec],
+                                { encoding: 'utf8' })).flops
+      : 0;
+    rows.push({ model: path.basename(model), shape: dimsText, threads, lathe, unfused, ort, flops });
   }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
 const extra = opts['unoptimized-too'] ? ' lathe --no-fusion --no-layout p50 ms |' : '';
+const peak = Number(opts['peak-gflops'] || 0);
+const rate = peak ? ` conv+matmul GFLOP/s (share of ${peak.toFixed(0)} per thread) |` : '';
 console.log(`| model | input | threads (lathe used) | lathe p50 ms |${extra} ONNX Runtime p50 ms | lathe / ORT |` +
-            ` lathe peak RSS MiB | ORT peak RSS MiB (Node.js alone ${nodeAlone.toFixed(0)}) | RSS ratio |`);
-console.log(`| --- | --- | --- | --- |${extra ? ' --- |' : ''} --- | --- | --- | --- | --- |`);
+            ` lathe peak RSS MiB | ORT peak RSS MiB (Node.js alone ${nodeAlone.toFixed(0)}) | RSS ratio |${rate}`);
+console.log(`| --- | --- | --- | --- |${extra ? ' --- |' : ''} --- | --- | --- | --- | --- |${rate ? ' --- |' : ''}`);
 for (const r of rows)
   console.log(`| ${r.model} | ${r.shape} | ${r.threads} (${r.lathe.threads_used}) | ${r.lathe.p50_ms.toFixed(2)} | ` +
               (extra ? `${r.unfused.p50_ms.toFixed(2)} | ` : '') +
               `${r.ort.p50_ms.toFixed(2)} | ${(r.lathe.p50_ms / r.ort.p50_ms).toFixed(2)} | ` +
               `${r.lathe.peak_rss_mib.toFixed(1)} | ${r.ort.peak_rss_mib.toFixed(1)} | ` +
-              `${(r.lathe.peak_rss_mib / r.ort.peak_rss_mib).toFixed(2)} |`);
+              `${(r.lathe.peak_rss_mib / r.ort.peak_rss_mib).toFixed(2)} |` +
+              (peak ? ` ${(r.flops / r.lathe.p50_ms / 1e6).toFixed(0)} ` +
+                      `(${(r.flops / r.lathe.p50_ms / 1e6 / (peak * r.lathe.threads_used) * 100).toFixed(0)}%) |`
+                    : ''));

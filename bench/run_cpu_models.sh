@@ -10,10 +10,16 @@ models=build/models
 if [ ! -f $models/torchvision_resnet18.onnx ] || [ ! -f $models/torchvision_mobilenet_v2.onnx ]; then
   /usr/bin/python3 bench/make_torchvision_models.py $models >/dev/null
 fi
+# One core's fp32 FMA peak, measured on this machine.
+peak_bin=$(mktemp)
+trap 'rm -f "$peak_bin"' EXIT
+clang-22 -O2 -march=native bench/fma_peak.c -o "$peak_bin"
+peak=$("$peak_bin" | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["fma_peak_gflops"])')
+echo "fp32 FMA peak of one core: $peak GFLOP/s"
 for threads in 1 2; do
   node bench/compare_ort.mjs --lathe build/compiler/tools/lathe \
     --bench-runtime build/runtime/tools/lathe-bench-runtime --ort build/ort \
-    --runs "${RUNS:-30}" --threads "$threads" --unoptimized-too yes \
+    --runs "${RUNS:-30}" --threads "$threads" --unoptimized-too yes --peak-gflops "$peak" \
     $models/ch_ppocr_mobile_v2.0_cls_infer.onnx:x=1,3,48,192 \
     $models/ch_PP-OCRv4_rec_infer.onnx:x=1,3,48,320 \
     $models/ch_PP-OCRv4_det_infer.onnx:x=1,3,640,640 \
