@@ -11,8 +11,9 @@
 // --no-layout and timed in the same run (the effect of lathe's fusion and
 // layout passes). With --peak-gflops P (one core's fp32 FMA peak,
 // bench/fma_peak.c), the table also gives the rate of each model's
-// convolutions and matmuls (bench/conv_matmul_flops.py, counted as direct
-// convolutions) in lathe's time and its share of P times the threads used.
+// convolutions and matmuls (conv_matmul_flops of lathe compile --stats,
+// counted as direct convolutions) in lathe's time and its share of P times
+// the threads used.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,20 +38,19 @@ try {
   for (const spec of models) {
     const [model, shapeSpec] = spec.split(':');
     const dimsText = shapeSpec.split('=')[1];
+    const stats = path.join(work, 'stats.json');
     const benchLathe = (flags) => {
       const artifact = path.join(work, 'model.lathe');
-      execFileSync(opts.lathe, ['compile', model, '--input-shape', shapeSpec, '-o', artifact, ...flags]);
+      execFileSync(opts.lathe, ['compile', model, '--input-shape', shapeSpec, '-o', artifact, '--stats', stats,
+                                ...flags]);
       return JSON.parse(execFileSync(opts['bench-runtime'], [artifact, '--runs', runs, '--threads', threads,
                                                               '--json'], { encoding: 'utf8' }));
     };
     const lathe = benchLathe([]);
+    const flops = JSON.parse(fs.readFileSync(stats, 'utf8')).conv_matmul_flops;
     const unfused = opts['unoptimized-too'] ? benchLathe(['--no-fusion', '--no-layout']) : null;
     const ort = JSON.parse(execFileSync(process.execPath, [path.join(here, 'ort_peer.mjs'), opts.ort, model,
                                                            shapeSpec, runs, threads], { encoding: 'utf8' }));
-    const flops = opts['peak-gflops']
-      ? JSON.parse(execFileSync('/usr/bin/python3', [path.join(here, 'conv_matmul_flops.py'), model, shapeSpec],
-                                { encoding: 'utf8' })).flops
-      : 0;
     rows.push({ model: path.basename(model), shape: dimsText, threads, lathe, unfused, ort, flops });
   }
 } finally {

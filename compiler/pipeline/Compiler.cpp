@@ -59,9 +59,11 @@ std::string CompileStats::json() const {
                        "  \"naive_bytes\": {3},\n  \"arena_lower_bound_bytes\": {4},\n"
                        "  \"constant_bytes\": {5},\n  \"code_bytes\": {6},\n"
                        "  \"compile_ms\": {7:F1},\n  \"partitions\": {8},\n"
+                       "  \"conv_matmul_flops\": {11},\n"
                        "  \"ops_per_target\": {{{9}},\n  \"warnings\": [{10}]\n}\n",
                        onnxNodes, kernels, arenaBytes, naiveBytes, arenaLowerBoundBytes,
-                       constantBytes, codeBytes, compileMs, partitions, perTarget, warningList)
+                       constantBytes, codeBytes, compileMs, partitions, perTarget, warningList,
+                       convMatmulFlops)
       .str();
 }
 
@@ -98,6 +100,35 @@ LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,
     if (!options.disables(pass->getArgument()))
       graph.addPass(std::move(pass));
   return runPipeline(pm, module, options);
+}
+
+int64_t elements(Value v) { return cast<RankedTensorType>(v.getType()).getNumElements(); }
+
+/// Two operations per multiply-add of the convolutions, transposed
+/// convolutions, matmuls and gemms in `func`.
+int64_t convMatmulFlops(func::FuncOp func) {
+  int64_t flops = 0;
+  auto perOutput = [](Value weight) {
+    auto shape = cast<RankedTensorType>(weight.getType()).getShape();
+    int64_t depth = 1;
+    for (int64_t d : shape.drop_front())
+      depth *= d;
+    return depth;
+  };
+  func.walk([&](Operation *op) {
+    if (auto conv = dyn_cast<ConvOp>(op))
+      flops += 2 * elements(conv.getOutput()) * perOutput(conv.getWeight());
+    else if (auto convT = dyn_cast<ConvTransposeOp>(op))
+      flops += 2 * elements(convT.getInput()) * perOutput(convT.getWeight());
+    else if (auto matmul = dyn_cast<MatMulOp>(op))
+      flops += 2 * elements(matmul.getOutput()) *
+               cast<RankedTensorType>(matmul.getLhs().getType()).getShape().back();
+    else if (auto gemm = dyn_cast<GemmOp>(op)) {
+      auto a = cast<RankedTensorType>(gemm.getA().getType()).getShape();
+      flops += 2 * elements(gemm.getOutput()) * (gemm.getTransA() ? a.front() : a.back());
+    }
+  });
+  return flops;
 }
 
 FailureOr<TensorSignature> signatureOf(Location loc, Type type, Attribute name) {
@@ -257,6 +288,7 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
 
   if (failed(runGraphPasses(*module, options.targetOptions, *targets.front())))
     return failure();
+  stats.convMatmulFlops = convMatmulFlops(func);
   if (failed(assignTargets(func, targets, loc, stats)) || failed(outlinePartitions(*module, *targets.back())))
     return failure();
 

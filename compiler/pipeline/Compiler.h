@@ -21,6 +21,10 @@ struct CompileOptions {
 struct CompileStats {
   int64_t onnxNodes = 0, kernels = 0, arenaBytes = 0, naiveBytes = 0, arenaLowerBoundBytes = 0,
           constantBytes = 0, codeBytes = 0, partitions = 0;
+  /// Floating-point operations (two per multiply-add) of the model's
+  /// convolutions (counted as direct ones), transposed convolutions,
+  /// matmuls and gemms: what a GFLOP/s figure divides.
+  int64_t convMatmulFlops = 0;
   double compileMs = 0;
   /// lathe ops (constants excluded) per target the ops were assigned.
   std::map<std::string, int64_t> opsPerTarget;
