@@ -29,3 +29,24 @@ func.func @none(%x: tensor<4xf32>) -> tensor<2x2xf32> {
   %r = tensor.expand_shape %x [[0, 1]] output_shape [2, 2] : tensor<4xf32> into tensor<2x2xf32>
   return %r : tensor<2x2xf32>
 }
+
+// -----
+
+// A kernel that wrote into the interior of a filled padded tensor
+// (lathe-fuse-pads): the fill and the kernel are kernels, the insertion of
+// its result where it already is is not.
+// CHECK-LABEL: module attributes {lathe.kernels = 2 : i64}
+func.func @written_in_place(%x: tensor<4xf32>) -> tensor<6xf32> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<6xf32>
+  %f = linalg.fill ins(%c0 : f32) outs(%e : tensor<6xf32>) -> tensor<6xf32>
+  %s = tensor.extract_slice %f[1] [4] [1] : tensor<6xf32> to tensor<4xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                       iterator_types = ["parallel"]} ins(%x : tensor<4xf32>) outs(%s : tensor<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %c0 : f32
+    linalg.yield %m : f32
+  } -> tensor<4xf32>
+  %r = tensor.insert_slice %a into %f[1] [4] [1] : tensor<4xf32> into tensor<6xf32>
+  return %r : tensor<6xf32>
+}
