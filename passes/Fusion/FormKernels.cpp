@@ -106,9 +106,22 @@ SmallVector<int64_t> rowTileSizes(linalg::LinalgOp op, Operation *claimed) {
   bool tileAll = tiledTrips(false) == 1;
   if (tiledTrips(tileAll) <= 1)
     return {};
+  // Loops that should stay whole but must be split for tiles to exist (a
+  // global pool over a channels-last image, with one image) are split in
+  // chunks of contiguous indices, not one index at a time: a chunk still
+  // vectorizes along them.
+  constexpr int64_t kContiguousChunk = 32;
   SmallVector<int64_t> sizes;
-  for (int64_t i = 0; i < loops; ++i)
-    sizes.push_back(iterators[i] == utils::IteratorType::parallel && (tileAll || !whole.test(i)));
+  for (int64_t i = 0; i < loops; ++i) {
+    bool tiled = iterators[i] == utils::IteratorType::parallel && (tileAll || !whole.test(i));
+    bool chunked = tiled && whole.test(i) && ranges[i] > kContiguousChunk &&
+                   ranges[i] % kContiguousChunk == 0;
+    sizes.push_back(!tiled ? 0 : chunked ? kContiguousChunk : whole.test(i) ? ranges[i] : 1);
+  }
+  if (llvm::all_of(llvm::zip(sizes, ranges), [](auto p) {
+        return std::get<0>(p) == 0 || std::get<0>(p) >= std::get<1>(p);
+      }))
+    return {}; // a single tile
   return sizes;
 }
 

@@ -105,3 +105,20 @@ func.func @integer_panels_not_tiled(%a: tensor<2x13x37xui8>, %p: tensor<2x10x32x
   %1 = lathe.sub %0, %c : (tensor<2x13x64xi32>, tensor<64xi32>) -> tensor<2x13x64xi32>
   return %1 : tensor<2x13x64xi32>
 }
+
+// -----
+
+// A global pool over a channels-last image: the channels stay innermost
+// (the loop after the reductions), but with one image they are the only
+// parallel loop, so they are split for tiles to exist, in chunks of 32
+// contiguous channels (each still vectorizes along them), not one channel
+// at a time (strided reads).
+// CHECK-LABEL: func.func @global_pool_channels_last
+// CHECK: scf.forall (%[[C:.+]]) = (0) to (64) step (32)
+// CHECK: tensor.extract_slice %{{.+}}[0, 0, 0, %[[C]]] [1, 8, 8, 32]
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}"reduction"
+func.func @global_pool_channels_last(%x: tensor<1x8x8x64xf32>) -> tensor<1x1x1x64xf32> {
+  %0 = lathe.reduce_sum %x {axes = array<i64: 1, 2>} : (tensor<1x8x8x64xf32>) -> tensor<1x1x1x64xf32>
+  return %0 : tensor<1x1x1x64xf32>
+}
