@@ -254,6 +254,25 @@ def ConvTransposeAsConv : Pass<"lathe-conv-transpose-as-conv", "mlir::func::Func
   }];
 }
 
+def WinogradConvolutions : Pass<"lathe-winograd-convolutions", "mlir::func::FuncOp"> {
+  let summary = "3x3 convolutions at stride 1 as Winograd F(4x4, 3x3): a quarter of the multiplications";
+  let description = [{
+    A channels-last 2-D convolution (group 1, f32, constant weights, not yet
+    packed) with a 3x3 window at stride 1 without dilation, at least
+    `min-channels` input and output channels and an output of at least 4x4,
+    becomes lathe.winograd_input (the padded image cut into 6x6 tiles at a
+    step of 4, each d transformed to B^T d B), a batch of 36 matmuls against
+    the filters transformed to G g G^T at compile time (a constant the
+    packing pass lays out in panels), and lathe.winograd_output (A^T m A,
+    plus the bias, cut to the output's size). Kept direct: strided, dilated,
+    grouped and depthwise convolutions, other windows, runtime weights.
+  }];
+  let options = [
+    Option<"minChannels", "min-channels", "int64_t", "16",
+           "fewest input and output channels for which the transforms pay off">
+  ];
+}
+
 def ConvertLinearToConv : Pass<"lathe-linear-to-conv", "mlir::func::FuncOp"> {
   let summary = "Matmuls and gemms with constant weights as 1x1 convolutions over (B, C, 1, S)";
   let description = [{

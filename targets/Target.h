@@ -28,6 +28,7 @@ namespace lathe {
 /// order (every target's pipeline names them the same).
 inline constexpr const char *kLayoutPasses[] = {"lathe-conv-transpose-as-conv",
                                                 "lathe-conv-channels-last",
+                                                "lathe-winograd-convolutions",
                                                 "lathe-sink-transposes", "lathe-pack-weights",
                                                 "lathe-pack-integer-weights"};
 inline constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe-form-kernels",

@@ -240,9 +240,11 @@ def Lathe_AttentionOp : Lathe_Op<"attention"> {
 // matrix (K, N): its columns are packed at compile time into panels of
 // `tile` columns, (ceil(N / tile), K, tile), the last panel padded with
 // zeros. One panel is what the kernel's register tile reads at each step of
-// the reduction, contiguous and in order.
+// the reduction, contiguous and in order. A batch of B constant matrices
+// (B, K, N), one per matrix of a (B, M, K) left operand, is packed as
+// (ceil(N / tile), B, K, tile).
 def Lathe_MatMulPackedOp : Lathe_Op<"matmul_packed"> {
-  let summary = "matmul (batch..., M, K) x (K, N) with the right operand in column panels";
+  let summary = "matmul (batch..., M, K) x ([B,] K, N) with the right operand in column panels";
   let arguments = (ins Lathe_FloatTensor:$lhs, Lathe_FloatTensor:$packed_rhs, I64Attr:$columns);
   let results = (outs Lathe_FloatTensor:$output);
 }
@@ -302,6 +304,32 @@ def Lathe_ConvNhwcOp : Lathe_Op<"conv_nhwc"> {
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                    DenseI64ArrayAttr:$pads, I64Attr:$group,
                    OptionalAttr<I64Attr>:$filters);
+  let results = (outs Lathe_FloatTensor:$output);
+}
+
+// lathe-winograd-convolutions' form of a 3x3 convolution at stride 1
+// (Lavin and Gray's F(4x4, 3x3), 36 multiplications per 16 outputs and
+// channel pair instead of 144): these two ops bracket a batch of 36 matmuls
+// (36, tiles, C) x (36, C, M) with the filters transformed at compile time.
+//
+// winograd_input pads the channels-last image (N, H, W, C) by `pads` (top,
+// left, bottom, right) and with zeros below and right to whole tiles, cuts
+// it into 6x6 tiles at a step of 4 (TH x TW of them per image, covering the
+// (H + top + bottom - 2) x (W + left + right - 2) output), and transforms
+// each tile d to B^T d B: result (36, N * TH * TW, C).
+def Lathe_WinogradInputOp : Lathe_Op<"winograd_input"> {
+  let summary = "the transformed 6x6 input tiles of a F(4x4, 3x3) convolution";
+  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$pads);
+  let results = (outs Lathe_FloatTensor:$output);
+}
+
+// winograd_output transforms each product m (36, N * TH * TW, M) back to
+// its 4x4 output tile A^T m A, adds the bias (M), and cuts the tiled image
+// to `size` (OH, OW): result (N, OH, OW, M).
+def Lathe_WinogradOutputOp : Lathe_Op<"winograd_output"> {
+  let summary = "the 4x4 output tiles of a F(4x4, 3x3) convolution from its tile products";
+  let arguments = (ins Lathe_FloatTensor:$products, Optional<Lathe_FloatTensor>:$bias,
+                   DenseI64ArrayAttr:$size);
   let results = (outs Lathe_FloatTensor:$output);
 }
 

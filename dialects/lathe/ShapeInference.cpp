@@ -367,11 +367,17 @@ LATHE_INFER(MatMulPackedOp) {
     return failure();
   RankedTensorType a = tensorOf(adaptor.getLhs()), panels = tensorOf(adaptor.getPackedRhs());
   int64_t columns = adaptor.getColumns();
-  if (a.getRank() < 2 || panels.getRank() != 3)
-    return emitOptionalError(loc, "matmul_packed takes (batch..., M, K) and (panels, K, tile), not ",
+  // One matrix for all of a's batch, or (panels, B, K, tile): one per
+  // matrix of a (B, M, K).
+  bool batched = panels.getRank() == 4;
+  if (a.getRank() < 2 || (panels.getRank() != 3 && !batched) ||
+      (batched && (a.getRank() != 3 || a.getDimSize(0) != panels.getDimSize(1))))
+    return emitOptionalError(loc,
+                             "matmul_packed takes (batch..., M, K) and (panels, K, tile), or "
+                             "(B, M, K) and (panels, B, K, tile), not ",
                              shapeString(a.getShape()), " and ", shapeString(panels.getShape()));
-  int64_t tile = panels.getDimSize(2);
-  if (a.getShape().back() != panels.getDimSize(1) || columns <= 0 || tile <= 0 ||
+  int64_t tile = panels.getShape().back();
+  if (a.getShape().back() != panels.getShape().drop_back().back() || columns <= 0 || tile <= 0 ||
       panels.getDimSize(0) != (columns + tile - 1) / tile)
     return emitOptionalError(loc, "panels ", shapeString(panels.getShape()),
                              " do not hold ", columns, " columns of ", a.getShape().back(),
@@ -379,6 +385,44 @@ LATHE_INFER(MatMulPackedOp) {
   SmallVector<int64_t> shape(a.getShape());
   shape.back() = columns;
   return push(types, shape, a.getElementType());
+}
+
+LATHE_INFER(WinogradInputOp) {
+  LATHE_ADAPTOR(WinogradInputOp);
+  RankedTensorType x = tensorOf(adaptor.getInput());
+  ArrayRef<int64_t> pads = adaptor.getPads();
+  if (x.getRank() != 4 || pads.size() != 4 || llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+    return emitOptionalError(loc, "winograd_input takes an image (N, H, W, C) and pads (top, left, "
+                                  "bottom, right) >= 0, not ",
+                             shapeString(x.getShape()), " and ", pads.size(), " pads");
+  int64_t outH = x.getDimSize(1) + pads[0] + pads[2] - 2;
+  int64_t outW = x.getDimSize(2) + pads[1] + pads[3] - 2;
+  if (outH < 1 || outW < 1)
+    return emitOptionalError(loc, "winograd_input: a 3x3 window does not fit ",
+                             shapeString(x.getShape()), " padded");
+  int64_t tiles = x.getDimSize(0) * ceilDiv(outH, 4) * ceilDiv(outW, 4);
+  return push(types, {36, tiles, x.getDimSize(3)}, x.getElementType());
+}
+
+LATHE_INFER(WinogradOutputOp) {
+  LATHE_ADAPTOR(WinogradOutputOp);
+  RankedTensorType m = tensorOf(adaptor.getProducts());
+  ArrayRef<int64_t> size = adaptor.getSize();
+  if (m.getRank() != 3 || m.getDimSize(0) != 36 || size.size() != 2 || size[0] < 1 ||
+      size[1] < 1)
+    return emitOptionalError(loc, "winograd_output takes products (36, tiles, M) and a size "
+                                  "(OH, OW), not ",
+                             shapeString(m.getShape()), " and ", size.size(), " sizes");
+  int64_t perImage = ceilDiv(size[0], 4) * ceilDiv(size[1], 4);
+  if (m.getDimSize(1) % perImage != 0)
+    return emitOptionalError(loc, "winograd_output: ", m.getDimSize(1),
+                             " tiles are no whole number of ", size[0], "x", size[1], " images");
+  if (Value bias = adaptor.getBias())
+    if (tensorOf(bias).getShape() != ArrayRef<int64_t>{m.getDimSize(2)})
+      return emitOptionalError(loc, "winograd_output: bias ", shapeString(tensorOf(bias).getShape()),
+                               " is not one per filter (", m.getDimSize(2), ")");
+  return push(types, {m.getDimSize(1) / perImage, size[0], size[1], m.getDimSize(2)},
+              m.getElementType());
 }
 
 LATHE_INFER(AttentionOp) {

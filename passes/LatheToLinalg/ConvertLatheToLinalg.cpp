@@ -65,6 +65,7 @@ struct ConvertLatheToLinalgPass
     populateElementwiseToLinalgPatterns(converter, patterns);
     populateReductionToLinalgPatterns(converter, patterns);
     populateNeuralNetToLinalgPatterns(converter, patterns);
+    populateWinogradToLinalgPatterns(converter, patterns);
     populateDataMovementToLinalgPatterns(converter, patterns);
     populateIndexingToLinalgPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);

@@ -921,11 +921,19 @@ struct MatMulPackedLowering : OpConversionPattern<MatMulPackedOp> {
   LogicalResult matchAndRewrite(MatMulPackedOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto resultType = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
-    int64_t tile = cast<RankedTensorType>(adaptor.getPackedRhs().getType()).getDimSize(2);
+    auto panelType = cast<RankedTensorType>(adaptor.getPackedRhs().getType());
+    int64_t tile = panelType.getShape().back();
+    // Batched panels (panels, B, K, tile) are read at the batch dim of the
+    // iteration space (b, m, k, n).
+    bool batched = panelType.getRank() == 4;
     Value result = buildContraction(
         rewriter, op.getLoc(), adaptor.getLhs(), adaptor.getPackedRhs(), resultType,
         /*transA=*/false, [&](AffineExpr k, AffineExpr n, int64_t dims) {
-          return AffineMap::get(dims, 0, {n.floorDiv(tile), k, n % tile}, rewriter.getContext());
+          SmallVector<AffineExpr> exprs{n.floorDiv(tile)};
+          if (batched)
+            exprs.push_back(rewriter.getAffineDimExpr(0));
+          exprs.append({k, n % tile});
+          return AffineMap::get(dims, 0, exprs, rewriter.getContext());
         });
     rewriter.replaceOp(op, result);
     return success();

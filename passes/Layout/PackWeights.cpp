@@ -6,7 +6,8 @@
 // `tile` consecutive floats at each step of the reduction instead of a
 // strided column. Gemm's transB and alpha are applied to P; its bias stays
 // an add (beta applied to a constant bias at compile time) that the kernel
-// forms as its epilogue. A channels-last convolution (group 1) is the same
+// forms as its epilogue. A batch of constant matrices, one per matrix of
+// a, is packed the same way, panel-major. A channels-last convolution (group 1) is the same
 // product with (kernel..., C) as its reduction: its weights become
 // (panel, kernel..., C, tile) and the op records its filter count.
 //
@@ -62,21 +63,43 @@ Value makePanels(PatternRewriter &rewriter, Location loc, ArrayRef<float> b, int
                            "packed_weight");
 }
 
+/// A batch of (K, N) matrices as (panels, batch, K, tile): panel p of every
+/// matrix side by side, so a register tile walks one matrix's panel in
+/// order, and the kernel's tiles of one panel share its column range.
+Value makeBatchedPanels(PatternRewriter &rewriter, Location loc, ArrayRef<float> b,
+                        int64_t batch, int64_t k, int64_t n, int64_t tile) {
+  int64_t panels = (n + tile - 1) / tile, panelSize = k * tile;
+  std::vector<float> packed(panels * batch * panelSize);
+  for (int64_t i = 0; i < batch; ++i) {
+    std::vector<float> one = packColumns(b.slice(i * k * n, k * n), k, n, tile, false, 1.0f);
+    for (int64_t p = 0; p < panels; ++p)
+      std::copy_n(one.begin() + p * panelSize, panelSize,
+                  packed.begin() + (p * batch + i) * panelSize);
+  }
+  auto type = RankedTensorType::get({panels, batch, k, tile}, rewriter.getF32Type());
+  return makeFloatConstant(rewriter, loc, type, packed, "packed_weight");
+}
+
 struct PackMatMul : OpRewritePattern<MatMulOp> {
   PackMatMul(MLIRContext *context, int64_t tile) : OpRewritePattern(context), tile(tile) {}
   LogicalResult matchAndRewrite(MatMulOp op, PatternRewriter &rewriter) const override {
     auto at = cast<RankedTensorType>(op.getLhs().getType());
     auto bt = cast<RankedTensorType>(op.getRhs().getType());
-    if (at.getRank() < 2 || bt.getRank() != 2 || !at.getElementType().isF32())
-      return rewriter.notifyMatchFailure(op, "not a (batch..., M, K) x (K, N) f32 matmul");
-    int64_t k = bt.getDimSize(0), n = bt.getDimSize(1);
+    // (B, M, K) x (B, K, N): one constant matrix per matrix of a.
+    bool batched = bt.getRank() == 3 && at.getRank() == 3 && at.getDimSize(0) == bt.getDimSize(0);
+    if (at.getRank() < 2 || (bt.getRank() != 2 && !batched) || !at.getElementType().isF32())
+      return rewriter.notifyMatchFailure(
+          op, "not a (batch..., M, K) x (K, N) or (B, M, K) x (B, K, N) f32 matmul");
+    int64_t k = bt.getDimSize(bt.getRank() - 2), n = bt.getDimSize(bt.getRank() - 1);
     int64_t tile = panelWidth(n, this->tile);
     if (!tile)
       return rewriter.notifyMatchFailure(op, "too few columns for a panel");
     std::optional<std::vector<float>> b = constantFloats(op.getRhs());
     if (!b)
       return rewriter.notifyMatchFailure(op, "right operand is not a constant f32 matrix");
-    Value panels = makePanels(rewriter, op.getLoc(), *b, k, n, tile, false, 1.0f);
+    Value panels =
+        batched ? makeBatchedPanels(rewriter, op.getLoc(), *b, bt.getDimSize(0), k, n, tile)
+                : makePanels(rewriter, op.getLoc(), *b, k, n, tile, false, 1.0f);
     rewriter.replaceOpWithNewOp<MatMulPackedOp>(op, op.getType(), op.getLhs(), panels,
                                                 rewriter.getI64IntegerAttr(n));
     return success();

@@ -81,6 +81,7 @@ public:
     config.registerRows = vectorBits >= 512 ? 12 : 6;
     config.tileColumns = 2 * (int64_t)vectorBits / 32;
     config.threads = true;
+    config.winograd = true;
     return config;
   }
 

@@ -52,6 +52,8 @@ constexpr const char *kCodegenPasses[] = {"lathe-approximate-math",
 bool runs(llvm::StringRef pass, const LinalgPipelineConfig &config) {
   if (pass == "lathe-pack-weights")
     return config.tileColumns != 0;
+  if (pass == "lathe-winograd-convolutions")
+    return config.winograd;
   if (pass == "lathe-pack-integer-weights" || pass == "lathe-vectorize-integer-panels-for-hvx")
     return config.hvxDotProducts;
   return true;
@@ -73,6 +75,7 @@ void buildTensorPipeline(OpPassManager &pm, const TargetOptions &options,
   OpPassManager &layout = pm.nest<func::FuncOp>();
   addOptional(layout, createConvTransposeAsConv(), options, config);
   addOptional(layout, createConvertConvToChannelsLast(), options, config);
+  addOptional(layout, createWinogradConvolutions(), options, config);
   addOptional(layout, createSinkTransposes(), options, config);
   addOptional(layout, createPackWeights(PackWeightsOptions{config.tileColumns}), options, config);
   addOptional(layout, createPackIntegerWeights(), options, config);

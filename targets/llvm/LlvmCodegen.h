@@ -36,6 +36,10 @@ struct LinalgPipelineConfig {
   /// Kernels' tiles run on the runtime's threads: the entry takes the
   /// kernel services (lathe-outline-parallel-loops).
   bool threads = false;
+  /// 3x3 convolutions at stride 1 as Winograd F(4x4, 3x3)
+  /// (lathe-winograd-convolutions): where multiplications, not memory,
+  /// bound the convolutions.
+  bool winograd = false;
 };
 
 /// The passes of the shared pipeline as `config` shapes it that

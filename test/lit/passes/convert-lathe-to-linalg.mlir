@@ -144,6 +144,18 @@ func.func @matmul_packed(%a: tensor<2x3x5xf32>, %p: tensor<2x5x4xf32>) -> tensor
 
 // -----
 
+// Batched panels (panels, B, K, tile), one matrix per batch of a, are read
+// at the batch dim too.
+// CHECK-DAG: #[[BP_P:.+]] = affine_map<(d0, d1, d2, d3) -> (d3 floordiv 4, d0, d2, d3 mod 4)>
+// CHECK-LABEL: func.func @matmul_packed_batched
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[BP_P]], #{{.+}}], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%{{.+}}, %{{.+}} : tensor<3x2x5xf32>, tensor<2x3x5x4xf32>) outs(%{{.+}} : tensor<3x2x6xf32>)
+func.func @matmul_packed_batched(%a: tensor<3x2x5xf32>, %p: tensor<2x3x5x4xf32>) -> tensor<3x2x6xf32> {
+  %0 = lathe.matmul_packed %a, %p {columns = 6 : i64} : (tensor<3x2x5xf32>, tensor<2x3x5x4xf32>) -> tensor<3x2x6xf32>
+  return %0 : tensor<3x2x6xf32>
+}
+
+// -----
+
 // An 8-bit matmul is one i32 contraction: each operand widened by its
 // signedness, its zero point (lhs's per row, rhs's per column) subtracted.
 // CHECK-DAG: #[[MI_A:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>

@@ -27,6 +27,19 @@ func.func @batched(%a: tensor<2x7x3xf32>) -> tensor<2x7x4xf32> {
 
 // -----
 
+// A batch of constant matrices, one per matrix of a, is packed panel-major:
+// (panels, batch, K, tile), panel 0 of both matrices before panel 1.
+// CHECK-LABEL: func.func @batch_of_matrices
+// CHECK: %[[P:.+]] = lathe.constant dense<{{\[\[\[\[}}1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00]], {{\[\[}}6.000000e+00, 7.000000e+00, 8.000000e+00, 9.000000e+00]]], {{\[\[\[}}5.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00]], {{\[\[}}1.000000e+01, 0.000000e+00, 0.000000e+00, 0.000000e+00]]]]> : tensor<2x2x1x4xf32>
+// CHECK: lathe.matmul_packed %{{.+}}, %[[P]] {columns = 5 : i64} : (tensor<2x3x1xf32>, tensor<2x2x1x4xf32>) -> tensor<2x3x5xf32>
+func.func @batch_of_matrices(%a: tensor<2x3x1xf32>) -> tensor<2x3x5xf32> {
+  %b = lathe.constant dense<[[[1.0, 2.0, 3.0, 4.0, 5.0]], [[6.0, 7.0, 8.0, 9.0, 10.0]]]> : tensor<2x1x5xf32>
+  %y = lathe.matmul %a, %b : (tensor<2x3x1xf32>, tensor<2x1x5xf32>) -> tensor<2x3x5xf32>
+  return %y : tensor<2x3x5xf32>
+}
+
+// -----
+
 // Gemm: transB and alpha go into the panels (B^T * 2), the bias stays an
 // add after the product.
 // CHECK-LABEL: func.func @gemm
@@ -57,8 +70,8 @@ func.func @gemm_beta(%a: tensor<3x2xf32>) -> tensor<3x4xf32> {
 
 // -----
 
-// Not packed: weights that are a graph input, f16 weights, weights with
-// batch dims, a single column (a panel of 4 would be three quarters
+// Not packed: weights that are a graph input, f16 weights, one matrix of
+// weights broadcast over a's batch as a batch of its own, a single column (a panel of 4 would be three quarters
 // padding), a transposed a, and a runtime bias scaled by beta.
 // CHECK-LABEL: func.func @kept
 // CHECK-NOT: lathe.matmul_packed
@@ -71,8 +84,8 @@ func.func @kept(%a: tensor<2x3xf32>, %w: tensor<3x4xf32>, %h: tensor<2x3xf16>, %
   %y0 = lathe.matmul %a, %w : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
   %wh = lathe.constant dense<1.0> : tensor<3x4xf16>
   %y1 = lathe.matmul %h, %wh : (tensor<2x3xf16>, tensor<3x4xf16>) -> tensor<2x4xf16>
-  %wb = lathe.constant dense<1.0> : tensor<2x3x4xf32>
-  %y2 = lathe.matmul %bt, %wb : (tensor<2x2x3xf32>, tensor<2x3x4xf32>) -> tensor<2x2x4xf32>
+  %wb = lathe.constant dense<1.0> : tensor<1x3x4xf32>
+  %y2 = lathe.matmul %bt, %wb : (tensor<2x2x3xf32>, tensor<1x3x4xf32>) -> tensor<2x2x4xf32>
   %w1 = lathe.constant dense<1.0> : tensor<3x1xf32>
   %y3 = lathe.matmul %a, %w1 : (tensor<2x3xf32>, tensor<3x1xf32>) -> tensor<2x1xf32>
   %wc = lathe.constant dense<1.0> : tensor<3x4xf32>
