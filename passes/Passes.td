@@ -14,7 +14,8 @@ def ConvertLatheToLinalg : Pass<"convert-lathe-to-linalg", "mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
-    "mlir::arith::ArithDialect", "mlir::math::MathDialect", "mlir::scf::SCFDialect"
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect", "mlir::scf::SCFDialect",
+    "mlir::memref::MemRefDialect", "mlir::bufferization::BufferizationDialect"
   ];
 }
 
@@ -130,6 +131,8 @@ def ExternalizeConstants : Pass<"lathe-externalize-constants", "mlir::ModuleOp">
     function becomes a view at a fixed offset of a `constants` argument (the
     artifact's constant section, mapped by the runtime and never copied).
     The offsets and bytes are recorded on the module (`lathe.constants`).
+    Globals marked `lathe.code_table` (a transform's coefficients) stay in
+    the code, where LLVM reads their values at compile time.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
@@ -271,6 +274,23 @@ def WinogradConvolutions : Pass<"lathe-winograd-convolutions", "mlir::func::Func
     Option<"minChannels", "min-channels", "int64_t", "16",
            "fewest input and output channels for which the transforms pay off">
   ];
+}
+
+def UnrollShortLoops : Pass<"lathe-unroll-short-loops", "mlir::func::FuncOp"> {
+  let summary = "Unroll innermost loops of a few trips into the loop around them";
+  let description = [{
+    An scf.for with a static trip count of at most `max-trips`, holding no
+    loop, is unrolled completely as long as the unrolled body stays within
+    `max-ops` operations; innermost first, so a short nest (a Winograd
+    transform's six outputs of six terms each) unrolls from the inside out.
+    The loop around it is then straight-line code LLVM vectorizes, and
+    indices into constant tables become constants LLVM folds.
+  }];
+  let options = [
+    Option<"maxTrips", "max-trips", "int64_t", "8", "most trips of a loop to unroll">,
+    Option<"maxOps", "max-ops", "int64_t", "512", "most operations of an unrolled body">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
 def ConvertLinearToConv : Pass<"lathe-linear-to-conv", "mlir::func::FuncOp"> {

@@ -42,7 +42,12 @@ def Lathe_Dialect : Dialect {
     "::mlir::UnitAttr":$arena,
     // Marks the function argument that carries the runtime's kernel
     // services (its threads; lathe_kernel_services in artifact_format.h).
-    "::mlir::UnitAttr":$services
+    "::mlir::UnitAttr":$services,
+    // Marks a constant memref.global that stays in the code rather than in
+    // the artifact's constants (lathe-externalize-constants leaves it): a
+    // small table of coefficients, indexed with constants once the loops
+    // that read it are unrolled, whose values LLVM then folds.
+    "::mlir::UnitAttr":$code_table
   );
 }
 

@@ -59,14 +59,33 @@ linalg::LinalgOp singleUseReductionOperand(linalg::GenericOp op) {
 /// The loops of a reduction that stay whole in a tile: the parallel loops
 /// after its last reduction loop (a convolution's output row, a matmul's
 /// columns), or its innermost loop if that is parallel. They run innermost
-/// and contiguous, so they vectorize and amortize the loop overhead.
+/// and contiguous, so they vectorize and amortize the loop overhead. A
+/// short nest innermost that sums (a Winograd transform: 6 outputs of 6
+/// terms) is unrolled (lathe-unroll-short-loops) into the loop around it:
+/// it stays whole, and that loop counts as innermost.
 llvm::SmallBitVector wholeLoops(linalg::LinalgOp op) {
+  constexpr int64_t kUnrolledTrips = 64;
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  int64_t loops = iterators.size(), lastReduction = -1;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t loops = iterators.size(), trips = 1, shortNest = loops;
+  bool sums = false;
+  for (int64_t i = loops - 1; i > 0 && !ShapedType::isDynamic(ranges[i]) &&
+                              trips * ranges[i] <= kUnrolledTrips;
+       --i) {
+    trips *= ranges[i];
+    sums |= iterators[i] == utils::IteratorType::reduction;
+    if (sums && iterators[i - 1] == utils::IteratorType::parallel)
+      shortNest = i;
+  }
+  llvm::SmallBitVector whole(loops);
+  if (shortNest < loops) {
+    whole.set(shortNest - 1, loops);
+    return whole;
+  }
+  int64_t lastReduction = -1;
   for (int64_t i = 0; i < loops; ++i)
     if (iterators[i] == utils::IteratorType::reduction)
       lastReduction = i;
-  llvm::SmallBitVector whole(loops);
   if (lastReduction < 0) {
     if (loops > 0)
       whole.set(loops - 1);

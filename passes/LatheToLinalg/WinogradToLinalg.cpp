@@ -1,11 +1,16 @@
 //===- WinogradToLinalg.cpp - the transforms of F(4x4, 3x3) ---------------===//
 //
 // Each transform is two products with a 6x6 (or 4x6) constant matrix, one
-// per spatial dim of the tile, as contractions whose innermost loop runs
-// over channels (contiguous in every operand, so it vectorizes): B^T d B
-// costs 2 x 6 x 6 multiply-adds per 6x6 tile and channel instead of the
-// 36 x 36 of the Kronecker product. The tiles are never gathered: the first
-// product reads the padded image at rows 4 * th + i directly.
+// per spatial dim of the tile: B^T d B costs at most 2 x 6 x 6
+// multiply-adds per 6x6 tile and channel instead of the 36 x 36 of the
+// Kronecker product. The tiles are never gathered: the first product reads
+// the padded image at rows 4 * th + i directly. Each product's outputs and
+// terms are its innermost loops, inside the channel loop: kernel formation
+// keeps them whole, lathe-unroll-short-loops unrolls them, the matrix stays
+// a table in the code (lathe-externalize-constants), so LLVM reads the
+// coefficients as constants and, as the flags below allow, drops the terms
+// whose coefficient is 0 (about half); the channel loop vectorizes with
+// each output's sum in a register.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/LatheToLinalg/LinalgBuilders.h"
@@ -15,7 +20,9 @@
 #include "dialects/lathe/LatheDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -26,31 +33,57 @@ namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/// The transform matrix `name` as a tensor: read from a constant global
+/// marked lathe.code_table, which stays in the code (not the artifact's
+/// constants), so that LLVM knows its values where the unrolled transform
+/// indexes it with constants.
 template <int Rows, int Cols>
-Value matrixConstant(OpBuilder &b, Location loc, const double (&m)[Rows][Cols]) {
-  SmallVector<float> values;
-  for (const auto &row : m)
-    values.append(std::begin(row), std::end(row));
-  auto type = RankedTensorType::get({Rows, Cols}, b.getF32Type());
-  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
+Value matrixTable(OpBuilder &b, Location loc, Operation *user, StringRef name,
+                  const double (&m)[Rows][Cols]) {
+  auto module = user->getParentOfType<ModuleOp>();
+  auto type = MemRefType::get({Rows, Cols}, b.getF32Type());
+  if (!SymbolTable::lookupSymbolIn(module, name)) {
+    SmallVector<float> values;
+    for (const auto &row : m)
+      values.append(std::begin(row), std::end(row));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    auto global = memref::GlobalOp::create(
+        b, loc, name, b.getStringAttr("private"), type,
+        DenseElementsAttr::get(RankedTensorType::get({Rows, Cols}, b.getF32Type()),
+                               ArrayRef<float>(values)),
+        /*constant=*/true, /*alignment=*/nullptr);
+    global->setAttr(LatheDialect::CodeTableAttrHelper::getNameStr(), b.getUnitAttr());
+  }
+  Value table = memref::GetGlobalOp::create(b, loc, type, name);
+  return bufferization::ToTensorOp::create(b, loc, RankedTensorType::get({Rows, Cols}, b.getF32Type()),
+                                           table, /*restrict=*/true);
 }
 
-/// init[out] += matrix[matrixMap] * x[xMap] over `dims` iteration dims, the
-/// one named `reduction` summed; every other dim is parallel.
-Value multiplyAlong(OpBuilder &b, Location loc, Value matrix, Value x, Value init, int64_t dims,
-                    int64_t reduction, ArrayRef<AffineExpr> matrixExprs,
-                    ArrayRef<AffineExpr> xExprs, ArrayRef<AffineExpr> outExprs) {
+/// init[out] += matrix[matrixMap] * x[xMap] over 7 or 6 iteration dims
+/// (one more than init's rank), the last one summed: the short nest of a
+/// transform's outputs and terms is innermost, inside the channel loop. The
+/// coefficient is a small exact integer or fraction and, where it is 0, the
+/// term is no term of the transform: no NaN or sign of zero is owed to it
+/// (nnan, nsz), and a multiply-add may be fused (contract).
+Value multiplyAlong(OpBuilder &b, Location loc, Value matrix, Value x, Value init,
+                    ArrayRef<AffineExpr> matrixExprs, ArrayRef<AffineExpr> xExprs,
+                    ArrayRef<AffineExpr> outExprs) {
   MLIRContext *ctx = b.getContext();
+  int64_t dims = cast<RankedTensorType>(init.getType()).getRank() + 1;
   SmallVector<AffineMap> maps{AffineMap::get(dims, 0, matrixExprs, ctx),
                               AffineMap::get(dims, 0, xExprs, ctx),
                               AffineMap::get(dims, 0, outExprs, ctx)};
   SmallVector<utils::IteratorType> iterators(dims, utils::IteratorType::parallel);
-  iterators[reduction] = utils::IteratorType::reduction;
+  iterators.back() = utils::IteratorType::reduction;
+  auto flags = arith::FastMathFlagsAttr::get(
+      ctx, arith::FastMathFlags::nnan | arith::FastMathFlags::nsz | arith::FastMathFlags::contract);
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{matrix, x}, init, maps, iterators,
-             [](OpBuilder &nb, Location l, ValueRange v) {
-               Value product = arith::MulFOp::create(nb, l, v[0], v[1]);
-               linalg::YieldOp::create(nb, l, arith::AddFOp::create(nb, l, v[2], product).getResult());
+             [&](OpBuilder &nb, Location l, ValueRange v) {
+               Value product = arith::MulFOp::create(nb, l, v[0], v[1], flags);
+               linalg::YieldOp::create(nb, l,
+                                       arith::AddFOp::create(nb, l, v[2], product, flags).getResult());
              })
       .getResult(0);
 }
@@ -75,19 +108,19 @@ struct WinogradInputLowering : OpConversionPattern<WinogradInputOp> {
     int64_t ph = kOutput * th + 2, pw = kOutput * tw + 2;
     Value x = buildPad(rewriter, loc, adaptor.getInput(), {0, pads[0], pads[1], 0},
                        {0, ph - h - pads[0], pw - w - pads[1], 0}, scalarConstant(rewriter, loc, t, 0));
-    Value bt = matrixConstant(rewriter, loc, kBt);
+    Value bt = matrixTable(rewriter, loc, op, "lathe_winograd_bt", kBt);
     auto d = [&](int64_t i) { return rewriter.getAffineDimExpr(i); };
     // rows[a, n, th, w, c] = sum_i B^T[a, i] x[n, 4 th + i, w, c]
-    // dims: a n th w i c
+    // dims: n th w c a i
     Value rows = multiplyAlong(rewriter, loc, bt, x, zeros(rewriter, loc, {kTile, n, th, pw, c}, t),
-                               6, 4, {d(0), d(4)}, {d(1), d(2) * kOutput + d(4), d(3), d(5)},
-                               {d(0), d(1), d(2), d(3), d(5)});
+                               {d(4), d(5)}, {d(0), d(1) * kOutput + d(5), d(2), d(3)},
+                               {d(4), d(0), d(1), d(2), d(3)});
     // tiles[a, b, n, th, tw, c] = sum_j B^T[b, j] rows[a, n, th, 4 tw + j, c]
-    // dims: a b n th tw j c
-    Value tiles = multiplyAlong(
-        rewriter, loc, bt, rows, zeros(rewriter, loc, {kTile, kTile, n, th, tw, c}, t), 7, 5,
-        {d(1), d(5)}, {d(0), d(2), d(3), d(4) * kOutput + d(5), d(6)},
-        {d(0), d(1), d(2), d(3), d(4), d(6)});
+    // dims: a n th tw c b j
+    Value tiles = multiplyAlong(rewriter, loc, bt, rows,
+                                zeros(rewriter, loc, {kTile, kTile, n, th, tw, c}, t), {d(5), d(6)},
+                                {d(0), d(1), d(2), d(3) * kOutput + d(6), d(4)},
+                                {d(0), d(5), d(1), d(2), d(3), d(4)});
     rewriter.replaceOp(op, buildReshape(rewriter, loc, tiles, op.getType().getShape()));
     return success();
   }
@@ -105,24 +138,24 @@ struct WinogradOutputLowering : OpConversionPattern<WinogradOutputOp> {
     int64_t th = ceilDiv(oh, kOutput), tw = ceilDiv(ow, kOutput);
     Value products =
         buildReshape(rewriter, loc, adaptor.getProducts(), {kTile, kTile, n, th, tw, m});
-    Value at = matrixConstant(rewriter, loc, kAt);
+    Value at = matrixTable(rewriter, loc, op, "lathe_winograd_at", kAt);
     auto d = [&](int64_t i) { return rewriter.getAffineDimExpr(i); };
     // cols[y, b, n, th, tw, m] = sum_a A^T[y, a] products[a, b, n, th, tw, m]
-    // dims: y b n th tw a m
-    Value cols = multiplyAlong(
-        rewriter, loc, at, products, zeros(rewriter, loc, {kOutput, kTile, n, th, tw, m}, t), 7,
-        5, {d(0), d(5)}, {d(5), d(1), d(2), d(3), d(4), d(6)},
-        {d(0), d(1), d(2), d(3), d(4), d(6)});
+    // dims: b n th tw m y a
+    Value cols = multiplyAlong(rewriter, loc, at, products,
+                               zeros(rewriter, loc, {kOutput, kTile, n, th, tw, m}, t),
+                               {d(5), d(6)}, {d(6), d(0), d(1), d(2), d(3), d(4)},
+                               {d(5), d(0), d(1), d(2), d(3), d(4)});
     // out[n, th, y, tw, x, m] = bias[m] + sum_b A^T[x, b] cols[y, b, n, th, tw, m]
-    // dims: n th y tw x b m
+    // dims: n th y tw m x b
     auto tiledType = RankedTensorType::get({n, th, kOutput, tw, kOutput, m}, t);
     Value init = adaptor.getBias()
                      ? buildElementwise(rewriter, loc, tiledType, {adaptor.getBias()},
                                         [](OpBuilder &, Location, ValueRange v) { return v[0]; })
                      : zeros(rewriter, loc, tiledType.getShape(), t);
-    Value tiled = multiplyAlong(rewriter, loc, at, cols, init, 7, 5, {d(4), d(5)},
-                                {d(2), d(5), d(0), d(1), d(3), d(6)},
-                                {d(0), d(1), d(2), d(3), d(4), d(6)});
+    Value tiled = multiplyAlong(rewriter, loc, at, cols, init, {d(5), d(6)},
+                                {d(2), d(6), d(0), d(1), d(3), d(4)},
+                                {d(0), d(1), d(2), d(3), d(5), d(4)});
     Value image = buildReshape(rewriter, loc, tiled, {n, kOutput * th, kOutput * tw, m});
     if (kOutput * th != oh || kOutput * tw != ow) {
       SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0)), sizes, unit(4, rewriter.getIndexAttr(1));

@@ -3,7 +3,8 @@
 // The generated code does not embed weights: each constant global becomes a
 // view of a `constants` argument at a 64-byte aligned offset, and the bytes
 // are collected into one blob (module attribute `lathe.constants`) that the
-// artifact stores and the runtime maps without copying.
+// artifact stores and the runtime maps without copying. Coefficient tables
+// marked lathe.code_table stay in the code, where LLVM knows their values.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -68,6 +69,8 @@ struct ExternalizeConstantsPass
     for (memref::GetGlobalOp get : uses) {
       auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(get, get.getNameAttr());
       if (!global || !global.getConstant() || !global.getInitialValue())
+        continue;
+      if (global->hasAttr(lathe::LatheDialect::CodeTableAttrHelper::getNameStr()))
         continue;
       auto [it, inserted] = offsets.try_emplace(global.getSymName(), 0);
       if (inserted) {

@@ -123,6 +123,7 @@ void buildBufferPipeline(OpPassManager &pm, const TargetOptions &options,
     loops.addPass(createVectorizePanelContractions(
         VectorizePanelContractionsOptions{config.registerRows, config.tileColumns / 2}));
   loops.addPass(createConvertLinalgToLoopsPass());
+  loops.addPass(createUnrollShortLoops());
   loops.addPass(createLoopInvariantCodeMotionPass());
   loops.addPass(createHoistInvariantLoads());
   pm.addPass(createLowerAffinePass());

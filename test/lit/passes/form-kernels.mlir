@@ -122,3 +122,21 @@ func.func @global_pool_channels_last(%x: tensor<1x8x8x64xf32>) -> tensor<1x1x1x6
   %0 = lathe.reduce_sum %x {axes = array<i64: 1, 2>} : (tensor<1x8x8x64xf32>) -> tensor<1x1x1x64xf32>
   return %0 : tensor<1x1x1x64xf32>
 }
+
+// -----
+
+// A Winograd input transform: each product's short nest (6 outputs of 6
+// terms) is innermost, inside the channel loop. Tiles keep the channels and
+// the nest whole (the nest is unrolled later): the row transform is tiled
+// over (th, w), each tile reading a 6-row window of 32 channels and writing
+// its 6 outputs; the column transform over (a, th, tw).
+// CHECK-LABEL: func.func @winograd_input_tiles
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) in (2, 10)
+// CHECK: tensor.extract_slice %{{.+}} [1, 6, 1, 32] [1, 1, 1, 1] : tensor<1x10x10x32xf32> to tensor<1x6x1x32xf32>
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<6x1x1x1x32xf32>)
+// CHECK: scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (6, 2, 2)
+// CHECK: linalg.generic {{.+}} ins(%{{.+}}, %{{.+}} : tensor<6x6xf32>, tensor<1x1x1x6x32xf32>) outs(%{{.+}} : tensor<1x6x1x1x1x32xf32>)
+func.func @winograd_input_tiles(%x: tensor<1x8x8x32xf32>) -> tensor<36x4x32xf32> {
+  %0 = lathe.winograd_input %x {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x32xf32>) -> tensor<36x4x32xf32>
+  return %0 : tensor<36x4x32xf32>
+}
