@@ -308,28 +308,29 @@ def Lathe_ConvNhwcOp : Lathe_Op<"conv_nhwc"> {
 }
 
 // lathe-winograd-convolutions' form of a 3x3 convolution at stride 1
-// (Lavin and Gray's F(4x4, 3x3), 36 multiplications per 16 outputs and
-// channel pair instead of 144): these two ops bracket a batch of 36 matmuls
-// (36, tiles, C) x (36, C, M) with the filters transformed at compile time.
+// (Lavin and Gray's F(m x m, 3 x 3) with m = `output_tile`, 2 or 4: 16 or
+// 36 multiplications per m x m outputs and channel pair instead of 36 or
+// 144): these two ops bracket a batch of (m+2)^2 matmuls (T, tiles, C) x
+// (T, C, M) with the filters transformed at compile time.
 //
 // winograd_input pads the channels-last image (N, H, W, C) by `pads` (top,
 // left, bottom, right) and with zeros below and right to whole tiles, cuts
-// it into 6x6 tiles at a step of 4 (TH x TW of them per image, covering the
-// (H + top + bottom - 2) x (W + left + right - 2) output), and transforms
-// each tile d to B^T d B: result (36, N * TH * TW, C).
+// it into (m+2) x (m+2) tiles at a step of m (TH x TW of them per image,
+// covering the (H + top + bottom - 2) x (W + left + right - 2) output), and
+// transforms each tile d to B^T d B: result ((m+2)^2, N * TH * TW, C).
 def Lathe_WinogradInputOp : Lathe_Op<"winograd_input"> {
-  let summary = "the transformed 6x6 input tiles of a F(4x4, 3x3) convolution";
-  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$pads);
+  let summary = "the transformed input tiles of a F(m x m, 3 x 3) convolution";
+  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$pads, I64Attr:$output_tile);
   let results = (outs Lathe_FloatTensor:$output);
 }
 
-// winograd_output transforms each product m (36, N * TH * TW, M) back to
-// its 4x4 output tile A^T m A, adds the bias (M), and cuts the tiled image
-// to `size` (OH, OW): result (N, OH, OW, M).
+// winograd_output transforms each product p ((m+2)^2, N * TH * TW, M) back
+// to its m x m output tile A^T p A, adds the bias (M), and cuts the tiled
+// image to `size` (OH, OW): result (N, OH, OW, M).
 def Lathe_WinogradOutputOp : Lathe_Op<"winograd_output"> {
-  let summary = "the 4x4 output tiles of a F(4x4, 3x3) convolution from its tile products";
+  let summary = "the output tiles of a F(m x m, 3 x 3) convolution from its tile products";
   let arguments = (ins Lathe_FloatTensor:$products, Optional<Lathe_FloatTensor>:$bias,
-                   DenseI64ArrayAttr:$size);
+                   DenseI64ArrayAttr:$size, I64Attr:$output_tile);
   let results = (outs Lathe_FloatTensor:$output);
 }
 

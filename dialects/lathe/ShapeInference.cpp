@@ -391,6 +391,9 @@ LATHE_INFER(WinogradInputOp) {
   LATHE_ADAPTOR(WinogradInputOp);
   RankedTensorType x = tensorOf(adaptor.getInput());
   ArrayRef<int64_t> pads = adaptor.getPads();
+  int64_t m = adaptor.getOutputTile();
+  if (m != 2 && m != 4)
+    return emitOptionalError(loc, "winograd_input: output tile ", m, " is not 2 or 4");
   if (x.getRank() != 4 || pads.size() != 4 || llvm::any_of(pads, [](int64_t p) { return p < 0; }))
     return emitOptionalError(loc, "winograd_input takes an image (N, H, W, C) and pads (top, left, "
                                   "bottom, right) >= 0, not ",
@@ -400,29 +403,32 @@ LATHE_INFER(WinogradInputOp) {
   if (outH < 1 || outW < 1)
     return emitOptionalError(loc, "winograd_input: a 3x3 window does not fit ",
                              shapeString(x.getShape()), " padded");
-  int64_t tiles = x.getDimSize(0) * ceilDiv(outH, 4) * ceilDiv(outW, 4);
-  return push(types, {36, tiles, x.getDimSize(3)}, x.getElementType());
+  int64_t tiles = x.getDimSize(0) * ceilDiv(outH, m) * ceilDiv(outW, m);
+  return push(types, {(m + 2) * (m + 2), tiles, x.getDimSize(3)}, x.getElementType());
 }
 
 LATHE_INFER(WinogradOutputOp) {
   LATHE_ADAPTOR(WinogradOutputOp);
-  RankedTensorType m = tensorOf(adaptor.getProducts());
+  RankedTensorType p = tensorOf(adaptor.getProducts());
   ArrayRef<int64_t> size = adaptor.getSize();
-  if (m.getRank() != 3 || m.getDimSize(0) != 36 || size.size() != 2 || size[0] < 1 ||
-      size[1] < 1)
-    return emitOptionalError(loc, "winograd_output takes products (36, tiles, M) and a size "
-                                  "(OH, OW), not ",
-                             shapeString(m.getShape()), " and ", size.size(), " sizes");
-  int64_t perImage = ceilDiv(size[0], 4) * ceilDiv(size[1], 4);
-  if (m.getDimSize(1) % perImage != 0)
-    return emitOptionalError(loc, "winograd_output: ", m.getDimSize(1),
+  int64_t m = adaptor.getOutputTile();
+  if (m != 2 && m != 4)
+    return emitOptionalError(loc, "winograd_output: output tile ", m, " is not 2 or 4");
+  if (p.getRank() != 3 || p.getDimSize(0) != (m + 2) * (m + 2) || size.size() != 2 ||
+      size[0] < 1 || size[1] < 1)
+    return emitOptionalError(loc, "winograd_output takes products (", (m + 2) * (m + 2),
+                             ", tiles, M) and a size (OH, OW), not ", shapeString(p.getShape()),
+                             " and ", size.size(), " sizes");
+  int64_t perImage = ceilDiv(size[0], m) * ceilDiv(size[1], m);
+  if (p.getDimSize(1) % perImage != 0)
+    return emitOptionalError(loc, "winograd_output: ", p.getDimSize(1),
                              " tiles are no whole number of ", size[0], "x", size[1], " images");
   if (Value bias = adaptor.getBias())
-    if (tensorOf(bias).getShape() != ArrayRef<int64_t>{m.getDimSize(2)})
+    if (tensorOf(bias).getShape() != ArrayRef<int64_t>{p.getDimSize(2)})
       return emitOptionalError(loc, "winograd_output: bias ", shapeString(tensorOf(bias).getShape()),
-                               " is not one per filter (", m.getDimSize(2), ")");
-  return push(types, {m.getDimSize(1) / perImage, size[0], size[1], m.getDimSize(2)},
-              m.getElementType());
+                               " is not one per filter (", p.getDimSize(2), ")");
+  return push(types, {p.getDimSize(1) / perImage, size[0], size[1], p.getDimSize(2)},
+              p.getElementType());
 }
 
 LATHE_INFER(AttentionOp) {

@@ -2,9 +2,9 @@
 //
 // Each transform is two products with a 6x6 (or 4x6) constant matrix, one
 // per spatial dim of the tile: B^T d B costs at most 2 x 6 x 6
-// multiply-adds per 6x6 tile and channel instead of the 36 x 36 of the
-// Kronecker product. The tiles are never gathered: the first product reads
-// the padded image at rows 4 * th + i directly. Each product's outputs and
+// multiply-adds per 6x6 tile and channel (F(4x4, 3x3)) instead of the
+// 36 x 36 of the Kronecker product. The tiles are never gathered: the first product reads
+// the padded image at rows m * th + i directly. Each product's outputs and
 // terms are its innermost loops, inside the channel loop: kernel formation
 // keeps them whole, lathe-unroll-short-loops unrolls them, the matrix stays
 // a table in the code (lathe-externalize-constants), so LLVM reads the
@@ -15,7 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "passes/LatheToLinalg/LinalgBuilders.h"
 #include "passes/LatheToLinalg/LoweringPatterns.h"
-#include "passes/WinogradF43.h"
+#include "passes/WinogradMatrices.h"
 
 #include "dialects/lathe/LatheDialect.h"
 
@@ -33,31 +33,28 @@ namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// The transform matrix `name` as a tensor: read from a constant global
-/// marked lathe.code_table, which stays in the code (not the artifact's
-/// constants), so that LLVM knows its values where the unrolled transform
-/// indexes it with constants.
-template <int Rows, int Cols>
-Value matrixTable(OpBuilder &b, Location loc, Operation *user, StringRef name,
-                  const double (&m)[Rows][Cols]) {
+/// A transform matrix (rows x cols, row-major) as a tensor: read from a
+/// constant global marked lathe.code_table, which stays in the code (not the
+/// artifact's constants), so that LLVM knows its values where the unrolled
+/// transform indexes it with constants.
+Value matrixTable(OpBuilder &b, Location loc, Operation *user, const Algorithm &f, StringRef which,
+                  const double *m, int64_t rows, int64_t cols) {
   auto module = user->getParentOfType<ModuleOp>();
-  auto type = MemRefType::get({Rows, Cols}, b.getF32Type());
+  std::string name = ("lathe_winograd_f" + Twine(f.output) + "_" + which).str();
+  auto type = MemRefType::get({rows, cols}, b.getF32Type());
+  auto tensorType = RankedTensorType::get({rows, cols}, b.getF32Type());
   if (!SymbolTable::lookupSymbolIn(module, name)) {
-    SmallVector<float> values;
-    for (const auto &row : m)
-      values.append(std::begin(row), std::end(row));
+    SmallVector<float> values(m, m + rows * cols);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(module.getBody());
     auto global = memref::GlobalOp::create(
         b, loc, name, b.getStringAttr("private"), type,
-        DenseElementsAttr::get(RankedTensorType::get({Rows, Cols}, b.getF32Type()),
-                               ArrayRef<float>(values)),
-        /*constant=*/true, /*alignment=*/nullptr);
+        DenseElementsAttr::get(tensorType, ArrayRef<float>(values)), /*constant=*/true,
+        /*alignment=*/nullptr);
     global->setAttr(LatheDialect::CodeTableAttrHelper::getNameStr(), b.getUnitAttr());
   }
   Value table = memref::GetGlobalOp::create(b, loc, type, name);
-  return bufferization::ToTensorOp::create(b, loc, RankedTensorType::get({Rows, Cols}, b.getF32Type()),
-                                           table, /*restrict=*/true);
+  return bufferization::ToTensorOp::create(b, loc, tensorType, table, /*restrict=*/true);
 }
 
 /// init[out] += matrix[matrixMap] * x[xMap] over 7 or 6 iteration dims
@@ -100,26 +97,28 @@ struct WinogradInputLowering : OpConversionPattern<WinogradInputOp> {
     auto xt = cast<RankedTensorType>(adaptor.getInput().getType());
     Type t = xt.getElementType();
     ArrayRef<int64_t> pads = op.getPads();
+    const Algorithm &f = *algorithmFor(op.getOutputTile());
+    int64_t step = f.output, side = f.tile;
     int64_t n = xt.getDimSize(0), h = xt.getDimSize(1), w = xt.getDimSize(2),
             c = xt.getDimSize(3);
-    int64_t th = ceilDiv(h + pads[0] + pads[2] - 2, kOutput);
-    int64_t tw = ceilDiv(w + pads[1] + pads[3] - 2, kOutput);
-    // Padded to whole tiles: rows 0 .. 4 * th + 1.
-    int64_t ph = kOutput * th + 2, pw = kOutput * tw + 2;
+    int64_t th = ceilDiv(h + pads[0] + pads[2] - 2, step);
+    int64_t tw = ceilDiv(w + pads[1] + pads[3] - 2, step);
+    // Padded to whole tiles: rows 0 .. m * th + 1.
+    int64_t ph = step * th + 2, pw = step * tw + 2;
     Value x = buildPad(rewriter, loc, adaptor.getInput(), {0, pads[0], pads[1], 0},
                        {0, ph - h - pads[0], pw - w - pads[1], 0}, scalarConstant(rewriter, loc, t, 0));
-    Value bt = matrixTable(rewriter, loc, op, "lathe_winograd_bt", kBt);
+    Value bt = matrixTable(rewriter, loc, op, f, "bt", f.bt, side, side);
     auto d = [&](int64_t i) { return rewriter.getAffineDimExpr(i); };
-    // rows[a, n, th, w, c] = sum_i B^T[a, i] x[n, 4 th + i, w, c]
+    // rows[a, n, th, w, c] = sum_i B^T[a, i] x[n, m th + i, w, c]
     // dims: n th w c a i
-    Value rows = multiplyAlong(rewriter, loc, bt, x, zeros(rewriter, loc, {kTile, n, th, pw, c}, t),
-                               {d(4), d(5)}, {d(0), d(1) * kOutput + d(5), d(2), d(3)},
+    Value rows = multiplyAlong(rewriter, loc, bt, x, zeros(rewriter, loc, {side, n, th, pw, c}, t),
+                               {d(4), d(5)}, {d(0), d(1) * step + d(5), d(2), d(3)},
                                {d(4), d(0), d(1), d(2), d(3)});
-    // tiles[a, b, n, th, tw, c] = sum_j B^T[b, j] rows[a, n, th, 4 tw + j, c]
+    // tiles[a, b, n, th, tw, c] = sum_j B^T[b, j] rows[a, n, th, m tw + j, c]
     // dims: a n th tw c b j
     Value tiles = multiplyAlong(rewriter, loc, bt, rows,
-                                zeros(rewriter, loc, {kTile, kTile, n, th, tw, c}, t), {d(5), d(6)},
-                                {d(0), d(1), d(2), d(3) * kOutput + d(6), d(4)},
+                                zeros(rewriter, loc, {side, side, n, th, tw, c}, t), {d(5), d(6)},
+                                {d(0), d(1), d(2), d(3) * step + d(6), d(4)},
                                 {d(0), d(5), d(1), d(2), d(3), d(4)});
     rewriter.replaceOp(op, buildReshape(rewriter, loc, tiles, op.getType().getShape()));
     return success();
@@ -133,22 +132,24 @@ struct WinogradOutputLowering : OpConversionPattern<WinogradOutputOp> {
     Location loc = op.getLoc();
     RankedTensorType rt = op.getType();
     Type t = rt.getElementType();
+    const Algorithm &f = *algorithmFor(op.getOutputTile());
+    int64_t step = f.output, side = f.tile;
     int64_t n = rt.getDimSize(0), oh = rt.getDimSize(1), ow = rt.getDimSize(2),
             m = rt.getDimSize(3);
-    int64_t th = ceilDiv(oh, kOutput), tw = ceilDiv(ow, kOutput);
+    int64_t th = ceilDiv(oh, step), tw = ceilDiv(ow, step);
     Value products =
-        buildReshape(rewriter, loc, adaptor.getProducts(), {kTile, kTile, n, th, tw, m});
-    Value at = matrixTable(rewriter, loc, op, "lathe_winograd_at", kAt);
+        buildReshape(rewriter, loc, adaptor.getProducts(), {side, side, n, th, tw, m});
+    Value at = matrixTable(rewriter, loc, op, f, "at", f.at, step, side);
     auto d = [&](int64_t i) { return rewriter.getAffineDimExpr(i); };
     // cols[y, b, n, th, tw, m] = sum_a A^T[y, a] products[a, b, n, th, tw, m]
     // dims: b n th tw m y a
     Value cols = multiplyAlong(rewriter, loc, at, products,
-                               zeros(rewriter, loc, {kOutput, kTile, n, th, tw, m}, t),
+                               zeros(rewriter, loc, {step, side, n, th, tw, m}, t),
                                {d(5), d(6)}, {d(6), d(0), d(1), d(2), d(3), d(4)},
                                {d(5), d(0), d(1), d(2), d(3), d(4)});
     // out[n, th, y, tw, x, m] = bias[m] + sum_b A^T[x, b] cols[y, b, n, th, tw, m]
     // dims: n th y tw m x b
-    auto tiledType = RankedTensorType::get({n, th, kOutput, tw, kOutput, m}, t);
+    auto tiledType = RankedTensorType::get({n, th, step, tw, step, m}, t);
     Value init = adaptor.getBias()
                      ? buildElementwise(rewriter, loc, tiledType, {adaptor.getBias()},
                                         [](OpBuilder &, Location, ValueRange v) { return v[0]; })
@@ -156,8 +157,8 @@ struct WinogradOutputLowering : OpConversionPattern<WinogradOutputOp> {
     Value tiled = multiplyAlong(rewriter, loc, at, cols, init, {d(5), d(6)},
                                 {d(2), d(6), d(0), d(1), d(3), d(4)},
                                 {d(0), d(1), d(2), d(3), d(5), d(4)});
-    Value image = buildReshape(rewriter, loc, tiled, {n, kOutput * th, kOutput * tw, m});
-    if (kOutput * th != oh || kOutput * tw != ow) {
+    Value image = buildReshape(rewriter, loc, tiled, {n, step * th, step * tw, m});
+    if (step * th != oh || step * tw != ow) {
       SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0)), sizes, unit(4, rewriter.getIndexAttr(1));
       for (int64_t s : rt.getShape())
         sizes.push_back(rewriter.getIndexAttr(s));

@@ -1,8 +1,9 @@
 //===- WinogradConvolutions.cpp - 3x3 convolutions in F(4x4, 3x3) ---------===//
 //
 // A direct 3x3 convolution spends 144 multiply-adds per 4x4 output tile and
-// (input, output) channel pair; Winograd's F(4x4, 3x3) spends 36, plus
-// transforms whose cost grows with one channel count, not their product.
+// (input, output) channel pair; Winograd's F(4x4, 3x3) spends 36 (F(2x2,
+// 3x3), for small images, 64), plus transforms whose cost grows with one
+// channel count, not their product.
 // The register tile already runs the direct form near the core's FMA peak,
 // so fewer multiplications is what is left to gain on networks made of
 // these layers (ResNets, VGGs, detection backbones).
@@ -17,7 +18,7 @@
 //===----------------------------------------------------------------------===//
 #include "passes/ConstantValues.h"
 #include "passes/Passes.h"
-#include "passes/WinogradF43.h"
+#include "passes/WinogradMatrices.h"
 
 #include "dialects/lathe/LatheDialect.h"
 
@@ -35,31 +36,42 @@ using namespace lathe::winograd;
 
 namespace {
 
-/// U[a * 6 + b][c][m] = (G g G^T)[a][b] for each filter g = w[:, :, c, m] of
-/// the channels-last weights (3, 3, C, M).
-std::vector<float> transformFilters(ArrayRef<float> w, int64_t channels, int64_t filters) {
-  int64_t pairs = channels * filters;
-  std::vector<float> u(kTile * kTile * pairs);
+/// U[a * T + b][c][m] = (G g G^T)[a][b] for each filter g = w[:, :, c, m] of
+/// the channels-last weights (3, 3, C, M), T the algorithm's tile.
+std::vector<float> transformFilters(const Algorithm &f, ArrayRef<float> w, int64_t channels,
+                                    int64_t filters) {
+  int64_t pairs = channels * filters, t = f.tile;
+  std::vector<float> u(t * t * pairs);
+  std::vector<double> gg(t * kKernel);
   for (int64_t pair = 0; pair < pairs; ++pair) {
-    double g[kKernel][kKernel], gg[kTile][kKernel];
-    for (int i = 0; i < kKernel; ++i)
-      for (int j = 0; j < kKernel; ++j)
-        g[i][j] = w[(i * kKernel + j) * pairs + pair];
-    for (int a = 0; a < kTile; ++a)
+    auto g = [&](int i, int j) { return (double)w[(i * kKernel + j) * pairs + pair]; };
+    for (int a = 0; a < t; ++a)
       for (int j = 0; j < kKernel; ++j) {
-        gg[a][j] = 0;
+        gg[a * kKernel + j] = 0;
         for (int i = 0; i < kKernel; ++i)
-          gg[a][j] += kG[a][i] * g[i][j];
+          gg[a * kKernel + j] += f.g[a * kKernel + i] * g(i, j);
       }
-    for (int a = 0; a < kTile; ++a)
-      for (int b = 0; b < kTile; ++b) {
+    for (int a = 0; a < t; ++a)
+      for (int b = 0; b < t; ++b) {
         double sum = 0;
         for (int j = 0; j < kKernel; ++j)
-          sum += gg[a][j] * kG[b][j];
-        u[(a * kTile + b) * pairs + pair] = static_cast<float>(sum);
+          sum += gg[a * kKernel + j] * f.g[b * kKernel + j];
+        u[(a * t + b) * pairs + pair] = static_cast<float>(sum);
       }
   }
   return u;
+}
+
+/// F(4x4) unless that cuts the image into fewer than 8 tiles: each of its
+/// 36 transformed filters per channel pair is then streamed from memory for
+/// fewer than 8 tiles, and the matmul waits on memory, more so on more
+/// threads (ResNet's last 7x7 stage); F(2x2) reads 16 of them for 4 times
+/// as many tiles.
+const Algorithm &algorithmFor(RankedTensorType result) {
+  constexpr int64_t kFewestTiles = 8;
+  int64_t tiles = result.getDimSize(0) * ((result.getDimSize(1) + 3) / 4) *
+                  ((result.getDimSize(2) + 3) / 4);
+  return tiles < kFewestTiles ? kF2 : kF4;
 }
 
 struct ThreeByThreeAtStrideOne : OpRewritePattern<ConvNhwcOp> {
@@ -82,25 +94,28 @@ struct ThreeByThreeAtStrideOne : OpRewritePattern<ConvNhwcOp> {
     // The transforms cost per tile what about 10 channels of the batched
     // matmul do; below that, and for images smaller than one output tile,
     // the direct form is as fast.
-    if (channels < minChannels || filters < minChannels || resultType.getDimSize(1) < kOutput ||
-        resultType.getDimSize(2) < kOutput)
+    if (channels < minChannels || filters < minChannels || resultType.getDimSize(1) < 4 ||
+        resultType.getDimSize(2) < 4)
       return rewriter.notifyMatchFailure(op, "too few channels or pixels to gain");
     std::optional<std::vector<float>> weights = constantFloats(op.getWeight());
     if (!weights)
       return rewriter.notifyMatchFailure(op, "weights are not an f32 constant");
 
+    const Algorithm &f = algorithmFor(resultType);
     Location loc = op.getLoc();
+    auto outputTile = rewriter.getI64IntegerAttr(f.output);
     auto tiles = WinogradInputOp::create(rewriter, loc, op.getInput(),
-                                         rewriter.getDenseI64ArrayAttr(op.getPads()));
-    auto filterType = RankedTensorType::get({kTile * kTile, channels, filters},
+                                         rewriter.getDenseI64ArrayAttr(op.getPads()), outputTile);
+    auto filterType = RankedTensorType::get({f.tile * f.tile, channels, filters},
                                             resultType.getElementType());
     Value transformed = makeFloatConstant(
-        rewriter, loc, filterType, transformFilters(*weights, channels, filters),
+        rewriter, loc, filterType, transformFilters(f, *weights, channels, filters),
         "winograd_filters");
     Value products = MatMulOp::create(rewriter, loc, tiles, transformed);
     rewriter.replaceOpWithNewOp<WinogradOutputOp>(
         op, products, op.getBias(),
-        rewriter.getDenseI64ArrayAttr({resultType.getDimSize(1), resultType.getDimSize(2)}));
+        rewriter.getDenseI64ArrayAttr({resultType.getDimSize(1), resultType.getDimSize(2)}),
+        outputTile);
     return success();
   }
   int64_t minChannels;

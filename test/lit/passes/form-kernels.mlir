@@ -137,6 +137,6 @@ func.func @global_pool_channels_last(%x: tensor<1x8x8x64xf32>) -> tensor<1x1x1x6
 // CHECK: scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (6, 2, 2)
 // CHECK: linalg.generic {{.+}} ins(%{{.+}}, %{{.+}} : tensor<6x6xf32>, tensor<1x1x1x6x32xf32>) outs(%{{.+}} : tensor<1x6x1x1x1x32xf32>)
 func.func @winograd_input_tiles(%x: tensor<1x8x8x32xf32>) -> tensor<36x4x32xf32> {
-  %0 = lathe.winograd_input %x {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x32xf32>) -> tensor<36x4x32xf32>
+  %0 = lathe.winograd_input %x {output_tile = 4 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x32xf32>) -> tensor<36x4x32xf32>
   return %0 : tensor<36x4x32xf32>
 }
