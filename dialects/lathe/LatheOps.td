@@ -343,10 +343,12 @@ def Lathe_ConvTransposeOp : Lathe_Op<"conv_transpose"> {
   let results = (outs Lathe_FloatTensor:$output);
 }
 
+// Pools read (N, C, spatial...) or, with `channels_last` (the layout
+// passes' form, beside channels-last convolutions), (N, spatial..., C).
 def Lathe_MaxPoolOp : Lathe_Op<"max_pool"> {
   let arguments = (ins Lathe_Tensor:$input, DenseI64ArrayAttr:$kernel_shape,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
-                   DenseI64ArrayAttr:$pads, BoolAttr:$ceil_mode);
+                   DenseI64ArrayAttr:$pads, BoolAttr:$ceil_mode, UnitAttr:$channels_last);
   let results = (outs Lathe_Tensor:$output);
 }
 
@@ -354,7 +356,7 @@ def Lathe_AveragePoolOp : Lathe_Op<"average_pool"> {
   let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$kernel_shape,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                    DenseI64ArrayAttr:$pads, BoolAttr:$ceil_mode,
-                   BoolAttr:$count_include_pad);
+                   BoolAttr:$count_include_pad, UnitAttr:$channels_last);
   let results = (outs Lathe_FloatTensor:$output);
 }
 

@@ -87,10 +87,9 @@ FailureOr<int64_t> windowOutput(OptLoc loc, int64_t in, int64_t kernel, int64_t 
   return out;
 }
 
-LogicalResult inferPool(OptLoc loc, Value inputValue, ArrayRef<int64_t> kernel,
-                        ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
-                        ArrayRef<int64_t> pads, bool ceilMode, Types &types) {
-  RankedTensorType input = tensorOf(inputValue);
+LogicalResult inferPoolShape(OptLoc loc, RankedTensorType input, ArrayRef<int64_t> kernel,
+                             ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                             ArrayRef<int64_t> pads, bool ceilMode, Types &types) {
   if (failed(checkSpatialAttrs(loc, input, kernel.size(), strides, dilations, pads)))
     return failure();
   size_t n = kernel.size();
@@ -601,21 +600,43 @@ LATHE_INFER(ConvTransposeOp) {
   return push(types, shape, x.getElementType());
 }
 
+/// A pool's result: on (N, C, spatial...), or on (N, spatial..., C) read as
+/// its channels-first transpose and written back channels last.
+template <typename Adaptor>
+LogicalResult inferPoolOf(OptLoc loc, Value input, Adaptor adaptor, Types &types) {
+  RankedTensorType x = tensorOf(input);
+  if (!adaptor.getChannelsLast())
+    return inferPoolShape(loc, x, adaptor.getKernelShape(), adaptor.getStrides(),
+                          adaptor.getDilations(), adaptor.getPads(), adaptor.getCeilMode(), types);
+  if (x.getRank() < 3)
+    return emitOptionalError(loc, "expects a channels-last input of rank >= 3 (N, spatial..., C)");
+  SmallVector<int64_t> first{x.getDimSize(0), x.getShape().back()};
+  first.append(x.getShape().begin() + 1, x.getShape().end() - 1);
+  SmallVector<Type> inferred;
+  if (failed(inferPoolShape(loc, RankedTensorType::get(first, x.getElementType()),
+                            adaptor.getKernelShape(), adaptor.getStrides(), adaptor.getDilations(),
+                            adaptor.getPads(), adaptor.getCeilMode(), inferred)))
+    return failure();
+  ArrayRef<int64_t> out = cast<RankedTensorType>(inferred[0]).getShape();
+  SmallVector<int64_t> last{out[0]};
+  last.append(out.begin() + 2, out.end());
+  last.push_back(out[1]);
+  return push(types, last, x.getElementType());
+}
+
 LATHE_INFER(MaxPoolOp) {
   LATHE_ADAPTOR(MaxPoolOp);
-  return inferPool(loc, operands[0], adaptor.getKernelShape(), adaptor.getStrides(),
-                   adaptor.getDilations(), adaptor.getPads(), adaptor.getCeilMode(), types);
+  return inferPoolOf(loc, operands[0], adaptor, types);
 }
 
 LATHE_INFER(AveragePoolOp) {
   LATHE_ADAPTOR(AveragePoolOp);
-  return inferPool(loc, operands[0], adaptor.getKernelShape(), adaptor.getStrides(),
-                   adaptor.getDilations(), adaptor.getPads(), adaptor.getCeilMode(), types);
+  return inferPoolOf(loc, operands[0], adaptor, types);
 }
 
 LATHE_INFER(LpPoolOp) {
   LATHE_ADAPTOR(LpPoolOp);
-  return inferPool(loc, operands[0], adaptor.getKernelShape(), adaptor.getStrides(),
+  return inferPoolShape(loc, tensorOf(operands[0]), adaptor.getKernelShape(), adaptor.getStrides(),
                    adaptor.getDilations(), adaptor.getPads(), adaptor.getCeilMode(), types);
 }
 

@@ -501,37 +501,69 @@ struct PoolLowering : OpConversionPattern<OpTy> {
     auto resultType = cast<RankedTensorType>(this->getTypeConverter()->convertType(op.getType()));
     Type t = xt.getElementType();
     Type original = op.getInput().getType().getElementType();
-    int64_t spatial = xt.getRank() - 2;
+    int64_t rank = xt.getRank(), spatial = rank - 2;
     ArrayRef<int64_t> kernel = op.getKernelShape(), strides = op.getStrides(),
                       dilations = op.getDilations(), pads = op.getPads();
-    SmallVector<int64_t> low(2, 0), high(2, 0);
+    bool channelsLast = false;
+    if constexpr (kind != PoolKind::Lp)
+      channelsLast = op.getChannelsLast();
+    // Spatial dim i of the input and result: after N and C, or after N.
+    auto spatialDim = [&](int64_t i) { return (channelsLast ? 1 : 2) + i; };
+    SmallVector<int64_t> low(rank, 0), high(rank, 0);
     for (int64_t i = 0; i < spatial; ++i) {
-      int64_t needed = (resultType.getDimSize(i + 2) - 1) * strides[i] +
+      int64_t needed = (resultType.getDimSize(spatialDim(i)) - 1) * strides[i] +
                        (kernel[i] - 1) * dilations[i] + 1;
-      low.push_back(pads[i]);
-      high.push_back(std::max<int64_t>(needed - xt.getDimSize(i + 2) - pads[i], 0));
+      low[spatialDim(i)] = pads[i];
+      high[spatialDim(i)] =
+          std::max<int64_t>(needed - xt.getDimSize(spatialDim(i)) - pads[i], 0);
     }
     Value padValue = kind == PoolKind::Max ? lowestValue(rewriter, loc, original)
                                            : scalarConstant(rewriter, loc, t, 0);
     Value padded = buildPad(rewriter, loc, x, low, high, padValue);
     // Iteration dims: n, c, k_1..k_d, o_1..o_d (output innermost, as for
-    // convolutions); a kernel-shaped operand gives the window dims their
-    // extent.
+    // convolutions); channels last, n, o_1..o_{d-1}, k_1..k_d, o_d, c (a
+    // tile is an output row, channels innermost and contiguous). A
+    // kernel-shaped operand gives the window dims their extent.
     int64_t dims = 2 + 2 * spatial;
     auto d = [&](int64_t i) { return rewriter.getAffineDimExpr(i); };
-    SmallVector<AffineExpr> xe{d(0), d(1)}, ke, oe{d(0), d(1)};
+    SmallVector<int64_t> oDim(spatial), kDim(spatial);
+    int64_t cDim;
+    if (channelsLast) {
+      int64_t next = 1;
+      for (int64_t i = 0; i + 1 < spatial; ++i)
+        oDim[i] = next++;
+      for (int64_t i = 0; i < spatial; ++i)
+        kDim[i] = next++;
+      oDim[spatial - 1] = next++;
+      cDim = next;
+    } else {
+      cDim = 1;
+      for (int64_t i = 0; i < spatial; ++i) {
+        kDim[i] = 2 + i;
+        oDim[i] = 2 + spatial + i;
+      }
+    }
+    SmallVector<AffineExpr> xe{d(0)}, ke, oe{d(0)};
+    if (!channelsLast) {
+      xe.push_back(d(cDim));
+      oe.push_back(d(cDim));
+    }
     for (int64_t i = 0; i < spatial; ++i) {
-      xe.push_back(d(2 + spatial + i) * strides[i] + d(2 + i) * dilations[i]);
-      ke.push_back(d(2 + i));
-      oe.push_back(d(2 + spatial + i));
+      xe.push_back(d(oDim[i]) * strides[i] + d(kDim[i]) * dilations[i]);
+      ke.push_back(d(kDim[i]));
+      oe.push_back(d(oDim[i]));
+    }
+    if (channelsLast) {
+      xe.push_back(d(cDim));
+      oe.push_back(d(cDim));
     }
     Value window = tensor::EmptyOp::create(rewriter, loc, kernel, t);
     SmallVector<AffineMap> maps{AffineMap::get(dims, 0, xe, rewriter.getContext()),
                                 AffineMap::get(dims, 0, ke, rewriter.getContext()),
                                 AffineMap::get(dims, 0, oe, rewriter.getContext())};
-    SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
-    iterators.append(spatial, utils::IteratorType::reduction);
-    iterators.append(spatial, utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iterators(dims, utils::IteratorType::parallel);
+    for (int64_t i = 0; i < spatial; ++i)
+      iterators[kDim[i]] = utils::IteratorType::reduction;
     Value init = buildFilled(rewriter, loc, resultType,
                              kind == PoolKind::Max ? lowestValue(rewriter, loc, original)
                                                    : scalarConstant(rewriter, loc, t, 0));
@@ -566,13 +598,13 @@ struct PoolLowering : OpConversionPattern<OpTy> {
       // Each output position divides by how many of its window's positions
       // count: inside the input, or inside input and pads.
       bool includePad = op.getCountIncludePad();
-      SmallVector<int64_t> outSpatial(resultType.getShape().drop_front(2));
+      SmallVector<int64_t> outSpatial(resultType.getShape().slice(spatialDim(0), spatial));
       int64_t positions = 1;
       for (int64_t s : outSpatial)
         positions *= s;
       SmallVector<SmallVector<int64_t>> perDim(spatial);
       for (int64_t i = 0; i < spatial; ++i) {
-        int64_t in = xt.getDimSize(i + 2);
+        int64_t in = xt.getDimSize(spatialDim(i));
         int64_t lo = includePad ? -pads[i] : 0, hi = includePad ? in + pads[i + spatial] : in;
         for (int64_t o = 0; o < outSpatial[i]; ++o) {
           int64_t count = 0;
@@ -592,7 +624,11 @@ struct PoolLowering : OpConversionPattern<OpTy> {
         }
         counts.push_back(rewriter.getFloatAttr(t, (double)product));
       }
-      auto countType = RankedTensorType::get(outSpatial, t);
+      // (O...), or (O..., 1) to broadcast over the channels after them.
+      SmallVector<int64_t> countShape(outSpatial);
+      if (channelsLast)
+        countShape.push_back(1);
+      auto countType = RankedTensorType::get(countShape, t);
       Value divisor = arith::ConstantOp::create(rewriter, loc, countType,
                                                 DenseElementsAttr::get(countType, counts));
       pooled = buildElementwise(rewriter, loc, resultType, {pooled, divisor},

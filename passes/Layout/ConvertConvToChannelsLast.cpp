@@ -2,7 +2,9 @@
 //
 // A convolution with constant f32 weights becomes
 //   transpose(conv_nhwc(transpose(x, to_last), W'), to_first)
-// with W' re-laid out at compile time to (kernel..., C/group, M). The
+// with W' re-laid out at compile time to (kernel..., C/group, M), and a
+// max or average pool after a convolution pools channels last the same way.
+// The
 // transposes are then sunk and cancelled by lathe-sink-transposes, so a chain
 // of convolutions keeps channels last from its first input to its last output.
 //
@@ -60,11 +62,59 @@ struct ConvToChannelsLast : OpRewritePattern<ConvOp> {
   }
 };
 
+/// The permutations from channels first to last and back for rank `rank`.
+std::pair<SmallVector<int64_t>, SmallVector<int64_t>> channelPermutations(int64_t rank) {
+  SmallVector<int64_t> toLast{0}, toFirst{0, rank - 1};
+  for (int64_t i = 2; i < rank; ++i)
+    toLast.push_back(i);
+  toLast.push_back(1);
+  for (int64_t i = 1; i < rank - 1; ++i)
+    toFirst.push_back(i);
+  return {toLast, toFirst};
+}
+
+/// Whether `v` is computed channels last once the convolutions are: a
+/// convolution's result, or a transpose's, seen through ops of one operand
+/// that keep its shape (an activation).
+bool fromChannelsLast(Value v) {
+  Operation *def = v.getDefiningOp();
+  while (def && def->getNumOperands() == 1 && def->getNumResults() == 1 &&
+         def->getOperand(0).getType() == def->getResult(0).getType())
+    def = def->getOperand(0).getDefiningOp();
+  return def && isa<ConvOp, TransposeOp>(def);
+}
+
+/// A max or average pool between channels-last convolutions pools channels
+/// last too: its transposes then meet theirs and cancel, where pooling
+/// channels first would transpose the image twice.
+template <typename PoolOp>
+struct PoolToChannelsLast : OpRewritePattern<PoolOp> {
+  using OpRewritePattern<PoolOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(PoolOp pool, PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(pool.getInput().getType());
+    if (pool.getChannelsLast() || type.getRank() < 3 || !type.getElementType().isF32() ||
+        !fromChannelsLast(pool.getInput()))
+      return rewriter.notifyMatchFailure(pool, "channels last already, not f32, or no "
+                                               "convolution before it");
+    auto [toLast, toFirst] = channelPermutations(type.getRank());
+    Location loc = pool.getLoc();
+    Value x = TransposeOp::create(rewriter, loc, pool.getInput(),
+                                  rewriter.getDenseI64ArrayAttr(toLast));
+    SmallVector<NamedAttribute> attrs(pool->getAttrs());
+    attrs.push_back(rewriter.getNamedAttr(pool.getChannelsLastAttrName(), rewriter.getUnitAttr()));
+    auto last = PoolOp::create(rewriter, loc, ValueRange{x}, attrs);
+    rewriter.replaceOpWithNewOp<TransposeOp>(pool, last.getResult(),
+                                             rewriter.getDenseI64ArrayAttr(toFirst));
+    return success();
+  }
+};
+
 struct ConvertConvToChannelsLastPass
     : public lathe::impl::ConvertConvToChannelsLastBase<ConvertConvToChannelsLastPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ConvToChannelsLast>(&getContext());
+    patterns.add<ConvToChannelsLast, PoolToChannelsLast<MaxPoolOp>,
+                 PoolToChannelsLast<AveragePoolOp>>(&getContext());
     // One rewrite per convolution; transposes are left for the sinking pass.
     GreedyRewriteConfig config;
     config.enableFolding(false);

@@ -98,7 +98,7 @@ def conv_layouts(path):
     transposes sink through: grouped, strided, dilated and asymmetrically
     padded convolutions, a squeeze-and-excitation gate (global pool, 1x1
     convs, HardSigmoid, broadcast Mul), a constant broadcast Add, Concat,
-    nearest Resize, and a convolution with a bias."""
+    nearest Resize, a convolution with a bias, and an average pool."""
     def conv(x, cin, cout, k, **attrs):
         group = attrs.get("group", 1)
         w = const(rng.normal(0, (2.0 / (cin // group * k * k)) ** 0.5, (cout, cin // group, k, k)))
@@ -111,7 +111,9 @@ def conv_layouts(path):
     d = op("Add", [op("Mul", [c, gate]), const(rng.normal(0, 0.1, (16, 1, 1)))])
     e = op("Concat", [d, a], axis=1)
     up = op("Resize", [e, "", const(np.array([1, 1, 2, 2]))], mode="nearest")
-    out = conv(up, 32, 8, 1)
+    # A padded average pool after the last convolution pools channels last,
+    # each border position divided by the pixels its window holds.
+    out = op("AveragePool", [conv(up, 32, 8, 1)], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
     finish("conv_layouts", [1, 8, 20, 20], out, [1, 8, 20, 20], path)
 
 

@@ -52,3 +52,28 @@ func.func @f16_weights(%x: tensor<1x1x3x3xf16>) -> tensor<1x1x3x3xf16> {
   %y = lathe.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x1x3x3xf16>, tensor<1x1x1x1xf16>) -> tensor<1x1x3x3xf16>
   return %y : tensor<1x1x3x3xf16>
 }
+
+// -----
+
+// A max pool after a convolution and its activation pools channels last:
+// between the two transposes that lathe-sink-transposes cancels with the
+// convolution's. A pool of a graph input stays channels first.
+// CHECK-LABEL: func.func @pool_after_conv
+// CHECK: %[[C:.+]] = lathe.conv_nhwc
+// CHECK: %[[F:.+]] = lathe.transpose %[[C]] {perm = array<i64: 0, 3, 1, 2>}
+// CHECK: %[[R:.+]] = lathe.relu %[[F]]
+// CHECK: %[[L:.+]] = lathe.transpose %[[R]] {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x8x8xf32>) -> tensor<1x8x8x4xf32>
+// CHECK: %[[P:.+]] = lathe.max_pool %[[L]] {ceil_mode = false, channels_last, {{.+}}} : (tensor<1x8x8x4xf32>) -> tensor<1x4x4x4xf32>
+// CHECK: %[[Y:.+]] = lathe.transpose %[[P]] {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+// CHECK: %[[Q:.+]] = lathe.average_pool %{{.+}} {ceil_mode = false, count_include_pad = false, dilations
+// CHECK-NOT: channels_last
+// CHECK-SAME: -> tensor<1x3x4x4xf32>
+// CHECK: return %[[Y]], %[[Q]]
+func.func @pool_after_conv(%x: tensor<1x3x8x8xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x3x4x4xf32>) {
+  %w = lathe.constant dense<1.0> : tensor<4x3x3x3xf32>
+  %c = lathe.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %r = lathe.relu %c : tensor<1x4x8x8xf32>
+  %p = lathe.max_pool %r {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, ceil_mode = false} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+  %q = lathe.average_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = false, count_include_pad = false} : (tensor<1x3x8x8xf32>) -> tensor<1x3x4x4xf32>
+  return %p, %q : tensor<1x4x4x4xf32>, tensor<1x3x4x4xf32>
+}

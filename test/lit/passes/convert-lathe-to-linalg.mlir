@@ -330,3 +330,26 @@ func.func @div_by_constant(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = lathe.div %x, %c : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// Pools channels last: iteration dims n, o_1, k_1, k_2, o_2, c (a tile is an
+// output row, channels innermost); the average's divisor is (O..., 1), one
+// per position, broadcast over the channels.
+// CHECK-DAG: #[[PX:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d2, d4 * 2 + d3, d5)>
+// CHECK-DAG: #[[PK:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d2, d3)>
+// CHECK-DAG: #[[PY:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d5)>
+// CHECK-DAG: #[[PD:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d2, 0)>
+// CHECK-LABEL: func.func @pools_channels_last
+// CHECK: %[[PAD:.+]] = tensor.pad %{{.+}} low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: linalg.generic {indexing_maps = [#[[PX]], #[[PK]], #[[PY]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel", "parallel"]} ins(%[[PAD]], %{{.+}} : tensor<1x7x7x8xf32>, tensor<3x3xf32>) outs(%{{.+}} : tensor<1x3x3x8xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[SUM:.+]] = linalg.generic {indexing_maps = [#[[PX]], #[[PK]], #[[PY]]], {{.+}} ins(%{{.+}}, %{{.+}} : tensor<1x5x5x8xf32>, tensor<2x2xf32>) outs(%{{.+}} : tensor<1x2x2x8xf32>)
+// CHECK: %[[COUNT:.+]] = arith.constant dense<4.000000e+00> : tensor<2x2x1xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PD]], #{{.+}}], {{.+}} ins(%[[SUM]], %[[COUNT]] : tensor<1x2x2x8xf32>, tensor<2x2x1xf32>)
+// CHECK: arith.divf
+func.func @pools_channels_last(%x: tensor<1x5x5x8xf32>) -> (tensor<1x3x3x8xf32>, tensor<1x2x2x8xf32>) {
+  %m = lathe.max_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, ceil_mode = false, channels_last} : (tensor<1x5x5x8xf32>) -> tensor<1x3x3x8xf32>
+  %a = lathe.average_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = false, count_include_pad = false, channels_last} : (tensor<1x5x5x8xf32>) -> tensor<1x2x2x8xf32>
+  return %m, %a : tensor<1x3x3x8xf32>, tensor<1x2x2x8xf32>
+}
