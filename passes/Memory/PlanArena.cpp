@@ -128,7 +128,18 @@ int64_t planOffsets(const std::vector<Buffer> &buffers, int64_t steps,
   for (const Buffer &b : buffers)
     for (int64_t step = b.first; step <= b.last; ++step)
       liveAt[step] += b.bytes;
-  auto span = [](const Buffer *b) { return b->last - b->first + 1; };
+  // Lifetimes measured in the steps where some buffer begins or ends, so
+  // that ops which begin or end none (a fill, a view) do not lengthen the
+  // lifetimes around them and reorder the placement.
+  std::vector<int64_t> events;
+  for (const Buffer &b : buffers)
+    events.insert(events.end(), {b.first, b.last});
+  llvm::sort(events);
+  events.erase(std::unique(events.begin(), events.end()), events.end());
+  auto event = [&](int64_t position) {
+    return std::lower_bound(events.begin(), events.end(), position) - events.begin();
+  };
+  auto span = [&](const Buffer *b) { return event(b->last) - event(b->first) + 1; };
   auto crowd = [&](const Buffer *b) {
     return *std::max_element(liveAt.begin() + b->first, liveAt.begin() + b->last + 1);
   };
