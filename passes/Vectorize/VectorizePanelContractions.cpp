@@ -7,7 +7,9 @@
 // one fused multiply-add per row. Loops left to LLVM would instead load and
 // store the accumulators at every step. A panel narrower than the tile (the
 // last one of a padded matrix) is read and written under a mask; rows past
-// the last whole register tile run one at a time.
+// the last whole register tile run one at a time. Where a fill of the output
+// right before initialized it, the accumulators start from its value and
+// the fill goes.
 //
 // A channelwise contraction (a depthwise convolution, PanelContraction.h)
 // is the same tile with its channels as columns: each step loads one
@@ -46,9 +48,12 @@ bool unitInnerStride(Value memref) {
 /// Emits the register tile of one contraction.
 class RegisterTile {
 public:
+  /// `initial`, if set, is the f32 every output element holds before the
+  /// contraction (the fill that initialized them, erased by the caller):
+  /// the accumulators start from it instead of being loaded.
   RegisterTile(RewriterBase &rewriter, linalg::GenericOp op, lathe::PanelContraction panel,
-               int64_t rows)
-      : b(rewriter), loc(op.getLoc()), op(op), panel(panel), rows(rows),
+               int64_t rows, Value initial)
+      : b(rewriter), loc(op.getLoc()), op(op), panel(panel), rows(rows), initial(initial),
         vectorType(VectorType::get({panel.tile}, b.getF32Type())) {
     a = op.getDpsInputOperand(1 - panel.panelOperand);
     panels = op.getDpsInputOperand(panel.panelOperand);
@@ -166,10 +171,11 @@ private:
       }
     SmallVector<Value> accumulators;
     SmallVector<SmallVector<Value>> outIndices;
+    Value splat = initial ? vector::BroadcastOp::create(b, loc, vectorType, initial) : Value();
     for (int64_t i = 0; i < count; ++i) {
       ivs[panel.rowLoop] = rowAt(row, i);
       outIndices.push_back(indices(out));
-      accumulators.push_back(load(out->get(), outIndices.back(), mask));
+      accumulators.push_back(splat ? splat : load(out->get(), outIndices.back(), mask));
     }
     SmallVector<Value> results = emitReductions(reductions, row, count, mask, accumulators);
     for (int64_t i = 0; i < count; ++i)
@@ -213,6 +219,7 @@ private:
   linalg::GenericOp op;
   lathe::PanelContraction panel;
   int64_t rows;
+  Value initial;
   VectorType vectorType;
   OpOperand *a, *panels, *out;
   SmallVector<Value> sizes, ivs;
@@ -258,8 +265,20 @@ struct VectorizePanelContractionsPass
       }
       if (extent > 0)
         rows = lathe::registerRowsFor(extent, registerRows);
-      RegisterTile(rewriter, op, panel, rows).emit();
+      // A fill of the same buffer right before (kernel formation fuses a
+      // reduction's fill into its tile) becomes the accumulators' start:
+      // the tile writes every output element once, so the fill's stores
+      // and the tile's loads of them are both saved.
+      auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+      Value initial;
+      if (fill && fill.hasPureBufferSemantics() &&
+          fill.getDpsInitOperand(0)->get() == op.getDpsInitOperand(0)->get() &&
+          fill.getDpsInputOperand(0)->get().getType().isF32())
+        initial = fill.getDpsInputOperand(0)->get();
+      RegisterTile(rewriter, op, panel, rows, initial).emit();
       rewriter.eraseOp(op);
+      if (initial)
+        rewriter.eraseOp(fill);
     }
   }
 };

@@ -112,3 +112,34 @@ func.func @plain_matmul(%a: memref<8x5xf32>, %b: memref<5x4xf32>, %y: memref<8x4
   }
   return
 }
+
+// -----
+
+#a = affine_map<(m, k, n) -> (m, k)>
+#p = affine_map<(m, k, n) -> (n floordiv 4, k, n mod 4)>
+#y = affine_map<(m, k, n) -> (m, n)>
+
+// The fill kernel formation fused into the tile right before the
+// contraction becomes the accumulators' start (its value broadcast): the
+// fill goes, and the tile loads no accumulator from the output, in whole
+// and masked panels alike.
+// CHECK-LABEL: func.func @filled_then_matmul
+// CHECK-SAME: (%[[A:.+]]: memref<3x5xf32>, %[[P:.+]]: memref<2x5x4xf32>, %[[Y:.+]]: memref<3x6xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: %[[START:.+]] = vector.broadcast %{{.+}} : f32 to vector<4xf32>
+// CHECK: scf.for %{{.+}} = {{.*}} iter_args(%{{.+}} = %[[START]], %{{.+}} = %[[START]], %{{.+}} = %[[START]])
+// CHECK-NOT: vector.load %[[Y]]
+// CHECK-NOT: vector.maskedload %[[Y]]
+// CHECK: vector.maskedstore %[[Y]]
+func.func @filled_then_matmul(%a: memref<3x5xf32>, %p: memref<2x5x4xf32>, %y: memref<3x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<3x6xf32>)
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<3x5xf32>, memref<2x5x4xf32>) outs(%y : memref<3x6xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
