@@ -117,3 +117,46 @@ module {
     return
   }
 }
+
+// -----
+
+// Five buffers whose lifetimes begin and end at ten points, with ops that
+// begin or end none (constants here; border fills in a real partition)
+// between them. With lifetimes measured in those points, the placement
+// reaches the lower bound, 448 bytes; measured in ops, the idle ops would
+// lengthen some lifetimes more than others, reorder the longest-lived-first
+// placement, and the best one found would take 512.
+// CHECK-LABEL: module attributes {lathe.arena_bytes = 448 : i64, lathe.arena_lower_bound_bytes = 448 : i64
+// CHECK: func.func @idle_ops_between(%{{.+}}: memref<448xi8> {lathe.arena})
+module {
+func.func @idle_ops_between() {
+  %f = arith.constant 0.0 : f32
+  %b3 = memref.alloc() : memref<16xf32>
+  %pad0 = arith.constant 0 : index
+  %pad1 = arith.constant 1 : index
+  %b0 = memref.alloc() : memref<32xf32>
+  %pad2 = arith.constant 2 : index
+  %pad3 = arith.constant 3 : index
+  %pad4 = arith.constant 4 : index
+  linalg.fill ins(%f : f32) outs(%b0 : memref<32xf32>)
+  %pad5 = arith.constant 5 : index
+  %pad6 = arith.constant 6 : index
+  %b1 = memref.alloc() : memref<64xf32>
+  linalg.fill ins(%f : f32) outs(%b1 : memref<64xf32>)
+  %pad7 = arith.constant 7 : index
+  %pad8 = arith.constant 8 : index
+  %pad9 = arith.constant 9 : index
+  %b4 = memref.alloc() : memref<48xf32>
+  %pad10 = arith.constant 10 : index
+  %pad11 = arith.constant 11 : index
+  linalg.fill ins(%f : f32) outs(%b3 : memref<16xf32>)
+  %pad12 = arith.constant 12 : index
+  %pad13 = arith.constant 13 : index
+  %b2 = memref.alloc() : memref<64xf32>
+  %pad14 = arith.constant 14 : index
+  %pad15 = arith.constant 15 : index
+  linalg.fill ins(%f : f32) outs(%b4 : memref<48xf32>)
+  linalg.fill ins(%f : f32) outs(%b2 : memref<64xf32>)
+  return
+}
+}
