@@ -24,14 +24,13 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace lathe;
 using namespace lathe::winograd;
 
 namespace {
-
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 /// A transform matrix (rows x cols, row-major) as a tensor: read from a
 /// constant global marked lathe.code_table, which stays in the code (not the
@@ -101,8 +100,8 @@ struct WinogradInputLowering : OpConversionPattern<WinogradInputOp> {
     int64_t step = f.output, side = f.tile;
     int64_t n = xt.getDimSize(0), h = xt.getDimSize(1), w = xt.getDimSize(2),
             c = xt.getDimSize(3);
-    int64_t th = ceilDiv(h + pads[0] + pads[2] - 2, step);
-    int64_t tw = ceilDiv(w + pads[1] + pads[3] - 2, step);
+    int64_t th = llvm::divideCeil(h + pads[0] + pads[2] - 2, step);
+    int64_t tw = llvm::divideCeil(w + pads[1] + pads[3] - 2, step);
     // Padded to whole tiles: rows 0 .. m * th + 1.
     int64_t ph = step * th + 2, pw = step * tw + 2;
     Value x = buildPad(rewriter, loc, adaptor.getInput(), {0, pads[0], pads[1], 0},
@@ -136,7 +135,7 @@ struct WinogradOutputLowering : OpConversionPattern<WinogradOutputOp> {
     int64_t step = f.output, side = f.tile;
     int64_t n = rt.getDimSize(0), oh = rt.getDimSize(1), ow = rt.getDimSize(2),
             m = rt.getDimSize(3);
-    int64_t th = ceilDiv(oh, step), tw = ceilDiv(ow, step);
+    int64_t th = llvm::divideCeil(oh, step), tw = llvm::divideCeil(ow, step);
     Value products =
         buildReshape(rewriter, loc, adaptor.getProducts(), {side, side, n, th, tw, m});
     Value at = matrixTable(rewriter, loc, op, f, "at", f.at, step, side);

@@ -27,6 +27,17 @@ using namespace lathe;
 
 namespace {
 
+/// The permutations from channels first to last and back for rank `rank`.
+std::pair<SmallVector<int64_t>, SmallVector<int64_t>> channelPermutations(int64_t rank) {
+  SmallVector<int64_t> toLast{0}, toFirst{0, rank - 1};
+  for (int64_t i = 2; i < rank; ++i)
+    toLast.push_back(i);
+  toLast.push_back(1);
+  for (int64_t i = 1; i < rank - 1; ++i)
+    toFirst.push_back(i);
+  return {toLast, toFirst};
+}
+
 struct ConvToChannelsLast : OpRewritePattern<ConvOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConvOp conv, PatternRewriter &rewriter) const override {
@@ -35,14 +46,10 @@ struct ConvToChannelsLast : OpRewritePattern<ConvOp> {
     std::optional<std::vector<float>> weight = constantFloats(conv.getWeight());
     if (!weight)
       return rewriter.notifyMatchFailure(conv, "weights are not a constant f32 tensor");
-    SmallVector<int64_t> toLast{0}, toFirst{0, rank - 1}, weightPerm;
-    for (int64_t i = 2; i < rank; ++i) {
-      toLast.push_back(i);
+    auto [toLast, toFirst] = channelPermutations(rank);
+    SmallVector<int64_t> weightPerm;
+    for (int64_t i = 2; i < rank; ++i)
       weightPerm.push_back(i);
-    }
-    toLast.push_back(1);
-    for (int64_t i = 1; i < rank - 1; ++i)
-      toFirst.push_back(i);
     weightPerm.append({1, 0});
     Location loc = conv.getLoc();
     SmallVector<int64_t> wShape;
@@ -61,17 +68,6 @@ struct ConvToChannelsLast : OpRewritePattern<ConvOp> {
     return success();
   }
 };
-
-/// The permutations from channels first to last and back for rank `rank`.
-std::pair<SmallVector<int64_t>, SmallVector<int64_t>> channelPermutations(int64_t rank) {
-  SmallVector<int64_t> toLast{0}, toFirst{0, rank - 1};
-  for (int64_t i = 2; i < rank; ++i)
-    toLast.push_back(i);
-  toLast.push_back(1);
-  for (int64_t i = 1; i < rank - 1; ++i)
-    toFirst.push_back(i);
-  return {toLast, toFirst};
-}
 
 /// Whether `v` is computed channels last once the convolutions are: a
 /// convolution's result, or a transpose's, seen through ops of one operand

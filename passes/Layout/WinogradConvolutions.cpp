@@ -24,6 +24,7 @@
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace lathe {
 #define GEN_PASS_DEF_WINOGRADCONVOLUTIONS
@@ -69,8 +70,8 @@ std::vector<float> transformFilters(const Algorithm &f, ArrayRef<float> w, int64
 /// as many tiles.
 const Algorithm &algorithmFor(RankedTensorType result) {
   constexpr int64_t kFewestTiles = 8;
-  int64_t tiles = result.getDimSize(0) * ((result.getDimSize(1) + 3) / 4) *
-                  ((result.getDimSize(2) + 3) / 4);
+  int64_t tiles = result.getDimSize(0) * llvm::divideCeil(result.getDimSize(1), kF4.output) *
+                  llvm::divideCeil(result.getDimSize(2), kF4.output);
   return tiles < kFewestTiles ? kF2 : kF4;
 }
 

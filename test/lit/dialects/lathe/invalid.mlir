@@ -194,3 +194,30 @@ func.func @conv_nhwc_packed_panels(%x: tensor<1x4x4x3xf32>, %w: tensor<1x1x1x3x4
   %0 = lathe.conv_nhwc %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1, filters = 6 : i64} : (tensor<1x4x4x3xf32>, tensor<1x1x1x3x4xf32>) -> tensor<1x4x4x6xf32>
   return %0 : tensor<1x4x4x6xf32>
 }
+
+// -----
+
+func.func @winograd_input_tile(%x: tensor<1x8x8x4xf32>) -> tensor<25x9x4xf32> {
+  // expected-error @+2 {{winograd_input: output tile 3 is not 2 or 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.winograd_input %x {output_tile = 3 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x4xf32>) -> tensor<25x9x4xf32>
+  return %0 : tensor<25x9x4xf32>
+}
+
+// -----
+
+func.func @winograd_output_tiles(%p: tensor<36x5x4xf32>) -> tensor<1x8x8x4xf32> {
+  // expected-error @+2 {{winograd_output: 5 tiles are no whole number of 8x8 images}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.winograd_output %p {output_tile = 4 : i64, size = array<i64: 8, 8>} : (tensor<36x5x4xf32>) -> tensor<1x8x8x4xf32>
+  return %0 : tensor<1x8x8x4xf32>
+}
+
+// -----
+
+func.func @matmul_packed_batch(%a: tensor<3x2x5xf32>, %p: tensor<2x4x5x4xf32>) -> tensor<3x2x6xf32> {
+  // expected-error @+2 {{matmul_packed takes (batch..., M, K) and (panels, K, tile), or (B, M, K) and (panels, B, K, tile), not 3x2x5 and 2x4x5x4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.matmul_packed %a, %p {columns = 6 : i64} : (tensor<3x2x5xf32>, tensor<2x4x5x4xf32>) -> tensor<3x2x6xf32>
+  return %0 : tensor<3x2x6xf32>
+}
