@@ -18,6 +18,12 @@ std::vector<std::string> OpConverterTable::names() const {
   return result;
 }
 
+std::string lathe::opTableKey(StringRef domain, StringRef opType) {
+  if (domain.empty() || domain == "ai.onnx")
+    return opType.str();
+  return (domain + "." + opType).str();
+}
+
 const OpConverterTable &lathe::opConverters() {
   static const OpConverterTable table = [] {
     OpConverterTable t;
@@ -26,6 +32,7 @@ const OpConverterTable &lathe::opConverters() {
     registerNeuralNetOps(t);
     registerDataMovementOps(t);
     registerConstantOps(t);
+    registerQuantizedOps(t);
     return t;
   }();
   return table;

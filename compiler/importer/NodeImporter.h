@@ -24,7 +24,8 @@ class LoadedModel;
 class NodeImporter;
 using OpConverter = llvm::LogicalResult (*)(NodeImporter &);
 
-/// The one table of supported ops: op type (ai.onnx) to its converter.
+/// The one table of supported ops: op type (ai.onnx, or qualified by its
+/// domain) to its converter.
 class OpConverterTable {
 public:
   void add(llvm::StringRef opType, OpConverter convert) { converters[opType] = convert; }
@@ -43,6 +44,11 @@ void registerReductionOps(OpConverterTable &table);
 void registerNeuralNetOps(OpConverterTable &table);
 void registerDataMovementOps(OpConverterTable &table);
 void registerConstantOps(OpConverterTable &table);
+void registerQuantizedOps(OpConverterTable &table);
+
+/// The op table's key of ONNX op `opType` in `domain`: the type alone in
+/// the default domain, "domain.Type" otherwise (com.microsoft.QLinearAdd).
+std::string opTableKey(llvm::StringRef domain, llvm::StringRef opType);
 
 class NodeImporter {
 public:
@@ -160,6 +166,10 @@ private:
   const llvm::StringMap<mlir::Value> &values;
   llvm::SmallVector<mlir::Value> results;
 };
+
+/// A Conv of `operands` (input, weight[, bias]) with the node's window
+/// attributes (Conv, ConvInteger, QLinearConv).
+llvm::FailureOr<mlir::Value> buildConv(NodeImporter &n, mlir::ValueRange operands);
 
 } // namespace lathe
 

@@ -83,6 +83,9 @@ private:
   FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &info);
   LogicalResult importInitializers();
   LogicalResult importNode(const onnx::NodeProto &node, Location loc, int64_t opset);
+  /// Runs `convert` on the node and records its outputs.
+  LogicalResult importWith(NodeImporter &importer, OpConverter convert,
+                           const onnx::NodeProto &node);
   LogicalResult importFunctionBody(const onnx::NodeProto &node, const onnx::OpSchema &schema,
                                    Location loc);
   LogicalResult checkOutput(const onnx::ValueInfoProto &info, Value value);
@@ -112,13 +115,9 @@ LogicalResult GraphImporter::checkOpsSupported() {
   std::vector<std::pair<std::string, Miss>> missing; // in order of first appearance
   const OpConverterTable &table = opConverters();
   for (auto [index, node] : llvm::enumerate(model.proto().graph().node())) {
-    bool known = isDefaultDomain(node.domain()) &&
-                 (table.lookup(node.op_type()) ||
-                  functionSchema(node.op_type(), node.domain(), model.opset()));
-    if (known)
+    std::string key = opTableKey(node.domain(), node.op_type());
+    if (table.lookup(key) || functionSchema(node.op_type(), node.domain(), model.opset()))
       continue;
-    std::string key = isDefaultDomain(node.domain()) ? node.op_type()
-                                                     : node.domain() + "." + node.op_type();
     auto it = llvm::find_if(missing, [&](const auto &entry) { return entry.first == key; });
     if (it == missing.end())
       it = missing.insert(missing.end(), {key, Miss()});
@@ -200,12 +199,17 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, Location lo
     if (!input.empty() && !values.count(input))
       return emitError(loc) << node.op_type() << ": input '" << input
                             << "' is not produced by any earlier node, initializer or graph input";
+  OpConverter convert = opConverters().lookup(opTableKey(node.domain(), node.op_type()));
+  // ONNX Runtime's contrib ops have no schema in ONNX's registry: their one
+  // version is the converter's.
+  if (convert && !isDefaultDomain(node.domain())) {
+    NodeImporter importer(node, model, opset, /*sinceVersion=*/1, loc, builder, values);
+    return importWith(importer, convert, node);
+  }
   const onnx::OpSchema *schema =
       onnx::OpSchemaRegistry::Schema(node.op_type(), (int)opset, node.domain());
   if (!schema)
     return emitError(loc) << node.op_type() << " has no definition in opset " << opset;
-  OpConverter convert =
-      isDefaultDomain(node.domain()) ? opConverters().lookup(node.op_type()) : nullptr;
   if (!convert) {
     if (functionSchema(node.op_type(), node.domain(), opset))
       return importFunctionBody(node, *schema, loc);
@@ -214,6 +218,11 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, Location lo
                           << " (in the ONNX function body that implements this node)";
   }
   NodeImporter importer(node, model, opset, schema->SinceVersion(), loc, builder, values);
+  return importWith(importer, convert, node);
+}
+
+LogicalResult GraphImporter::importWith(NodeImporter &importer, OpConverter convert,
+                                        const onnx::NodeProto &node) {
   if (failed(convert(importer)))
     return failure();
   for (auto [i, result] : llvm::enumerate(importer.outputs()))

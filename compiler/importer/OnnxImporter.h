@@ -38,7 +38,8 @@ void registerImporterDialects(mlir::DialectRegistry &registry);
 mlir::OwningOpRef<mlir::ModuleOp> importModel(mlir::MLIRContext &context, LoadedModel &model,
                                               const ImportOptions &options);
 
-/// The ONNX op types the importer converts (ai.onnx domain), sorted.
+/// The ONNX op types the importer converts, sorted (other domains' ops
+/// qualified: com.microsoft.QLinearAdd).
 std::vector<std::string> supportedOnnxOps();
 
 } // namespace lathe

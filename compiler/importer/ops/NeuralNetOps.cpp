@@ -52,31 +52,14 @@ FailureOr<Window> readWindow(NodeImporter &n, ArrayRef<int64_t> kernel) {
   return w;
 }
 
-/// A Conv of `operands` (input, weight[, bias]) with the node's window.
-LogicalResult buildConv(NodeImporter &n, ValueRange operands) {
-  RankedTensorType weight = cast<RankedTensorType>(operands[1].getType());
-  if (weight.getRank() < 3)
-    return n.error("weight must have rank >= 3");
-  SmallVector<int64_t> kernel = n.intsAttr("kernel_shape");
-  if (kernel.empty())
-    kernel.assign(weight.getShape().begin() + 2, weight.getShape().end());
-  auto w = readWindow(n, kernel);
-  if (failed(w))
-    return failure();
-  auto result = n.build<ConvOp>(operands, {n.array("strides", w->strides),
-                                           n.array("dilations", w->dilations),
-                                           n.array("pads", w->pads),
-                                           n.i64("group", n.intAttr("group", 1))});
-  return failed(result) ? failure() : n.setOutputs(*result);
-}
-
 LogicalResult convertConv(NodeImporter &n) {
   if (failed(n.requireInputs(2)))
     return failure();
   SmallVector<Value> operands{n.input(0), n.input(1)};
   if (n.hasInput(2))
     operands.push_back(n.input(2));
-  return buildConv(n, operands);
+  auto result = buildConv(n, operands);
+  return failed(result) ? failure() : n.setOutputs(*result);
 }
 
 /// Input `i` widened to i32 less its zero point, input `zeroPoint` (a
@@ -114,7 +97,8 @@ LogicalResult convertConvInteger(NodeImporter &n) {
   auto x = centered(n, 0, 2, false), w = centered(n, 1, 3, true);
   if (failed(x) || failed(w))
     return failure();
-  return buildConv(n, {*x, *w});
+  auto result = buildConv(n, {*x, *w});
+  return failed(result) ? failure() : n.setOutputs(*result);
 }
 
 LogicalResult convertConvTranspose(NodeImporter &n) {
@@ -326,6 +310,24 @@ LogicalResult convertGemm(NodeImporter &n) {
 }
 
 } // namespace
+
+/// A Conv of `operands` (input, weight[, bias]) with the node's window.
+FailureOr<Value> lathe::buildConv(NodeImporter &n, ValueRange operands) {
+  RankedTensorType weight = cast<RankedTensorType>(operands[1].getType());
+  if (weight.getRank() < 3)
+    return n.error("weight must have rank >= 3");
+  SmallVector<int64_t> kernel = n.intsAttr("kernel_shape");
+  if (kernel.empty())
+    kernel.assign(weight.getShape().begin() + 2, weight.getShape().end());
+  auto w = readWindow(n, kernel);
+  if (failed(w))
+    return failure();
+  auto result = n.build<ConvOp>(operands, {n.array("strides", w->strides),
+                                           n.array("dilations", w->dilations),
+                                           n.array("pads", w->pads),
+                                           n.i64("group", n.intAttr("group", 1))});
+  return result;
+}
 
 void lathe::registerNeuralNetOps(OpConverterTable &table) {
   table.add("Conv", convertConv);
