@@ -54,6 +54,25 @@ def FoldBatchNorm : Pass<"lathe-fold-batch-norm", "mlir::func::FuncOp"> {
   }];
 }
 
+def IntegerQdqGroups : Pass<"lathe-integer-qdq-groups", "mlir::func::FuncOp"> {
+  let summary = "Run quantized matmuls and convolutions (QDQ groups) in integers";
+  let description = [{
+    Q(relu?(DQ(x) * DQ(w) + DQ(bias)?), sy, zy), a matmul, Gemm or convolution
+    between DequantizeLinear and QuantizeLinear as exporters and ONNX
+    Runtime's quantizer write it (and as QLinearMatMul and QLinearConv
+    import), becomes lathe.matmul_integer (a Gemm's transposed weight
+    transposed at compile time) or an i32 lathe.conv of the 8-bit
+    operands with the zero points folded in, the bias added in the
+    accumulator's scale sx * sw, a ReLU as max(acc, 0), and
+    lathe.requantize(acc, sx * sw / sy, zy) as the epilogue. Needs constant
+    scales and zero points, activations per tensor and weights per tensor or
+    per output channel; a group that cannot run in integers stays in float
+    with a remark that says why. QuantizeLinear of a constant read only by
+    DequantizeLinear (PyTorch's fake-quantized weights) is quantized at
+    compile time.
+  }];
+}
+
 def FuseElementwise : Pass<"lathe-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "Fuse chains of elementwise ops into one, without recomputation";
   let description = [{
@@ -345,31 +364,45 @@ def PackIntegerWeights : Pass<"lathe-pack-integer-weights", "mlir::func::FuncOp"
     the column sums of B computed at compile time and the row sums of a only
     where zb is not zero. Not packed: runtime weights or b zero points,
     batched B, and products with fewer than half a panel of columns.
+    With `unsigned-lhs` (x86's vpdpbusd multiplies unsigned by signed bytes)
+    the product is brought to that form: unsigned weights are stored less
+    128 (and zb with them), a signed a is read as a + 128, an unsigned byte
+    (and za with it); the zero-point terms then hold the product unchanged.
   }];
   let options = [
     Option<"tileColumns", "tile-columns", "int64_t", "32",
            "columns per panel: the 32-bit lanes of one dot-product instruction">,
     Option<"depth", "depth", "int64_t", "4",
-           "rows of B one lane sums: the bytes per 32-bit lane">
+           "rows of B one lane sums: the bytes per 32-bit lane">,
+    Option<"unsignedLhs", "unsigned-lhs", "bool", "false",
+           "pack for unsigned a times signed weights (x86 vpdpbusd)">
   ];
 }
 
-def VectorizeIntegerPanelsForHvx
-    : Pass<"lathe-vectorize-integer-panels-for-hvx", "mlir::func::FuncOp"> {
-  let summary = "Hexagon vrmpy kernels for 8-bit contractions over packed panels";
+def VectorizeIntegerPanels : Pass<"lathe-vectorize-integer-panels", "mlir::func::FuncOp"> {
+  let summary = "Dot-product instruction kernels (Hexagon vrmpy, x86 vpdpbusd) for 8-bit contractions over packed panels";
   let description = [{
-    On buffers: a contraction of 8-bit a with 8-bit panels of 32 columns x
-    4 rows (lathe.matmul_integer_packed lowered to linalg) becomes loops
-    around Hexagon HVX vrmpy instructions (LLVM's llvm.hexagon.V6.vrmpy*
-    intrinsics, 128-byte vectors): per row of a and panel, 4 bytes of the
-    row are splat to all 32 lanes and multiplied with one panel row of 128
-    bytes, each lane summing its 4 products into its 32-bit accumulator.
-    Rows go `rows` at a time, sharing each panel load. Unsigned x signed
-    bytes use vrmpybus, unsigned x unsigned vrmpyub, signed x signed vrmpyb;
-    signed a with unsigned panels swaps the operands. LLVM's vectorizer does
-    not form vrmpy from the generic loops.
+    On buffers: a contraction of 8-bit a with 8-bit panels of `lanes`
+    columns x 4 rows (lathe.matmul_integer_packed lowered to linalg) becomes
+    loops around a dot-product instruction: per row of a and panel, 4 bytes
+    of the row are splat to every 32-bit lane and multiplied with one panel
+    row (one register), each lane summing its 4 products into its 32-bit
+    accumulator. Rows go `rows` at a time, sharing each panel load.
+    `instruction` is one of
+      - hexagon-vrmpy: HVX vrmpy on 128-byte vectors (32 lanes); unsigned x
+        signed bytes use vrmpybus, unsigned x unsigned vrmpyub, signed x
+        signed vrmpyb; signed a with unsigned panels swaps the operands;
+      - x86-vpdpbusd-512: AVX512-VNNI vpdpbusd on 64 bytes (16 lanes);
+      - x86-vpdpbusd-256: AVX-VNNI (or AVX512-VNNI with VL) on 32 bytes
+        (8 lanes).
+    vpdpbusd multiplies unsigned a by signed panels; other signedness is
+    left to the generic loops (lathe-pack-integer-weights with
+    unsigned-lhs writes that form). LLVM's vectorizers form none of these
+    from the generic loops.
   }];
   let options = [
+    Option<"instruction", "instruction", "std::string", "\"hexagon-vrmpy\"",
+           "the dot-product instruction (hexagon-vrmpy, x86-vpdpbusd-512, x86-vpdpbusd-256)">,
     Option<"rows", "rows", "int64_t", "4", "rows of a per step, sharing each panel load">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::vector::VectorDialect",

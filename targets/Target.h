@@ -80,6 +80,9 @@ public:
   llvm::StringRef name() const;
   /// Passes of this target's pipeline that `--disable-pass` may leave out.
   virtual std::vector<std::string> optionalPasses() const { return {}; }
+  /// Whether quantized layers run here in integer kernels: then the graph
+  /// passes turn QDQ groups into integer ops (lathe-integer-qdq-groups).
+  virtual bool computesInIntegers() const { return false; }
   /// Whether this target runs `op` (a lathe op with static shapes).
   virtual bool supports(mlir::Operation *op) const = 0;
   /// Whether running `op` here can repay moving its tensors here and back

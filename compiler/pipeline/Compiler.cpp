@@ -8,6 +8,7 @@
 #include "lathe/artifact_format.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -71,8 +72,10 @@ namespace {
 
 /// Target-independent graph passes, in order; `--disable-pass NAME` leaves
 /// one out.
-std::vector<std::unique_ptr<Pass>> graphPasses() {
+std::vector<std::unique_ptr<Pass>> graphPasses(const Target &target) {
   std::vector<std::unique_ptr<Pass>> passes;
+  if (target.computesInIntegers())
+    passes.push_back(createIntegerQdqGroups());
   passes.push_back(createFoldBatchNorm());
   passes.push_back(createRecognizeNorms());
   passes.push_back(createRecognizeActivations());
@@ -82,8 +85,8 @@ std::vector<std::unique_ptr<Pass>> graphPasses() {
 }
 
 LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,
-                             const Target &target) {
-  std::vector<std::unique_ptr<Pass>> passes = graphPasses();
+                             const Target &target, CompileStats &stats) {
+  std::vector<std::unique_ptr<Pass>> passes = graphPasses(target);
   std::vector<std::string> optional;
   for (const std::unique_ptr<Pass> &pass : passes)
     optional.push_back(pass->getArgument().str());
@@ -99,6 +102,17 @@ LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,
   for (std::unique_ptr<Pass> &pass : passes)
     if (!options.disables(pass->getArgument()))
       graph.addPass(std::move(pass));
+  // The passes' remarks (a quantized layer left in float, and why) are
+  // what `--stats` warns of.
+  ScopedDiagnosticHandler remarks(module.getContext(), [&](Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Remark)
+      return failure();
+    std::string where;
+    if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
+      where = "node '" + name.getName().str() + "': ";
+    stats.warnings.push_back(where + diag.str());
+    return success();
+  });
   return runPipeline(pm, module, options);
 }
 
@@ -286,7 +300,7 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     artifact.outputs.push_back(*sig);
   }
 
-  if (failed(runGraphPasses(*module, options.targetOptions, *targets.front())))
+  if (failed(runGraphPasses(*module, options.targetOptions, *targets.front(), stats)))
     return failure();
   stats.convMatmulFlops = convMatmulFlops(func);
   if (failed(assignTargets(func, targets, loc, stats)) || failed(outlinePartitions(*module, *targets.back())))

@@ -571,4 +571,16 @@ def Lathe_DequantizeLinearOp : Lathe_Op<"dequantize_linear"> {
   let results = (outs Lathe_FloatTensor:$output);
 }
 
+// The epilogue of an integer matmul or convolution: its i32 accumulator
+// brought to the output's 8-bit scale, saturate(round_half_even(input *
+// multiplier) + zero_point), as ONNX's QuantizeLinear rounds. The
+// multiplier (input scale x weight scale / output scale, in f32 as ONNX
+// Runtime computes it) is a scalar or one per `axis`, as the zero point is
+// a scalar.
+def Lathe_RequantizeOp : Lathe_Op<"requantize"> {
+  let arguments = (ins RankedTensorOf<[I32]>:$input, RankedTensorOf<[F32]>:$multiplier,
+                   RankedTensorOf<[I8, UI8, SI8]>:$zero_point, I64Attr:$axis);
+  let results = (outs RankedTensorOf<[I8, UI8, SI8]>:$output);
+}
+
 #endif // LATHE_OPS_TD

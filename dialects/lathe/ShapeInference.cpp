@@ -1093,6 +1093,21 @@ LATHE_INFER(QuantizeLinearOp) {
   return push(types, x.getShape(), tensorOf(adaptor.getZeroPoint()).getElementType());
 }
 
+LATHE_INFER(RequantizeOp) {
+  LATHE_ADAPTOR(RequantizeOp);
+  RankedTensorType x = tensorOf(operands[0]);
+  if (tensorOf(adaptor.getZeroPoint()).getNumElements() != 1)
+    return emitOptionalError(loc, "the zero point must be a scalar");
+  RankedTensorType m = tensorOf(adaptor.getMultiplier());
+  if (m.getNumElements() != 1) {
+    if (failed(checkAxis(loc, adaptor.getAxis(), x.getRank())) ||
+        failed(checkVector(loc, adaptor.getMultiplier(), x.getDimSize(adaptor.getAxis()),
+                           "per-axis multiplier")))
+      return failure();
+  }
+  return push(types, x.getShape(), tensorOf(adaptor.getZeroPoint()).getElementType());
+}
+
 LATHE_INFER(DequantizeLinearOp) {
   LATHE_ADAPTOR(DequantizeLinearOp);
   RankedTensorType x = tensorOf(operands[0]);

@@ -449,6 +449,20 @@ Value alongAxis(OpBuilder &b, Location loc, Value v, int64_t axis, int64_t rank)
   return buildReshape(b, loc, v, shape);
 }
 
+/// saturate(round_half_even(scaled) + zp) in the integer type `q`, with
+/// `scaled` and the arithmetic in the float type `ft` and `zp` of type `q`.
+Value roundToQuantized(OpBuilder &b, Location l, Value scaled, Value zp, Type ft, Type q) {
+  unsigned width = q.getIntOrFloatBitWidth();
+  bool u = isUnsignedInt(q);
+  double lo = u ? 0 : -std::ldexp(1.0, width - 1),
+         hi = u ? std::ldexp(1.0, width) - 1 : std::ldexp(1.0, width - 1) - 1;
+  Value v = arith::AddFOp::create(b, l, math::RoundEvenOp::create(b, l, scaled),
+                                  convertElementScalar(b, l, zp, q, ft));
+  v = arith::MinimumFOp::create(b, l, arith::MaximumFOp::create(b, l, v, scalarConstant(b, l, ft, lo)),
+                                scalarConstant(b, l, ft, hi));
+  return convertElementScalar(b, l, v, ft, q);
+}
+
 struct QuantizeLinearLowering : OpConversionPattern<QuantizeLinearOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(QuantizeLinearOp op, OpAdaptor adaptor,
@@ -457,20 +471,32 @@ struct QuantizeLinearLowering : OpConversionPattern<QuantizeLinearOp> {
     auto type = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
     int64_t rank = type.getRank(), axis = op.getAxis();
     Type q = op.getType().getElementType(), ft = cast<RankedTensorType>(adaptor.getInput().getType()).getElementType();
-    unsigned width = q.getIntOrFloatBitWidth();
-    bool u = isUnsignedInt(q);
-    double lo = u ? 0 : -std::ldexp(1.0, width - 1), hi = u ? std::ldexp(1.0, width) - 1 : std::ldexp(1.0, width - 1) - 1;
     Value scale = alongAxis(rewriter, loc, adaptor.getScale(), axis, rank);
     Value zp = alongAxis(rewriter, loc, adaptor.getZeroPoint(), axis, rank);
     rewriter.replaceOp(op, buildElementwise(
         rewriter, loc, type, {adaptor.getInput(), scale, zp},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value scaled = math::RoundEvenOp::create(b, l, arith::DivFOp::create(b, l, a[0], a[1]));
-          Value z = convertElementScalar(b, l, a[2], q, ft);
-          Value v = arith::AddFOp::create(b, l, scaled, z);
-          v = arith::MinimumFOp::create(b, l, arith::MaximumFOp::create(b, l, v, scalarConstant(b, l, ft, lo)),
-                                        scalarConstant(b, l, ft, hi));
-          return convertElementScalar(b, l, v, ft, q);
+          return roundToQuantized(b, l, arith::DivFOp::create(b, l, a[0], a[1]), a[2], ft, q);
+        }));
+    return success();
+  }
+};
+
+struct RequantizeLowering : OpConversionPattern<RequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(RequantizeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    int64_t rank = type.getRank();
+    Type q = op.getType().getElementType(), ft = rewriter.getF32Type();
+    Value multiplier = alongAxis(rewriter, loc, adaptor.getMultiplier(), op.getAxis(), rank);
+    Value zp = alongAxis(rewriter, loc, adaptor.getZeroPoint(), 0, rank);
+    rewriter.replaceOp(op, buildElementwise(
+        rewriter, loc, type, {adaptor.getInput(), multiplier, zp},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value acc = arith::SIToFPOp::create(b, l, ft, a[0]);
+          return roundToQuantized(b, l, arith::MulFOp::create(b, l, acc, a[1]), a[2], ft, q);
         }));
     return success();
   }
@@ -676,7 +702,7 @@ void lathe::populateIndexingToLinalgPatterns(const TypeConverter &converter,
                ArgReduceLowering<ArgMinOp, false>, TriluLowering, ReverseSequenceLowering,
                TileLowering, DepthSpaceLowering<DepthToSpaceOp>,
                DepthSpaceLowering<SpaceToDepthOp>, CumSumLowering, OneHotLowering,
-               QuantizeLinearLowering, DequantizeLinearLowering, LrnLowering, TopKLowering,
+               QuantizeLinearLowering, RequantizeLowering, DequantizeLinearLowering, LrnLowering, TopKLowering,
                LpNormLowering>(
       converter, patterns.getContext());
 }

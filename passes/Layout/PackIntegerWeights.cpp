@@ -61,9 +61,21 @@ Value castToI32(PatternRewriter &rewriter, Location loc, Value v) {
                         TypeAttr::get(i32));
 }
 
+/// `a` as unsigned bytes a + 128 (its sign bit flipped).
+Value shiftedToUnsigned(PatternRewriter &rewriter, Location loc, Value a) {
+  auto type = cast<RankedTensorType>(a.getType());
+  Type u8 = rewriter.getIntegerType(8, /*isSigned=*/false);
+  Value wide = castToI32(rewriter, loc, a);
+  Value offset = makeIntegerConstant(rewriter, loc, i32Tensor(rewriter.getContext(), {}), {128},
+                                     "sign_offset");
+  Value shifted = AddOp::create(rewriter, loc, wide, offset);
+  return CastOp::create(rewriter, loc, RankedTensorType::get(type.getShape(), u8), shifted,
+                        TypeAttr::get(u8));
+}
+
 struct PackMatMulInteger : OpRewritePattern<MatMulIntegerOp> {
-  PackMatMulInteger(MLIRContext *context, int64_t tile, int64_t depth)
-      : OpRewritePattern(context), tile(tile), depth(depth) {}
+  PackMatMulInteger(MLIRContext *context, int64_t tile, int64_t depth, bool unsignedLhs)
+      : OpRewritePattern(context), tile(tile), depth(depth), unsignedLhs(unsignedLhs) {}
 
   LogicalResult matchAndRewrite(MatMulIntegerOp op, PatternRewriter &rewriter) const override {
     auto at = cast<RankedTensorType>(op.getLhs().getType());
@@ -79,13 +91,31 @@ struct PackMatMulInteger : OpRewritePattern<MatMulIntegerOp> {
       return rewriter.notifyMatchFailure(op, "runtime weights or weight zero points");
     Location loc = op.getLoc();
     MLIRContext *context = rewriter.getContext();
+    Value lhs = op.getLhs();
+    Type weightElement = bt.getElementType();
+    // The x86 form: signed weights (b - 128 less zb - 128 is b - zb) and
+    // unsigned a (a + 128 less za + 128 is a - za).
+    int64_t lhsShift = 0;
+    if (unsignedLhs) {
+      if (weightElement.isUnsignedInteger()) {
+        for (int64_t &v : *b)
+          v -= 128;
+        for (int64_t &v : *zb)
+          v -= 128;
+        weightElement = rewriter.getI8Type();
+      }
+      if (!at.getElementType().isUnsignedInteger()) {
+        lhs = shiftedToUnsigned(rewriter, loc, lhs);
+        lhsShift = 128;
+      }
+    }
 
     int64_t panels = (n + tile - 1) / tile, steps = (k + depth - 1) / depth;
-    auto packedType = RankedTensorType::get({panels, steps, tile, depth}, bt.getElementType());
+    auto packedType = RankedTensorType::get({panels, steps, tile, depth}, weightElement);
     Value packed = makeIntegerConstant(rewriter, loc, packedType,
                                        packPanels(*b, k, n, tile, depth), "packed_weight");
-    Value result = MatMulIntegerPackedOp::create(rewriter, loc, op.getType(), op.getLhs(),
-                                                 packed, rewriter.getI64IntegerAttr(n));
+    Value result = MatMulIntegerPackedOp::create(rewriter, loc, op.getType(), lhs, packed,
+                                                 rewriter.getI64IntegerAttr(n));
 
     // - za[m] * colterm[n]
     std::vector<int64_t> colterm(n);
@@ -96,6 +126,9 @@ struct PackMatMulInteger : OpRewritePattern<MatMulIntegerOp> {
       colterm[col] = sum - k * (*zb)[col];
     }
     std::optional<std::vector<int64_t>> za = constantIntegers(op.getLhsZeroPoint());
+    if (za)
+      for (int64_t &v : *za)
+        v += lhsShift;
     bool zaIsZero = za && llvm::all_of(*za, [](int64_t v) { return v == 0; });
     bool coltermIsZero = llvm::all_of(colterm, [](int64_t v) { return v == 0; });
     if (!zaIsZero && !coltermIsZero) {
@@ -110,7 +143,12 @@ struct PackMatMulInteger : OpRewritePattern<MatMulIntegerOp> {
         // Per row or at run time: za as a column (M or 1, 1) times the row.
         auto zaType = cast<RankedTensorType>(op.getLhsZeroPoint().getType());
         int64_t zaRows = zaType.getRank() == 0 ? 1 : zaType.getDimSize(0);
-        Value column = ReshapeOp::create(rewriter, loc, castToI32(rewriter, loc, op.getLhsZeroPoint()),
+        Value wideZa = castToI32(rewriter, loc, op.getLhsZeroPoint());
+        if (lhsShift)
+          wideZa = AddOp::create(rewriter, loc, wideZa,
+                                 makeIntegerConstant(rewriter, loc, i32Tensor(context, {}),
+                                                     {lhsShift}, "sign_offset"));
+        Value column = ReshapeOp::create(rewriter, loc, wideZa,
                                          rewriter.getDenseI64ArrayAttr({zaRows, 1}));
         Value row = makeIntegerConstant(rewriter, loc, i32Tensor(context, {n}), colterm,
                                         "zero_point_term");
@@ -121,7 +159,7 @@ struct PackMatMulInteger : OpRewritePattern<MatMulIntegerOp> {
 
     // - zb[n] * rowsum(a)[m]
     if (llvm::any_of(*zb, [](int64_t v) { return v != 0; })) {
-      Value rowSums = ReduceSumOp::create(rewriter, loc, castToI32(rewriter, loc, op.getLhs()),
+      Value rowSums = ReduceSumOp::create(rewriter, loc, castToI32(rewriter, loc, lhs),
                                           rewriter.getDenseI64ArrayAttr({at.getRank() - 1}),
                                           rewriter.getBoolAttr(true));
       Value zbRow = makeIntegerConstant(rewriter, loc, i32Tensor(context, {n}), *zb,
@@ -133,13 +171,14 @@ struct PackMatMulInteger : OpRewritePattern<MatMulIntegerOp> {
   }
 
   int64_t tile, depth;
+  bool unsignedLhs;
 };
 
 struct PackIntegerWeightsPass : lathe::impl::PackIntegerWeightsBase<PackIntegerWeightsPass> {
   using PackIntegerWeightsBase::PackIntegerWeightsBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<PackMatMulInteger>(&getContext(), tileColumns, depth);
+    patterns.add<PackMatMulInteger>(&getContext(), tileColumns, depth, unsignedLhs);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -39,8 +39,11 @@ class CpuTarget final : public Target {
 public:
   uint32_t kind() const override { return LATHE_TARGET_CPU; }
   std::vector<std::string> optionalPasses() const override {
-    return linalgOptionalPasses(pipelineConfig(128));  // the same passes at any vector width
+    // The same passes at any vector width, and with 8-bit dot products.
+    return linalgOptionalPasses(pipelineConfig(128, "x86-vpdpbusd-256"));
   }
+
+  bool computesInIntegers() const override { return true; }
 
   bool supports(Operation *op) const override {
     if (auto resize = dyn_cast<ResizeOp>(op))
@@ -76,8 +79,9 @@ private:
   /// accumulators, two panel vectors and one broadcast fit in the 16
   /// registers of AVX2; with AVX-512's 32, up to 12 rows (24 accumulators).
 public:
-  static LinalgPipelineConfig pipelineConfig(unsigned vectorBits) {
+  static LinalgPipelineConfig pipelineConfig(unsigned vectorBits, llvm::StringRef dotProducts) {
     LinalgPipelineConfig config;
+    config.dotProducts = dotProducts.str();
     config.registerRows = vectorBits >= 512 ? 12 : 6;
     config.tileColumns = 2 * (int64_t)vectorBits / 32;
     config.threads = true;
@@ -120,13 +124,30 @@ public:
 
 } // namespace
 
+/// The 8-bit dot-product instruction of the machine's CPU, as
+/// lathe-vectorize-integer-panels names it: AVX512-VNNI on whole registers
+/// where LLVM uses 512-bit vectors, on 256 bits with VL or AVX-VNNI;
+/// without VNNI, none (the generic loops).
+static std::string dotProductsOf(llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *info = machine.getMCSubtargetInfo();
+  if (!machine.getTargetTriple().isX86())
+    return "";
+  bool vnni512 = info->checkFeatures("+avx512vnni,+avx512bw");
+  if (vnni512 && vectorBits(machine) >= 512)
+    return "x86-vpdpbusd-512";
+  if ((vnni512 && info->checkFeatures("+avx512vl")) || info->checkFeatures("+avxvnni"))
+    return "x86-vpdpbusd-256";
+  return "";
+}
+
 std::unique_ptr<Target> lathe::createCpuTarget() { return std::make_unique<CpuTarget>(); }
 
 llvm::Error lathe::buildCpuPipeline(OpPassManager &pm, const TargetOptions &options) {
   auto machine = CpuTarget::createMachine(options);
   if (!machine)
     return machine.takeError();
-  buildLinalgPipeline(pm, options, CpuTarget::pipelineConfig(vectorBits(**machine)));
+  buildLinalgPipeline(pm, options,
+                      CpuTarget::pipelineConfig(vectorBits(**machine), dotProductsOf(**machine)));
   return llvm::Error::success();
 }
 

@@ -75,6 +75,8 @@ public:
     return linalgOptionalPasses(pipelineConfig());
   }
 
+  bool computesInIntegers() const override { return true; }
+
   bool supports(Operation *op) const override {
     if (!op->getDialect() || op->getDialect()->getNamespace() != "lathe")
       return false;
@@ -138,7 +140,7 @@ private:
     LinalgPipelineConfig config;
     config.approximateAllMath = true;
     config.indexBits = 32;
-    config.hvxDotProducts = true;
+    config.dotProducts = "hexagon-vrmpy";
     return config;
   }
 

@@ -46,7 +46,7 @@ llvm::Error fail(const llvm::Twine &message) {
 /// fusion groups of Target.h.
 constexpr const char *kMemoryPasses[] = {"lathe-reorder-for-peak-memory"};
 constexpr const char *kCodegenPasses[] = {"lathe-approximate-math",
-                                          "lathe-vectorize-integer-panels-for-hvx"};
+                                          "lathe-vectorize-integer-panels"};
 
 /// Whether the target's pipeline has `pass` at all.
 bool runs(llvm::StringRef pass, const LinalgPipelineConfig &config) {
@@ -54,9 +54,21 @@ bool runs(llvm::StringRef pass, const LinalgPipelineConfig &config) {
     return config.tileColumns != 0;
   if (pass == "lathe-winograd-convolutions")
     return config.winograd;
-  if (pass == "lathe-pack-integer-weights" || pass == "lathe-vectorize-integer-panels-for-hvx")
-    return config.hvxDotProducts;
+  if (pass == "lathe-pack-integer-weights" || pass == "lathe-vectorize-integer-panels")
+    return !config.dotProducts.empty();
   return true;
+}
+
+/// The panels of `instruction`'s registers: 32-bit lanes of 4 bytes; the
+/// x86 forms multiply unsigned by signed bytes only.
+PackIntegerWeightsOptions packingFor(llvm::StringRef instruction) {
+  PackIntegerWeightsOptions options;
+  options.depth = 4;
+  options.tileColumns = instruction == "x86-vpdpbusd-512" ? 16
+                        : instruction == "x86-vpdpbusd-256" ? 8
+                                                            : 32;
+  options.unsignedLhs = instruction.starts_with("x86-");
+  return options;
 }
 
 /// Adds `pass` unless the target does not run it or the user left it out
@@ -78,7 +90,7 @@ void buildTensorPipeline(OpPassManager &pm, const TargetOptions &options,
   addOptional(layout, createWinogradConvolutions(), options, config);
   addOptional(layout, createSinkTransposes(), options, config);
   addOptional(layout, createPackWeights(PackWeightsOptions{config.tileColumns}), options, config);
-  addOptional(layout, createPackIntegerWeights(), options, config);
+  addOptional(layout, createPackIntegerWeights(packingFor(config.dotProducts)), options, config);
   layout.addPass(createCanonicalizerPass());
   pm.addPass(createConvertLatheToLinalg());
   OpPassManager &fusion = pm.nest<func::FuncOp>();
@@ -118,7 +130,9 @@ void buildBufferPipeline(OpPassManager &pm, const TargetOptions &options,
   loops.addPass(createForallToForLoopPass());
   addOptional(loops, createApproximateMath(ApproximateMathOptions{config.approximateAllMath}), options,
               config);
-  addOptional(loops, createVectorizeIntegerPanelsForHvx(), options, config);
+  addOptional(loops,
+              createVectorizeIntegerPanels(VectorizeIntegerPanelsOptions{config.dotProducts}),
+              options, config);
   if (config.tileColumns)
     loops.addPass(createVectorizePanelContractions(
         VectorizePanelContractionsOptions{config.registerRows, config.tileColumns / 2}));

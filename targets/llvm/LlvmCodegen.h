@@ -29,8 +29,10 @@ struct LinalgPipelineConfig {
   /// Replace every f32 transcendental by inline polynomials, not only the
   /// ones lathe-approximate-math picks by default (no libm on the target).
   bool approximateAllMath = false;
-  /// 8-bit matmuls with constant weights as Hexagon vrmpy kernels.
-  bool hvxDotProducts = false;
+  /// 8-bit matmuls with constant weights as kernels of this dot-product
+  /// instruction (lathe-vectorize-integer-panels' names: hexagon-vrmpy,
+  /// x86-vpdpbusd-512, x86-vpdpbusd-256); empty: generic loops.
+  std::string dotProducts;
   /// Bits of `index` (and pointers) on the target.
   unsigned indexBits = 64;
   /// Kernels' tiles run on the runtime's threads: the entry takes the

@@ -8,6 +8,8 @@
 //          [--input-npy FILE]     (instead: the input read from a float32 .npy of that
 //                                  shape, e.g. a page from make_text_page.py)
 //          [--max-arena-ratio R]  (also: arena_bytes <= R * arena_lower_bound_bytes)
+//          [--max-abs-error E]    (instead of the relative bound: max |lathe - ort| <= E,
+//                                  e.g. one quantization step of a quantized output)
 //          [--same-top-class 1]   (instead of the error bound: every row of every
 //                                  output has the same largest entry, for classifiers)
 //          [--threshold T --min-agreement F]
@@ -134,11 +136,12 @@ try {
                   `${maxErr.toExponential(3)}, max |ref| ${maxRef.toExponential(3)}): ${pass ? 'ok' : 'MISMATCH'}`);
       continue;
     }
-    const bound = tolerance * maxRef;
+    const bound = args['max-abs-error'] ? Number(args['max-abs-error']) : tolerance * maxRef;
     const pass = maxErr <= bound;
     ok &&= pass;
     console.log(`${path.basename(args.model)} ${name}: max abs error ${maxErr.toExponential(3)}, ` +
-                `bound ${bound.toExponential(3)} (${tolerance} x max |ref| ${maxRef.toExponential(3)}): ${pass ? 'ok' : 'MISMATCH'}`);
+                `bound ${bound.toExponential(3)} (${args['max-abs-error'] ? 'absolute' : `${tolerance} x`} ` +
+                `max |ref| ${maxRef.toExponential(3)}): ${pass ? 'ok' : 'MISMATCH'}`);
   }
   ok &&= arenaOk;
   console.log(ok ? '1 passed, 0 failed' : '0 passed, 1 failed');

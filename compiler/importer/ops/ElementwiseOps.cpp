@@ -231,27 +231,6 @@ LogicalResult convertCastLike(NodeImporter &n) {
   return convertCastTo(n, n.inputType(1).getElementType());
 }
 
-/// Quantize/dequantize: a missing zero point is a uint8 (quantize) or
-/// input-typed (dequantize) zero.
-template <typename OpTy>
-LogicalResult convertQuantization(NodeImporter &n) {
-  if (failed(n.requireInputs(2)))
-    return failure();
-  Value zeroPoint = n.input(2);
-  if (!zeroPoint) {
-    Type element = std::is_same_v<OpTy, QuantizeLinearOp>
-                       ? n.builder.getIntegerType(8, /*isSigned=*/false)
-                       : n.inputType(0).getElementType();
-    auto type = RankedTensorType::get(n.inputType(1).getShape(), element);
-    zeroPoint = n.constant(DenseElementsAttr::get(type, n.builder.getIntegerAttr(element, 0)));
-  }
-  auto result =
-      n.build<OpTy>({n.input(0), n.input(1), zeroPoint}, {n.i64("axis", n.intAttr("axis", 1))});
-  if (failed(result))
-    return failure();
-  return n.setOutputs(*result);
-}
-
 } // namespace
 
 #define UNARY(NAME, OP) table.add(NAME, convertUnary<OP>)
@@ -287,8 +266,6 @@ void lathe::registerElementwiseOps(OpConverterTable &table) {
   table.add("BitShift", convertBitShift);
   table.add("Cast", convertCast);
   table.add("CastLike", convertCastLike);
-  table.add("QuantizeLinear", convertQuantization<QuantizeLinearOp>);
-  table.add("DequantizeLinear", convertQuantization<DequantizeLinearOp>);
 
   table.add("LeakyRelu", [](NodeImporter &n) {
     return convertWithAttrs<LeakyReluOp>(n, {n.f32("alpha", n.floatAttr("alpha", 0.01f))});

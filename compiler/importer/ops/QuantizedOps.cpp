@@ -1,6 +1,7 @@
-//===- QuantizedOps.cpp - ONNX's QLinear ops and ONNX Runtime's contrib ones ===//
+//===- QuantizedOps.cpp - ONNX's quantization ops and ONNX Runtime's contrib ones ===//
 //
-// Every quantized op imports as its QDQ group: DequantizeLinear of each
+// QuantizeLinear and DequantizeLinear import as themselves; every other
+// quantized op imports as its QDQ group: DequantizeLinear of each
 // 8-bit operand, the float op, QuantizeLinear of the result. That is the
 // form exporters and ONNX Runtime's quantizer write by default, so one pass
 // (lathe-integer-qdq-groups) decides for both forms what runs in integers,
@@ -13,6 +14,43 @@ using namespace mlir;
 using namespace lathe;
 
 namespace {
+
+/// A scale known at compile time is positive: a zero or negative one is a
+/// broken model, not a number to divide by.
+LogicalResult checkScale(NodeImporter &n, size_t scale) {
+  DenseElementsAttr values = n.constantInput(scale);
+  if (!values || !isa<FloatType>(values.getElementType()))
+    return success();
+  for (auto [i, v] : llvm::enumerate(values.getValues<APFloat>())) {
+    double value = v.convertToDouble();
+    if (!(value > 0))
+      return n.error("input " + Twine(scale) + " (a scale) has " +
+                     (value == 0 ? std::string("zero") : "value " + std::to_string(value)) +
+                     " at element " + Twine(i) + "; scales must be positive");
+  }
+  return success();
+}
+
+/// Quantize/dequantize: a missing zero point is a uint8 (quantize) or
+/// input-typed (dequantize) zero.
+template <typename OpTy>
+LogicalResult convertQuantization(NodeImporter &n) {
+  if (failed(n.requireInputs(2)) || failed(checkScale(n, 1)))
+    return failure();
+  Value zeroPoint = n.input(2);
+  if (!zeroPoint) {
+    Type element = std::is_same_v<OpTy, QuantizeLinearOp>
+                       ? n.builder.getIntegerType(8, /*isSigned=*/false)
+                       : n.inputType(0).getElementType();
+    auto type = RankedTensorType::get(n.inputType(1).getShape(), element);
+    zeroPoint = n.constant(DenseElementsAttr::get(type, n.builder.getIntegerAttr(element, 0)));
+  }
+  auto result =
+      n.build<OpTy>({n.input(0), n.input(1), zeroPoint}, {n.i64("axis", n.intAttr("axis", 1))});
+  if (failed(result))
+    return failure();
+  return n.setOutputs(*result);
+}
 
 /// Zero point input `i`, or (absent) a zero of `element` shaped like the
 /// scale input `scale`.
@@ -38,6 +76,8 @@ FailureOr<Value> dequantize(NodeImporter &n, size_t x, size_t scale, size_t zero
                             int64_t axis = 1) {
   if (!n.inputType(x).getElementType().isInteger(8))
     return n.error("input " + Twine(x) + " must be an 8-bit integer tensor");
+  if (failed(checkScale(n, scale)))
+    return failure();
   Value zp = zeroPointOr(n, zeroPoint, scale, n.inputType(x).getElementType());
   return n.build<DequantizeLinearOp>({n.input(x), n.input(scale), zp}, {n.i64("axis", axis)});
 }
@@ -46,7 +86,7 @@ FailureOr<Value> dequantize(NodeImporter &n, size_t x, size_t scale, size_t zero
 /// point quantizes to the element type of input `like`.
 LogicalResult quantizeOutput(NodeImporter &n, FailureOr<Value> y, size_t scale,
                              size_t zeroPoint, size_t like) {
-  if (failed(y))
+  if (failed(y) || failed(checkScale(n, scale)))
     return failure();
   Value zp = zeroPointOr(n, zeroPoint, scale, n.inputType(like).getElementType());
   auto result = n.build<QuantizeLinearOp>({*y, n.input(scale), zp}, {n.i64("axis", 1)});
@@ -160,6 +200,8 @@ LogicalResult convertQLinearGlobalAveragePool(NodeImporter &n) {
 } // namespace
 
 void lathe::registerQuantizedOps(OpConverterTable &table) {
+  table.add("QuantizeLinear", convertQuantization<QuantizeLinearOp>);
+  table.add("DequantizeLinear", convertQuantization<DequantizeLinearOp>);
   table.add("QLinearConv", convertQLinearConv);
   table.add("QLinearMatMul", convertQLinearMatMul);
   table.add("com.microsoft.QLinearAdd", convertQLinearBinary<AddOp>);

@@ -353,3 +353,25 @@ func.func @pools_channels_last(%x: tensor<1x5x5x8xf32>) -> (tensor<1x3x3x8xf32>,
   %a = lathe.average_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = false, count_include_pad = false, channels_last} : (tensor<1x5x5x8xf32>) -> tensor<1x2x2x8xf32>
   return %m, %a : tensor<1x3x3x8xf32>, tensor<1x2x2x8xf32>
 }
+
+// -----
+
+// Requantization: the i32 accumulator times its channel's multiplier,
+// rounded half to even, plus the zero point, saturated to uint8.
+// CHECK-LABEL: func.func @requantize
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[ACC:.+]]: i32, %[[M:.+]]: f32, %[[ZP:.+]]: i8, %{{.+}}: i8):
+// CHECK: %[[F:.+]] = arith.sitofp %[[ACC]] : i32 to f32
+// CHECK: %[[SCALED:.+]] = arith.mulf %[[F]], %[[M]] : f32
+// CHECK: %[[ROUNDED:.+]] = math.roundeven %[[SCALED]] : f32
+// CHECK: %[[Z:.+]] = arith.uitofp %[[ZP]] : i8 to f32
+// CHECK: %[[SUM:.+]] = arith.addf %[[ROUNDED]], %[[Z]] : f32
+// CHECK: arith.maximumf %[[SUM]], %{{.+}} : f32
+// CHECK: arith.minimumf
+// CHECK: arith.fptoui %{{.+}} : f32 to i8
+func.func @requantize(%acc: tensor<2x3xi32>) -> tensor<2x3xui8> {
+  %m = lathe.constant dense<[0.5, 0.25, 0.125]> : tensor<3xf32>
+  %zp = lathe.constant dense<128> : tensor<ui8>
+  %y = lathe.requantize %acc, %m, %zp {axis = 1 : i64} : (tensor<2x3xi32>, tensor<3xf32>, tensor<ui8>) -> tensor<2x3xui8>
+  return %y : tensor<2x3xui8>
+}

@@ -1,4 +1,5 @@
 // RUN: lathe-opt --split-input-file --lathe-pack-integer-weights="tile-columns=4 depth=2" %s | FileCheck %s
+// RUN: lathe-opt --split-input-file --lathe-pack-integer-weights="tile-columns=4 depth=2 unsigned-lhs=1" %s | FileCheck %s --check-prefix=X86
 
 // Panels of 4 columns x 2 rows, (ceil(5/4), ceil(3/2), 4, 2), zero past K
 // and N. With a constant scalar za and zb = 0 only za * colsum(B) is
@@ -57,4 +58,33 @@ func.func @not_packed(%a: tensor<2x3xi8>, %b: tensor<3x5xi8>) -> (tensor<2x5xi32
   %y = lathe.matmul_integer %a, %b, %z, %z : (tensor<2x3xi8>, tensor<3x5xi8>, tensor<i8>, tensor<i8>) -> tensor<2x5xi32>
   %n = lathe.matmul_integer %a, %narrow, %z, %z : (tensor<2x3xi8>, tensor<3x1xi8>, tensor<i8>, tensor<i8>) -> tensor<2x1xi32>
   return %y, %n : tensor<2x5xi32>, tensor<2x1xi32>
+}
+
+// -----
+
+// For x86's vpdpbusd (unsigned a times signed weights): unsigned weights are
+// stored less 128 ([[1..5], [6..10], [-1..-5]]) with zb 128 - 128 = 0, and
+// the signed a is read as a + 128 with za -2 + 128 = 126: the term is
+// 126 * colsum = 126 * [6, 7, 8, 9, 10].
+// Without the option (Hexagon's vrmpy takes every signedness) the operands
+// stay as they are.
+// CHECK-LABEL: func.func @x86_signedness
+// CHECK: lathe.matmul_integer_packed %arg0, %{{.+}} {columns = 5 : i64} : (tensor<2x3xi8>, tensor<2x2x4x2xui8>)
+// X86-LABEL: func.func @x86_signedness
+// X86-SAME: %[[A:[a-z0-9]+]]: tensor<2x3xi8>
+// X86-DAG: %[[TERM:.+]] = lathe.constant dense<[756, 882, 1008, 1134, 1260]> : tensor<5xi32>
+// X86-DAG: %[[OFFSET:.+]] = lathe.constant dense<128> : tensor<i32>
+// X86-DAG: %[[P:.+]] = lathe.constant dense<{{\[}}{{\[}}{{\[}}[1, 6], [2, 7], [3, 8], [4, 9]], {{.*}} : tensor<2x2x4x2xi8>
+// X86: %[[WIDE:.+]] = lathe.cast %[[A]] {to = i32}
+// X86: %[[SHIFTED:.+]] = lathe.add %[[WIDE]], %[[OFFSET]]
+// X86: %[[U:.+]] = lathe.cast %[[SHIFTED]] {to = ui8} : (tensor<2x3xi32>) -> tensor<2x3xui8>
+// X86: %[[RAW:.+]] = lathe.matmul_integer_packed %[[U]], %[[P]] {columns = 5 : i64} : (tensor<2x3xui8>, tensor<2x2x4x2xi8>) -> tensor<2x5xi32>
+// X86: %[[Y:.+]] = lathe.sub %[[RAW]], %[[TERM]]
+// X86: return %[[Y]]
+func.func @x86_signedness(%a: tensor<2x3xi8>) -> tensor<2x5xi32> {
+  %b = lathe.constant dense<[[129, 130, 131, 132, 133], [134, 135, 136, 137, 138], [127, 126, 125, 124, 123]]> : tensor<3x5xui8>
+  %za = lathe.constant dense<-2> : tensor<i8>
+  %zb = lathe.constant dense<128> : tensor<ui8>
+  %y = lathe.matmul_integer %a, %b, %za, %zb : (tensor<2x3xi8>, tensor<3x5xui8>, tensor<i8>, tensor<ui8>) -> tensor<2x5xi32>
+  return %y : tensor<2x5xi32>
 }

@@ -221,3 +221,21 @@ func.func @matmul_packed_batch(%a: tensor<3x2x5xf32>, %p: tensor<2x4x5x4xf32>) -
   %0 = lathe.matmul_packed %a, %p {columns = 6 : i64} : (tensor<3x2x5xf32>, tensor<2x4x5x4xf32>) -> tensor<3x2x6xf32>
   return %0 : tensor<3x2x6xf32>
 }
+
+// -----
+
+func.func @requantize_multipliers(%acc: tensor<2x3xi32>, %m: tensor<2xf32>, %zp: tensor<ui8>) -> tensor<2x3xui8> {
+  // expected-error @+2 {{per-axis multiplier}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y = lathe.requantize %acc, %m, %zp {axis = 1 : i64} : (tensor<2x3xi32>, tensor<2xf32>, tensor<ui8>) -> tensor<2x3xui8>
+  return %y : tensor<2x3xui8>
+}
+
+// -----
+
+func.func @requantize_zero_points(%acc: tensor<2x3xi32>, %m: tensor<f32>, %zp: tensor<3xui8>) -> tensor<2x3xui8> {
+  // expected-error @+2 {{the zero point must be a scalar}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y = lathe.requantize %acc, %m, %zp {axis = 1 : i64} : (tensor<2x3xi32>, tensor<f32>, tensor<3xui8>) -> tensor<2x3xui8>
+  return %y : tensor<2x3xui8>
+}

@@ -1,19 +1,25 @@
-//===- VectorizeIntegerPanelsForHvx.cpp - vrmpy kernels on the Hexagon DSP ===//
+//===- VectorizeIntegerPanels.cpp - 8-bit dot-product kernels over panels -===//
 //
 // lathe.matmul_integer_packed lowers to a generic that reads 8-bit panels of
-// 32 columns x 4 rows at (n floordiv 32, k floordiv 4, n mod 32, k mod 4):
-// one panel row is 128 bytes, one HVX vector, laid out so that 32-bit lane j
-// holds the 4 weights of column j for 4 consecutive k. HVX's vrmpy multiplies
-// two vectors bytewise and sums each lane's 4 products into a 32-bit
-// accumulator, so with the 4 bytes a[m, k..k+3] splat to every lane one
-// instruction does 128 multiply-adds. LLVM's vectorizer does not form vrmpy
-// from the generic loops; this pass writes the loops around the intrinsic.
+// `lanes` columns x 4 rows at (n floordiv lanes, k floordiv 4, n mod lanes,
+// k mod 4): one panel row is one vector register, laid out so that 32-bit
+// lane j holds the 4 weights of column j for 4 consecutive k. The
+// dot-product instructions lathe targets multiply two registers bytewise and
+// sum each lane's 4 products into a 32-bit accumulator, so with the 4 bytes
+// a[m, k..k+3] splat to every lane one instruction does 4 x lanes
+// multiply-adds:
+//   - Hexagon HVX vrmpy: 128-byte vectors (32 lanes), every signedness;
+//   - x86 vpdpbusd (AVX512-VNNI on 64 bytes, 16 lanes; AVX-VNNI or
+//     AVX512-VNNI with VL on 32 bytes, 8 lanes): unsigned a times signed
+//     panels only (lathe-pack-integer-weights brings both to that form).
+// LLVM's vectorizers do not form these from the generic loops; this pass
+// writes the loops around the intrinsics.
 //
 // Per row block (`rows` rows of a, sharing each panel load) and panel, the
 // accumulators start from the output buffer (the generic accumulates into
 // it), run through the full 4-byte steps of K and a last partial step read
-// with zero padding, and are stored back; a last panel narrower than 32
-// columns is loaded and stored under a mask.
+// with zero padding, and are stored back; a last panel narrower than the
+// lanes is loaded and stored under a mask.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -27,7 +33,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 namespace lathe {
-#define GEN_PASS_DEF_VECTORIZEINTEGERPANELSFORHVX
+#define GEN_PASS_DEF_VECTORIZEINTEGERPANELS
 #include "passes/Passes.h.inc"
 } // namespace lathe
 
@@ -35,10 +41,28 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kLanes = 32;   // 32-bit lanes of a 128-byte HVX vector
 constexpr int64_t kDepth = 4;    // bytes one lane sums
 
-/// out[..., m, n] += ext(a[..., m, k]) * ext(panels[n / 32, k / 4, n % 32, k % 4])
+/// A dot-product instruction: its 32-bit lanes, its intrinsic, and whether
+/// it takes the bytes as 32-bit lanes (HVX) or as bytes (x86).
+struct DotProduct {
+  int64_t lanes;
+  bool bytesAsLanes;
+  /// The x86 forms multiply unsigned a by signed panels only.
+  bool unsignedBySignedOnly;
+};
+
+std::optional<DotProduct> dotProductNamed(StringRef name) {
+  if (name == "hexagon-vrmpy")
+    return DotProduct{32, true, false};
+  if (name == "x86-vpdpbusd-512")
+    return DotProduct{16, false, true};
+  if (name == "x86-vpdpbusd-256")
+    return DotProduct{8, false, true};
+  return std::nullopt;
+}
+
+/// out[..., m, n] += ext(a[..., m, k]) * ext(panels[n / lanes, k / 4, n % lanes, k % 4])
 /// on buffers, i8 operands and an i32 result, all sizes static.
 struct IntegerPanelContraction {
   OpOperand *a, *panels, *out;
@@ -64,7 +88,7 @@ bool unitInnerStride(Value memref) {
          strides.back() == 1;
 }
 
-std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op) {
+std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op, int64_t lanes) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       ShapedType::isDynamicShape(op.getStaticLoopRanges()))
     return std::nullopt;
@@ -85,7 +109,7 @@ std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op) {
   if (maps[2] != AffineMap::get(dims, 0, outExprs, context))
     return std::nullopt;
   AffineMap panelMap = AffineMap::get(
-      dims, 0, {n.floorDiv(kLanes), k.floorDiv(kDepth), n % kLanes, k % kDepth}, context);
+      dims, 0, {n.floorDiv(lanes), k.floorDiv(kDepth), n % lanes, k % kDepth}, context);
   // The lhs: batch dims (or 0 where broadcast), then m and k.
   AffineMap lhsMap = maps[0];
   if (maps[1] != panelMap || lhsMap.getNumResults() < 2 ||
@@ -126,13 +150,14 @@ std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op) {
 }
 
 /// Emits the loops of one contraction in place of the generic.
-class VrmpyKernel {
+class DotProductKernel {
 public:
-  VrmpyKernel(RewriterBase &rewriter, linalg::GenericOp op, IntegerPanelContraction c,
-              int64_t rows)
-      : b(rewriter), loc(op.getLoc()), op(op), c(c), rows(rows),
-        lanes(VectorType::get({kLanes}, rewriter.getI32Type())),
-        bytes(VectorType::get({kLanes * kDepth}, rewriter.getI8Type())) {
+  DotProductKernel(RewriterBase &rewriter, linalg::GenericOp op, IntegerPanelContraction c,
+                   DotProduct instruction, StringRef name, int64_t rows)
+      : b(rewriter), loc(op.getLoc()), op(op), c(c), instruction(instruction), name(name),
+        rows(rows), laneCount(instruction.lanes),
+        lanes(VectorType::get({laneCount}, rewriter.getI32Type())),
+        bytes(VectorType::get({laneCount * kDepth}, rewriter.getI8Type())) {
     sizes = op.getStaticLoopRanges();
     dims = sizes.size();
   }
@@ -140,7 +165,7 @@ public:
   void emit() {
     zero = arith::ConstantIndexOp::create(b, loc, 0);
     one = arith::ConstantIndexOp::create(b, loc, 1);
-    // One panel row of 128 bytes is the last two dims of the panels buffer.
+    // One panel row (one register) is the last two dims of the panels buffer.
     panelRows = memref::CollapseShapeOp::create(
         b, loc, c.panels->get(), ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
     ivs.assign(dims, zero);
@@ -176,16 +201,16 @@ private:
 
   /// The whole panels in a loop, a narrower last one under a mask.
   void emitPanels(Value row, int64_t count) {
-    int64_t n = sizes[dims - 1], whole = n / kLanes;
+    int64_t n = sizes[dims - 1], whole = n / laneCount;
     if (whole > 0) {
       auto forOp = scf::ForOp::create(b, loc, zero, index(whole), one);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(forOp.getBody());
       emitTile(row, count, forOp.getInductionVar(), nullptr);
     }
-    if (n % kLanes) {
-      auto maskType = VectorType::get({kLanes}, b.getI1Type());
-      Value mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{index(n % kLanes)});
+    if (n % laneCount) {
+      auto maskType = VectorType::get({laneCount}, b.getI1Type());
+      Value mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{index(n % laneCount)});
       emitTile(row, count, index(whole), mask);
     }
   }
@@ -210,7 +235,7 @@ private:
   SmallVector<Value> outIndices(Value row, Value panel) {
     SmallVector<Value> result(ivs.begin(), ivs.begin() + (dims - 3));
     result.push_back(row);
-    result.push_back(arith::MulIOp::create(b, loc, panel, index(kLanes)));
+    result.push_back(arith::MulIOp::create(b, loc, panel, index(laneCount)));
     return result;
   }
 
@@ -266,20 +291,33 @@ private:
     return vector::BroadcastOp::create(b, loc, lanes, scalar);
   }
 
-  /// One 4-byte step of the reduction: one panel row, `count` vrmpy.
+  /// One 4-byte step of the reduction: one panel row, `count` dot products.
   SmallVector<Value> emitStep(Value row, int64_t count, Value panel, Value step,
                               ValueRange accumulators, bool partial) {
     Value weights = vector::LoadOp::create(b, loc, bytes, panelRows, ValueRange{panel, step, zero});
-    weights = vector::BitCastOp::create(b, loc, lanes, weights);
+    if (instruction.bytesAsLanes)
+      weights = vector::BitCastOp::create(b, loc, lanes, weights);
     SmallVector<Value> next;
     for (int64_t i = 0; i < count; ++i) {
       Value word = rowWord(rowAt(row, i), step, partial);
-      next.push_back(vrmpyAccumulate(accumulators[i], word, weights));
+      next.push_back(instruction.bytesAsLanes ? vrmpyAccumulate(accumulators[i], word, weights)
+                                              : vpdpbusdAccumulate(accumulators[i], word, weights));
     }
     return next;
   }
 
-  /// accumulator + per-lane 4-byte dot product of `word` (a) and `weights`.
+  /// x86: accumulator + per-lane dot product of the unsigned bytes of `word`
+  /// (a) and the signed bytes of `weights`.
+  Value vpdpbusdAccumulate(Value accumulator, Value word, Value weights) {
+    Value a = vector::BitCastOp::create(b, loc, bytes, word);
+    std::string intrinsic = "llvm.x86.avx512.vpdpbusd." + std::to_string(laneCount * 32);
+    return LLVM::CallIntrinsicOp::create(b, loc, lanes, b.getStringAttr(intrinsic),
+                                         ValueRange{accumulator, a, weights})
+        .getResult(0);
+  }
+
+  /// Hexagon: accumulator + per-lane 4-byte dot product of `word` (a) and
+  /// `weights`.
   Value vrmpyAccumulate(Value accumulator, Value word, Value weights) {
     // vrmpybus multiplies unsigned bytes of its first vector by signed bytes
     // of its second; the other two take both alike.
@@ -299,7 +337,9 @@ private:
   Location loc;
   linalg::GenericOp op;
   IntegerPanelContraction c;
-  int64_t rows;
+  DotProduct instruction;
+  StringRef name;
+  int64_t rows, laneCount;
   VectorType lanes, bytes;
   SmallVector<int64_t> sizes;
   unsigned dims;
@@ -307,23 +347,28 @@ private:
   Value zero, one, panelRows;
 };
 
-struct VectorizeIntegerPanelsForHvxPass
-    : lathe::impl::VectorizeIntegerPanelsForHvxBase<VectorizeIntegerPanelsForHvxPass> {
-  using VectorizeIntegerPanelsForHvxBase::VectorizeIntegerPanelsForHvxBase;
+struct VectorizeIntegerPanelsPass
+    : lathe::impl::VectorizeIntegerPanelsBase<VectorizeIntegerPanelsPass> {
+  using VectorizeIntegerPanelsBase::VectorizeIntegerPanelsBase;
   void runOnOperation() override {
-    if (rows < 1) {
-      getOperation().emitError("lathe-vectorize-integer-panels-for-hvx needs rows >= 1");
+    std::optional<DotProduct> dot = dotProductNamed(instruction);
+    if (!dot || rows < 1) {
+      getOperation().emitError("lathe-vectorize-integer-panels: instruction '")
+          << instruction
+          << "' (hexagon-vrmpy, x86-vpdpbusd-512 or x86-vpdpbusd-256) and rows >= 1, not "
+          << rows;
       return signalPassFailure();
     }
     SmallVector<std::pair<linalg::GenericOp, IntegerPanelContraction>> contractions;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (std::optional<IntegerPanelContraction> c = matchContraction(op))
+      std::optional<IntegerPanelContraction> c = matchContraction(op, dot->lanes);
+      if (c && (!dot->unsignedBySignedOnly || (c->aUnsigned && !c->panelsUnsigned)))
         contractions.push_back({op, *c});
     });
     IRRewriter rewriter(&getContext());
     for (auto [op, c] : contractions) {
       rewriter.setInsertionPoint(op);
-      VrmpyKernel(rewriter, op, c, rows).emit();
+      DotProductKernel(rewriter, op, c, *dot, instruction, rows).emit();
       rewriter.eraseOp(op);
     }
   }

@@ -1,4 +1,5 @@
-// RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels-for-hvx %s | FileCheck %s
+// RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels %s | FileCheck %s
+// RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=x86-vpdpbusd-512 rows=2" %s | FileCheck %s --check-prefix=X86
 
 #a = affine_map<(d0, d1, d2) -> (d0, d1)>
 #p = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 4, d2 mod 32, d1 mod 4)>
@@ -115,13 +116,76 @@ func.func @alike(%a: memref<1x4xi8>, %p: memref<1x1x32x4xi8>, %y: memref<1x32xi3
 #p = affine_map<(d0, d1, d2) -> (d2 floordiv 16, d1 floordiv 4, d2 mod 16, d1 mod 4)>
 #y = affine_map<(d0, d1, d2) -> (d0, d2)>
 
-// Panels of another shape are not vrmpy's: the generic stays.
+// Panels of another shape are not vrmpy's: the generic stays. They are
+// AVX512-VNNI's (16 lanes): unsigned a times signed panels, one vpdpbusd on
+// the 64 bytes of a panel row and a's 4 bytes splat to 16 lanes.
 // CHECK-LABEL: func.func @other_panels
 // CHECK: linalg.generic
 // CHECK-NOT: llvm.call_intrinsic
+// X86-LABEL: func.func @other_panels
+// X86: %[[ROWS:.+]] = memref.collapse_shape %{{.+}} {{\[}}[0], [1], [2, 3]] : memref<1x1x16x4xi8> into memref<1x1x64xi8>
+// X86: %[[ACC:.+]] = vector.load %{{.+}} : memref<1x16xi32>, vector<16xi32>
+// X86: %[[W:.+]] = vector.load %[[ROWS]]{{.*}} : memref<1x1x64xi8>, vector<64xi8>
+// X86: %[[SPLAT:.+]] = vector.broadcast %{{.+}} : i32 to vector<16xi32>
+// X86: %[[BYTES:.+]] = vector.bitcast %[[SPLAT]] : vector<16xi32> to vector<64xi8>
+// X86: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.+}}, %[[BYTES]], %[[W]]) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// X86: vector.store
+// X86-NOT: linalg.generic
 func.func @other_panels(%a: memref<1x4xi8>, %p: memref<1x1x16x4xi8>, %y: memref<1x16xi32>) {
   linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%a, %p : memref<1x4xi8>, memref<1x1x16x4xi8>) outs(%y : memref<1x16xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extui %x : i8 to i32
+    %1 = arith.extsi %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d1)>
+#p = affine_map<(d0, d1, d2) -> (d2 floordiv 16, d1 floordiv 4, d2 mod 16, d1 mod 4)>
+#y = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// vpdpbusd multiplies unsigned by signed bytes only: signed a stays in the
+// generic loops (lathe-pack-integer-weights --unsigned-lhs writes a + 128
+// instead).
+// X86-LABEL: func.func @x86_signed_by_signed
+// X86: linalg.generic
+// X86-NOT: llvm.call_intrinsic
+func.func @x86_signed_by_signed(%a: memref<1x4xi8>, %p: memref<1x1x16x4xi8>, %y: memref<1x16xi32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<1x4xi8>, memref<1x1x16x4xi8>) outs(%y : memref<1x16xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extsi %x : i8 to i32
+    %1 = arith.extsi %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d1)>
+#p = affine_map<(d0, d1, d2) -> (d2 floordiv 16, d1 floordiv 4, d2 mod 16, d1 mod 4)>
+#y = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// 3 rows with rows=2: a block of 2 sharing each panel row, then 1. 20
+// columns: a whole panel, then 4 under a 16-lane mask.
+// X86-LABEL: func.func @x86_row_blocks
+// X86: scf.for %{{.+}} = %c0{{.*}} to %c2{{.*}} step %c2
+// X86: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>)
+// X86-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// X86: vector.create_mask %c4{{.*}} : vector<16xi1>
+// X86: scf.for %{{.+}} = %c2{{.*}} to %c3{{.*}} step %c1
+func.func @x86_row_blocks(%a: memref<3x8xi8>, %p: memref<2x2x16x4xi8>, %y: memref<3x20xi32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<3x8xi8>, memref<2x2x16x4xi8>) outs(%y : memref<3x20xi32>) {
   ^bb0(%x: i8, %w: i8, %acc: i32):
     %0 = arith.extui %x : i8 to i32
     %1 = arith.extsi %w : i8 to i32

@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""Writes quantized models the way PyTorch exports them: QuantizeLinear /
+DequantizeLinear pairs (QDQ) from fake quantization, the form quantization-
+aware training leaves and ONNX Runtime runs as int8 kernels.
+
+  make_quantized_models.py OUT_DIR
+
+qdq_cnn.onnx: three convolutions (3x3 with ReLU, 3x3 at stride 2 with ReLU,
+1x1), a global average pool and a linear layer; activations uint8 per tensor
+with ranges observed on seeded inputs (min/max), the logits in steps of 1/256,
+weights int8 symmetric per output channel, float biases. Seeded weights;
+nothing is downloaded.
+"""
+import os
+import sys
+
+import torch
+import torch.nn as nn
+
+
+def affine(lo, hi):
+    """uint8 scale and zero point covering [lo, hi] (and 0)."""
+    lo, hi = min(lo, 0.0), max(hi, 0.0)
+    scale = max(hi - lo, 1e-6) / 255.0
+    return scale, int(round(-lo / scale))
+
+
+class Observed(nn.Module):
+    """Fake-quantizes its input per tensor with the range it observed while
+    `observing` was set, or with a given scale and zero point."""
+
+    def __init__(self, fixed=None):
+        super().__init__()
+        self.observing, self.lo, self.hi, self.fixed = fixed is None, 0.0, 0.0, fixed
+
+    def forward(self, x):
+        if self.observing:
+            self.lo = min(self.lo, float(x.min()))
+            self.hi = max(self.hi, float(x.max()))
+            return x
+        scale, zero = self.fixed or affine(self.lo, self.hi)
+        return torch.fake_quantize_per_tensor_affine(x, scale, zero, 0, 255)
+
+
+class PerChannel(nn.Module):
+    """Fake-quantizes a weight int8 symmetric per output channel, as
+    quantization-aware training leaves weights: the scales are buffers, so
+    constants of the exported graph."""
+
+    def __init__(self, weight):
+        super().__init__()
+        scale = (weight.detach().abs().amax(dim=tuple(range(1, weight.dim()))) / 127).clamp(min=1e-8)
+        self.register_buffer("scale", scale)
+        self.register_buffer("zero", torch.zeros(weight.shape[0], dtype=torch.int32))
+
+    def forward(self, weight):
+        return torch.fake_quantize_per_channel_affine(weight, self.scale, self.zero, 0, -128, 127)
+
+
+class QdqCnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.c2 = nn.Conv2d(16, 32, 3, stride=2, padding=1)
+        self.c3 = nn.Conv2d(32, 32, 1)
+        self.fc = nn.Linear(32, 10)
+        # The logits in steps of 1/256 (the test's error bound is one step).
+        self.q = nn.ModuleList([Observed() for _ in range(5)] + [Observed((1 / 256, 128))])
+        self.w = nn.ModuleDict({name: PerChannel(getattr(self, name).weight)
+                                for name in ("c1", "c2", "c3", "fc")})
+
+    def conv(self, name, x):
+        conv = getattr(self, name)
+        return nn.functional.conv2d(x, self.w[name](conv.weight), conv.bias, conv.stride,
+                                    conv.padding)
+
+    def forward(self, x):
+        x = self.q[0](x)
+        x = self.q[1](torch.relu(self.conv("c1", x)))
+        x = self.q[2](torch.relu(self.conv("c2", x)))
+        x = self.q[3](self.conv("c3", x))
+        x = self.q[4](x.mean(dim=(2, 3)))
+        return self.q[5](nn.functional.linear(x, self.w["fc"](self.fc.weight), self.fc.bias))
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(0)
+    model = QdqCnn().eval()
+    with torch.no_grad():
+        # Ranges observed on inputs like the test's (uniform in [-1, 1)).
+        for _ in range(8):
+            model(torch.rand(1, 3, 32, 32) * 2 - 1)
+        for q in model.q:
+            q.observing = False
+        torch.onnx.export(model, torch.rand(1, 3, 32, 32), os.path.join(out, "qdq_cnn.onnx"),
+                          opset_version=13, input_names=["x"], output_names=["y"])
+
+
+if __name__ == "__main__":
+    main()
