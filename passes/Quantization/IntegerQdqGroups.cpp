@@ -270,6 +270,96 @@ Value transposed(PatternRewriter &rewriter, Location loc, Value matrix) {
   return TransposeOp::create(rewriter, loc, result, matrix, rewriter.getDenseI64ArrayAttr({1, 0}));
 }
 
+/// A 2-D convolution as one 8-bit matmul: its input's windows as rows.
+struct ConvolutionAsMatMul {
+  /// The i32 product (N, OH * OW, M).
+  Value product;
+  /// (N, OH, OW, M).
+  SmallVector<int64_t> channelsLastShape;
+};
+
+/// conv(x, w) with 8-bit x (N, C, H, W) and constant 8-bit w (M, C, KH, KW),
+/// group 1, as matmul_integer(rows, W', zx, zw): each output pixel's window
+/// one row (N, OH * OW, C * KH * KW), the padding x's zero point (zero
+/// once centered), and W' (C * KH * KW, M) laid out at compile time. The
+/// dot-product kernels then run it (lathe-pack-integer-weights). Windows
+/// overlap, so the rows hold each input byte up to KH * KW times; a 1x1
+/// convolution at stride 1 reads the input channels last as it is.
+std::optional<ConvolutionAsMatMul> convolutionAsMatMul(PatternRewriter &rewriter, Location loc,
+                                                       ConvOp conv, Value x, Value w,
+                                                       const Params &px, const Params &pw) {
+  RankedTensorType xType = tensorType(x), wType = tensorType(w);
+  RankedTensorType outType = tensorType(conv.getOutput());
+  std::optional<std::vector<int64_t>> weights = constantIntegers(w);
+  if (conv.getGroup() != 1 || xType.getRank() != 4 || !weights)
+    return std::nullopt;
+  int64_t n = xType.getDimSize(0), c = xType.getDimSize(1);
+  int64_t m = wType.getDimSize(0), kh = wType.getDimSize(2), kw = wType.getDimSize(3);
+  int64_t oh = outType.getDimSize(2), ow = outType.getDimSize(3), window = kh * kw;
+  ArrayRef<int64_t> strides = conv.getStrides(), dilations = conv.getDilations(),
+                    pads = conv.getPads();
+  Type xElement = xType.getElementType(), wElement = wType.getElementType();
+
+  // (N, C, KH * KW, OH, OW): one strided slice of the padded input per
+  // kernel tap.
+  Value padded = x;
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+    SmallVector<int64_t> padding{0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]};
+    SmallVector<int64_t> shape{n, c, xType.getDimSize(2) + pads[0] + pads[2],
+                               xType.getDimSize(3) + pads[1] + pads[3]};
+    padded = PadOp::create(rewriter, loc, RankedTensorType::get(shape, xElement), x,
+                           rewriter.getDenseI64ArrayAttr(padding), rewriter.getStringAttr("constant"),
+                           rewriter.getF64FloatAttr((double)px.zeroPoints[0]));
+  }
+  Value windows;
+  SmallVector<int64_t> rowsShape{n, oh * ow, c * window};
+  bool pointwise = window == 1 && strides[0] == 1 && strides[1] == 1;
+  if (pointwise) {
+    windows = TransposeOp::create(rewriter, loc, RankedTensorType::get({n, oh, ow, c}, xElement),
+                                  padded, rewriter.getDenseI64ArrayAttr({0, 2, 3, 1}));
+  } else {
+    SmallVector<Value> taps;
+    auto tapType = RankedTensorType::get({n, c, 1, oh, ow}, xElement);
+    for (int64_t i = 0; i < kh; ++i)
+      for (int64_t j = 0; j < kw; ++j) {
+        int64_t top = i * dilations[0], left = j * dilations[1];
+        Value tap = SliceOp::create(
+            rewriter, loc, RankedTensorType::get({n, c, oh, ow}, xElement), padded,
+            rewriter.getDenseI64ArrayAttr({0, 0, top, left}),
+            rewriter.getDenseI64ArrayAttr(
+                {n, c, top + (oh - 1) * strides[0] + 1, left + (ow - 1) * strides[1] + 1}),
+            rewriter.getDenseI64ArrayAttr({1, 1, strides[0], strides[1]}));
+        taps.push_back(ReshapeOp::create(rewriter, loc, tapType, tap,
+                                         rewriter.getDenseI64ArrayAttr(tapType.getShape())));
+      }
+    Value stacked = ConcatOp::create(rewriter, loc,
+                                     RankedTensorType::get({n, c, window, oh, ow}, xElement), taps,
+                                     rewriter.getI64IntegerAttr(2));
+    windows = TransposeOp::create(rewriter, loc,
+                                  RankedTensorType::get({n, oh, ow, c, window}, xElement), stacked,
+                                  rewriter.getDenseI64ArrayAttr({0, 3, 4, 1, 2}));
+  }
+  Value rows = ReshapeOp::create(rewriter, loc, RankedTensorType::get(rowsShape, xElement), windows,
+                                 rewriter.getDenseI64ArrayAttr(rowsShape));
+
+  // W' (C * KH * KW, M): row c * KH * KW + tap, as the rows' columns.
+  int64_t depth = c * window;
+  std::vector<int64_t> matrix(depth * m);
+  for (int64_t filter = 0; filter < m; ++filter)
+    for (int64_t k = 0; k < depth; ++k)
+      matrix[k * m + filter] = (*weights)[filter * depth + k];
+  Value weightMatrix = makeIntegerConstant(
+      rewriter, loc, RankedTensorType::get({depth, m}, wElement), matrix, "convolution_weight");
+  Value zx = zeroPointConstant(rewriter, loc, xElement, px.zeroPoints[0]);
+  Value zw = llvm::all_equal(pw.zeroPoints)
+                 ? zeroPointConstant(rewriter, loc, wElement, pw.zeroPoints[0])
+                 : makeIntegerConstant(rewriter, loc, RankedTensorType::get({m}, wElement),
+                                       pw.zeroPoints, "zero_point");
+  auto productType = RankedTensorType::get({n, oh * ow, m}, rewriter.getI32Type());
+  Value product = MatMulIntegerOp::create(rewriter, loc, productType, rows, weightMatrix, zx, zw);
+  return ConvolutionAsMatMul{product, {n, oh, ow, m}};
+}
+
 struct QdqGroupAsInteger : OpRewritePattern<QuantizeLinearOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -287,6 +377,10 @@ struct QdqGroupAsInteger : OpRewritePattern<QuantizeLinearOp> {
     RankedTensorType outType = tensorType(q.getResult());
     auto accType = RankedTensorType::get(outType.getShape(), rewriter.getI32Type());
     Value acc;
+    // The accumulator's channel dim, and for a convolution computed as a
+    // matmul the (N, OH, OW, M) shape its result comes back from.
+    int64_t accChannelAxis = plan->channelAxis;
+    SmallVector<int64_t> channelsLastShape;
     if (isa<MatMulOp, GemmOp>(g->product)) {
       Value weight = g->weight.getInput();
       auto gemm = dyn_cast<GemmOp>(g->product);
@@ -301,6 +395,16 @@ struct QdqGroupAsInteger : OpRewritePattern<QuantizeLinearOp> {
                      : makeIntegerConstant(rewriter, loc, RankedTensorType::get({channels}, wElement),
                                            w.zeroPoints, "zero_point");
       acc = MatMulIntegerOp::create(rewriter, loc, accType, g->input.getInput(), weight, za, zb);
+      if (plan->bias)
+        acc = AddOp::create(rewriter, loc, acc,
+                            i32Constant(rewriter, loc, {channels}, *plan->bias, "bias"));
+    } else if (std::optional<ConvolutionAsMatMul> asMatMul =
+                   convolutionAsMatMul(rewriter, loc, cast<ConvOp>(g->product), g->input.getInput(),
+                                       g->weight.getInput(), x, w)) {
+      // Channels last from here to the requantized result.
+      acc = asMatMul->product;
+      accChannelAxis = 2;
+      channelsLastShape = asMatMul->channelsLastShape;
       if (plan->bias)
         acc = AddOp::create(rewriter, loc, acc,
                             i32Constant(rewriter, loc, {channels}, *plan->bias, "bias"));
@@ -325,8 +429,16 @@ struct QdqGroupAsInteger : OpRewritePattern<QuantizeLinearOp> {
                                 RankedTensorType::get(multiplierShape, rewriter.getF32Type()),
                                 multiplier, "requantize_multiplier");
     Value zy = zeroPointConstant(rewriter, loc, outType.getElementType(), y.zeroPoints[0]);
-    rewriter.replaceOpWithNewOp<RequantizeOp>(q, outType, acc, m, zy,
-                                              rewriter.getI64IntegerAttr(plan->channelAxis));
+    auto requantizedType = RankedTensorType::get(tensorType(acc).getShape(), outType.getElementType());
+    Value result = RequantizeOp::create(rewriter, loc, requantizedType, acc, m, zy,
+                                        rewriter.getI64IntegerAttr(accChannelAxis));
+    if (!channelsLastShape.empty()) {
+      Value image = ReshapeOp::create(rewriter, loc, result,
+                                      rewriter.getDenseI64ArrayAttr(channelsLastShape));
+      result = TransposeOp::create(rewriter, loc, outType, image,
+                                   rewriter.getDenseI64ArrayAttr({0, 3, 1, 2}));
+    }
+    rewriter.replaceOp(q, result);
     return success();
   }
 };

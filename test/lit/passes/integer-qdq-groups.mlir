@@ -38,21 +38,28 @@ func.func @matmul_group(%a: tensor<2x4xui8>, %b: tensor<4x2xi8>) -> tensor<2x2xu
 
 // -----
 
-// A convolution with a fake-quantized constant weight (PyTorch's form:
+// A 1x1 convolution with a fake-quantized constant weight (PyTorch's form:
 // QuantizeLinear of the float weight, quantized at compile time to [4, -1]
-// and centered by its zero point 1 to [3, -2]) and a float bias rounded
-// into the accumulator's scale 0.5 * 0.25: [1.0, -0.3] -> [8, -2].
+// with zero point 1) and a float bias rounded into the accumulator's scale
+// 0.5 * 0.25: [1.0, -0.3] -> [8, -2]. It runs as a matmul of the pixels,
+// channels last, by the weight matrix (C, M), and comes back to NCHW after
+// the requantization.
 // CHECK-LABEL: func.func @conv_group
 // CHECK-SAME: (%[[X:.+]]: tensor<1x1x3x3xi8>)
 // CHECK-DAG: %[[M:.+]] = lathe.constant dense<1.250000e-01> : tensor<f32>
 // CHECK-DAG: %[[BIAS:.+]] = lathe.constant dense<[8, -2]> : tensor<2xi32>
-// CHECK-DAG: %[[W:.+]] = lathe.constant dense<{{\[}}[{{\[}}[3]]], {{\[}}[{{\[}}-2]]]]> : tensor<2x1x1x1xi32>
-// CHECK-DAG: %[[ZX:.+]] = lathe.constant dense<-4> : tensor<i32>
-// CHECK: %[[WIDE:.+]] = lathe.cast %[[X]] {to = i32}
-// CHECK: %[[XC:.+]] = lathe.sub %[[WIDE]], %[[ZX]]
-// CHECK: %[[ACC:.+]] = lathe.conv %[[XC]], %[[W]], %[[BIAS]] {{.*}} : (tensor<1x1x3x3xi32>, tensor<2x1x1x1xi32>, tensor<2xi32>) -> tensor<1x2x3x3xi32>
-// CHECK: lathe.requantize %[[ACC]], %[[M]], %{{.+}} {axis = 1 : i64} : (tensor<1x2x3x3xi32>, tensor<f32>, tensor<i8>) -> tensor<1x2x3x3xi8>
+// CHECK-DAG: %[[W:.+]] = lathe.constant dense<{{\[}}[4, -1]]> : tensor<1x2xi8>
+// CHECK-DAG: %[[ZX:.+]] = lathe.constant dense<-4> : tensor<i8>
+// CHECK-DAG: %[[ZW:.+]] = lathe.constant dense<1> : tensor<i8>
+// CHECK: %[[NHWC:.+]] = lathe.transpose %[[X]] {perm = array<i64: 0, 2, 3, 1>}
+// CHECK: %[[ROWS:.+]] = lathe.reshape %[[NHWC]] {shape = array<i64: 1, 9, 1>}
+// CHECK: %[[ACC:.+]] = lathe.matmul_integer %[[ROWS]], %[[W]], %[[ZX]], %[[ZW]] : (tensor<1x9x1xi8>, tensor<1x2xi8>, tensor<i8>, tensor<i8>) -> tensor<1x9x2xi32>
+// CHECK: %[[SUM:.+]] = lathe.add %[[ACC]], %[[BIAS]]
+// CHECK: %[[Q:.+]] = lathe.requantize %[[SUM]], %[[M]], %{{.+}} {axis = 2 : i64} : (tensor<1x9x2xi32>, tensor<f32>, tensor<i8>) -> tensor<1x9x2xi8>
+// CHECK: %[[IMAGE:.+]] = lathe.reshape %[[Q]] {shape = array<i64: 1, 3, 3, 2>}
+// CHECK: %[[Y:.+]] = lathe.transpose %[[IMAGE]] {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x3x3x2xi8>) -> tensor<1x2x3x3xi8>
 // CHECK-NOT: lathe.quantize_linear
+// CHECK: return %[[Y]]
 func.func @conv_group(%x: tensor<1x1x3x3xi8>) -> tensor<1x2x3x3xi8> {
   %sx = lathe.constant dense<0.5> : tensor<f32>
   %zx = lathe.constant dense<-4> : tensor<i8>
@@ -68,6 +75,62 @@ func.func @conv_group(%x: tensor<1x1x3x3xi8>) -> tensor<1x2x3x3xi8> {
   %c = lathe.conv %dx, %dw, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x1x3x3xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>) -> tensor<1x2x3x3xf32>
   %y = lathe.quantize_linear %c, %sy, %zy {axis = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<f32>, tensor<i8>) -> tensor<1x2x3x3xi8>
   return %y : tensor<1x2x3x3xi8>
+}
+
+// -----
+
+// A 3x3 convolution at stride 2 with padding 1: the input padded with its
+// zero point, one strided slice per kernel tap, stacked and laid out as
+// rows of C * 9 bytes (one per output pixel) for a matmul by the (C * 9, M)
+// weight matrix.
+// CHECK-LABEL: func.func @conv_windows
+// CHECK-SAME: (%[[X:.+]]: tensor<1x2x5x5xui8>)
+// CHECK: %[[PADDED:.+]] = lathe.pad %[[X]] {mode = "constant", pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 7.000000e+00 : f64} : (tensor<1x2x5x5xui8>) -> tensor<1x2x7x7xui8>
+// CHECK: lathe.slice %[[PADDED]] {ends = array<i64: 1, 2, 5, 5>, starts = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 2, 2>} : (tensor<1x2x7x7xui8>) -> tensor<1x2x3x3xui8>
+// CHECK-COUNT-8: lathe.slice %[[PADDED]]
+// CHECK: %[[TAPS:.+]] = lathe.concat {{.*}} {axis = 2 : i64} : {{.*}} -> tensor<1x2x9x3x3xui8>
+// CHECK: %[[PIXELS:.+]] = lathe.transpose %[[TAPS]] {perm = array<i64: 0, 3, 4, 1, 2>} : (tensor<1x2x9x3x3xui8>) -> tensor<1x3x3x2x9xui8>
+// CHECK: %[[ROWS:.+]] = lathe.reshape %[[PIXELS]] {shape = array<i64: 1, 9, 18>}
+// CHECK: lathe.matmul_integer %[[ROWS]], %{{.+}}, %{{.+}}, %{{.+}} : (tensor<1x9x18xui8>, tensor<18x4xi8>, tensor<ui8>, tensor<i8>) -> tensor<1x9x4xi32>
+// CHECK: lathe.requantize {{.*}} {axis = 2 : i64}
+// CHECK: lathe.transpose {{.*}} -> tensor<1x4x3x3xui8>
+func.func @conv_windows(%x: tensor<1x2x5x5xui8>) -> tensor<1x4x3x3xui8> {
+  %sx = lathe.constant dense<0.5> : tensor<f32>
+  %zx = lathe.constant dense<7> : tensor<ui8>
+  %w = lathe.constant dense<3> : tensor<4x2x3x3xi8>
+  %sw = lathe.constant dense<0.25> : tensor<f32>
+  %zw = lathe.constant dense<0> : tensor<i8>
+  %dx = lathe.dequantize_linear %x, %sx, %zx {axis = 1 : i64} : (tensor<1x2x5x5xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x2x5x5xf32>
+  %dw = lathe.dequantize_linear %w, %sw, %zw {axis = 1 : i64} : (tensor<4x2x3x3xi8>, tensor<f32>, tensor<i8>) -> tensor<4x2x3x3xf32>
+  %c = lathe.conv %dx, %dw {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %y = lathe.quantize_linear %c, %sx, %zx {axis = 1 : i64} : (tensor<1x4x3x3xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x4x3x3xui8>
+  return %y : tensor<1x4x3x3xui8>
+}
+
+// -----
+
+// Weights known only at run time (ONNX's QLinearConv tests): an i32
+// convolution of the centered operands.
+// CHECK-LABEL: func.func @conv_runtime_weight
+// CHECK-SAME: (%[[X:.+]]: tensor<1x1x3x3xui8>, %[[W:.+]]: tensor<2x1x1x1xui8>)
+// CHECK-DAG: %[[ZX:.+]] = lathe.constant dense<5> : tensor<i32>
+// CHECK-DAG: %[[ZW:.+]] = lathe.constant dense<{{\[}}[{{\[}}[1]]], [{{\[}}[2]]]]> : tensor<2x1x1x1xi32>
+// CHECK: %[[XW:.+]] = lathe.cast %[[X]] {to = i32}
+// CHECK: %[[XC:.+]] = lathe.sub %[[XW]], %[[ZX]]
+// CHECK: %[[WW:.+]] = lathe.cast %[[W]] {to = i32}
+// CHECK: %[[WC:.+]] = lathe.sub %[[WW]], %[[ZW]]
+// CHECK: %[[ACC:.+]] = lathe.conv %[[XC]], %[[WC]] {{.*}} -> tensor<1x2x3x3xi32>
+// CHECK: lathe.requantize %[[ACC]], %{{.+}}, %{{.+}} {axis = 1 : i64}
+func.func @conv_runtime_weight(%x: tensor<1x1x3x3xui8>, %w: tensor<2x1x1x1xui8>) -> tensor<1x2x3x3xui8> {
+  %sx = lathe.constant dense<0.5> : tensor<f32>
+  %zx = lathe.constant dense<5> : tensor<ui8>
+  %sw = lathe.constant dense<[0.25, 0.5]> : tensor<2xf32>
+  %zw = lathe.constant dense<[1, 2]> : tensor<2xui8>
+  %dx = lathe.dequantize_linear %x, %sx, %zx {axis = 1 : i64} : (tensor<1x1x3x3xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x1x3x3xf32>
+  %dw = lathe.dequantize_linear %w, %sw, %zw {axis = 0 : i64} : (tensor<2x1x1x1xui8>, tensor<2xf32>, tensor<2xui8>) -> tensor<2x1x1x1xf32>
+  %c = lathe.conv %dx, %dw {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x1x3x3xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %y = lathe.quantize_linear %c, %sx, %zx {axis = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x3x3xui8>
+  return %y : tensor<1x2x3x3xui8>
 }
 
 // -----
