@@ -119,7 +119,7 @@ LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,
 int64_t elements(Value v) { return cast<RankedTensorType>(v.getType()).getNumElements(); }
 
 /// Two operations per multiply-add of the convolutions, transposed
-/// convolutions, matmuls and gemms in `func`.
+/// convolutions, matmuls (float and 8-bit) and gemms in `func`.
 int64_t convMatmulFlops(func::FuncOp func) {
   int64_t flops = 0;
   auto perOutput = [](Value weight) {
@@ -135,6 +135,9 @@ int64_t convMatmulFlops(func::FuncOp func) {
     else if (auto convT = dyn_cast<ConvTransposeOp>(op))
       flops += 2 * elements(convT.getInput()) * perOutput(convT.getWeight());
     else if (auto matmul = dyn_cast<MatMulOp>(op))
+      flops += 2 * elements(matmul.getOutput()) *
+               cast<RankedTensorType>(matmul.getLhs().getType()).getShape().back();
+    else if (auto matmul = dyn_cast<MatMulIntegerOp>(op))
       flops += 2 * elements(matmul.getOutput()) *
                cast<RankedTensorType>(matmul.getLhs().getType()).getShape().back();
     else if (auto gemm = dyn_cast<GemmOp>(op)) {

@@ -3,13 +3,20 @@
 DequantizeLinear pairs (QDQ) from fake quantization, the form quantization-
 aware training leaves and ONNX Runtime runs as int8 kernels.
 
-  make_quantized_models.py OUT_DIR
+  make_quantized_models.py OUT_DIR [--resnet18]
 
 qdq_cnn.onnx: three convolutions (3x3 with ReLU, 3x3 at stride 2 with ReLU,
 1x1), a global average pool and a linear layer; activations uint8 per tensor
 with ranges observed on seeded inputs (min/max), the logits in steps of 1/256,
 weights int8 symmetric per output channel, float biases. Seeded weights;
 nothing is downloaded.
+
+With --resnet18 also torchvision_resnet18_qdq.onnx (for bench/): Debian's
+torchvision ResNet-18 with seeded weights, batch norms folded into the
+convolutions, and every convolution's and the linear layer's input and
+output fake-quantized the same way (uint8 per tensor, ranges observed on
+seeded normal inputs; weights int8 per channel), exported at opset 13 with
+a 1x3x224x224 input named x.
 """
 import os
 import sys
@@ -83,6 +90,71 @@ class QdqCnn(nn.Module):
         return self.q[5](nn.functional.linear(x, self.w["fc"](self.fc.weight), self.fc.bias))
 
 
+def fold_batch_norms(module):
+    """Each Conv2d followed by a BatchNorm2d (torchvision's conv/bn pairs)
+    with the batch norm folded into its weight and bias."""
+    children = list(module.named_children())
+    for (name, child), (next_name, next_child) in zip(children, children[1:]):
+        if isinstance(child, nn.Conv2d) and isinstance(next_child, nn.BatchNorm2d):
+            scale = next_child.weight / torch.sqrt(next_child.running_var + next_child.eps)
+            bias = child.bias if child.bias is not None else torch.zeros_like(scale)
+            child.weight = nn.Parameter(child.weight * scale.reshape(-1, 1, 1, 1))
+            child.bias = nn.Parameter((bias - next_child.running_mean) * scale + next_child.bias)
+            setattr(module, next_name, nn.Identity())
+    for _, child in children:
+        fold_batch_norms(child)
+
+
+class FakeQuantized(nn.Module):
+    """A Conv2d or Linear with its input and output fake-quantized per
+    tensor (observed) and its weight per channel."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer, self.input, self.output = layer, Observed(), Observed()
+        self.weight = PerChannel(layer.weight)
+
+    def forward(self, x):
+        x, w = self.input(x), self.weight(self.layer.weight)
+        if isinstance(self.layer, nn.Conv2d):
+            y = self.layer._conv_forward(x, w, self.layer.bias)
+        else:
+            y = nn.functional.linear(x, w, self.layer.bias)
+        return self.output(y)
+
+
+def fake_quantize_layers(module):
+    """Every Conv2d and Linear below `module` wrapped in FakeQuantized;
+    returns their observers."""
+    observers = []
+    for name, child in module.named_children():
+        if isinstance(child, (nn.Conv2d, nn.Linear)):
+            wrapped = FakeQuantized(child)
+            setattr(module, name, wrapped)
+            observers += [wrapped.input, wrapped.output]
+        else:
+            observers += fake_quantize_layers(child)
+    return observers
+
+
+def resnet18(out):
+    import torchvision
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(weights=None).eval()
+    with torch.no_grad():
+        fold_batch_norms(model)
+        observers = fake_quantize_layers(model)
+        generator = torch.Generator().manual_seed(1)
+        for _ in range(4):
+            model(torch.randn(1, 3, 224, 224, generator=generator))
+        for observer in observers:
+            observer.observing = False
+        path = os.path.join(out, "torchvision_resnet18_qdq.onnx")
+        torch.onnx.export(model, torch.randn(1, 3, 224, 224), path, opset_version=13,
+                          input_names=["x"], output_names=["logits"])
+        print(path)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -96,6 +168,8 @@ def main():
             q.observing = False
         torch.onnx.export(model, torch.rand(1, 3, 32, 32), os.path.join(out, "qdq_cnn.onnx"),
                           opset_version=13, input_names=["x"], output_names=["y"])
+    if "--resnet18" in sys.argv[2:]:
+        resnet18(out)
 
 
 if __name__ == "__main__":
