@@ -3,7 +3,8 @@
 // The layout passes wrap each re-laid-out op in a pair of transposes. Sinking
 // a transpose below an op that does not care about layout (elementwise ops,
 // broadcasts against constants, concatenation, resizing, spatial means,
-// normalization over dims it can name after the move)
+// normalization over dims it can name after the move, quantization along a
+// named axis)
 // brings it next to the inverse transpose of the next re-laid-out op, and the
 // two fold away. What is left at the end moves data only at the graph's
 // edges and around ops that have no channels-last form.
@@ -108,6 +109,29 @@ struct SinkThroughBroadcast : OpRewritePattern<OpTy> {
     }
     auto moved = OpTy::create(rewriter, op.getLoc(), operands, op->getAttrs());
     rewriter.replaceOpWithNewOp<TransposeOp>(op, moved.getResult(), permAttr(rewriter, *perm));
+    return success();
+  }
+};
+
+/// quantize_linear / dequantize_linear / requantize(transpose(x, p), ...)
+///   -> transpose(op(x, ...), p), a per-axis scale's axis moved with its dim.
+template <typename OpTy>
+struct SinkThroughQuantization : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    auto transpose = op->getOperand(0).template getDefiningOp<TransposeOp>();
+    if (!transpose)
+      return rewriter.notifyMatchFailure(op, "input not transposed");
+    ArrayRef<int64_t> perm = transpose.getPerm();
+    auto inputType = cast<RankedTensorType>(transpose.getInput().getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    SmallVector<Value> operands(op->getOperands());
+    operands[0] = transpose.getInput();
+    auto moved = OpTy::create(rewriter, op.getLoc(),
+                              RankedTensorType::get(inputType.getShape(), resultType.getElementType()),
+                              operands, op->getAttrs());
+    moved.setAxis(perm[op.getAxis()]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, moved.getResult(), permAttr(rewriter, perm));
     return success();
   }
 };
@@ -252,7 +276,10 @@ struct SinkTransposesPass : public lathe::impl::SinkTransposesBase<SinkTranspose
                 SinkThroughBroadcast<MulOp>, SinkThroughBroadcast<DivOp>,
                 SinkThroughBroadcast<MaxOp>, SinkThroughBroadcast<MinOp>,
                 SinkThroughBroadcast<PowOp>, SinkThroughConcat, SinkThroughResize,
-                SinkThroughGlobalAveragePool, SinkThroughLayerNorm>(context);
+                SinkThroughGlobalAveragePool, SinkThroughLayerNorm,
+                SinkThroughQuantization<QuantizeLinearOp>,
+                SinkThroughQuantization<DequantizeLinearOp>,
+                SinkThroughQuantization<RequantizeOp>>(context);
     if (failed(applyPatternsGreedily(getOperation(), std::move(sinking))))
       return signalPassFailure();
     RewritePatternSet cleanup(context);

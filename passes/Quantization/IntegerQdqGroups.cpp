@@ -279,12 +279,13 @@ struct ConvolutionAsMatMul {
 };
 
 /// conv(x, w) with 8-bit x (N, C, H, W) and constant 8-bit w (M, C, KH, KW),
-/// group 1, as matmul_integer(rows, W', zx, zw): each output pixel's window
-/// one row (N, OH * OW, C * KH * KW), the padding x's zero point (zero
-/// once centered), and W' (C * KH * KW, M) laid out at compile time. The
-/// dot-product kernels then run it (lathe-pack-integer-weights). Windows
-/// overlap, so the rows hold each input byte up to KH * KW times; a 1x1
-/// convolution at stride 1 reads the input channels last as it is.
+/// group 1, as matmul_integer(rows, W', zx, zw): x channels last and padded
+/// with its zero point (zero once centered), each output pixel's window one
+/// row (N, OH * OW, KH * KW * C), and W' (KH * KW * C, M) laid out at compile
+/// time. The dot-product kernels then run it (lathe-pack-integer-weights).
+/// Windows overlap, so the rows hold each input byte up to KH * KW times; a
+/// 1x1 convolution at stride 1 reads the input as it is. Channels last, the
+/// transposes between consecutive layers cancel (lathe-sink-transposes).
 std::optional<ConvolutionAsMatMul> convolutionAsMatMul(PatternRewriter &rewriter, Location loc,
                                                        ConvOp conv, Value x, Value w,
                                                        const Params &px, const Params &pw) {
@@ -294,60 +295,55 @@ std::optional<ConvolutionAsMatMul> convolutionAsMatMul(PatternRewriter &rewriter
   if (conv.getGroup() != 1 || xType.getRank() != 4 || !weights)
     return std::nullopt;
   int64_t n = xType.getDimSize(0), c = xType.getDimSize(1);
+  int64_t h = xType.getDimSize(2), wd = xType.getDimSize(3);
   int64_t m = wType.getDimSize(0), kh = wType.getDimSize(2), kw = wType.getDimSize(3);
   int64_t oh = outType.getDimSize(2), ow = outType.getDimSize(3), window = kh * kw;
   ArrayRef<int64_t> strides = conv.getStrides(), dilations = conv.getDilations(),
                     pads = conv.getPads();
   Type xElement = xType.getElementType(), wElement = wType.getElementType();
 
-  // (N, C, KH * KW, OH, OW): one strided slice of the padded input per
-  // kernel tap.
-  Value padded = x;
+  Value image = TransposeOp::create(rewriter, loc, RankedTensorType::get({n, h, wd, c}, xElement),
+                                    x, rewriter.getDenseI64ArrayAttr({0, 2, 3, 1}));
   if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-    SmallVector<int64_t> padding{0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]};
-    SmallVector<int64_t> shape{n, c, xType.getDimSize(2) + pads[0] + pads[2],
-                               xType.getDimSize(3) + pads[1] + pads[3]};
-    padded = PadOp::create(rewriter, loc, RankedTensorType::get(shape, xElement), x,
-                           rewriter.getDenseI64ArrayAttr(padding), rewriter.getStringAttr("constant"),
-                           rewriter.getF64FloatAttr((double)px.zeroPoints[0]));
+    h += pads[0] + pads[2];
+    wd += pads[1] + pads[3];
+    image = PadOp::create(rewriter, loc, RankedTensorType::get({n, h, wd, c}, xElement), image,
+                          rewriter.getDenseI64ArrayAttr({0, pads[0], pads[1], 0, 0, pads[2], pads[3], 0}),
+                          rewriter.getStringAttr("constant"),
+                          rewriter.getF64FloatAttr((double)px.zeroPoints[0]));
   }
-  Value windows;
-  SmallVector<int64_t> rowsShape{n, oh * ow, c * window};
-  bool pointwise = window == 1 && strides[0] == 1 && strides[1] == 1;
-  if (pointwise) {
-    windows = TransposeOp::create(rewriter, loc, RankedTensorType::get({n, oh, ow, c}, xElement),
-                                  padded, rewriter.getDenseI64ArrayAttr({0, 2, 3, 1}));
-  } else {
+  // (N, OH, OW, KH * KW * C): one strided slice of the image per kernel tap,
+  // side by side.
+  Value windows = image;
+  if (window != 1 || strides[0] != 1 || strides[1] != 1) {
     SmallVector<Value> taps;
-    auto tapType = RankedTensorType::get({n, c, 1, oh, ow}, xElement);
+    auto tapType = RankedTensorType::get({n, oh, ow, c}, xElement);
     for (int64_t i = 0; i < kh; ++i)
       for (int64_t j = 0; j < kw; ++j) {
         int64_t top = i * dilations[0], left = j * dilations[1];
-        Value tap = SliceOp::create(
-            rewriter, loc, RankedTensorType::get({n, c, oh, ow}, xElement), padded,
-            rewriter.getDenseI64ArrayAttr({0, 0, top, left}),
+        taps.push_back(SliceOp::create(
+            rewriter, loc, tapType, image, rewriter.getDenseI64ArrayAttr({0, top, left, 0}),
             rewriter.getDenseI64ArrayAttr(
-                {n, c, top + (oh - 1) * strides[0] + 1, left + (ow - 1) * strides[1] + 1}),
-            rewriter.getDenseI64ArrayAttr({1, 1, strides[0], strides[1]}));
-        taps.push_back(ReshapeOp::create(rewriter, loc, tapType, tap,
-                                         rewriter.getDenseI64ArrayAttr(tapType.getShape())));
+                {n, top + (oh - 1) * strides[0] + 1, left + (ow - 1) * strides[1] + 1, c}),
+            rewriter.getDenseI64ArrayAttr({1, strides[0], strides[1], 1})));
       }
-    Value stacked = ConcatOp::create(rewriter, loc,
-                                     RankedTensorType::get({n, c, window, oh, ow}, xElement), taps,
-                                     rewriter.getI64IntegerAttr(2));
-    windows = TransposeOp::create(rewriter, loc,
-                                  RankedTensorType::get({n, oh, ow, c, window}, xElement), stacked,
-                                  rewriter.getDenseI64ArrayAttr({0, 3, 4, 1, 2}));
+    windows = taps.size() == 1
+                  ? taps.front()
+                  : (Value)ConcatOp::create(rewriter, loc,
+                                            RankedTensorType::get({n, oh, ow, window * c}, xElement),
+                                            taps, rewriter.getI64IntegerAttr(3));
   }
+  SmallVector<int64_t> rowsShape{n, oh * ow, window * c};
   Value rows = ReshapeOp::create(rewriter, loc, RankedTensorType::get(rowsShape, xElement), windows,
                                  rewriter.getDenseI64ArrayAttr(rowsShape));
 
-  // W' (C * KH * KW, M): row c * KH * KW + tap, as the rows' columns.
+  // W' (KH * KW * C, M): row tap * C + channel, as the rows' columns.
   int64_t depth = c * window;
   std::vector<int64_t> matrix(depth * m);
   for (int64_t filter = 0; filter < m; ++filter)
-    for (int64_t k = 0; k < depth; ++k)
-      matrix[k * m + filter] = (*weights)[filter * depth + k];
+    for (int64_t channel = 0; channel < c; ++channel)
+      for (int64_t tap = 0; tap < window; ++tap)
+        matrix[(tap * c + channel) * m + filter] = (*weights)[(filter * c + channel) * window + tap];
   Value weightMatrix = makeIntegerConstant(
       rewriter, loc, RankedTensorType::get({depth, m}, wElement), matrix, "convolution_weight");
   Value zx = zeroPointConstant(rewriter, loc, xElement, px.zeroPoints[0]);

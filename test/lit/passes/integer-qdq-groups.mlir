@@ -79,18 +79,18 @@ func.func @conv_group(%x: tensor<1x1x3x3xi8>) -> tensor<1x2x3x3xi8> {
 
 // -----
 
-// A 3x3 convolution at stride 2 with padding 1: the input padded with its
-// zero point, one strided slice per kernel tap, stacked and laid out as
-// rows of C * 9 bytes (one per output pixel) for a matmul by the (C * 9, M)
+// A 3x3 convolution at stride 2 with padding 1: the input channels last,
+// padded with its zero point, one strided slice per kernel tap side by side,
+// as rows of 9 * C bytes (one per output pixel) for a matmul by the (9 * C, M)
 // weight matrix.
 // CHECK-LABEL: func.func @conv_windows
 // CHECK-SAME: (%[[X:.+]]: tensor<1x2x5x5xui8>)
-// CHECK: %[[PADDED:.+]] = lathe.pad %[[X]] {mode = "constant", pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 7.000000e+00 : f64} : (tensor<1x2x5x5xui8>) -> tensor<1x2x7x7xui8>
-// CHECK: lathe.slice %[[PADDED]] {ends = array<i64: 1, 2, 5, 5>, starts = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 2, 2>} : (tensor<1x2x7x7xui8>) -> tensor<1x2x3x3xui8>
+// CHECK: %[[IMAGE:.+]] = lathe.transpose %[[X]] {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x2x5x5xui8>) -> tensor<1x5x5x2xui8>
+// CHECK: %[[PADDED:.+]] = lathe.pad %[[IMAGE]] {mode = "constant", pads = array<i64: 0, 1, 1, 0, 0, 1, 1, 0>, value = 7.000000e+00 : f64} : (tensor<1x5x5x2xui8>) -> tensor<1x7x7x2xui8>
+// CHECK: lathe.slice %[[PADDED]] {ends = array<i64: 1, 5, 5, 2>, starts = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 2, 2, 1>} : (tensor<1x7x7x2xui8>) -> tensor<1x3x3x2xui8>
 // CHECK-COUNT-8: lathe.slice %[[PADDED]]
-// CHECK: %[[TAPS:.+]] = lathe.concat {{.*}} {axis = 2 : i64} : {{.*}} -> tensor<1x2x9x3x3xui8>
-// CHECK: %[[PIXELS:.+]] = lathe.transpose %[[TAPS]] {perm = array<i64: 0, 3, 4, 1, 2>} : (tensor<1x2x9x3x3xui8>) -> tensor<1x3x3x2x9xui8>
-// CHECK: %[[ROWS:.+]] = lathe.reshape %[[PIXELS]] {shape = array<i64: 1, 9, 18>}
+// CHECK: %[[TAPS:.+]] = lathe.concat {{.*}} {axis = 3 : i64} : {{.*}} -> tensor<1x3x3x18xui8>
+// CHECK: %[[ROWS:.+]] = lathe.reshape %[[TAPS]] {shape = array<i64: 1, 9, 18>}
 // CHECK: lathe.matmul_integer %[[ROWS]], %{{.+}}, %{{.+}}, %{{.+}} : (tensor<1x9x18xui8>, tensor<18x4xi8>, tensor<ui8>, tensor<i8>) -> tensor<1x9x4xi32>
 // CHECK: lathe.requantize {{.*}} {axis = 2 : i64}
 // CHECK: lathe.transpose {{.*}} -> tensor<1x4x3x3xui8>

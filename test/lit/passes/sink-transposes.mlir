@@ -133,3 +133,33 @@ func.func @layer_norm_stays(%x: tensor<2x3x4x5xf32>, %y: tensor<1x3x5xf32>, %g: 
   %m = lathe.layer_norm %u, %g {axes = array<i64: 2>, epsilon = 1.0e-5 : f32} : (tensor<1x5x3xf32>, tensor<3xf32>) -> tensor<1x5x3xf32>
   return %n, %m : tensor<2x4x5x3xf32>, tensor<1x5x3xf32>
 }
+
+// -----
+
+// Two integer layers channels last: the requantized result goes back to
+// channels first, is dequantized per channel (axis 1), rectified and
+// quantized again, and the next layer takes it channels last. The
+// quantization ops move below the transpose with their axis (1 -> 3) and the
+// two transposes cancel.
+// CHECK-LABEL: func.func @integer_layers
+// CHECK-SAME: (%[[ACC:.+]]: tensor<1x2x2x3xi32>)
+// CHECK: %[[Q:.+]] = lathe.requantize %[[ACC]], %{{.+}}, %{{.+}} {axis = 3 : i64} : (tensor<1x2x2x3xi32>, tensor<3xf32>, tensor<ui8>) -> tensor<1x2x2x3xui8>
+// CHECK: %[[D:.+]] = lathe.dequantize_linear %[[Q]], %{{.+}}, %{{.+}} {axis = 3 : i64} : (tensor<1x2x2x3xui8>, tensor<3xf32>, tensor<3xui8>) -> tensor<1x2x2x3xf32>
+// CHECK: %[[R:.+]] = lathe.relu %[[D]]
+// CHECK: %[[Y:.+]] = lathe.quantize_linear %[[R]], %{{.+}}, %{{.+}} {axis = 3 : i64} : (tensor<1x2x2x3xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x2x3xui8>
+// CHECK-NOT: lathe.transpose
+// CHECK: return %[[Y]]
+func.func @integer_layers(%acc: tensor<1x2x2x3xi32>) -> tensor<1x2x2x3xui8> {
+  %m = lathe.constant dense<[0.5, 0.25, 0.125]> : tensor<3xf32>
+  %z = lathe.constant dense<3> : tensor<ui8>
+  %s3 = lathe.constant dense<[0.5, 0.5, 0.25]> : tensor<3xf32>
+  %z3 = lathe.constant dense<[1, 2, 3]> : tensor<3xui8>
+  %s = lathe.constant dense<0.5> : tensor<f32>
+  %q = lathe.requantize %acc, %m, %z {axis = 3 : i64} : (tensor<1x2x2x3xi32>, tensor<3xf32>, tensor<ui8>) -> tensor<1x2x2x3xui8>
+  %t = lathe.transpose %q {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x2x2x3xui8>) -> tensor<1x3x2x2xui8>
+  %d = lathe.dequantize_linear %t, %s3, %z3 {axis = 1 : i64} : (tensor<1x3x2x2xui8>, tensor<3xf32>, tensor<3xui8>) -> tensor<1x3x2x2xf32>
+  %r = lathe.relu %d : tensor<1x3x2x2xf32>
+  %y = lathe.quantize_linear %r, %s, %z {axis = 1 : i64} : (tensor<1x3x2x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x3x2x2xui8>
+  %back = lathe.transpose %y {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x3x2x2xui8>) -> tensor<1x2x2x3xui8>
+  return %back : tensor<1x2x2x3xui8>
+}
