@@ -70,12 +70,18 @@ struct ConvToChannelsLast : OpRewritePattern<ConvOp> {
 };
 
 /// Whether `v` is computed channels last once the convolutions are: a
-/// convolution's result, or a transpose's, seen through ops of one operand
-/// that keep its shape (an activation).
+/// convolution's result, or a transpose's, seen through ops that keep its
+/// shape: of one operand (an activation), or quantizing it (a quantized
+/// layer's result between DequantizeLinear and QuantizeLinear).
 bool fromChannelsLast(Value v) {
+  auto sameShape = [](Operation *op) {
+    return cast<ShapedType>(op->getOperand(0).getType()).getShape() ==
+           cast<ShapedType>(op->getResult(0).getType()).getShape();
+  };
   Operation *def = v.getDefiningOp();
-  while (def && def->getNumOperands() == 1 && def->getNumResults() == 1 &&
-         def->getOperand(0).getType() == def->getResult(0).getType())
+  while (def && def->getNumResults() == 1 && def->getNumOperands() >= 1 &&
+         (def->getNumOperands() == 1 || isa<QuantizeLinearOp, DequantizeLinearOp, RequantizeOp>(def)) &&
+         sameShape(def))
     def = def->getOperand(0).getDefiningOp();
   return def && isa<ConvOp, TransposeOp>(def);
 }

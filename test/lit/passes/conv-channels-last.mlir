@@ -77,3 +77,20 @@ func.func @pool_after_conv(%x: tensor<1x3x8x8xf32>) -> (tensor<1x4x4x4xf32>, ten
   %q = lathe.average_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = false, count_include_pad = false} : (tensor<1x3x8x8xf32>) -> tensor<1x3x4x4xf32>
   return %p, %q : tensor<1x4x4x4xf32>, tensor<1x3x4x4xf32>
 }
+
+// -----
+
+// A max pool of a quantized layer's result (requantized channels last,
+// dequantized, rectified in float) pools channels last too.
+// CHECK-LABEL: func.func @pool_after_quantized_layer
+// CHECK: lathe.max_pool %{{.+}} {ceil_mode = false, channels_last, {{.+}}} : (tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xf32>
+func.func @pool_after_quantized_layer(%acc: tensor<1x4x4x2xi32>) -> tensor<1x2x2x2xf32> {
+  %m = lathe.constant dense<0.5> : tensor<f32>
+  %z = lathe.constant dense<3> : tensor<ui8>
+  %q = lathe.requantize %acc, %m, %z {axis = 3 : i64} : (tensor<1x4x4x2xi32>, tensor<f32>, tensor<ui8>) -> tensor<1x4x4x2xui8>
+  %t = lathe.transpose %q {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x4x4x2xui8>) -> tensor<1x2x4x4xui8>
+  %d = lathe.dequantize_linear %t, %m, %z {axis = 1 : i64} : (tensor<1x2x4x4xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xf32>
+  %r = lathe.relu %d : tensor<1x2x4x4xf32>
+  %p = lathe.max_pool %r {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = false} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
+  return %p : tensor<1x2x2x2xf32>
+}
