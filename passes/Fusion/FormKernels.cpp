@@ -26,22 +26,53 @@ bool isElementwise(linalg::GenericOp op) {
          op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
 }
 
+/// The loops of `op` that some indexing map divides (mod, floordiv,
+/// ceildiv: packed panels).
+llvm::SmallBitVector dividedLoops(linalg::LinalgOp op) {
+  llvm::SmallBitVector loops(op.getNumLoops());
+  for (AffineMap map : op.getIndexingMapsArray())
+    for (AffineExpr e : map.getResults())
+      e.walk([&](AffineExpr sub) {
+        if (sub.getKind() != AffineExprKind::Mod && sub.getKind() != AffineExprKind::FloorDiv &&
+            sub.getKind() != AffineExprKind::CeilDiv)
+          return;
+        sub.walk([&](AffineExpr leaf) {
+          if (auto dim = dyn_cast<AffineDimExpr>(leaf))
+            loops.set(dim.getPosition());
+        });
+      });
+  return loops;
+}
+
+/// The row loop of a contraction over 8-bit panels (lathe.matmul_integer_packed
+/// lowered: batch..., m, k, n with k and n divided into panels): the
+/// parallel loop before the one reduction, which no map divides. Tiles of
+/// rows leave the divided loops whole, so their slices stay exact.
+std::optional<int64_t> integerPanelRowLoop(linalg::LinalgOp op) {
+  auto elementOf = [](Value v) { return getElementTypeOrSelf(v.getType()); };
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !elementOf(op.getDpsInitOperand(0)->get()).isInteger(32) ||
+      llvm::any_of(op.getDpsInputOperands(),
+                   [&](OpOperand *input) { return !elementOf(input->get()).isInteger(8); }))
+    return std::nullopt;
+  llvm::SmallBitVector divided = dividedLoops(op);
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t loops = iterators.size();
+  if (divided.none() || op.getNumReductionLoops() != 1 || loops < 3 ||
+      iterators[loops - 2] != utils::IteratorType::reduction || divided.test(loops - 3) ||
+      llvm::any_of(llvm::seq<int64_t>(0, loops - 2), [&](int64_t i) { return divided.test(i); }))
+    return std::nullopt;
+  return loops - 3;
+}
+
 /// Whether tiling `op` computes its operand slices right. Slices are
 /// computed from the extreme indices of a tile, which a map with mod or
 /// floordiv does not bound (k mod 4 over [0, 37) is 0 at both ends): only
-/// f32 panel contractions, whose tiles are whole panels, are tiled anyway.
+/// f32 panel contractions, whose tiles are whole panels, and 8-bit ones,
+/// tiled by rows only, are tiled anyway.
 bool tilable(linalg::LinalgOp op) {
-  bool divides = llvm::any_of(op.getIndexingMapsArray(), [](AffineMap map) {
-    return llvm::any_of(map.getResults(), [](AffineExpr e) {
-      bool found = false;
-      e.walk([&](AffineExpr sub) {
-        found |= sub.getKind() == AffineExprKind::Mod || sub.getKind() == AffineExprKind::FloorDiv ||
-                 sub.getKind() == AffineExprKind::CeilDiv;
-      });
-      return found;
-    });
-  });
-  return !divides || lathe::matchPanelContraction(op).has_value();
+  return dividedLoops(op).none() || lathe::matchPanelContraction(op).has_value() ||
+         integerPanelRowLoop(op).has_value();
 }
 
 /// The reduction `op` reads element for element (identity map: a broadcast
@@ -179,6 +210,69 @@ SmallVector<int64_t> panelTileSizes(linalg::LinalgOp op, Operation *claimed,
   return epilogueSizes;
 }
 
+/// The tile sizes for a contraction over 8-bit panels (or for the epilogue
+/// that claims one): blocks of rows that divide the rows evenly, whose bytes
+/// of `a` fit in L1 while the block sweeps the panels, at least 4 blocks
+/// where there are rows for them, a multiple of the dot-product kernel's 4
+/// rows (lathe-vectorize-integer-panels) where one divides; every panel and
+/// the whole reduction in each. Empty if `op` is no such thing.
+SmallVector<int64_t> integerPanelTileSizes(linalg::LinalgOp op, Operation *claimed) {
+  constexpr int64_t kRowBlockBytes = 32 * 1024, kKernelRows = 4, kBlocks = 4;
+  auto reduction = claimed ? cast<linalg::LinalgOp>(claimed) : op;
+  std::optional<int64_t> rowLoop = integerPanelRowLoop(reduction);
+  if (!rowLoop)
+    return {};
+  SmallVector<utils::IteratorType> iterators = reduction.getIteratorTypesArray();
+  SmallVector<int64_t> ranges = reduction.getStaticLoopRanges();
+  int64_t loops = iterators.size(), depth = ranges[loops - 2], m = ranges[*rowLoop];
+  // Static tiles (the kernel is written for static shapes): the largest
+  // divisor of the rows up to the target, a multiple of the kernel's rows
+  // where one is.
+  int64_t target = std::max(std::min(kRowBlockBytes / depth, (int64_t)llvm::divideCeil(m, kBlocks)),
+                            2 * kKernelRows);
+  int64_t rows = 0, anyDivisor = 1;
+  for (int64_t d = std::min(target, m); d >= 1 && !rows; --d)
+    if (m % d == 0) {
+      anyDivisor = std::max(anyDivisor, d);
+      if (d % kKernelRows == 0)
+        rows = d;
+    }
+  if (!rows)
+    rows = anyDivisor;
+  SmallVector<int64_t> sizes;
+  for (int64_t loop = 0; loop < loops; ++loop)
+    sizes.push_back(loop == *rowLoop ? rows : loop < *rowLoop ? 1 : 0);
+  if (!claimed)
+    return sizes;
+  AffineMap resultMap = reduction.getMatchingIndexingMap(reduction.getDpsInitOperand(0));
+  SmallVector<int64_t> epilogueSizes;
+  for (AffineExpr expr : resultMap.getResults())
+    epilogueSizes.push_back(sizes[cast<AffineDimExpr>(expr).getPosition()]);
+  return epilogueSizes;
+}
+
+/// In the tiles of a contraction over 8-bit panels, the panels whole: the
+/// tiles split rows only, but the slice tiling computes for the panels from
+/// the extreme indices of the untiled k and n is wrong under their mod
+/// (k mod 4 over [0, 37) spans one index), so each slice of an operand
+/// read through the untiled loops alone is replaced by what it slices.
+void wholePanels(RewriterBase &rewriter, LoopLikeOpInterface loop) {
+  loop->walk([&](linalg::GenericOp tiled) {
+    std::optional<int64_t> rowLoop = integerPanelRowLoop(tiled);
+    if (!rowLoop)
+      return;
+    for (OpOperand *input : tiled.getDpsInputOperands()) {
+      auto slice = input->get().getDefiningOp<tensor::ExtractSliceOp>();
+      AffineMap map = tiled.getMatchingIndexingMap(input);
+      bool untiledOnly = llvm::all_of(llvm::seq<int64_t>(0, *rowLoop + 1), [&](int64_t d) {
+        return !map.isFunctionOfDim(d);
+      });
+      if (slice && untiledOnly)
+        rewriter.modifyOpInPlace(tiled, [&] { input->set(slice.getSource()); });
+    }
+  });
+}
+
 /// The tile sizes of a kernel with neither reduction to claim nor epilogue
 /// (elementwise ops, transposes, copies, reductions with no fill of their
 /// own): its outer parallel loops one index at a time, until there are
@@ -224,6 +318,8 @@ LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation 
   SmallVector<int64_t> sizes = alone ? outerTileSizes(linalgOp)
                                      : panelTileSizes(linalgOp, claimed, registerRows);
   if (sizes.empty() && !alone)
+    sizes = integerPanelTileSizes(linalgOp, claimed);
+  if (sizes.empty() && !alone)
     sizes = rowTileSizes(linalgOp, claimed);
   if (sizes.empty())
     return failure();
@@ -251,6 +347,8 @@ LogicalResult tileAndFuse(RewriterBase &rewriter, TilingInterface op, Operation 
       scf::tileConsumerAndFuseProducersUsingSCF(rewriter, op, options);
   if (failed(result))
     return failure();
+  for (LoopLikeOpInterface loop : result->loops)
+    wholePanels(rewriter, loop);
   for (OpResult r : op->getResults())
     if (Value replacement = result->replacements.lookup(r))
       rewriter.replaceAllUsesWith(r, replacement);

@@ -15,7 +15,8 @@
 // LLVM's vectorizers do not form these from the generic loops; this pass
 // writes the loops around the intrinsics.
 //
-// Per row block (`rows` rows of a, sharing each panel load) and panel, the
+// Per row block (`rows` rows of a, sharing each panel load; the rows left
+// over one smaller block) and panel, the
 // accumulators start from the output buffer (the generic accumulates into
 // it), run through the full 4-byte steps of K and a last partial step read
 // with zero padding, and are stored back; a last panel narrower than the
@@ -185,11 +186,12 @@ private:
     emitBatch(loop + 1);
   }
 
-  /// Blocks of `rows` rows, then the rows left one at a time.
+  /// Blocks of `rows` rows, then the rows left as one smaller block (they
+  /// too share each panel load).
   void emitRowBlocks() {
     int64_t m = sizes[dims - 3], blocked = m - m % rows;
     for (auto [lower, upper, count] :
-         {std::tuple{int64_t(0), blocked, rows}, std::tuple{blocked, m, int64_t(1)}}) {
+         {std::tuple{int64_t(0), blocked, rows}, std::tuple{blocked, m, m - blocked}}) {
       if (lower == upper)
         continue;
       auto forOp = scf::ForOp::create(b, loc, index(lower), index(upper), index(count));

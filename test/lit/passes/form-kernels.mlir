@@ -90,17 +90,18 @@ func.func @packed_matmul_relu(%a: tensor<20x2048xf32>, %p: tensor<4x2048x8xf32>)
 
 // -----
 
-// An 8-bit contraction over panels reads them at k mod 4, which tiling
-// would slice as if k spanned a single byte: it stays whole, and its
-// epilogue runs after it, tiled alone and written over the contraction's
-// result (nothing else reads it).
-// CHECK-LABEL: func.func @integer_panels_not_tiled
-// CHECK-NOT: scf.for %
-// CHECK: %[[RAW:.+]] = linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<2x13x37xi8>, tensor<2x10x32x4xi8>) outs(%{{.+}} : tensor<2x13x64xi32>)
-// CHECK: scf.forall (%{{.+}}, %{{.+}}) in (2, 13) shared_outs(%{{.+}} = %[[RAW]])
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x1x64xi32>, tensor<64xi32>)
-// CHECK-NOT: scf.for %
-func.func @integer_panels_not_tiled(%a: tensor<2x13x37xui8>, %p: tensor<2x10x32x4xi8>, %c: tensor<64xi32>) -> tensor<2x13x64xi32> {
+// An 8-bit contraction over panels is tiled by rows only (here 13 rows, a
+// prime: one row per tile, static for the dot-product kernel) with its
+// epilogue; the panels, read at k mod 4 and n mod 32, stay whole in every
+// tile (tiling would slice them as if k spanned a single byte).
+// CHECK-LABEL: func.func @integer_panels_by_rows
+// CHECK-SAME: (%[[A:[a-z0-9]+]]: tensor<2x13x37xi8>, %[[P:[a-z0-9]+]]: tensor<2x10x32x4xi8>
+// CHECK: scf.forall (%[[B:.+]], %[[M:.+]]) in (2, 13)
+// CHECK: %[[ROW:.+]] = tensor.extract_slice %[[A]][%[[B]], %[[M]], 0] [1, 1, 37]
+// CHECK: %[[RAW:.+]] = linalg.generic {{.*}} ins(%[[ROW]], %[[P]] : tensor<1x1x37xi8>, tensor<2x10x32x4xi8>) outs(%{{.+}} : tensor<1x1x64xi32>)
+// CHECK: linalg.generic {{.*}} ins(%[[RAW]], %{{.+}} : tensor<1x1x64xi32>, tensor<64xi32>)
+// CHECK-NOT: linalg.generic
+func.func @integer_panels_by_rows(%a: tensor<2x13x37xui8>, %p: tensor<2x10x32x4xi8>, %c: tensor<64xi32>) -> tensor<2x13x64xi32> {
   %0 = lathe.matmul_integer_packed %a, %p {columns = 64 : i64} : (tensor<2x13x37xui8>, tensor<2x10x32x4xi8>) -> tensor<2x13x64xi32>
   %1 = lathe.sub %0, %c : (tensor<2x13x64xi32>, tensor<64xi32>) -> tensor<2x13x64xi32>
   return %1 : tensor<2x13x64xi32>

@@ -1,5 +1,5 @@
 // RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels %s | FileCheck %s
-// RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=x86-vpdpbusd-512 rows=2" %s | FileCheck %s --check-prefix=X86
+// RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=x86-vpdpbusd-512 rows=4" %s | FileCheck %s --check-prefix=X86
 
 #a = affine_map<(d0, d1, d2) -> (d0, d1)>
 #p = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 4, d2 mod 32, d1 mod 4)>
@@ -175,17 +175,20 @@ func.func @x86_signed_by_signed(%a: memref<1x4xi8>, %p: memref<1x1x16x4xi8>, %y:
 #p = affine_map<(d0, d1, d2) -> (d2 floordiv 16, d1 floordiv 4, d2 mod 16, d1 mod 4)>
 #y = affine_map<(d0, d1, d2) -> (d0, d2)>
 
-// 3 rows with rows=2: a block of 2 sharing each panel row, then 1. 20
-// columns: a whole panel, then 4 under a 16-lane mask.
+// 7 rows with rows=4: a block of 4 sharing each panel row, then the 3
+// left as one block of 3. 20 columns: a whole panel, then 4 under a
+// 16-lane mask.
 // X86-LABEL: func.func @x86_row_blocks
-// X86: scf.for %{{.+}} = %c0{{.*}} to %c2{{.*}} step %c2
-// X86: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>)
-// X86-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// X86: scf.for %{{.+}} = %c0{{.*}} to %c4{{.*}} step %c4
+// X86: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// X86-COUNT-4: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // X86: vector.create_mask %c4{{.*}} : vector<16xi1>
-// X86: scf.for %{{.+}} = %c2{{.*}} to %c3{{.*}} step %c1
-func.func @x86_row_blocks(%a: memref<3x8xi8>, %p: memref<2x2x16x4xi8>, %y: memref<3x20xi32>) {
+// X86: scf.for %{{.+}} = %c4{{.*}} to %c7{{.*}} step %c3
+// X86: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// X86-COUNT-3: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+func.func @x86_row_blocks(%a: memref<7x8xi8>, %p: memref<2x2x16x4xi8>, %y: memref<7x20xi32>) {
   linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
-      ins(%a, %p : memref<3x8xi8>, memref<2x2x16x4xi8>) outs(%y : memref<3x20xi32>) {
+      ins(%a, %p : memref<7x8xi8>, memref<2x2x16x4xi8>) outs(%y : memref<7x20xi32>) {
   ^bb0(%x: i8, %w: i8, %acc: i32):
     %0 = arith.extui %x : i8 to i32
     %1 = arith.extsi %w : i8 to i32
