@@ -1,7 +1,7 @@
 //===- lathe.cpp - the lathe driver ---------------------------------------===//
 //
-//   lathe import MODEL.onnx [--input-shape NAME=D0,D1,...]... [-o OUT.mlir]
-//   lathe ops
+//   lathe import | compile | quantize | run | bench | inspect | ops
+// (kUsage below says how each is called).
 //
 // Every failure is one line on stderr, "lathe: error: WHERE: WHAT", and exit
 // code 1.
@@ -10,6 +10,7 @@
 #include "compiler/importer/ModelLoader.h"
 #include "compiler/importer/OnnxImporter.h"
 #include "compiler/pipeline/Compiler.h"
+#include "compiler/quantization/StaticQuantization.h"
 #include "compiler/tools/TensorFiles.h"
 #include "targets/ane/MlPackage.h"
 
@@ -55,7 +56,10 @@ usage:
                 [--emit-mlpackage DIR] [--stats FILE.json] [--print-ir-after-all]
                 [--disable-pass NAME]... [--no-fusion] [--no-layout]
                 [--pass-timing] [--crash-reproducer FILE]
-      Compiles MODEL into one artifact file. With --target hexagon, ops the
+                [--quantize static --calibration DIR [--calibration-method M]
+                 [--keep-float NODE,...]]
+      Compiles MODEL into one artifact file. --quantize static compiles what
+      lathe quantize would write (see there). With --target hexagon, ops the
       Hexagon DSP does not run fall back to the cpu (--stats counts the ops
       per target and the partitions); the default code runs under
       qemu-hexagon, --hexagon-arch emits for a device (HVX floating point).
@@ -67,6 +71,15 @@ usage:
       --pass-timing prints MLIR's time per pass; --crash-reproducer FILE has
       a pass that crashes or fails write the IR and pipeline that reproduce
       it (run it with lathe-opt --run-reproducer FILE).
+  lathe quantize MODEL --calibration DIR -o OUT.qdq.onnx [--input-shape NAME=D0,...]...
+                 [--calibration-method minmax|percentile] [--keep-float NODE,...]
+      Post-training int8 quantization: calibrates MODEL on the samples in DIR
+      (one .npy/.pb per sample for a model of one input, or one folder per
+      sample with a file per input name) and writes the decisions as a QDQ
+      ONNX model: activations around each convolution, matmul and gemm uint8
+      per tensor, weights int8 per output channel, biases int32. lathe
+      compiles it to integer kernels; any ONNX runtime runs it.
+      --keep-float leaves the named nodes in float.
   lathe run ARTIFACT --input NAME=FILE... --output-dir DIR [--threads N]
       Runs ARTIFACT on inputs from .npy or ONNX TensorProto .pb files and writes
       DIR/output_<i>.npy (graph output order) and DIR/outputs.json. The cpu
@@ -254,13 +267,67 @@ llvm::Error writeMlPackages(const Artifact &artifact, llvm::StringRef directory)
   return llvm::Error::success();
 }
 
+/// The quantization options `compile` and `quantize` share.
+struct QuantizationArgs {
+  std::string mode;
+  StaticQuantizationOptions options;
+  std::string methodError;
+  void option(llvm::StringRef name, llvm::StringRef value) {
+    if (name == "--quantize") {
+      mode = value.str();
+    } else if (name == "--calibration") {
+      options.calibrationDir = value.str();
+    } else if (name == "--calibration-method") {
+      auto method = parseCalibrationMethod(value);
+      if (method)
+        options.method = *method;
+      else
+        methodError = llvm::toString(method.takeError());
+    } else if (name == "--keep-float") {
+      llvm::SmallVector<llvm::StringRef> names;
+      value.split(names, ',', -1, /*KeepEmpty=*/false);
+      for (llvm::StringRef n : names)
+        options.keepFloat.push_back(n.str());
+    }
+  }
+  /// What is wrong with the options, if anything; `required`: calibration
+  /// is what the command does (quantize).
+  std::optional<std::string> check(bool required) const {
+    if (!methodError.empty())
+      return methodError;
+    if (!required && mode.empty()) {
+      if (!options.calibrationDir.empty())
+        return std::string("--calibration needs --quantize static");
+      return std::nullopt;
+    }
+    if (!required && mode != "static")
+      return "--quantize " + mode + ": lathe quantizes with calibration (static) for now";
+    if (options.calibrationDir.empty())
+      return std::string("--calibration DIR is required (the samples to calibrate on)");
+    return std::nullopt;
+  }
+  bool enabled() const { return !mode.empty(); }
+};
+
+/// A progress line on a terminal while calibrating.
+void showProgress(size_t done, size_t total) {
+  if (!llvm::errs().is_displayed())
+    return;
+  llvm::errs() << "\rlathe: calibrating: " << done << "/" << total << " runs";
+  if (done == total)
+    llvm::errs() << "\n";
+  llvm::errs().flush();
+}
+
 int runCompile(int argc, char **argv) {
   CompileOptions options;
+  QuantizationArgs quantization;
   std::string output, statsPath, shapeError, mlpackageDir;
   Args args(argc, argv);
   auto parseError = args.parse(
       {"--input-shape", "-o", "--output", "--target", "--cpu", "--hexagon-arch", "--stats",
-       "--disable-pass", "--emit-mlpackage", "--crash-reproducer"},
+       "--disable-pass", "--emit-mlpackage", "--crash-reproducer", "--quantize",
+       "--calibration", "--calibration-method", "--keep-float"},
       {"--print-ir-after-all", "--no-fusion", "--no-layout", "--pass-timing"},
       [&](llvm::StringRef name, llvm::StringRef value) {
         if (name == "--input-shape") {
@@ -290,10 +357,14 @@ int runCompile(int argc, char **argv) {
           options.targetOptions.noFusion = true;
         } else if (name == "--no-layout") {
           options.targetOptions.noLayout = true;
+        } else {
+          quantization.option(name, value);
         }
       });
   if (parseError)
     return fail("compile: " + *parseError);
+  if (auto error = quantization.check(/*required=*/false))
+    return fail("compile: " + *error);
   if (!shapeError.empty())
     return fail(shapeError);
   if (args.positional.size() != 1)
@@ -309,6 +380,17 @@ int runCompile(int argc, char **argv) {
   mlir::MLIRContext context(registry);
   int errors = 0;
   installDiagnosticHandler(context, errors);
+  if (quantization.enabled()) {
+    quantization.options.import = options.import;
+    quantization.options.progress = showProgress;
+    auto qdq = quantizeStatic(context, **model, quantization.options);
+    if (!qdq)
+      return errors ? 1 : fail(llvm::toString(qdq.takeError()));
+    auto quantized = loadModelFromBytes(*qdq, args.positional[0]);
+    if (!quantized)
+      return fail(llvm::toString(quantized.takeError()));
+    *model = std::move(*quantized);
+  }
   Artifact artifact;
   CompileStats stats;
   if (failed(compileModel(context, **model, options, artifact, stats)))
@@ -333,6 +415,57 @@ int runCompile(int argc, char **argv) {
   if (!mlpackageDir.empty())
     if (auto err = writeMlPackages(artifact, mlpackageDir))
       return fail(args.positional[0] + ": --emit-mlpackage: " + llvm::toString(std::move(err)));
+  return 0;
+}
+
+int runQuantize(int argc, char **argv) {
+  QuantizationArgs quantization;
+  quantization.mode = "static";
+  ImportOptions import;
+  std::string output, shapeError;
+  Args args(argc, argv);
+  auto parseError = args.parse(
+      {"--input-shape", "-o", "--output", "--calibration", "--calibration-method", "--keep-float"},
+      {}, [&](llvm::StringRef name, llvm::StringRef value) {
+        if (name == "--input-shape") {
+          if (auto err = parseInputShape(value, import))
+            shapeError = llvm::toString(std::move(err));
+        } else if (name == "-o" || name == "--output") {
+          output = value.str();
+        } else {
+          quantization.option(name, value);
+        }
+      });
+  if (parseError)
+    return fail("quantize: " + *parseError);
+  if (!shapeError.empty())
+    return fail(shapeError);
+  if (auto error = quantization.check(/*required=*/true))
+    return fail("quantize: " + *error);
+  if (args.positional.size() != 1)
+    return fail("quantize: expected one model file (lathe quantize MODEL.onnx --calibration DIR "
+                "-o OUT.qdq.onnx)");
+  if (output.empty())
+    return fail("quantize: -o OUT.qdq.onnx is required");
+  auto model = loadModel(args.positional[0]);
+  if (!model)
+    return fail(llvm::toString(model.takeError()));
+  mlir::DialectRegistry registry;
+  registerImporterDialects(registry);
+  mlir::MLIRContext context(registry);
+  int errors = 0;
+  installDiagnosticHandler(context, errors);
+  quantization.options.import = import;
+  quantization.options.progress = showProgress;
+  auto qdq = quantizeStatic(context, **model, quantization.options);
+  if (!qdq)
+    return errors ? 1 : fail(llvm::toString(qdq.takeError()));
+  std::string openError;
+  auto out = mlir::openOutputFile(output, &openError);
+  if (!out)
+    return fail("cannot write '" + output + "': " + openError);
+  out->os() << *qdq;
+  out->keep();
   return 0;
 }
 
@@ -586,6 +719,8 @@ int main(int argc, char **argv) {
       return runImport(argc - 2, argv + 2);
     if (command == "compile")
       return runCompile(argc - 2, argv + 2);
+    if (command == "quantize")
+      return runQuantize(argc - 2, argv + 2);
     if (command == "run")
       return runRun(argc - 2, argv + 2);
     if (command == "bench")

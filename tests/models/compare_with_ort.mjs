@@ -10,6 +10,7 @@
 //          [--max-arena-ratio R]  (also: arena_bytes <= R * arena_lower_bound_bytes)
 //          [--max-abs-error E]    (instead of the relative bound: max |lathe - ort| <= E,
 //                                  e.g. one quantization step of a quantized output)
+//          [--compile-args "A B"] (more arguments for lathe compile, e.g. --quantize static)
 //          [--same-top-class 1]   (instead of the error bound: every row of every
 //                                  output has the same largest entry, for classifiers)
 //          [--threshold T --min-agreement F]
@@ -76,8 +77,9 @@ try {
 
   const artifact = path.join(work, 'model.lathe');
   const statsFile = path.join(work, 'stats.json');
+  const extra = args['compile-args'] ? args['compile-args'].split(' ').filter((a) => a) : [];
   execFileSync(args.lathe, ['compile', args.model, '--target', target, '--input-shape', args['input-shape'], '-o', artifact,
-                            '--stats', statsFile], { stdio: 'inherit' });
+                            '--stats', statsFile, ...extra], { stdio: 'inherit' });
   let arenaOk = true;
   if (args['max-arena-ratio']) {
     const stats = JSON.parse(fs.readFileSync(statsFile, 'utf8'));

@@ -11,6 +11,10 @@ with ranges observed on seeded inputs (min/max), the logits in steps of 1/256,
 weights int8 symmetric per output channel, float biases. Seeded weights;
 nothing is downloaded.
 
+float_cnn.onnx: the same network without fake quantization, and
+calibration/ (8 seeded inputs, uniform in [-1, 1), as .npy files) for
+`lathe quantize` and `lathe compile --quantize static`.
+
 With --resnet18 also torchvision_resnet18_qdq.onnx (for bench/): Debian's
 torchvision ResNet-18 with seeded weights, batch norms folded into the
 convolutions, and every convolution's and the linear layer's input and
@@ -21,6 +25,7 @@ a 1x3x224x224 input named x.
 import os
 import sys
 
+import numpy
 import torch
 import torch.nn as nn
 
@@ -88,6 +93,20 @@ class QdqCnn(nn.Module):
         x = self.q[3](self.conv("c3", x))
         x = self.q[4](x.mean(dim=(2, 3)))
         return self.q[5](nn.functional.linear(x, self.w["fc"](self.fc.weight), self.fc.bias))
+
+
+class FloatCnn(nn.Module):
+    """QdqCnn's layers in float: what quantization starts from."""
+
+    def __init__(self, qdq):
+        super().__init__()
+        self.c1, self.c2, self.c3, self.fc = qdq.c1, qdq.c2, qdq.c3, qdq.fc
+
+    def forward(self, x):
+        x = torch.relu(self.c1(x))
+        x = torch.relu(self.c2(x))
+        x = self.c3(x)
+        return self.fc(x.mean(dim=(2, 3)))
 
 
 def fold_batch_norms(module):
@@ -168,6 +187,18 @@ def main():
             q.observing = False
         torch.onnx.export(model, torch.rand(1, 3, 32, 32), os.path.join(out, "qdq_cnn.onnx"),
                           opset_version=13, input_names=["x"], output_names=["y"])
+        # The float original and samples to calibrate it on.
+        for q in model.q:
+            q.observing = True
+        float_model = FloatCnn(model).eval()
+        torch.onnx.export(float_model, torch.rand(1, 3, 32, 32), os.path.join(out, "float_cnn.onnx"),
+                          opset_version=13, input_names=["x"], output_names=["y"])
+        samples = os.path.join(out, "calibration")
+        os.makedirs(samples, exist_ok=True)
+        generator = torch.Generator().manual_seed(2)
+        for i in range(8):
+            sample = torch.rand(1, 3, 32, 32, generator=generator) * 2 - 1
+            numpy.save(os.path.join(samples, f"sample_{i}.npy"), sample.numpy())
     if "--resnet18" in sys.argv[2:]:
         resnet18(out)
 

@@ -1,0 +1,574 @@
+//===- StaticQuantization.cpp - calibrated int8 post-training quantization ===//
+#include "compiler/quantization/StaticQuantization.h"
+
+#include "compiler/importer/ModelLoader.h"
+#include "compiler/pipeline/Compiler.h"
+#include "compiler/tools/TensorFiles.h"
+#include "lathe/lathe.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+
+using namespace lathe;
+
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+std::string shapeText(llvm::ArrayRef<int64_t> dims) {
+  std::string text;
+  for (int64_t d : dims)
+    text += (text.empty() ? "" : "x") + std::to_string(d);
+  return text.empty() ? "a scalar" : text;
+}
+
+bool isTensorFile(llvm::StringRef path) {
+  return path.ends_with(".npy") || path.ends_with(".pb");
+}
+
+/// The files of `dir` (or of its subfolders, `folders`), sorted by name.
+llvm::Expected<std::vector<std::string>> sortedEntries(const std::string &dir, bool folders) {
+  std::vector<std::string> entries;
+  std::error_code error;
+  for (llvm::sys::fs::directory_iterator it(dir, error), end; it != end && !error;
+       it.increment(error)) {
+    bool isDir = llvm::sys::fs::is_directory(it->path());
+    if (folders ? isDir : (!isDir && isTensorFile(it->path())))
+      entries.push_back(it->path());
+  }
+  if (error)
+    return fail("calibration folder '" + dir + "': " + error.message());
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+/// One tensor per model input for each sample, checked against the
+/// signature the calibration artifact was compiled for.
+llvm::Expected<std::vector<std::vector<HostTensor>>>
+readSamples(const std::string &dir, const std::vector<TensorSignature> &inputs) {
+  if (!llvm::sys::fs::is_directory(dir))
+    return fail("calibration folder '" + dir + "' does not exist or is not a folder");
+  auto files = sortedEntries(dir, /*folders=*/false);
+  auto folders = sortedEntries(dir, /*folders=*/true);
+  if (!files)
+    return files.takeError();
+  if (!folders)
+    return folders.takeError();
+  std::vector<std::vector<std::string>> samplePaths;
+  if (inputs.size() == 1 && !files->empty()) {
+    for (const std::string &file : *files)
+      samplePaths.push_back({file});
+  } else {
+    for (const std::string &folder : *folders) {
+      std::vector<std::string> paths;
+      for (const TensorSignature &input : inputs) {
+        std::string path;
+        for (const char *ext : {".npy", ".pb"}) {
+          llvm::SmallString<256> candidate(folder);
+          llvm::sys::path::append(candidate, input.name + ext);
+          if (llvm::sys::fs::exists(candidate))
+            path = candidate.str().str();
+        }
+        if (path.empty())
+          return fail("calibration sample '" + folder + "' has no file for input '" + input.name +
+                      "' (" + input.name + ".npy or " + input.name + ".pb)");
+        paths.push_back(path);
+      }
+      samplePaths.push_back(paths);
+    }
+  }
+  if (samplePaths.empty())
+    return fail("calibration folder '" + dir + "' holds no samples (" +
+                (inputs.size() == 1 ? "a .npy or .pb file per sample, or " : "") +
+                "a folder per sample with a file per input)");
+  std::vector<std::vector<HostTensor>> samples;
+  for (const auto &paths : samplePaths) {
+    std::vector<HostTensor> sample;
+    for (auto [path, input] : llvm::zip(paths, inputs)) {
+      auto tensor = readTensorFile(path);
+      if (!tensor)
+        return fail("calibration sample '" + path + "': " + llvm::toString(tensor.takeError()));
+      auto typeName = [](int32_t dtype) {
+        return onnx::TensorProto::DataType_IsValid(dtype)
+                   ? onnx::TensorProto::DataType_Name((onnx::TensorProto::DataType)dtype)
+                   : std::to_string(dtype);
+      };
+      if (tensor->dtype != input.dtype)
+        return fail("calibration sample '" + path + "': input '" + input.name +
+                    "' is of element type " + typeName(tensor->dtype) + ", the model takes " +
+                    typeName(input.dtype));
+      if (tensor->dims != input.dims)
+        return fail("calibration sample '" + path + "': input '" + input.name + "' is of shape " +
+                    shapeText(tensor->dims) + ", the model takes " + shapeText(input.dims));
+      sample.push_back(std::move(*tensor));
+    }
+    samples.push_back(std::move(sample));
+  }
+  return samples;
+}
+
+/// A convolution, matmul or gemm with constant float weights that runs in
+/// integers.
+struct Layer {
+  int node;
+  /// The weight's output-channel axis.
+  int64_t weightAxis;
+  /// The tensor read (input 0) and the one quantized after it: its output,
+  /// or the output of the ReLU that alone reads it.
+  std::string input, output;
+};
+
+const onnx::TensorProto *initializer(const onnx::GraphProto &graph, const std::string &name) {
+  for (const onnx::TensorProto &t : graph.initializer())
+    if (t.name() == name)
+      return &t;
+  return nullptr;
+}
+
+int64_t intAttr(const onnx::NodeProto &node, llvm::StringRef name, int64_t value) {
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == name)
+      return a.i();
+  return value;
+}
+
+/// The float values of an initializer stored in the model itself.
+std::optional<std::vector<float>> floats(const onnx::TensorProto &t) {
+  if (t.data_type() != onnx::TensorProto::FLOAT || t.data_location() == onnx::TensorProto::EXTERNAL)
+    return std::nullopt;
+  int64_t count = 1;
+  for (int64_t d : t.dims())
+    count *= d;
+  std::vector<float> values(count);
+  if (t.has_raw_data()) {
+    if (t.raw_data().size() != (size_t)count * 4)
+      return std::nullopt;
+    std::memcpy(values.data(), t.raw_data().data(), count * 4);
+  } else if (t.float_data_size() == count) {
+    std::copy(t.float_data().begin(), t.float_data().end(), values.begin());
+  } else {
+    return std::nullopt;
+  }
+  return values;
+}
+
+std::vector<Layer> chooseLayers(const onnx::GraphProto &graph,
+                                const std::vector<std::string> &keepFloat) {
+  std::map<std::string, std::vector<int>> readers;
+  for (int i = 0; i < graph.node_size(); ++i)
+    for (const std::string &in : graph.node(i).input())
+      readers[in].push_back(i);
+  std::vector<Layer> layers;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    if (llvm::is_contained(keepFloat, node.name()) || node.input_size() < 2 ||
+        node.output_size() < 1)
+      continue;
+    const onnx::TensorProto *weight = initializer(graph, node.input(1));
+    if (!weight || !floats(*weight))
+      continue;
+    int64_t axis;
+    if (node.op_type() == "Conv" && weight->dims_size() >= 3)
+      axis = 0;
+    else if (node.op_type() == "MatMul" && weight->dims_size() == 2)
+      axis = 1;
+    else if (node.op_type() == "Gemm" && weight->dims_size() == 2 && !intAttr(node, "transA", 0))
+      axis = intAttr(node, "transB", 0) ? 0 : 1;
+    else
+      continue;
+    Layer layer{i, axis, node.input(0), node.output(0)};
+    const auto &users = readers[node.output(0)];
+    if (users.size() == 1 && graph.node(users[0]).op_type() == "Relu")
+      layer.output = graph.node(users[0]).output(0);
+    layers.push_back(layer);
+  }
+  return layers;
+}
+
+struct Range {
+  float lo = 0, hi = 0;
+};
+
+/// uint8 scale and zero point covering `range` and 0.
+std::pair<float, int64_t> uint8Params(Range range) {
+  float lo = std::min(range.lo, 0.0f), hi = std::max(range.hi, 0.0f);
+  float scale = (hi - lo) / 255.0f;
+  if (!(scale > 0))
+    return {1.0f, 0};
+  int64_t zero = (int64_t)std::nearbyint(-lo / scale);
+  return {scale, std::clamp<int64_t>(zero, 0, 255)};
+}
+
+/// Runs the calibration artifact over the samples and returns the range
+/// of each of its outputs from index `first` on.
+llvm::Expected<std::vector<Range>> observe(const std::vector<char> &artifact,
+                                           const std::vector<std::vector<HostTensor>> &samples,
+                                           size_t first, const StaticQuantizationOptions &options) {
+  lathe_status status;
+  lathe_model *model = nullptr;
+  if (lathe_model_load_memory(artifact.data(), artifact.size(), lathe_system_allocator(), &model,
+                              &status) != LATHE_OK)
+    return fail(std::string("calibration model: ") + status.message);
+  std::unique_ptr<lathe_model, void (*)(lathe_model *)> modelOwner(model, lathe_model_release);
+  lathe_session *session = nullptr;
+  if (lathe_session_create(model, lathe_system_allocator(), &session, &status) != LATHE_OK)
+    return fail(std::string("calibration model: ") + status.message);
+  std::unique_ptr<lathe_session, void (*)(lathe_session *)> sessionOwner(session,
+                                                                        lathe_session_release);
+  size_t outputs = lathe_model_output_count(model) - first;
+  std::vector<Range> ranges(outputs);
+  // Percentiles: a histogram per tensor over the min/max range, from a
+  // second pass.
+  constexpr size_t kBins = 4096;
+  std::vector<std::vector<uint64_t>> histograms;
+  int passes = options.method == CalibrationMethod::Percentile ? 2 : 1;
+  size_t done = 0;
+  for (int pass = 0; pass < passes; ++pass) {
+    if (pass == 1)
+      histograms.assign(outputs, std::vector<uint64_t>(kBins, 0));
+    for (const std::vector<HostTensor> &sample : samples) {
+      for (auto [i, t] : llvm::enumerate(sample))
+        if (lathe_session_set_input(session, i, t.bytes.data(), t.bytes.size(), t.dtype,
+                                    t.dims.data(), t.dims.size(), &status) != LATHE_OK)
+          return fail(std::string("calibration: ") + status.message);
+      if (lathe_session_run(session, &status) != LATHE_OK)
+        return fail(std::string("calibration: ") + status.message);
+      for (size_t k = 0; k < outputs; ++k) {
+        const void *data;
+        size_t bytes;
+        if (lathe_session_output(session, first + k, &data, &bytes, &status) != LATHE_OK)
+          return fail(std::string("calibration: ") + status.message);
+        const float *values = static_cast<const float *>(data);
+        size_t count = bytes / sizeof(float);
+        Range &r = ranges[k];
+        if (pass == 0) {
+          for (size_t j = 0; j < count; ++j) {
+            r.lo = std::min(r.lo, values[j]);
+            r.hi = std::max(r.hi, values[j]);
+          }
+        } else if (r.hi > r.lo) {
+          double width = (double(r.hi) - r.lo) / kBins;
+          for (size_t j = 0; j < count; ++j)
+            ++histograms[k][std::min<size_t>(kBins - 1, (size_t)((values[j] - r.lo) / width))];
+        }
+      }
+      if (options.progress)
+        options.progress(++done, samples.size() * passes);
+    }
+  }
+  if (passes == 2)
+    for (size_t k = 0; k < outputs; ++k) {
+      Range &r = ranges[k];
+      if (!(r.hi > r.lo))
+        continue;
+      uint64_t total = 0;
+      for (uint64_t c : histograms[k])
+        total += c;
+      double tail = total * (100.0 - options.percentile) / 200.0, width = (double(r.hi) - r.lo) / kBins;
+      uint64_t below = 0;
+      size_t lo = 0, hi = kBins - 1;
+      while (lo < kBins && below + histograms[k][lo] <= tail)
+        below += histograms[k][lo++];
+      uint64_t above = 0;
+      while (hi > lo && above + histograms[k][hi] <= tail)
+        above += histograms[k][hi--];
+      Range clipped{float(r.lo + lo * width), float(r.lo + (hi + 1) * width)};
+      r = Range{std::max(r.lo, clipped.lo), std::min(r.hi, clipped.hi)};
+    }
+  return ranges;
+}
+
+onnx::TensorProto scalarTensor(const std::string &name, int32_t dtype, double value) {
+  onnx::TensorProto t;
+  t.set_name(name);
+  t.set_data_type(dtype);
+  if (dtype == onnx::TensorProto::FLOAT)
+    t.add_float_data((float)value);
+  else
+    t.add_int32_data((int32_t)value);
+  return t;
+}
+
+onnx::NodeProto node(const std::string &op, const std::string &name,
+                     std::vector<std::string> inputs, const std::string &output,
+                     std::optional<int64_t> axis = std::nullopt) {
+  onnx::NodeProto n;
+  n.set_op_type(op);
+  n.set_name(name);
+  for (const std::string &in : inputs)
+    n.add_input(in);
+  n.add_output(output);
+  if (axis) {
+    onnx::AttributeProto *a = n.add_attribute();
+    a->set_name("axis");
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(*axis);
+  }
+  return n;
+}
+
+/// Writes the QDQ model: a QuantizeLinear/DequantizeLinear pair after each
+/// calibrated tensor, int8 weights and int32 biases behind DequantizeLinear.
+std::string writeQdq(const onnx::ModelProto &original, const std::vector<Layer> &layers,
+                     const std::map<std::string, Range> &ranges, int64_t opset) {
+  onnx::ModelProto model = original;
+  onnx::GraphProto &graph = *model.mutable_graph();
+  bool perChannel = opset >= 13;
+  std::map<std::string, std::string> renamed; // activation -> its dequantized copy
+  std::vector<onnx::NodeProto> pairsAfter;    // per activation, in the order made
+  std::map<std::string, std::vector<onnx::NodeProto>> after;
+  std::vector<onnx::NodeProto> atStart;
+  std::map<std::string, int> producer;
+  for (int i = 0; i < graph.node_size(); ++i)
+    for (const std::string &out : graph.node(i).output())
+      producer[out] = i;
+  llvm::StringSet<> graphOutputs;
+  for (const onnx::ValueInfoProto &out : graph.output())
+    graphOutputs.insert(out.name());
+  // A graph output keeps its name on the dequantized value; its producer
+  // writes the float one under another.
+  std::map<std::string, std::string> producedAs;
+  for (const auto &[tensor, range] : ranges)
+    if (graphOutputs.contains(tensor) && producer.count(tensor))
+      producedAs[tensor] = tensor + "_float";
+  for (const auto &[tensor, range] : ranges) {
+    auto [scale, zero] = uint8Params(range);
+    std::string s = tensor + "_scale", z = tensor + "_zero_point";
+    *graph.add_initializer() = scalarTensor(s, onnx::TensorProto::FLOAT, scale);
+    onnx::TensorProto zp;
+    zp.set_name(z);
+    zp.set_data_type(onnx::TensorProto::UINT8);
+    zp.add_int32_data((int32_t)zero);
+    *graph.add_initializer() = zp;
+    std::string q = tensor + "_quantized", dq = tensor + "_dequantized";
+    auto output = producedAs.find(tensor);
+    std::string source = output == producedAs.end() ? tensor : output->second;
+    if (output != producedAs.end())
+      dq = tensor;
+    std::vector<onnx::NodeProto> pair{node("QuantizeLinear", q, {source, s, z}, q),
+                                      node("DequantizeLinear", q + "_dequantize", {q, s, z}, dq)};
+    auto it = producer.find(tensor);
+    auto &list = it == producer.end() ? atStart : after[tensor];
+    list.insert(list.end(), pair.begin(), pair.end());
+    if (dq != tensor)
+      renamed[tensor] = dq;
+  }
+  // Weights and biases.
+  std::vector<onnx::NodeProto> weightNodes;
+  std::map<int, std::pair<std::string, std::string>> layerInputs; // node -> (weight, bias)
+  for (const Layer &layer : layers) {
+    const onnx::NodeProto &n = graph.node(layer.node);
+    const onnx::TensorProto &w = *initializer(graph, n.input(1));
+    std::vector<float> values = *floats(w);
+    std::vector<int64_t> dims(w.dims().begin(), w.dims().end());
+    int64_t channels = dims[layer.weightAxis], inner = 1;
+    for (size_t d = layer.weightAxis + 1; d < dims.size(); ++d)
+      inner *= dims[d];
+    std::vector<float> scales(perChannel ? channels : 1, 0.0f);
+    for (size_t j = 0; j < values.size(); ++j) {
+      float &s = scales[perChannel ? (j / inner) % channels : 0];
+      s = std::max(s, std::fabs(values[j]) / 127.0f);
+    }
+    for (float &s : scales)
+      if (!(s > 0))
+        s = 1.0f;
+    std::string base = n.input(1);
+    onnx::TensorProto q;
+    q.set_name(base + "_quantized");
+    q.set_data_type(onnx::TensorProto::INT8);
+    for (int64_t d : dims)
+      q.add_dims(d);
+    std::string raw(values.size(), '\0');
+    for (size_t j = 0; j < values.size(); ++j) {
+      float s = scales[perChannel ? (j / inner) % channels : 0];
+      raw[j] = (char)(int8_t)std::clamp<double>(std::nearbyint(values[j] / s), -127, 127);
+    }
+    q.set_raw_data(raw);
+    onnx::TensorProto scale, zero;
+    scale.set_name(base + "_scale");
+    scale.set_data_type(onnx::TensorProto::FLOAT);
+    zero.set_name(base + "_zero_point");
+    zero.set_data_type(onnx::TensorProto::INT8);
+    if (perChannel) {
+      scale.add_dims(channels);
+      zero.add_dims(channels);
+    }
+    for (float s : scales) {
+      scale.add_float_data(s);
+      zero.add_int32_data(0);
+    }
+    *graph.add_initializer() = q;
+    *graph.add_initializer() = scale;
+    *graph.add_initializer() = zero;
+    std::optional<int64_t> axis;
+    if (perChannel)
+      axis = layer.weightAxis;
+    std::string dqWeight = base + "_dequantized_" + std::to_string(layer.node);
+    weightNodes.push_back(node("DequantizeLinear", dqWeight,
+                               {q.name(), scale.name(), zero.name()}, dqWeight, axis));
+    std::string dqBias;
+    // The bias in the accumulator's scale: input scale x weight scale.
+    const onnx::TensorProto *b = n.input_size() > 2 ? initializer(graph, n.input(2)) : nullptr;
+    auto inputRange = ranges.find(layer.input);
+    if (b && floats(*b) && inputRange != ranges.end() && b->dims_size() == 1 &&
+        b->dims(0) == channels) {
+      float inputScale = uint8Params(inputRange->second).first;
+      std::vector<float> bias = *floats(*b);
+      onnx::TensorProto qb, bs, bz;
+      qb.set_name(n.input(2) + "_quantized_" + std::to_string(layer.node));
+      qb.set_data_type(onnx::TensorProto::INT32);
+      qb.add_dims(channels);
+      bs.set_name(qb.name() + "_scale");
+      bs.set_data_type(onnx::TensorProto::FLOAT);
+      bs.add_dims(channels);
+      bz.set_name(qb.name() + "_zero_point");
+      bz.set_data_type(onnx::TensorProto::INT32);
+      bz.add_dims(channels);
+      for (int64_t c = 0; c < channels; ++c) {
+        float s = inputScale * scales[perChannel ? c : 0];
+        qb.add_int32_data((int32_t)std::clamp<double>(std::nearbyint(bias[c] / s), INT32_MIN, INT32_MAX));
+        bs.add_float_data(s);
+        bz.add_int32_data(0);
+      }
+      *graph.add_initializer() = qb;
+      *graph.add_initializer() = bs;
+      *graph.add_initializer() = bz;
+      dqBias = qb.name() + "_dequantized";
+      weightNodes.push_back(node("DequantizeLinear", dqBias, {qb.name(), bs.name(), bz.name()},
+                                 dqBias, perChannel ? std::optional<int64_t>(0) : std::nullopt));
+    }
+    layerInputs[layer.node] = {dqWeight, dqBias};
+  }
+  // The graph in its order, each calibrated tensor followed by its pair
+  // and read through it.
+  std::vector<onnx::NodeProto> nodes(weightNodes);
+  nodes.insert(nodes.end(), atStart.begin(), atStart.end());
+  for (int i = 0; i < graph.node_size(); ++i) {
+    onnx::NodeProto n = graph.node(i);
+    for (int k = 0; k < n.input_size(); ++k) {
+      auto it = renamed.find(n.input(k));
+      if (it != renamed.end())
+        n.set_input(k, it->second);
+    }
+    auto layer = layerInputs.find(i);
+    if (layer != layerInputs.end()) {
+      n.set_input(1, layer->second.first);
+      if (!layer->second.second.empty())
+        n.set_input(2, layer->second.second);
+    }
+    for (int k = 0; k < n.output_size(); ++k) {
+      auto it = producedAs.find(n.output(k));
+      if (it != producedAs.end())
+        n.set_output(k, it->second);
+    }
+    nodes.push_back(n);
+    for (const std::string &out : graph.node(i).output()) {
+      auto it = after.find(out);
+      if (it != after.end())
+        nodes.insert(nodes.end(), it->second.begin(), it->second.end());
+    }
+  }
+  graph.clear_node();
+  for (onnx::NodeProto &n : nodes)
+    *graph.add_node() = std::move(n);
+  // The float weights and biases nothing reads any more.
+  llvm::StringSet<> read;
+  for (const onnx::NodeProto &n : graph.node())
+    for (const std::string &in : n.input())
+      read.insert(in);
+  auto *initializers = graph.mutable_initializer();
+  initializers->erase(std::remove_if(initializers->begin(), initializers->end(),
+                                     [&](const onnx::TensorProto &t) {
+                                       return !read.contains(t.name()) &&
+                                              !graphOutputs.contains(t.name());
+                                     }),
+                      initializers->end());
+  return model.SerializeAsString();
+}
+
+} // namespace
+
+llvm::Expected<CalibrationMethod> lathe::parseCalibrationMethod(llvm::StringRef name) {
+  if (name == "minmax")
+    return CalibrationMethod::MinMax;
+  if (name == "percentile")
+    return CalibrationMethod::Percentile;
+  return fail("--calibration-method " + name + ": lathe calibrates with minmax or percentile");
+}
+
+llvm::Expected<std::string> lathe::quantizeStatic(mlir::MLIRContext &context, LoadedModel &model,
+                                                  const StaticQuantizationOptions &options) {
+  const onnx::ModelProto &proto = model.proto();
+  if (model.opset() < 10)
+    return fail(model.path() + ": quantization writes QuantizeLinear, which needs opset 10 or "
+                "newer (the model imports opset " + std::to_string(model.opset()) + ")");
+  std::vector<Layer> layers = chooseLayers(proto.graph(), options.keepFloat);
+  if (layers.empty())
+    return fail(model.path() + ": no convolution, matmul or gemm with constant float weights "
+                "to quantize");
+  // The tensors to calibrate, in a fixed order.
+  std::vector<std::string> observed;
+  llvm::StringSet<> seen;
+  for (const Layer &layer : layers)
+    for (const std::string &t : {layer.input, layer.output})
+      if (seen.insert(t).second)
+        observed.push_back(t);
+
+  // The fp32 model with them as extra outputs, compiled for this machine.
+  // Outputs are declared with their shapes (ONNX's checker wants them):
+  // those the model states, or ONNX's shape inference finds.
+  onnx::ModelProto calibration = proto;
+  try {
+    onnx::shape_inference::InferShapes(calibration);
+  } catch (const std::exception &) {
+    // What inference cannot type is reported below, tensor by tensor.
+  }
+  std::map<std::string, onnx::ValueInfoProto> declared;
+  for (const auto *infos : {&calibration.graph().input(), &calibration.graph().value_info(),
+                            &calibration.graph().output()})
+    for (const onnx::ValueInfoProto &info : *infos)
+      declared[info.name()] = info;
+  size_t first = calibration.graph().output_size();
+  for (const std::string &t : observed) {
+    auto it = declared.find(t);
+    if (it == declared.end() || !it->second.type().tensor_type().has_shape())
+      return fail(model.path() + ": tensor '" + t +
+                  "' before or after a quantized layer has no shape ONNX's shape inference finds");
+    *calibration.mutable_graph()->add_output() = it->second;
+  }
+  auto loaded = loadModelFromBytes(calibration.SerializeAsString(), model.path());
+  if (!loaded)
+    return loaded.takeError();
+  CompileOptions compile;
+  compile.import = options.import;
+  Artifact artifact;
+  CompileStats stats;
+  if (failed(compileModel(context, **loaded, compile, artifact, stats)))
+    return fail(model.path() + ": the fp32 model for calibration does not compile");
+  for (size_t k = first; k < artifact.outputs.size(); ++k)
+    if (artifact.outputs[k].dtype != onnx::TensorProto::FLOAT)
+      return fail(model.path() + ": tensor '" + observed[k - first] +
+                  "' before a quantized layer is not float");
+  auto samples = readSamples(options.calibrationDir, artifact.inputs);
+  if (!samples)
+    return samples.takeError();
+  auto ranges = observe(serializeArtifact(artifact), *samples, first, options);
+  if (!ranges)
+    return ranges.takeError();
+  std::map<std::string, Range> byName;
+  for (auto [t, r] : llvm::zip(observed, *ranges))
+    byName[t] = r;
+  return writeQdq(proto, layers, byName, model.opset());
+}

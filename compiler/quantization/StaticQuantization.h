@@ -1,0 +1,64 @@
+//===- StaticQuantization.h - calibrated int8 post-training quantization -*- C++ -*-===//
+//
+// `lathe quantize` and `lathe compile --quantize static`: the fp32 model is
+// compiled for this machine with the tensors around its convolutions,
+// matmuls and gemms as extra outputs, run over calibration samples, and
+// each of those tensors gets a uint8 scale and zero point from the ranges
+// seen; weights become int8 per output channel (symmetric), biases int32 in
+// the accumulator's scale. The decisions are written as a QDQ ONNX model,
+// which lathe compiles to integer kernels (lathe-integer-qdq-groups) and
+// any ONNX runtime can run.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LATHE_COMPILER_QUANTIZATION_STATICQUANTIZATION_H
+#define LATHE_COMPILER_QUANTIZATION_STATICQUANTIZATION_H
+
+#include "compiler/importer/OnnxImporter.h"
+
+#include "llvm/Support/Error.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class MLIRContext;
+}
+
+namespace lathe {
+
+class LoadedModel;
+
+enum class CalibrationMethod {
+  /// The smallest and largest value seen.
+  MinMax,
+  /// The values between the (100 - p) / 2 and (100 + p) / 2 percentiles of
+  /// all seen (p = `percentile`), outliers clipped.
+  Percentile,
+};
+
+struct StaticQuantizationOptions {
+  /// One .npy/.pb per sample (a model of one input), or one folder per
+  /// sample holding a file per input name.
+  std::string calibrationDir;
+  CalibrationMethod method = CalibrationMethod::MinMax;
+  double percentile = 99.99;
+  /// Nodes (by name) left in float.
+  std::vector<std::string> keepFloat;
+  /// Input shapes, as for the compile.
+  ImportOptions import;
+  /// Called after each calibration sample (done, total).
+  std::function<void(size_t, size_t)> progress;
+};
+
+/// Parses `minmax` or `percentile`.
+llvm::Expected<CalibrationMethod> parseCalibrationMethod(llvm::StringRef name);
+
+/// Calibrates `model` on the samples and returns the QDQ model as a binary
+/// ModelProto. Errors are one line naming the file or node concerned.
+llvm::Expected<std::string> quantizeStatic(mlir::MLIRContext &context, LoadedModel &model,
+                                           const StaticQuantizationOptions &options);
+
+} // namespace lathe
+
+#endif // LATHE_COMPILER_QUANTIZATION_STATICQUANTIZATION_H
