@@ -165,6 +165,19 @@ void installDiagnosticHandler(mlir::MLIRContext &context, int &errors) {
   });
 }
 
+/// The MLIR context a command that imports or compiles works in: the
+/// importer's dialects, and errors printed as single lines (and counted).
+struct CompilerContext {
+  static mlir::DialectRegistry registry() {
+    mlir::DialectRegistry registry;
+    registerImporterDialects(registry);
+    return registry;
+  }
+  CompilerContext() : context(registry()) { installDiagnosticHandler(context, errors); }
+  int errors = 0;
+  mlir::MLIRContext context;
+};
+
 int runImport(int argc, char **argv) {
   ImportOptions options;
   std::string output = "-";
@@ -209,11 +222,9 @@ int runImport(int argc, char **argv) {
   auto importOne = [&](llvm::Expected<std::unique_ptr<LoadedModel>> model) {
     if (!model)
       return fail(llvm::toString(model.takeError()));
-    mlir::DialectRegistry registry;
-    registerImporterDialects(registry);
-    mlir::MLIRContext context(registry);
-    int errors = 0;
-    installDiagnosticHandler(context, errors);
+    CompilerContext compiler;
+    mlir::MLIRContext &context = compiler.context;
+    int &errors = compiler.errors;
     mlir::OwningOpRef<mlir::ModuleOp> module = importModel(context, **model, options);
     if (!module)
       return errors ? 1 : fail(path + ": import failed");
@@ -375,11 +386,9 @@ int runCompile(int argc, char **argv) {
   if (!model)
     return fail(llvm::toString(model.takeError()));
 
-  mlir::DialectRegistry registry;
-  registerImporterDialects(registry);
-  mlir::MLIRContext context(registry);
-  int errors = 0;
-  installDiagnosticHandler(context, errors);
+  CompilerContext compiler;
+  mlir::MLIRContext &context = compiler.context;
+  int &errors = compiler.errors;
   if (quantization.enabled()) {
     quantization.options.import = options.import;
     quantization.options.progress = showProgress;
@@ -450,11 +459,9 @@ int runQuantize(int argc, char **argv) {
   auto model = loadModel(args.positional[0]);
   if (!model)
     return fail(llvm::toString(model.takeError()));
-  mlir::DialectRegistry registry;
-  registerImporterDialects(registry);
-  mlir::MLIRContext context(registry);
-  int errors = 0;
-  installDiagnosticHandler(context, errors);
+  CompilerContext compiler;
+  mlir::MLIRContext &context = compiler.context;
+  int &errors = compiler.errors;
   quantization.options.import = import;
   quantization.options.progress = showProgress;
   auto qdq = quantizeStatic(context, **model, quantization.options);

@@ -175,6 +175,16 @@ SmallVector<int64_t> rowTileSizes(linalg::LinalgOp op, Operation *claimed) {
   return sizes;
 }
 
+/// A reduction's tile sizes as those of the epilogue that claims it (whose
+/// loops are the reduction's result dims).
+SmallVector<int64_t> forEpilogue(linalg::LinalgOp reduction, ArrayRef<int64_t> sizes) {
+  AffineMap resultMap = reduction.getMatchingIndexingMap(reduction.getDpsInitOperand(0));
+  SmallVector<int64_t> epilogueSizes;
+  for (AffineExpr expr : resultMap.getResults())
+    epilogueSizes.push_back(sizes[cast<AffineDimExpr>(expr).getPosition()]);
+  return epilogueSizes;
+}
+
 /// The tile sizes for a contraction that reads packed panels (or for the
 /// epilogue that claims one): one panel of columns, and a block of rows, a
 /// multiple of the register tile's `registerRows`, whose `a` rows fit in L1
@@ -201,13 +211,7 @@ SmallVector<int64_t> panelTileSizes(linalg::LinalgOp op, Operation *claimed,
                     : (int64_t)loop == panel->columnLoop ? panel->tile
                     : (int64_t)loop == panel->rowLoop    ? rows
                                                          : 1);
-  if (!claimed)
-    return sizes;
-  AffineMap resultMap = reduction.getMatchingIndexingMap(reduction.getDpsInitOperand(0));
-  SmallVector<int64_t> epilogueSizes;
-  for (AffineExpr expr : resultMap.getResults())
-    epilogueSizes.push_back(sizes[cast<AffineDimExpr>(expr).getPosition()]);
-  return epilogueSizes;
+  return claimed ? forEpilogue(reduction, sizes) : sizes;
 }
 
 /// The tile sizes for a contraction over 8-bit panels (or for the epilogue
@@ -242,13 +246,7 @@ SmallVector<int64_t> integerPanelTileSizes(linalg::LinalgOp op, Operation *claim
   SmallVector<int64_t> sizes;
   for (int64_t loop = 0; loop < loops; ++loop)
     sizes.push_back(loop == *rowLoop ? rows : loop < *rowLoop ? 1 : 0);
-  if (!claimed)
-    return sizes;
-  AffineMap resultMap = reduction.getMatchingIndexingMap(reduction.getDpsInitOperand(0));
-  SmallVector<int64_t> epilogueSizes;
-  for (AffineExpr expr : resultMap.getResults())
-    epilogueSizes.push_back(sizes[cast<AffineDimExpr>(expr).getPosition()]);
-  return epilogueSizes;
+  return claimed ? forEpilogue(reduction, sizes) : sizes;
 }
 
 /// In the tiles of a contraction over 8-bit panels, the panels whole: the

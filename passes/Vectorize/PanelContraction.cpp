@@ -127,3 +127,11 @@ int64_t lathe::registerRowsFor(int64_t rows, int64_t maxRows) {
   }
   return best;
 }
+
+bool lathe::unitInnerStride(Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return type.getRank() > 0 && succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}

@@ -38,6 +38,10 @@ std::optional<PanelContraction> matchPanelContraction(mlir::linalg::LinalgOp op)
 /// alone. Kernel formation blocks rows by it and the vectorizer tiles them.
 int64_t registerRowsFor(int64_t rows, int64_t maxRows);
 
+/// Whether the last dim of a memref is contiguous (the register tiles load
+/// and store whole vectors along it).
+bool unitInnerStride(mlir::Value memref);
+
 /// out[..., m, c] += a[..., f(m, k...), c] * w[k..., c] on f32, c innermost
 /// and parallel (a depthwise convolution: each channel its own filter): the
 /// register tile of a panel contraction with c as its columns, `w` as the

@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/Vectorize/PanelContraction.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -81,14 +82,6 @@ std::optional<std::pair<unsigned, bool>> widenedArgument(Value v, Block &block) 
   return std::pair{arg.getArgNumber(), isa<arith::ExtUIOp>(op)};
 }
 
-bool unitInnerStride(Value memref) {
-  auto type = cast<MemRefType>(memref.getType());
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return type.getRank() > 0 && succeeded(type.getStridesAndOffset(strides, offset)) &&
-         strides.back() == 1;
-}
-
 std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op, int64_t lanes) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       ShapedType::isDynamicShape(op.getStaticLoopRanges()))
@@ -128,8 +121,8 @@ std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op, in
   IntegerPanelContraction c{op.getDpsInputOperand(0), op.getDpsInputOperand(1),
                             op.getDpsInitOperand(0), false, false};
   if (!elementOf(c.a).isInteger(8) || !elementOf(c.panels).isInteger(8) ||
-      !elementOf(c.out).isInteger(32) || !unitInnerStride(c.a->get()) ||
-      !unitInnerStride(c.out->get()))
+      !elementOf(c.out).isInteger(32) || !lathe::unitInnerStride(c.a->get()) ||
+      !lathe::unitInnerStride(c.out->get()))
     return std::nullopt;
   Block &body = op.getRegion().front();
   auto yield = cast<linalg::YieldOp>(body.getTerminator());

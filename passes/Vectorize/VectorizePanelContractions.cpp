@@ -36,15 +36,6 @@ using namespace mlir;
 
 namespace {
 
-/// Whether the last dim of a memref is contiguous.
-bool unitInnerStride(Value memref) {
-  auto type = cast<MemRefType>(memref.getType());
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return type.getRank() > 0 && succeeded(type.getStridesAndOffset(strides, offset)) &&
-         strides.back() == 1;
-}
-
 /// Emits the register tile of one contraction.
 class RegisterTile {
 public:
@@ -242,11 +233,11 @@ struct VectorizePanelContractionsPass
       if (!panel && vectorWidth > 0)
         if ((panel = lathe::matchChannelwiseContraction(op))) {
           panel->tile = vectorWidth;
-          if (!unitInnerStride(op.getDpsInputOperand(1 - panel->panelOperand)->get()))
+          if (!lathe::unitInnerStride(op.getDpsInputOperand(1 - panel->panelOperand)->get()))
             panel.reset();
         }
-      if (panel && unitInnerStride(op.getDpsInputOperand(panel->panelOperand)->get()) &&
-          unitInnerStride(op.getDpsInitOperand(0)->get()))
+      if (panel && lathe::unitInnerStride(op.getDpsInputOperand(panel->panelOperand)->get()) &&
+          lathe::unitInnerStride(op.getDpsInitOperand(0)->get()))
         contractions.push_back({op, *panel});
     });
     IRRewriter rewriter(&getContext());
