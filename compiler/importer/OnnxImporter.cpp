@@ -349,6 +349,9 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (auto [index, node] : llvm::enumerate(graph.node()))
     if (failed(importNode(node, nodeLoc(node, index), model.opset())))
       return nullptr;
+  if (options.tensorTypes)
+    for (const auto &entry : values)
+      (*options.tensorTypes)[entry.getKey()] = cast<RankedTensorType>(entry.getValue().getType());
 
   SmallVector<Value> results;
   for (const auto &output : graph.output()) {

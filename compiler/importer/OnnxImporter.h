@@ -24,6 +24,10 @@ struct ImportOptions {
   /// Shapes given on the command line (`--input-shape NAME=D0,D1,...`); they
   /// fill the model's unknown dims and must agree with its static ones.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// When set, receives the type of every tensor the graph names (inputs,
+  /// initializers, node outputs) as imported: what calibration declares
+  /// the tensors it observes with.
+  llvm::StringMap<mlir::RankedTensorType> *tensorTypes = nullptr;
 };
 
 /// Parses one `NAME=D0,D1,...` specification into `options`.

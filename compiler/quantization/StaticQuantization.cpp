@@ -2,17 +2,19 @@
 #include "compiler/quantization/StaticQuantization.h"
 
 #include "compiler/importer/ModelLoader.h"
+#include "compiler/importer/TensorConversion.h"
 #include "compiler/pipeline/Compiler.h"
 #include "compiler/tools/TensorFiles.h"
 #include "lathe/lathe.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include "onnx/onnx_pb.h"
-#include "onnx/shape_inference/implementation.h"
+#include "onnx/version_converter/convert.h"
 
 #include <algorithm>
 #include <cmath>
@@ -130,10 +132,17 @@ struct Layer {
   std::string input, output;
 };
 
+/// The constant tensor `name`: an initializer, or a Constant node's value
+/// (Paddle2ONNX writes PP-OCR's weights so).
 const onnx::TensorProto *initializer(const onnx::GraphProto &graph, const std::string &name) {
   for (const onnx::TensorProto &t : graph.initializer())
     if (t.name() == name)
       return &t;
+  for (const onnx::NodeProto &n : graph.node())
+    if (n.op_type() == "Constant" && n.output_size() == 1 && n.output(0) == name)
+      for (const onnx::AttributeProto &a : n.attribute())
+        if (a.name() == "value" && a.has_t())
+          return &a.t();
   return nullptr;
 }
 
@@ -432,15 +441,19 @@ std::string writeQdq(const onnx::ModelProto &original, const std::vector<Layer> 
       qb.add_dims(channels);
       bs.set_name(qb.name() + "_scale");
       bs.set_data_type(onnx::TensorProto::FLOAT);
-      bs.add_dims(channels);
       bz.set_name(qb.name() + "_zero_point");
       bz.set_data_type(onnx::TensorProto::INT32);
-      bz.add_dims(channels);
+      if (perChannel) {
+        bs.add_dims(channels);
+        bz.add_dims(channels);
+      }
       for (int64_t c = 0; c < channels; ++c) {
         float s = inputScale * scales[perChannel ? c : 0];
         qb.add_int32_data((int32_t)std::clamp<double>(std::nearbyint(bias[c] / s), INT32_MIN, INT32_MAX));
-        bs.add_float_data(s);
-        bz.add_int32_data(0);
+        if (perChannel || c == 0) {
+          bs.add_float_data(s);
+          bz.add_int32_data(0);
+        }
       }
       *graph.add_initializer() = qb;
       *graph.add_initializer() = bs;
@@ -483,11 +496,20 @@ std::string writeQdq(const onnx::ModelProto &original, const std::vector<Layer> 
   graph.clear_node();
   for (onnx::NodeProto &n : nodes)
     *graph.add_node() = std::move(n);
-  // The float weights and biases nothing reads any more.
+  // The float weights and biases nothing reads any more, initializers or
+  // Constant nodes.
   llvm::StringSet<> read;
   for (const onnx::NodeProto &n : graph.node())
     for (const std::string &in : n.input())
       read.insert(in);
+  auto *allNodes = graph.mutable_node();
+  allNodes->erase(std::remove_if(allNodes->begin(), allNodes->end(),
+                                 [&](const onnx::NodeProto &n) {
+                                   return n.op_type() == "Constant" && n.output_size() == 1 &&
+                                          !read.contains(n.output(0)) &&
+                                          !graphOutputs.contains(n.output(0));
+                                 }),
+                  allNodes->end());
   auto *initializers = graph.mutable_initializer();
   initializers->erase(std::remove_if(initializers->begin(), initializers->end(),
                                      [&](const onnx::TensorProto &t) {
@@ -510,10 +532,60 @@ llvm::Expected<CalibrationMethod> lathe::parseCalibrationMethod(llvm::StringRef 
 
 llvm::Expected<std::string> lathe::quantizeStatic(mlir::MLIRContext &context, LoadedModel &model,
                                                   const StaticQuantizationOptions &options) {
-  const onnx::ModelProto &proto = model.proto();
-  if (model.opset() < 10)
-    return fail(model.path() + ": quantization writes QuantizeLinear, which needs opset 10 or "
-                "newer (the model imports opset " + std::to_string(model.opset()) + ")");
+  // QuantizeLinear exists from opset 10, per channel from 13: an older
+  // model is converted by ONNX's version converter to the newest of those
+  // it converts to (13 where it can, for int8 weights per channel).
+  onnx::ModelProto converted;
+  int64_t opset = model.opset();
+  if (opset < 13) {
+    // The converter's Softmax step to 13 needs its input's shape: every
+    // tensor is declared with the type lathe imports it with.
+    llvm::StringMap<mlir::RankedTensorType> types;
+    ImportOptions typing = options.import;
+    typing.tensorTypes = &types;
+    if (!importModel(context, model, typing))
+      return fail(model.path() + ": the fp32 model does not import");
+    onnx::ModelProto typed = model.proto();
+    llvm::StringSet<> declared;
+    for (const onnx::ValueInfoProto &info : typed.graph().input())
+      declared.insert(info.name());
+    for (const onnx::ValueInfoProto &info : typed.graph().output())
+      declared.insert(info.name());
+    typed.mutable_graph()->clear_value_info();
+    for (const auto &entry : types) {
+      int32_t dtype = onnxTypeFor(entry.getValue().getElementType());
+      if (declared.contains(entry.getKey()) || !dtype)
+        continue;
+      onnx::ValueInfoProto *info = typed.mutable_graph()->add_value_info();
+      info->set_name(entry.getKey().str());
+      auto *tensorType = info->mutable_type()->mutable_tensor_type();
+      tensorType->set_elem_type(dtype);
+      for (int64_t d : entry.getValue().getShape())
+        tensorType->mutable_shape()->add_dim()->set_dim_value(d);
+    }
+    std::string why;
+    for (int64_t target : {13, 12, 11, 10}) {
+      if (target < model.opset())
+        break;
+      if (target == model.opset()) {
+        opset = target;
+        break;
+      }
+      try {
+        converted = onnx::version_conversion::ConvertVersion(typed, (int)target);
+        opset = target;
+        break;
+      } catch (const std::exception &e) {
+        why = e.what();
+      }
+    }
+    if (opset < 10 && model.opset() < 10)
+      return fail(model.path() + ": quantization writes QuantizeLinear (opset 10 and newer), and "
+                  "ONNX's version converter cannot bring this opset-" +
+                  std::to_string(model.opset()) + " model there: " +
+                  llvm::StringRef(why).split('\n').first);
+  }
+  const onnx::ModelProto &proto = opset == model.opset() ? model.proto() : converted;
   std::vector<Layer> layers = chooseLayers(proto.graph(), options.keepFloat);
   if (layers.empty())
     return fail(model.path() + ": no convolution, matmul or gemm with constant float weights "
@@ -527,26 +599,29 @@ llvm::Expected<std::string> lathe::quantizeStatic(mlir::MLIRContext &context, Lo
         observed.push_back(t);
 
   // The fp32 model with them as extra outputs, compiled for this machine.
-  // Outputs are declared with their shapes (ONNX's checker wants them):
-  // those the model states, or ONNX's shape inference finds.
+  // Outputs are declared with their types as lathe imports them (ONNX's
+  // checker wants shapes, and ONNX's own inference stops at reshapes to
+  // computed shapes).
+  auto original = loadModelFromBytes(proto.SerializeAsString(), model.path());
+  if (!original)
+    return original.takeError();
+  llvm::StringMap<mlir::RankedTensorType> types;
+  ImportOptions typing = options.import;
+  typing.tensorTypes = &types;
+  if (!importModel(context, **original, typing))
+    return fail(model.path() + ": the fp32 model for calibration does not import");
   onnx::ModelProto calibration = proto;
-  try {
-    onnx::shape_inference::InferShapes(calibration);
-  } catch (const std::exception &) {
-    // What inference cannot type is reported below, tensor by tensor.
-  }
-  std::map<std::string, onnx::ValueInfoProto> declared;
-  for (const auto *infos : {&calibration.graph().input(), &calibration.graph().value_info(),
-                            &calibration.graph().output()})
-    for (const onnx::ValueInfoProto &info : *infos)
-      declared[info.name()] = info;
   size_t first = calibration.graph().output_size();
   for (const std::string &t : observed) {
-    auto it = declared.find(t);
-    if (it == declared.end() || !it->second.type().tensor_type().has_shape())
-      return fail(model.path() + ": tensor '" + t +
-                  "' before or after a quantized layer has no shape ONNX's shape inference finds");
-    *calibration.mutable_graph()->add_output() = it->second;
+    mlir::RankedTensorType type = types.lookup(t);
+    if (!type || !type.getElementType().isF32())
+      return fail(model.path() + ": tensor '" + t + "' before or after a quantized layer is not float");
+    onnx::ValueInfoProto *out = calibration.mutable_graph()->add_output();
+    out->set_name(t);
+    auto *tensorType = out->mutable_type()->mutable_tensor_type();
+    tensorType->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : type.getShape())
+      tensorType->mutable_shape()->add_dim()->set_dim_value(d);
   }
   auto loaded = loadModelFromBytes(calibration.SerializeAsString(), model.path());
   if (!loaded)
@@ -557,10 +632,6 @@ llvm::Expected<std::string> lathe::quantizeStatic(mlir::MLIRContext &context, Lo
   CompileStats stats;
   if (failed(compileModel(context, **loaded, compile, artifact, stats)))
     return fail(model.path() + ": the fp32 model for calibration does not compile");
-  for (size_t k = first; k < artifact.outputs.size(); ++k)
-    if (artifact.outputs[k].dtype != onnx::TensorProto::FLOAT)
-      return fail(model.path() + ": tensor '" + observed[k - first] +
-                  "' before a quantized layer is not float");
   auto samples = readSamples(options.calibrationDir, artifact.inputs);
   if (!samples)
     return samples.takeError();
@@ -570,5 +641,5 @@ llvm::Expected<std::string> lathe::quantizeStatic(mlir::MLIRContext &context, Lo
   std::map<std::string, Range> byName;
   for (auto [t, r] : llvm::zip(observed, *ranges))
     byName[t] = r;
-  return writeQdq(proto, layers, byName, model.opset());
+  return writeQdq(proto, layers, byName, opset);
 }

@@ -76,6 +76,8 @@ FailureOr<Value> dequantize(NodeImporter &n, size_t x, size_t scale, size_t zero
                             int64_t axis = 1) {
   if (!n.inputType(x).getElementType().isInteger(8))
     return n.error("input " + Twine(x) + " must be an 8-bit integer tensor");
+  if (!isa<FloatType>(n.inputType(scale).getElementType()))
+    return n.error("input " + Twine(scale) + " (a scale) must be a float tensor");
   if (failed(checkScale(n, scale)))
     return failure();
   Value zp = zeroPointOr(n, zeroPoint, scale, n.inputType(x).getElementType());
@@ -86,7 +88,11 @@ FailureOr<Value> dequantize(NodeImporter &n, size_t x, size_t scale, size_t zero
 /// point quantizes to the element type of input `like`.
 LogicalResult quantizeOutput(NodeImporter &n, FailureOr<Value> y, size_t scale,
                              size_t zeroPoint, size_t like) {
-  if (failed(y) || failed(checkScale(n, scale)))
+  if (failed(y))
+    return failure();
+  if (!isa<FloatType>(n.inputType(scale).getElementType()))
+    return n.error("input " + Twine(scale) + " (a scale) must be a float tensor");
+  if (failed(checkScale(n, scale)))
     return failure();
   Value zp = zeroPointOr(n, zeroPoint, scale, n.inputType(like).getElementType());
   auto result = n.build<QuantizeLinearOp>({*y, n.input(scale), zp}, {n.i64("axis", 1)});
@@ -107,8 +113,10 @@ LogicalResult convertQLinearMatMul(NodeImporter &n) {
   if (failed(n.requireInputs(8)))
     return failure();
   auto a = dequantize(n, 0, 1, 2, matmulScaleAxis(n, 1, 0, false));
+  if (failed(a))
+    return failure();
   auto b = dequantize(n, 3, 4, 5, matmulScaleAxis(n, 4, 3, true));
-  if (failed(a) || failed(b))
+  if (failed(b))
     return failure();
   return quantizeOutput(n, n.build<MatMulOp>({*a, *b}), 6, 7, 0);
 }
@@ -119,8 +127,10 @@ LogicalResult convertQLinearConv(NodeImporter &n) {
   if (failed(n.requireInputs(8)))
     return failure();
   auto x = dequantize(n, 0, 1, 2, 1);
+  if (failed(x))
+    return failure();
   auto w = dequantize(n, 3, 4, 5, 0);
-  if (failed(x) || failed(w))
+  if (failed(w))
     return failure();
   SmallVector<Value> operands{*x, *w};
   if (n.hasInput(8)) {
@@ -147,8 +157,11 @@ template <typename OpTy>
 LogicalResult convertQLinearBinary(NodeImporter &n) {
   if (failed(requireInputsAt(n, {0, 1, 3, 4, 6})))
     return failure();
-  auto a = dequantize(n, 0, 1, 2), b = dequantize(n, 3, 4, 5);
-  if (failed(a) || failed(b))
+  auto a = dequantize(n, 0, 1, 2);
+  if (failed(a))
+    return failure();
+  auto b = dequantize(n, 3, 4, 5);
+  if (failed(b))
     return failure();
   return quantizeOutput(n, n.build<OpTy>({*a, *b}), 6, 7, 0);
 }
