@@ -318,6 +318,9 @@ struct QuantizationArgs {
     return std::nullopt;
   }
   bool enabled() const { return !mode.empty(); }
+  /// The QDQ model calibration writes for `model` at the `import` shapes.
+  llvm::Expected<std::string> quantize(mlir::MLIRContext &context, LoadedModel &model,
+                                       const ImportOptions &import);
 };
 
 /// A progress line on a terminal while calibrating.
@@ -328,6 +331,14 @@ void showProgress(size_t done, size_t total) {
   if (done == total)
     llvm::errs() << "\n";
   llvm::errs().flush();
+}
+
+llvm::Expected<std::string> QuantizationArgs::quantize(mlir::MLIRContext &context,
+                                                        LoadedModel &model,
+                                                        const ImportOptions &import) {
+  options.import = import;
+  options.progress = showProgress;
+  return quantizeStatic(context, model, options);
 }
 
 int runCompile(int argc, char **argv) {
@@ -390,9 +401,7 @@ int runCompile(int argc, char **argv) {
   mlir::MLIRContext &context = compiler.context;
   int &errors = compiler.errors;
   if (quantization.enabled()) {
-    quantization.options.import = options.import;
-    quantization.options.progress = showProgress;
-    auto qdq = quantizeStatic(context, **model, quantization.options);
+    auto qdq = quantization.quantize(context, **model, options.import);
     if (!qdq)
       return errors ? 1 : fail(llvm::toString(qdq.takeError()));
     auto quantized = loadModelFromBytes(*qdq, args.positional[0]);
@@ -462,9 +471,7 @@ int runQuantize(int argc, char **argv) {
   CompilerContext compiler;
   mlir::MLIRContext &context = compiler.context;
   int &errors = compiler.errors;
-  quantization.options.import = import;
-  quantization.options.progress = showProgress;
-  auto qdq = quantizeStatic(context, **model, quantization.options);
+  auto qdq = quantization.quantize(context, **model, import);
   if (!qdq)
     return errors ? 1 : fail(llvm::toString(qdq.takeError()));
   std::string openError;
