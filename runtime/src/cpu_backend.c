@@ -2,7 +2,10 @@
  *
  * The cpu partitions' code is an ELF shared object inside the artifact. It
  * is checked to lie within its bytes, written to an anonymous memory file
- * (memfd) and dlopen'ed from there: nothing touches the file system. A step
+ * (memfd) and dlopen'ed from there: nothing touches the file system. The
+ * memory file stays open while its code is loaded: the loader knows an
+ * object by its path, /proc/self/fd/N, and a second model's code loaded
+ * from a reused descriptor number would be taken for the first's. A step
  * calls its entry directly with its buffers, the constants, the arena and
  * the session's kernel services (its threads).
  *===----------------------------------------------------------------------===*/
@@ -46,13 +49,14 @@ static lathe_status_code load(lathe_code_desc *code, lathe_status *status) {
   char path[64];
   snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
   void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  close(fd);
   if (!handle) {
+    close(fd);
     const char *why = dlerror();
     return lathe_fail(status, LATHE_BACKEND_ERROR, "cpu backend: cannot load the code: %s",
                       why ? why : "unknown error");
   }
   code->loaded = handle;
+  code->loaded_fd = fd;
   return LATHE_OK;
 }
 
@@ -71,8 +75,10 @@ static lathe_status_code prepare_step(lathe_model *model, lathe_step *step, lath
 
 static void release_code(lathe_model *model, lathe_code_desc *code) {
   (void)model;
-  if (code->loaded)
+  if (code->loaded) {
     dlclose(code->loaded);
+    close(code->loaded_fd);
+  }
   code->loaded = NULL;
 }
 

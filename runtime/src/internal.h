@@ -105,6 +105,7 @@ struct lathe_code_desc {
   uint32_t entry_count;
   lathe_entry_desc *entries;
   void *loaded; /* what its backend made of the code (cpu: the loaded object) */
+  int loaded_fd;  /* cpu: the memory file it was loaded from, open while loaded */
 };
 
 struct lathe_step {

@@ -299,6 +299,33 @@ TEST(Runtime, ThreadsComputeTheSameBits) {
   lathe_model_release(model);
 }
 
+// Two models loaded at once each run their own code (the second one's is
+// not taken for the first's), on one thread or several.
+TEST(Runtime, ModelsLoadedTogetherRunTheirOwnCode) {
+  lathe_model *convBlock = nullptr;
+  lathe_status status;
+  ASSERT_EQ(load(convBlockBytes(), &convBlock, &status), LATHE_OK) << status.message;
+  ConvBlockInputs in(3);
+  std::vector<char> alone = runConvBlock(convBlock, 2, in, 1);
+  {
+    Loaded twoOutputs;
+    ASSERT_EQ(lathe_session_set_input(twoOutputs.session, 0, kInput, sizeof(kInput),
+                                      LATHE_DTYPE_FLOAT32, kDims, 2, &status),
+              LATHE_OK)
+        << status.message;
+    ASSERT_EQ(lathe_session_run(twoOutputs.session, &status), LATHE_OK) << status.message;
+    const void *data;
+    size_t bytes;
+    ASSERT_EQ(lathe_session_output(twoOutputs.session, 1, &data, &bytes, &status), LATHE_OK);
+    const float expectedZ[] = {-4.0f, 1.0f, 2.0f, 6.0f, -8.0f, -0.5f};
+    ASSERT_EQ(bytes, sizeof(expectedZ));
+    EXPECT_EQ(std::memcmp(data, expectedZ, bytes), 0);
+    for (size_t threads : {1u, 2u})
+      EXPECT_TRUE(runConvBlock(convBlock, threads, in, 2) == alone) << threads << " threads";
+  }
+  lathe_model_release(convBlock);
+}
+
 TEST(Runtime, RefusesMoreThreadsThanItRuns) {
   lathe_model *model = nullptr;
   lathe_session *session = nullptr;
