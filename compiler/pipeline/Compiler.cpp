@@ -16,13 +16,16 @@
 #include "passes/Passes.h"
 #include "targets/llvm/LlvmCodegen.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 
 #include <mutex>
-#include "llvm/Support/FormatVariadic.h"
 
 #include "onnx/onnx_pb.h"
 
 #include <chrono>
+#include <cmath>
 #include <numeric>
 
 using namespace mlir;
@@ -43,29 +46,94 @@ constexpr llvm::StringLiteral kConstantsAttr = LatheDialect::ConstantsAttrHelper
 
 } // namespace
 
+namespace {
+
+void writeAccuracy(llvm::json::OStream &json, const QuantizationAccuracy::Tensor &t) {
+  json.object([&] {
+    json.attribute("node", t.node);
+    if (!t.op.empty())
+      json.attribute("op", t.op);
+    json.attribute("tensor", t.tensor);
+    // JSON has no infinity: an output identical to fp32's has null.
+    auto fixed = [&](llvm::StringRef key, double value, int decimals) {
+      json.attributeBegin(key);
+      json.rawValue(llvm::formatv("{0}", llvm::format("%.*f", decimals, value)).str());
+      json.attributeEnd();
+    };
+    if (std::isfinite(t.sqnrDb))
+      fixed("sqnr_db", t.sqnrDb, 2);
+    else
+      json.attribute("sqnr_db", nullptr);
+    if (t.argmaxAgreement >= 0)
+      fixed("argmax_agreement", t.argmaxAgreement, 4);
+  });
+}
+
+} // namespace
+
+void QuantizationAccuracy::write(llvm::json::OStream &json) const {
+  json.object([&] {
+    json.attribute("samples", (int64_t)samples);
+    json.attribute("warn_below_sqnr_db", warnBelowDb);
+    json.attributeArray("layers", [&] {
+      for (const Tensor &t : layers)
+        writeAccuracy(json, t);
+    });
+    json.attributeArray("outputs", [&] {
+      for (const Tensor &t : outputs)
+        writeAccuracy(json, t);
+    });
+  });
+}
+
+std::vector<std::string> QuantizationAccuracy::warnings() const {
+  std::vector<std::string> lines;
+  for (const Tensor &t : layers)
+    if (t.sqnrDb < warnBelowDb)
+      lines.push_back(llvm::formatv("quantization: {0} '{1}': output SQNR {2:F1} dB against fp32 "
+                                    "over {3} samples, below {4:F1} dB",
+                                    t.op, t.node, t.sqnrDb, samples, warnBelowDb)
+                          .str());
+  return lines;
+}
+
 std::string CompileStats::json() const {
-  std::string perTarget;
-  for (const auto &[target, count] : opsPerTarget)
-    perTarget += llvm::formatv("{0}\"{1}\": {2}", perTarget.empty() ? "" : ", ", target, count);
-  std::string warningList;
-  for (const std::string &warning : warnings) {
-    std::string escaped;
-    for (char c : warning)
-      escaped += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
-    warningList += llvm::formatv("{0}\n    \"{1}\"", warningList.empty() ? "" : ",", escaped);
-  }
-  if (!warningList.empty())
-    warningList += "\n  ";
-  return llvm::formatv("{{\n  \"onnx_nodes\": {0},\n  \"kernels\": {1},\n  \"arena_bytes\": {2},\n"
-                       "  \"naive_bytes\": {3},\n  \"arena_lower_bound_bytes\": {4},\n"
-                       "  \"constant_bytes\": {5},\n  \"code_bytes\": {6},\n"
-                       "  \"compile_ms\": {7:F1},\n  \"partitions\": {8},\n"
-                       "  \"conv_matmul_flops\": {11},\n"
-                       "  \"ops_per_target\": {{{9}},\n  \"warnings\": [{10}]\n}\n",
-                       onnxNodes, kernels, arenaBytes, naiveBytes, arenaLowerBoundBytes,
-                       constantBytes, codeBytes, compileMs, partitions, perTarget, warningList,
-                       convMatmulFlops)
-      .str();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::json::OStream json(os, /*IndentSize=*/2);
+  json.object([&] {
+    json.attribute("onnx_nodes", onnxNodes);
+    json.attribute("kernels", kernels);
+    json.attribute("arena_bytes", arenaBytes);
+    json.attribute("naive_bytes", naiveBytes);
+    json.attribute("arena_lower_bound_bytes", arenaLowerBoundBytes);
+    json.attribute("constant_bytes", constantBytes);
+    json.attribute("code_bytes", codeBytes);
+    json.attribute("compile_ms", std::round(compileMs * 10) / 10);
+    json.attribute("partitions", partitions);
+    json.attribute("conv_matmul_flops", convMatmulFlops);
+    // On one line, as {"cpu": 4, "hexagon": 2}: target names need no escaping.
+    json.attributeBegin("ops_per_target");
+    json.rawValue([&](llvm::raw_ostream &out) {
+      out << "{";
+      for (const auto &[target, count] : opsPerTarget)
+        out << (&target == &opsPerTarget.begin()->first ? "" : ", ") << '"' << target
+            << "\": " << count;
+      out << "}";
+    });
+    json.attributeEnd();
+    json.attributeArray("warnings", [&] {
+      for (const std::string &warning : warnings)
+        json.value(warning);
+    });
+    if (quantization) {
+      json.attributeBegin("quantization");
+      quantization->write(json);
+      json.attributeEnd();
+    }
+  });
+  os << "\n";
+  return text;
 }
 
 namespace {

@@ -7,6 +7,11 @@
 #include "targets/Target.h"
 
 #include <map>
+#include <optional>
+
+namespace llvm::json {
+class OStream;
+}
 
 namespace lathe {
 
@@ -16,6 +21,30 @@ struct CompileOptions {
   ImportOptions import;
   std::string target = "cpu";
   TargetOptions targetOptions;
+};
+
+/// How far a quantized model computes from the fp32 one, over the
+/// calibration samples: per quantized layer the SQNR of its (dequantized)
+/// output against the fp32 model's, the error of every layer before it
+/// included, and per model output its SQNR and how often its argmax over
+/// the last axis agrees.
+struct QuantizationAccuracy {
+  struct Tensor {
+    /// The ONNX node (for outputs, the output's name) and the tensor.
+    std::string node, op, tensor;
+    /// 10 log10(sum x^2 / sum (x - q)^2); +inf when identical.
+    double sqnrDb = 0;
+    /// Outputs: the share of positions whose argmax agrees (-1: one class).
+    double argmaxAgreement = -1;
+  };
+  std::vector<Tensor> layers, outputs;
+  size_t samples = 0;
+  /// Layers below it are warned about.
+  double warnBelowDb = 0;
+  /// As the "quantization" object of `--stats`.
+  void write(llvm::json::OStream &json) const;
+  /// One line per layer below `warnBelowDb`.
+  std::vector<std::string> warnings() const;
 };
 
 struct CompileStats {
@@ -30,6 +59,8 @@ struct CompileStats {
   std::map<std::string, int64_t> opsPerTarget;
   /// What the targets noticed and compiled anyway (e.g. fp16 range).
   std::vector<std::string> warnings;
+  /// Set when the compile quantized the model.
+  std::optional<QuantizationAccuracy> quantization;
   /// As JSON, keys as `lathe compile --stats` documents them.
   std::string json() const;
 };

@@ -20,6 +20,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <thread>
 
 using namespace lathe;
 
@@ -173,6 +174,99 @@ std::optional<std::vector<float>> floats(const onnx::TensorProto &t) {
   return values;
 }
 
+onnx::TensorProto floatTensor(const std::string &name, llvm::ArrayRef<int64_t> dims,
+                              llvm::ArrayRef<float> values) {
+  onnx::TensorProto t;
+  t.set_name(name);
+  t.set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims)
+    t.add_dims(d);
+  t.set_raw_data(std::string(reinterpret_cast<const char *>(values.data()), values.size() * 4));
+  return t;
+}
+
+/// Folds each batch normalization that alone reads a convolution's output
+/// into the convolution's weights and bias. Quantized unfolded, the
+/// convolution's output would be rounded on one scale for all channels and
+/// then multiplied by each channel's own gain, up to tens on some: those
+/// channels' rounding error would grow by as much. Folded, the gain is in
+/// the weights, which are scaled per channel.
+void foldBatchNorms(onnx::GraphProto &graph) {
+  std::map<std::string, int> readers, producer;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    for (const std::string &in : graph.node(i).input())
+      ++readers[in];
+    for (const std::string &out : graph.node(i).output())
+      producer[out] = i;
+  }
+  for (const onnx::ValueInfoProto &out : graph.output())
+    ++readers[out.name()];
+  std::vector<int> folded;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &norm = graph.node(i);
+    if (norm.op_type() != "BatchNormalization" || norm.input_size() != 5 ||
+        (norm.output_size() > 1 && !norm.output(1).empty()))
+      continue;
+    auto it = producer.find(norm.input(0));
+    if (it == producer.end() || readers[norm.input(0)] != 1)
+      continue;
+    onnx::NodeProto &conv = *graph.mutable_node(it->second);
+    if (conv.op_type() != "Conv" || conv.input_size() < 2)
+      continue;
+    const onnx::TensorProto *w = initializer(graph, conv.input(1));
+    if (!w || w->dims_size() < 3)
+      continue;
+    auto weights = floats(*w);
+    int64_t channels = w->dims(0);
+    std::optional<std::vector<float>> params[4];
+    bool constant = weights.has_value();
+    for (int k = 0; k < 4 && constant; ++k) {
+      const onnx::TensorProto *t = initializer(graph, norm.input(k + 1));
+      if (t)
+        params[k] = floats(*t);
+      constant = params[k] && (int64_t)params[k]->size() == channels;
+    }
+    std::vector<float> bias(channels, 0.0f);
+    if (constant && conv.input_size() > 2 && !conv.input(2).empty()) {
+      const onnx::TensorProto *b = initializer(graph, conv.input(2));
+      auto values = b ? floats(*b) : std::nullopt;
+      constant = values && (int64_t)values->size() == channels;
+      if (constant)
+        bias = *values;
+    }
+    if (!constant)
+      continue;
+    double epsilon = 1e-5;
+    for (const onnx::AttributeProto &a : norm.attribute())
+      if (a.name() == "epsilon")
+        epsilon = a.f();
+    const std::vector<float> &gamma = *params[0], &beta = *params[1], &mean = *params[2],
+                             &variance = *params[3];
+    int64_t inner = weights->size() / channels;
+    std::vector<float> foldedWeights(weights->size()), foldedBias(channels);
+    for (int64_t c = 0; c < channels; ++c) {
+      double gain = gamma[c] / std::sqrt((double)variance[c] + epsilon);
+      for (int64_t j = 0; j < inner; ++j)
+        foldedWeights[c * inner + j] = (float)((*weights)[c * inner + j] * gain);
+      foldedBias[c] = (float)((bias[c] - mean[c]) * gain + beta[c]);
+    }
+    std::vector<int64_t> dims(w->dims().begin(), w->dims().end());
+    std::string base = norm.output(0);
+    *graph.add_initializer() = floatTensor(base + "_folded_weight", dims, foldedWeights);
+    *graph.add_initializer() = floatTensor(base + "_folded_bias", {channels}, foldedBias);
+    conv.set_input(1, base + "_folded_weight");
+    if (conv.input_size() > 2)
+      conv.set_input(2, base + "_folded_bias");
+    else
+      conv.add_input(base + "_folded_bias");
+    conv.set_output(0, norm.output(0));
+    folded.push_back(i);
+  }
+  auto *nodes = graph.mutable_node();
+  for (auto it = folded.rbegin(); it != folded.rend(); ++it)
+    nodes->erase(nodes->begin() + *it);
+}
+
 std::vector<Layer> chooseLayers(const onnx::GraphProto &graph,
                                 const std::vector<std::string> &keepFloat) {
   std::map<std::string, std::vector<int>> readers;
@@ -220,84 +314,236 @@ std::pair<float, int64_t> uint8Params(Range range) {
   return {scale, std::clamp<int64_t>(zero, 0, 255)};
 }
 
-/// Runs the calibration artifact over the samples and returns the range
-/// of each of its outputs from index `first` on.
-llvm::Expected<std::vector<Range>> observe(const std::vector<char> &artifact,
+/// A compiled model in the runtime, run one sample at a time on every
+/// core (outputs do not depend on the thread count).
+class Runner {
+public:
+  static llvm::Expected<std::unique_ptr<Runner>> create(std::vector<char> artifact,
+                                                        const std::string &what) {
+    auto runner = std::unique_ptr<Runner>(new Runner(std::move(artifact), what));
+    lathe_status status;
+    lathe_model *model = nullptr;
+    if (lathe_model_load_memory(runner->bytes.data(), runner->bytes.size(),
+                                lathe_system_allocator(), &model, &status) != LATHE_OK)
+      return fail(what + ": " + status.message);
+    runner->model.reset(model);
+    lathe_session_options options = {std::max(1u, std::thread::hardware_concurrency())};
+    lathe_session *session = nullptr;
+    if (lathe_session_create_with_options(model, lathe_system_allocator(), &options, &session,
+                                          &status) != LATHE_OK)
+      return fail(what + ": " + status.message);
+    runner->session.reset(session);
+    return std::move(runner);
+  }
+  llvm::Error run(const std::vector<HostTensor> &sample) {
+    lathe_status status;
+    for (auto [i, t] : llvm::enumerate(sample))
+      if (lathe_session_set_input(session.get(), i, t.bytes.data(), t.bytes.size(), t.dtype,
+                                  t.dims.data(), t.dims.size(), &status) != LATHE_OK)
+        return fail(what + ": " + status.message);
+    if (lathe_session_run(session.get(), &status) != LATHE_OK)
+      return fail(what + ": " + status.message);
+    return llvm::Error::success();
+  }
+  size_t outputCount() const { return lathe_model_output_count(model.get()); }
+  lathe_tensor_info outputInfo(size_t index) const {
+    lathe_tensor_info info{};
+    lathe_status status;
+    if (lathe_model_output_info(model.get(), index, &info, &status) != LATHE_OK)
+      info.dtype = 0;
+    return info;
+  }
+  /// Output `index` of the last run, a float tensor.
+  llvm::Expected<llvm::ArrayRef<float>> output(size_t index) {
+    lathe_status status;
+    const void *data;
+    size_t bytes;
+    if (lathe_session_output(session.get(), index, &data, &bytes, &status) != LATHE_OK)
+      return fail(what + ": " + status.message);
+    return llvm::ArrayRef<float>(static_cast<const float *>(data), bytes / sizeof(float));
+  }
+
+private:
+  Runner(std::vector<char> bytes, std::string what) : bytes(std::move(bytes)), what(std::move(what)) {}
+  std::vector<char> bytes;
+  std::string what;
+  std::unique_ptr<lathe_model, void (*)(lathe_model *)> model{nullptr, lathe_model_release};
+  std::unique_ptr<lathe_session, void (*)(lathe_session *)> session{nullptr,
+                                                                     lathe_session_release};
+};
+
+/// The threshold on |x| that keeps the most information when the values
+/// are quantized to `levels` steps: TensorRT's entropy calibration, the
+/// clipped histogram P (outliers in its last bin) against Q, P merged into
+/// `levels` bins and spread back over the bins that held values, by
+/// KL(P || Q).
+///
+/// The first bin counts as the second: the exact zeros a ReLU writes say
+/// nothing about where to clip, and their spike would weigh on every
+/// merge of it into a coarser bin.
+double entropyThreshold(std::vector<uint64_t> histogram, double binWidth, size_t levels) {
+  size_t bins = histogram.size();
+  if (bins > 1)
+    histogram[0] = histogram[1];
+  if (bins <= levels)
+    return bins * binWidth;
+  std::vector<double> p(bins), q(bins);
+  double bestDivergence = INFINITY;
+  size_t best = bins;
+  uint64_t outliers = 0;
+  for (size_t b = levels; b < bins; ++b)
+    outliers += histogram[b];
+  for (size_t clip = levels; clip <= bins; ++clip) {
+    if (clip > levels)
+      outliers -= histogram[clip - 1];
+    for (size_t b = 0; b < clip; ++b)
+      p[b] = (double)histogram[b];
+    p[clip - 1] += (double)outliers;
+    // Q: each of the `levels` merged bins spread evenly over its bins that
+    // held values (the clipped histogram, outliers not merged in).
+    for (size_t level = 0; level < levels; ++level) {
+      size_t begin = level * clip / levels, end = (level + 1) * clip / levels;
+      double total = 0;
+      size_t filled = 0;
+      for (size_t b = begin; b < end; ++b) {
+        total += (double)histogram[b];
+        filled += histogram[b] != 0;
+      }
+      for (size_t b = begin; b < end; ++b)
+        q[b] = histogram[b] != 0 ? total / filled : 0.0;
+    }
+    double pSum = 0, qSum = 0;
+    for (size_t b = 0; b < clip; ++b) {
+      pSum += p[b];
+      qSum += q[b];
+    }
+    if (!(pSum > 0) || !(qSum > 0))
+      continue;
+    double divergence = 0;
+    for (size_t b = 0; b < clip; ++b) {
+      if (p[b] == 0)
+        continue;
+      // The outlier bin may have no clipped values: Q gets a small share
+      // there instead of an infinite divergence.
+      double pb = p[b] / pSum, qb = q[b] > 0 ? q[b] / qSum : 1e-4 / clip;
+      divergence += pb * std::log(pb / qb);
+    }
+    if (divergence < bestDivergence) {
+      bestDivergence = divergence;
+      best = clip;
+    }
+  }
+  return best * binWidth;
+}
+
+/// Runs the calibration model over the samples and returns the range of
+/// each of its outputs from index `first` on.
+llvm::Expected<std::vector<Range>> observe(Runner &runner,
                                            const std::vector<std::vector<HostTensor>> &samples,
-                                           size_t first, const StaticQuantizationOptions &options) {
-  lathe_status status;
-  lathe_model *model = nullptr;
-  if (lathe_model_load_memory(artifact.data(), artifact.size(), lathe_system_allocator(), &model,
-                              &status) != LATHE_OK)
-    return fail(std::string("calibration model: ") + status.message);
-  std::unique_ptr<lathe_model, void (*)(lathe_model *)> modelOwner(model, lathe_model_release);
-  lathe_session *session = nullptr;
-  if (lathe_session_create(model, lathe_system_allocator(), &session, &status) != LATHE_OK)
-    return fail(std::string("calibration model: ") + status.message);
-  std::unique_ptr<lathe_session, void (*)(lathe_session *)> sessionOwner(session,
-                                                                        lathe_session_release);
-  size_t outputs = lathe_model_output_count(model) - first;
+                                           size_t first, const StaticQuantizationOptions &options,
+                                           size_t runsTotal) {
+  size_t outputs = runner.outputCount() - first;
   std::vector<Range> ranges(outputs);
-  // Percentiles: a histogram per tensor over the min/max range, from a
-  // second pass.
-  constexpr size_t kBins = 4096;
+  // Percentile and entropy: a histogram per tensor, of x over the min/max
+  // range or of |x| up to the largest, from a second pass.
+  bool absolute = options.method == CalibrationMethod::Entropy;
+  size_t bins = absolute ? 2048 : 4096;
   std::vector<std::vector<uint64_t>> histograms;
-  int passes = options.method == CalibrationMethod::Percentile ? 2 : 1;
+  std::vector<double> histogramStart(outputs), binWidth(outputs);
+  int passes = options.method == CalibrationMethod::MinMax ? 1 : 2;
   size_t done = 0;
   for (int pass = 0; pass < passes; ++pass) {
-    if (pass == 1)
-      histograms.assign(outputs, std::vector<uint64_t>(kBins, 0));
-    for (const std::vector<HostTensor> &sample : samples) {
-      for (auto [i, t] : llvm::enumerate(sample))
-        if (lathe_session_set_input(session, i, t.bytes.data(), t.bytes.size(), t.dtype,
-                                    t.dims.data(), t.dims.size(), &status) != LATHE_OK)
-          return fail(std::string("calibration: ") + status.message);
-      if (lathe_session_run(session, &status) != LATHE_OK)
-        return fail(std::string("calibration: ") + status.message);
+    if (pass == 1) {
+      histograms.assign(outputs, std::vector<uint64_t>(bins, 0));
       for (size_t k = 0; k < outputs; ++k) {
-        const void *data;
-        size_t bytes;
-        if (lathe_session_output(session, first + k, &data, &bytes, &status) != LATHE_OK)
-          return fail(std::string("calibration: ") + status.message);
-        const float *values = static_cast<const float *>(data);
-        size_t count = bytes / sizeof(float);
+        const Range &r = ranges[k];
+        histogramStart[k] = absolute ? 0.0 : r.lo;
+        double end = absolute ? std::max(-r.lo, r.hi) : r.hi;
+        binWidth[k] = (end - histogramStart[k]) / bins;
+      }
+    }
+    for (const std::vector<HostTensor> &sample : samples) {
+      if (auto error = runner.run(sample))
+        return std::move(error);
+      for (size_t k = 0; k < outputs; ++k) {
+        auto values = runner.output(first + k);
+        if (!values)
+          return values.takeError();
         Range &r = ranges[k];
         if (pass == 0) {
-          for (size_t j = 0; j < count; ++j) {
-            r.lo = std::min(r.lo, values[j]);
-            r.hi = std::max(r.hi, values[j]);
+          for (float v : *values) {
+            r.lo = std::min(r.lo, v);
+            r.hi = std::max(r.hi, v);
           }
-        } else if (r.hi > r.lo) {
-          double width = (double(r.hi) - r.lo) / kBins;
-          for (size_t j = 0; j < count; ++j)
-            ++histograms[k][std::min<size_t>(kBins - 1, (size_t)((values[j] - r.lo) / width))];
+        } else if (binWidth[k] > 0) {
+          double start = histogramStart[k], width = binWidth[k];
+          for (float v : *values) {
+            double x = absolute ? std::fabs(v) : v;
+            ++histograms[k][std::min<size_t>(bins - 1, (size_t)((x - start) / width))];
+          }
         }
       }
       if (options.progress)
-        options.progress(++done, samples.size() * passes);
+        options.progress(++done, runsTotal);
     }
   }
-  if (passes == 2)
-    for (size_t k = 0; k < outputs; ++k) {
-      Range &r = ranges[k];
-      if (!(r.hi > r.lo))
-        continue;
-      uint64_t total = 0;
-      for (uint64_t c : histograms[k])
-        total += c;
-      double tail = total * (100.0 - options.percentile) / 200.0, width = (double(r.hi) - r.lo) / kBins;
-      uint64_t below = 0;
-      size_t lo = 0, hi = kBins - 1;
-      while (lo < kBins && below + histograms[k][lo] <= tail)
-        below += histograms[k][lo++];
-      uint64_t above = 0;
-      while (hi > lo && above + histograms[k][hi] <= tail)
-        above += histograms[k][hi--];
-      Range clipped{float(r.lo + lo * width), float(r.lo + (hi + 1) * width)};
-      r = Range{std::max(r.lo, clipped.lo), std::min(r.hi, clipped.hi)};
+  for (size_t k = 0; passes == 2 && k < outputs; ++k) {
+    Range &r = ranges[k];
+    if (!(binWidth[k] > 0))
+      continue;
+    const std::vector<uint64_t> &histogram = histograms[k];
+    if (absolute) {
+      // A tensor of one sign spends all 255 steps on its side of zero.
+      size_t levels = r.lo >= 0 || r.hi <= 0 ? 255 : 128;
+      float t = (float)entropyThreshold(histogram, binWidth[k], levels);
+      r = Range{std::max(r.lo, -t), std::min(r.hi, t)};
+      continue;
     }
+    uint64_t total = 0;
+    for (uint64_t c : histogram)
+      total += c;
+    double tail = total * (100.0 - options.percentile) / 200.0, width = binWidth[k];
+    uint64_t below = 0;
+    size_t lo = 0, hi = bins - 1;
+    while (lo < bins && below + histogram[lo] <= tail)
+      below += histogram[lo++];
+    uint64_t above = 0;
+    while (hi > lo && above + histogram[hi] <= tail)
+      above += histogram[hi--];
+    Range clipped{float(r.lo + lo * width), float(r.lo + (hi + 1) * width)};
+    r = Range{std::max(r.lo, clipped.lo), std::min(r.hi, clipped.hi)};
+  }
   return ranges;
 }
+
+/// Sums for the SQNR of a quantized tensor against its fp32 value and the
+/// agreement of their argmax over the last axis.
+struct Agreement {
+  double signal = 0, noise = 0;
+  size_t positions = 0, agreeing = 0;
+  void add(llvm::ArrayRef<float> reference, llvm::ArrayRef<float> quantized, int64_t classes) {
+    size_t n = std::min(reference.size(), quantized.size());
+    for (size_t i = 0; i < n; ++i) {
+      double x = reference[i], e = x - quantized[i];
+      signal += x * x;
+      noise += e * e;
+    }
+    if (classes <= 1)
+      return;
+    for (size_t row = 0; row + classes <= n; row += classes) {
+      auto top = [&](llvm::ArrayRef<float> v) {
+        return std::max_element(v.begin() + row, v.begin() + row + classes) - v.begin();
+      };
+      ++positions;
+      agreeing += top(reference) == top(quantized);
+    }
+  }
+  double sqnrDb() const {
+    if (noise == 0)
+      return INFINITY;
+    return 10 * std::log10(signal / noise);
+  }
+};
 
 onnx::TensorProto scalarTensor(const std::string &name, int32_t dtype, double value) {
   onnx::TensorProto t;
@@ -527,10 +773,13 @@ llvm::Expected<CalibrationMethod> lathe::parseCalibrationMethod(llvm::StringRef 
     return CalibrationMethod::MinMax;
   if (name == "percentile")
     return CalibrationMethod::Percentile;
-  return fail("--calibration-method " + name + ": lathe calibrates with minmax or percentile");
+  if (name == "entropy")
+    return CalibrationMethod::Entropy;
+  return fail("--calibration-method " + name +
+              ": lathe calibrates with minmax, percentile or entropy");
 }
 
-llvm::Expected<std::string> lathe::quantizeStatic(mlir::MLIRContext &context, LoadedModel &model,
+llvm::Expected<QuantizedModel> lathe::quantizeStatic(mlir::MLIRContext &context, LoadedModel &model,
                                                   const StaticQuantizationOptions &options) {
   // QuantizeLinear exists from opset 10, per channel from 13: an older
   // model is converted by ONNX's version converter to the newest of those
@@ -585,7 +834,8 @@ llvm::Expected<std::string> lathe::quantizeStatic(mlir::MLIRContext &context, Lo
                   std::to_string(model.opset()) + " model there: " +
                   llvm::StringRef(why).split('\n').first);
   }
-  const onnx::ModelProto &proto = opset == model.opset() ? model.proto() : converted;
+  onnx::ModelProto proto = opset == model.opset() ? model.proto() : converted;
+  foldBatchNorms(*proto.mutable_graph());
   std::vector<Layer> layers = chooseLayers(proto.graph(), options.keepFloat);
   if (layers.empty())
     return fail(model.path() + ": no convolution, matmul or gemm with constant float weights "
@@ -635,11 +885,104 @@ llvm::Expected<std::string> lathe::quantizeStatic(mlir::MLIRContext &context, Lo
   auto samples = readSamples(options.calibrationDir, artifact.inputs);
   if (!samples)
     return samples.takeError();
-  auto ranges = observe(serializeArtifact(artifact), *samples, first, options);
+  auto fp32 = Runner::create(serializeArtifact(artifact), "calibration");
+  if (!fp32)
+    return fp32.takeError();
+  int passes = options.method == CalibrationMethod::MinMax ? 1 : 2;
+  // The accuracy runs come after the calibration passes.
+  size_t runsTotal = samples->size() * (passes + 1);
+  auto ranges = observe(**fp32, *samples, first, options, runsTotal);
   if (!ranges)
     return ranges.takeError();
   std::map<std::string, Range> byName;
   for (auto [t, r] : llvm::zip(observed, *ranges))
     byName[t] = r;
-  return writeQdq(proto, layers, byName, opset);
+  QuantizedModel result;
+  result.qdq = writeQdq(proto, layers, byName, opset);
+
+  // Accuracy: the QDQ model compiled to integers with each layer's
+  // dequantized output as an extra output, against the fp32 model's.
+  onnx::ModelProto evaluation;
+  if (!evaluation.ParseFromString(result.qdq))
+    return fail(model.path() + ": the QDQ model written does not parse");
+  llvm::StringSet<> graphOutputs;
+  for (const onnx::ValueInfoProto &out : proto.graph().output())
+    graphOutputs.insert(out.name());
+  std::vector<std::pair<size_t, size_t>> layerOutputs; // (fp32 index, quantized index)
+  for (const Layer &layer : layers) {
+    size_t fp32Index = first + (llvm::find(observed, layer.output) - observed.begin());
+    if (graphOutputs.contains(layer.output)) {
+      for (int k = 0; k < proto.graph().output_size(); ++k)
+        if (proto.graph().output(k).name() == layer.output)
+          layerOutputs.push_back({fp32Index, k});
+      continue;
+    }
+    layerOutputs.push_back({fp32Index, evaluation.graph().output_size()});
+    onnx::ValueInfoProto *out = evaluation.mutable_graph()->add_output();
+    out->set_name(layer.output + "_dequantized");
+    auto *tensorType = out->mutable_type()->mutable_tensor_type();
+    tensorType->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : types.lookup(layer.output).getShape())
+      tensorType->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+  auto evaluationModel = loadModelFromBytes(evaluation.SerializeAsString(), model.path());
+  if (!evaluationModel)
+    return evaluationModel.takeError();
+  Artifact quantizedArtifact;
+  CompileStats quantizedStats;
+  if (failed(compileModel(context, **evaluationModel, compile, quantizedArtifact, quantizedStats)))
+    return fail(model.path() + ": the quantized model does not compile for the accuracy runs");
+  auto quantized = Runner::create(serializeArtifact(quantizedArtifact), "quantized model");
+  if (!quantized)
+    return quantized.takeError();
+  std::vector<Agreement> layerSums(layers.size()), outputSums(first);
+  std::vector<int64_t> classes(first, 0);
+  for (size_t k = 0; k < first; ++k) {
+    lathe_tensor_info info = (*fp32)->outputInfo(k);
+    classes[k] = info.dtype != onnx::TensorProto::FLOAT ? -1 : info.rank ? info.dims[info.rank - 1] : 1;
+  }
+  size_t done = samples->size() * passes;
+  for (const std::vector<HostTensor> &sample : *samples) {
+    if (auto error = (*fp32)->run(sample))
+      return std::move(error);
+    if (auto error = (*quantized)->run(sample))
+      return std::move(error);
+    auto compare = [&](Agreement &sums, size_t fp32Index, size_t quantizedIndex,
+                       int64_t last) -> llvm::Error {
+      auto reference = (*fp32)->output(fp32Index);
+      if (!reference)
+        return reference.takeError();
+      auto value = (*quantized)->output(quantizedIndex);
+      if (!value)
+        return value.takeError();
+      sums.add(*reference, *value, last);
+      return llvm::Error::success();
+    };
+    for (auto [sums, indices] : llvm::zip(layerSums, layerOutputs))
+      if (auto error = compare(sums, indices.first, indices.second, 0))
+        return std::move(error);
+    for (size_t k = 0; k < first; ++k)
+      if (classes[k] >= 0)
+        if (auto error = compare(outputSums[k], k, k, classes[k]))
+          return std::move(error);
+    if (options.progress)
+      options.progress(++done, runsTotal);
+  }
+  QuantizationAccuracy &accuracy = result.accuracy;
+  accuracy.samples = samples->size();
+  accuracy.warnBelowDb = options.warnBelowSqnrDb;
+  for (auto [layer, sums] : llvm::zip(layers, layerSums)) {
+    const onnx::NodeProto &n = proto.graph().node(layer.node);
+    accuracy.layers.push_back({n.name().empty() ? n.output(0) : n.name(), n.op_type(),
+                               layer.output, sums.sqnrDb()});
+  }
+  for (size_t k = 0; k < first; ++k) {
+    if (classes[k] < 0)
+      continue;
+    const Agreement &sums = outputSums[k];
+    const std::string &name = proto.graph().output(k).name();
+    accuracy.outputs.push_back({name, "", name, sums.sqnrDb(),
+                                sums.positions ? double(sums.agreeing) / sums.positions : -1});
+  }
+  return result;
 }

@@ -14,6 +14,7 @@
 #define LATHE_COMPILER_QUANTIZATION_STATICQUANTIZATION_H
 
 #include "compiler/importer/OnnxImporter.h"
+#include "compiler/pipeline/Compiler.h"
 
 #include "llvm/Support/Error.h"
 
@@ -35,6 +36,9 @@ enum class CalibrationMethod {
   /// The values between the (100 - p) / 2 and (100 + p) / 2 percentiles of
   /// all seen (p = `percentile`), outliers clipped.
   Percentile,
+  /// The clipping of |x| whose 8-bit histogram is nearest the seen one
+  /// (least KL divergence), as TensorRT calibrates.
+  Entropy,
 };
 
 struct StaticQuantizationOptions {
@@ -47,16 +51,25 @@ struct StaticQuantizationOptions {
   std::vector<std::string> keepFloat;
   /// Input shapes, as for the compile.
   ImportOptions import;
-  /// Called after each calibration sample (done, total).
+  /// Layers whose output SQNR against fp32 is below it are warned about.
+  double warnBelowSqnrDb = 20.0;
+  /// Called after each run of a sample (done, total).
   std::function<void(size_t, size_t)> progress;
 };
 
-/// Parses `minmax` or `percentile`.
+/// The QDQ model (a binary ModelProto) and how far it computes from the
+/// fp32 model on the calibration samples, compiled for this machine.
+struct QuantizedModel {
+  std::string qdq;
+  QuantizationAccuracy accuracy;
+};
+
+/// Parses `minmax`, `percentile` or `entropy`.
 llvm::Expected<CalibrationMethod> parseCalibrationMethod(llvm::StringRef name);
 
-/// Calibrates `model` on the samples and returns the QDQ model as a binary
-/// ModelProto. Errors are one line naming the file or node concerned.
-llvm::Expected<std::string> quantizeStatic(mlir::MLIRContext &context, LoadedModel &model,
+/// Calibrates `model` on the samples and returns the QDQ model with its
+/// accuracy. Errors are one line naming the file or node concerned.
+llvm::Expected<QuantizedModel> quantizeStatic(mlir::MLIRContext &context, LoadedModel &model,
                                            const StaticQuantizationOptions &options);
 
 } // namespace lathe

@@ -22,9 +22,11 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "mlir/Support/FileUtilities.h"
@@ -57,7 +59,7 @@ usage:
                 [--disable-pass NAME]... [--no-fusion] [--no-layout]
                 [--pass-timing] [--crash-reproducer FILE]
                 [--quantize static --calibration DIR [--calibration-method M]
-                 [--keep-float NODE,...]]
+                 [--keep-float NODE,...] [--warn-below-sqnr DB]]
       Compiles MODEL into one artifact file. --quantize static compiles what
       lathe quantize would write (see there). With --target hexagon, ops the
       Hexagon DSP does not run fall back to the cpu (--stats counts the ops
@@ -72,14 +74,20 @@ usage:
       a pass that crashes or fails write the IR and pipeline that reproduce
       it (run it with lathe-opt --run-reproducer FILE).
   lathe quantize MODEL --calibration DIR -o OUT.qdq.onnx [--input-shape NAME=D0,...]...
-                 [--calibration-method minmax|percentile] [--keep-float NODE,...]
+                 [--calibration-method minmax|percentile|entropy] [--keep-float NODE,...]
+                 [--warn-below-sqnr DB] [--stats FILE.json]
       Post-training int8 quantization: calibrates MODEL on the samples in DIR
       (one .npy/.pb per sample for a model of one input, or one folder per
       sample with a file per input name) and writes the decisions as a QDQ
       ONNX model: activations around each convolution, matmul and gemm uint8
       per tensor, weights int8 per output channel, biases int32. lathe
       compiles it to integer kernels; any ONNX runtime runs it.
-      --keep-float leaves the named nodes in float.
+      --keep-float leaves the named nodes in float. A convolution's batch
+      normalization is folded into its weights first. Calibration ends
+      with the quantized model run beside the fp32 one over the samples:
+      --stats writes each layer's output SQNR against fp32 and each
+      output's SQNR and argmax agreement, and layers below
+      --warn-below-sqnr (20 dB) are warned about.
   lathe run ARTIFACT --input NAME=FILE... --output-dir DIR [--threads N]
       Runs ARTIFACT on inputs from .npy or ONNX TensorProto .pb files and writes
       DIR/output_<i>.npy (graph output order) and DIR/outputs.json. The cpu
@@ -294,6 +302,9 @@ struct QuantizationArgs {
         options.method = *method;
       else
         methodError = llvm::toString(method.takeError());
+    } else if (name == "--warn-below-sqnr") {
+      if (!llvm::to_float(value, options.warnBelowSqnrDb))
+        methodError = "--warn-below-sqnr needs a number of dB, got '" + value.str() + "'";
     } else if (name == "--keep-float") {
       llvm::SmallVector<llvm::StringRef> names;
       value.split(names, ',', -1, /*KeepEmpty=*/false);
@@ -318,8 +329,10 @@ struct QuantizationArgs {
     return std::nullopt;
   }
   bool enabled() const { return !mode.empty(); }
-  /// The QDQ model calibration writes for `model` at the `import` shapes.
-  llvm::Expected<std::string> quantize(mlir::MLIRContext &context, LoadedModel &model,
+  /// The QDQ model calibration writes for `model` at the `import` shapes,
+  /// with its accuracy; a warning line on stderr if layers fall below the
+  /// threshold.
+  llvm::Expected<QuantizedModel> quantize(mlir::MLIRContext &context, LoadedModel &model,
                                        const ImportOptions &import);
 };
 
@@ -333,12 +346,29 @@ void showProgress(size_t done, size_t total) {
   llvm::errs().flush();
 }
 
-llvm::Expected<std::string> QuantizationArgs::quantize(mlir::MLIRContext &context,
-                                                        LoadedModel &model,
-                                                        const ImportOptions &import) {
+llvm::Expected<QuantizedModel> QuantizationArgs::quantize(mlir::MLIRContext &context,
+                                                           LoadedModel &model,
+                                                           const ImportOptions &import) {
   options.import = import;
   options.progress = showProgress;
-  return quantizeStatic(context, model, options);
+  auto quantized = quantizeStatic(context, model, options);
+  if (!quantized)
+    return quantized;
+  const QuantizationAccuracy &accuracy = quantized->accuracy;
+  const QuantizationAccuracy::Tensor *lowest = nullptr;
+  size_t below = 0;
+  for (const QuantizationAccuracy::Tensor &t : accuracy.layers) {
+    below += t.sqnrDb < accuracy.warnBelowDb;
+    if (!lowest || t.sqnrDb < lowest->sqnrDb)
+      lowest = &t;
+  }
+  if (below)
+    llvm::errs() << llvm::formatv("lathe: warning: {0}: {1} of {2} quantized layers below {3:F1} dB "
+                                  "SQNR against fp32 (lowest: {4} '{5}', {6:F1} dB); --stats "
+                                  "lists each\n",
+                                  model.path(), below, accuracy.layers.size(),
+                                  accuracy.warnBelowDb, lowest->op, lowest->node, lowest->sqnrDb);
+  return quantized;
 }
 
 int runCompile(int argc, char **argv) {
@@ -349,7 +379,7 @@ int runCompile(int argc, char **argv) {
   auto parseError = args.parse(
       {"--input-shape", "-o", "--output", "--target", "--cpu", "--hexagon-arch", "--stats",
        "--disable-pass", "--emit-mlpackage", "--crash-reproducer", "--quantize",
-       "--calibration", "--calibration-method", "--keep-float"},
+       "--calibration", "--calibration-method", "--keep-float", "--warn-below-sqnr"},
       {"--print-ir-after-all", "--no-fusion", "--no-layout", "--pass-timing"},
       [&](llvm::StringRef name, llvm::StringRef value) {
         if (name == "--input-shape") {
@@ -400,19 +430,25 @@ int runCompile(int argc, char **argv) {
   CompilerContext compiler;
   mlir::MLIRContext &context = compiler.context;
   int &errors = compiler.errors;
+  std::optional<QuantizationAccuracy> accuracy;
   if (quantization.enabled()) {
     auto qdq = quantization.quantize(context, **model, options.import);
     if (!qdq)
       return errors ? 1 : fail(llvm::toString(qdq.takeError()));
-    auto quantized = loadModelFromBytes(*qdq, args.positional[0]);
+    auto quantized = loadModelFromBytes(qdq->qdq, args.positional[0]);
     if (!quantized)
       return fail(llvm::toString(quantized.takeError()));
     *model = std::move(*quantized);
+    accuracy = std::move(qdq->accuracy);
   }
   Artifact artifact;
   CompileStats stats;
   if (failed(compileModel(context, **model, options, artifact, stats)))
     return errors ? 1 : fail(args.positional[0] + ": compilation failed");
+  if (accuracy) {
+    llvm::append_range(stats.warnings, accuracy->warnings());
+    stats.quantization = std::move(accuracy);
+  }
   if (options.target != "cpu" && !stats.opsPerTarget.count(options.target))
     llvm::errs() << "lathe: note: " << args.positional[0] << ": no op runs on the "
                  << options.target << "; everything runs on the cpu\n";
@@ -440,16 +476,19 @@ int runQuantize(int argc, char **argv) {
   QuantizationArgs quantization;
   quantization.mode = "static";
   ImportOptions import;
-  std::string output, shapeError;
+  std::string output, shapeError, statsPath;
   Args args(argc, argv);
   auto parseError = args.parse(
-      {"--input-shape", "-o", "--output", "--calibration", "--calibration-method", "--keep-float"},
+      {"--input-shape", "-o", "--output", "--calibration", "--calibration-method", "--keep-float",
+       "--warn-below-sqnr", "--stats"},
       {}, [&](llvm::StringRef name, llvm::StringRef value) {
         if (name == "--input-shape") {
           if (auto err = parseInputShape(value, import))
             shapeError = llvm::toString(std::move(err));
         } else if (name == "-o" || name == "--output") {
           output = value.str();
+        } else if (name == "--stats") {
+          statsPath = value.str();
         } else {
           quantization.option(name, value);
         }
@@ -478,8 +517,21 @@ int runQuantize(int argc, char **argv) {
   auto out = mlir::openOutputFile(output, &openError);
   if (!out)
     return fail("cannot write '" + output + "': " + openError);
-  out->os() << *qdq;
+  out->os() << qdq->qdq;
   out->keep();
+  if (!statsPath.empty()) {
+    auto statsOut = mlir::openOutputFile(statsPath, &openError);
+    if (!statsOut)
+      return fail("cannot write '" + statsPath + "': " + openError);
+    llvm::json::OStream json(statsOut->os(), /*IndentSize=*/2);
+    json.object([&] {
+      json.attributeBegin("quantization");
+      qdq->accuracy.write(json);
+      json.attributeEnd();
+    });
+    statsOut->os() << "\n";
+    statsOut->keep();
+  }
   return 0;
 }
 
