@@ -109,7 +109,9 @@ std::string CompileStats::json() const {
     json.attribute("arena_lower_bound_bytes", arenaLowerBoundBytes);
     json.attribute("constant_bytes", constantBytes);
     json.attribute("code_bytes", codeBytes);
-    json.attribute("compile_ms", std::round(compileMs * 10) / 10);
+    json.attributeBegin("compile_ms");
+    json.rawValue(llvm::formatv("{0:F1}", compileMs).str());
+    json.attributeEnd();
     json.attribute("partitions", partitions);
     json.attribute("conv_matmul_flops", convMatmulFlops);
     // On one line, as {"cpu": 4, "hexagon": 2}: target names need no escaping.

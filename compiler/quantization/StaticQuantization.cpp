@@ -779,8 +779,13 @@ llvm::Expected<CalibrationMethod> lathe::parseCalibrationMethod(llvm::StringRef 
               ": lathe calibrates with minmax, percentile or entropy");
 }
 
-llvm::Expected<QuantizedModel> lathe::quantizeStatic(mlir::MLIRContext &context, LoadedModel &model,
-                                                  const StaticQuantizationOptions &options) {
+namespace {
+
+/// `model` as quantization rewrites it, and its opset: brought to opset 13
+/// where it is older, batch norms folded into their convolutions.
+llvm::Expected<std::pair<onnx::ModelProto, int64_t>>
+quantizableModel(mlir::MLIRContext &context, LoadedModel &model,
+                 const StaticQuantizationOptions &options) {
   // QuantizeLinear exists from opset 10, per channel from 13: an older
   // model is converted by ONNX's version converter to the newest of those
   // it converts to (13 where it can, for int8 weights per channel).
@@ -836,10 +841,46 @@ llvm::Expected<QuantizedModel> lathe::quantizeStatic(mlir::MLIRContext &context,
   }
   onnx::ModelProto proto = opset == model.opset() ? model.proto() : converted;
   foldBatchNorms(*proto.mutable_graph());
-  std::vector<Layer> layers = chooseLayers(proto.graph(), options.keepFloat);
+  return std::make_pair(std::move(proto), opset);
+}
+
+llvm::Expected<std::vector<Layer>> quantizedLayers(const LoadedModel &model,
+                                                   const onnx::GraphProto &graph,
+                                                   const StaticQuantizationOptions &options) {
+  std::vector<Layer> layers = chooseLayers(graph, options.keepFloat);
   if (layers.empty())
     return fail(model.path() + ": no convolution, matmul or gemm with constant float weights "
                 "to quantize");
+  return layers;
+}
+
+} // namespace
+
+llvm::Expected<QuantizedModel> lathe::quantizeWeights(mlir::MLIRContext &context,
+                                                      LoadedModel &model,
+                                                      const StaticQuantizationOptions &options) {
+  auto prepared = quantizableModel(context, model, options);
+  if (!prepared)
+    return prepared.takeError();
+  auto &[proto, opset] = *prepared;
+  auto layers = quantizedLayers(model, proto.graph(), options);
+  if (!layers)
+    return layers.takeError();
+  QuantizedModel result;
+  result.qdq = writeQdq(proto, *layers, {}, opset);
+  return result;
+}
+
+llvm::Expected<QuantizedModel> lathe::quantizeStatic(mlir::MLIRContext &context, LoadedModel &model,
+                                                  const StaticQuantizationOptions &options) {
+  auto prepared = quantizableModel(context, model, options);
+  if (!prepared)
+    return prepared.takeError();
+  auto &[proto, opset] = *prepared;
+  auto chosen = quantizedLayers(model, proto.graph(), options);
+  if (!chosen)
+    return chosen.takeError();
+  const std::vector<Layer> &layers = *chosen;
   // The tensors to calibrate, in a fixed order.
   std::vector<std::string> observed;
   llvm::StringSet<> seen;

@@ -72,6 +72,12 @@ llvm::Expected<CalibrationMethod> parseCalibrationMethod(llvm::StringRef name);
 llvm::Expected<QuantizedModel> quantizeStatic(mlir::MLIRContext &context, LoadedModel &model,
                                            const StaticQuantizationOptions &options);
 
+/// Weight-only int8: each convolution's, matmul's and gemm's constant
+/// weights int8 per output channel (symmetric) behind a DequantizeLinear,
+/// activations and biases left in float. Needs no samples.
+llvm::Expected<QuantizedModel> quantizeWeights(mlir::MLIRContext &context, LoadedModel &model,
+                                               const StaticQuantizationOptions &options);
+
 } // namespace lathe
 
 #endif // LATHE_COMPILER_QUANTIZATION_STATICQUANTIZATION_H

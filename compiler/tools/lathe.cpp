@@ -59,9 +59,9 @@ usage:
                 [--disable-pass NAME]... [--no-fusion] [--no-layout]
                 [--pass-timing] [--crash-reproducer FILE]
                 [--quantize static --calibration DIR [--calibration-method M]
-                 [--keep-float NODE,...] [--warn-below-sqnr DB]]
-      Compiles MODEL into one artifact file. --quantize static compiles what
-      lathe quantize would write (see there). With --target hexagon, ops the
+                 [--keep-float NODE,...] [--warn-below-sqnr DB]] [--quantize weights-int8]
+      Compiles MODEL into one artifact file. --quantize static|weights-int8
+      compiles what lathe quantize would write (see there). With --target hexagon, ops the
       Hexagon DSP does not run fall back to the cpu (--stats counts the ops
       per target and the partitions); the default code runs under
       qemu-hexagon, --hexagon-arch emits for a device (HVX floating point).
@@ -73,7 +73,8 @@ usage:
       --pass-timing prints MLIR's time per pass; --crash-reproducer FILE has
       a pass that crashes or fails write the IR and pipeline that reproduce
       it (run it with lathe-opt --run-reproducer FILE).
-  lathe quantize MODEL --calibration DIR -o OUT.qdq.onnx [--input-shape NAME=D0,...]...
+  lathe quantize MODEL [--quantize static|weights-int8] [--calibration DIR] -o OUT.qdq.onnx
+                 [--input-shape NAME=D0,...]...
                  [--calibration-method minmax|percentile|entropy] [--keep-float NODE,...]
                  [--warn-below-sqnr DB] [--stats FILE.json]
       Post-training int8 quantization: calibrates MODEL on the samples in DIR
@@ -87,7 +88,10 @@ usage:
       with the quantized model run beside the fp32 one over the samples:
       --stats writes each layer's output SQNR against fp32 and each
       output's SQNR and argmax agreement, and layers below
-      --warn-below-sqnr (20 dB) are warned about.
+      --warn-below-sqnr (20 dB) are warned about. --quantize weights-int8
+      writes only the weights int8 (per output channel, behind a
+      DequantizeLinear) and needs no samples: the ane stores them as int8
+      (constexpr_affine_dequantize) and computes in fp16.
   lathe run ARTIFACT --input NAME=FILE... --output-dir DIR [--threads N]
       Runs ARTIFACT on inputs from .npy or ONNX TensorProto .pb files and writes
       DIR/output_<i>.npy (graph output order) and DIR/outputs.json. The cpu
@@ -322,8 +326,13 @@ struct QuantizationArgs {
         return std::string("--calibration needs --quantize static");
       return std::nullopt;
     }
-    if (!required && mode != "static")
-      return "--quantize " + mode + ": lathe quantizes with calibration (static) for now";
+    if (mode == "weights-int8") {
+      if (!options.calibrationDir.empty())
+        return std::string("--calibration is for --quantize static (weights-int8 needs no samples)");
+      return std::nullopt;
+    }
+    if (mode != "static")
+      return "--quantize " + mode + ": lathe quantizes static (calibrated) and weights-int8 for now";
     if (options.calibrationDir.empty())
       return std::string("--calibration DIR is required (the samples to calibrate on)");
     return std::nullopt;
@@ -351,7 +360,8 @@ llvm::Expected<QuantizedModel> QuantizationArgs::quantize(mlir::MLIRContext &con
                                                            const ImportOptions &import) {
   options.import = import;
   options.progress = showProgress;
-  auto quantized = quantizeStatic(context, model, options);
+  auto quantized = mode == "weights-int8" ? quantizeWeights(context, model, options)
+                                          : quantizeStatic(context, model, options);
   if (!quantized)
     return quantized;
   const QuantizationAccuracy &accuracy = quantized->accuracy;
@@ -445,7 +455,7 @@ int runCompile(int argc, char **argv) {
   CompileStats stats;
   if (failed(compileModel(context, **model, options, artifact, stats)))
     return errors ? 1 : fail(args.positional[0] + ": compilation failed");
-  if (accuracy) {
+  if (accuracy && accuracy->samples) {
     llvm::append_range(stats.warnings, accuracy->warnings());
     stats.quantization = std::move(accuracy);
   }
@@ -479,8 +489,8 @@ int runQuantize(int argc, char **argv) {
   std::string output, shapeError, statsPath;
   Args args(argc, argv);
   auto parseError = args.parse(
-      {"--input-shape", "-o", "--output", "--calibration", "--calibration-method", "--keep-float",
-       "--warn-below-sqnr", "--stats"},
+      {"--input-shape", "-o", "--output", "--quantize", "--calibration", "--calibration-method",
+       "--keep-float", "--warn-below-sqnr", "--stats"},
       {}, [&](llvm::StringRef name, llvm::StringRef value) {
         if (name == "--input-shape") {
           if (auto err = parseInputShape(value, import))

@@ -5,7 +5,9 @@
 // ML places on the ANE. What the ANE takes: fp16 compute (the program is
 // fp16 throughout, so f32 tensors qualify), rank at most 5 and every dim at
 // most 16384, and the ops the emitter writes; gathers, scatters, top-k,
-// integer ops and the like stay on the cpu.
+// integer ops and the like stay on the cpu. 8-bit weights (a
+// DequantizeLinear of constants, as `--quantize weights-int8` writes them)
+// stay 8-bit in the package and are fp16 once Core ML loads it.
 //
 //===----------------------------------------------------------------------===//
 #include "targets/ane/AneTarget.h"
@@ -61,8 +63,12 @@ public:
   uint32_t kind() const override { return LATHE_TARGET_ANE; }
 
   bool supports(Operation *op) const override {
+    // A dequantized constant's 8-bit operands stay in the package
+    // (constexpr_affine_dequantize); the ANE only sees its fp16 result.
+    bool constantOperands = isa<DequantizeLinearOp>(op);
     return op->getDialect() && op->getDialect()->getNamespace() == "lathe" &&
-           ane::emitsOp(op) && llvm::all_of(op->getOperandTypes(), aneTensor) &&
+           ane::emitsOp(op) &&
+           (constantOperands || llvm::all_of(op->getOperandTypes(), aneTensor)) &&
            llvm::all_of(op->getResultTypes(), aneTensor);
   }
 

@@ -77,6 +77,12 @@ public:
 
   /// An fp16 constant of `shape`.
   std::string constHalf(ArrayRef<float> values, ArrayRef<int64_t> shape, StringRef stem) {
+    std::string name = fresh(stem);
+    return constant(name, halfValue(values, shape, name));
+  }
+
+  /// fp16 `values` of `shape`: inline, or a blob of weight.bin when large.
+  MIL::Value halfValue(ArrayRef<float> values, ArrayRef<int64_t> shape, StringRef name) {
     std::vector<uint8_t> bits;
     bits.reserve(values.size() * 2);
     bool saturated = false;
@@ -85,24 +91,72 @@ public:
       bits.push_back(uint8_t(h));
       bits.push_back(uint8_t(h >> 8));
     }
-    std::string name = fresh(stem);
     if (saturated)
-      warnings.push_back("constant " + name + " has values outside fp16's range (saturated to " +
-                         "+-65504)");
+      warnings.push_back("constant " + name.str() + " has values outside fp16's range (saturated " +
+                         "to +-65504)");
+    return bytesValue(MIL::FLOAT16, ane::BlobType::Float16, bits, shape);
+  }
+
+  /// `bytes` as a Value of `type` and `shape`: inline, or a blob of
+  /// weight.bin (of `blobType`) when it holds more than a few elements.
+  MIL::Value bytesValue(MIL::DataType type, ane::BlobType blobType, ArrayRef<uint8_t> bytes,
+                        ArrayRef<int64_t> shape) {
     MIL::Value value;
-    *value.mutable_type() = tensorType(MIL::FLOAT16, shape);
-    if ((int64_t)values.size() > kInlineElements) {
+    *value.mutable_type() = tensorType(type, shape);
+    int64_t elements = 1;
+    for (int64_t d : shape)
+      elements *= d;
+    if (elements > kInlineElements) {
       MIL::Value::BlobFileValue *blob = value.mutable_blobfilevalue();
       blob->set_filename(ane::kWeightsFileName);
-      blob->set_offset(weights.add(ane::BlobType::Float16, bits));
+      blob->set_offset(weights.add(blobType, bytes));
     } else {
       value.mutable_immediatevalue()->mutable_tensor()->mutable_bytes()->set_values(
-          std::string(bits.begin(), bits.end()));
+          std::string(bytes.begin(), bytes.end()));
     }
-    return constant(name, std::move(value));
+    return value;
   }
 
   std::string halfScalar(float v, StringRef stem) { return constHalf({v}, {}, stem); }
+
+  /// constexpr_affine_dequantize (iOS16, the form coremltools writes up to
+  /// iOS17): 8-bit `data` of `shape` (a blob when large), a zero point of
+  /// its type and an fp16 scale, one each or one per index of `axis`; the
+  /// result is fp16 of the data's shape, named `output`. Core ML computes
+  /// it when it loads the model, so the weights stay 8-bit in weight.bin.
+  /// A constexpr op's parameters are its attributes, not its inputs.
+  std::string affineDequantize(ArrayRef<int64_t> data, bool isSigned, ArrayRef<int64_t> shape,
+                               ArrayRef<int64_t> zeroPoints, ArrayRef<float> scales, int64_t axis,
+                               std::string output) {
+    MIL::DataType type = isSigned ? MIL::INT8 : MIL::UINT8;
+    ane::BlobType blobType = isSigned ? ane::BlobType::Int8 : ane::BlobType::UInt8;
+    auto bytes = [](ArrayRef<int64_t> values) {
+      std::vector<uint8_t> b;
+      for (int64_t v : values)
+        b.push_back(uint8_t(v));
+      return b;
+    };
+    // One value, or one per index of the axis.
+    auto vector = [](size_t count) {
+      return count == 1 ? SmallVector<int64_t>{} : SmallVector<int64_t>{(int64_t)count};
+    };
+    MIL::Operation *operation = block.add_operations();
+    operation->set_type("constexpr_affine_dequantize");
+    auto &attributes = *operation->mutable_attributes();
+    attributes["quantized_data"] = bytesValue(type, blobType, bytes(data), shape);
+    attributes["zero_point"] =
+        bytesValue(type, blobType, bytes(zeroPoints), vector(zeroPoints.size()));
+    attributes["scale"] = halfValue(scales, vector(scales.size()), output);
+    MIL::Value axisValue;
+    *axisValue.mutable_type() = tensorType(MIL::INT32, {});
+    axisValue.mutable_immediatevalue()->mutable_tensor()->mutable_ints()->add_values(int32_t(axis));
+    attributes["axis"] = std::move(axisValue);
+    MIL::NamedValueType *result = operation->add_outputs();
+    result->set_name(output);
+    *result->mutable_type() = tensorType(MIL::FLOAT16, shape);
+    nameOp(*operation, output);
+    return output;
+  }
 
   std::string floatScalar(float v, StringRef stem) {
     MIL::Value value;
@@ -404,6 +458,19 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
             {{"x", {(*this)[s.getInput()]}}, {"axis", {b.ints({(int64_t)s.getAxis()}, "axis", true)}}});
         return success();
       })
+      .Case([&](DequantizeLinearOp d) {
+        auto data = constantIntegers(d.getInput());
+        auto zeroPoints = constantIntegers(d.getZeroPoint());
+        auto scales = constantFloats(d.getScale());
+        if (!data || !zeroPoints || !scales)
+          return failure();
+        auto element = cast<IntegerType>(d.getInput().getType().getElementType());
+        int64_t axis = scales->size() == 1 ? 0 : d.getAxis();
+        names[d.getResult()] = b.affineDequantize(*data, !element.isUnsigned(),
+                                                  shapeOf(d.getInput()), *zeroPoints, *scales,
+                                                  axis, b.fresh("dequantized"));
+        return success();
+      })
       .Case([&](ConvOp c) {
         Inputs inputs{{"x", {(*this)[c.getInput()]}},
                       {"weight", {(*this)[c.getWeight()]}},
@@ -647,6 +714,14 @@ bool lathe::ane::emitsOp(Operation *op) {
         return axes.back() - axes.front() + 1 == (int64_t)axes.size();
       })
       .Case([](ConvOp c) { return c.getStrides().size() == 2 || c.getStrides().size() == 1; })
+      .Case([](DequantizeLinearOp d) {
+        // Constant 8-bit weights: int8 in weight.bin, fp16 once loaded.
+        auto element = dyn_cast<IntegerType>(d.getInput().getType().getElementType());
+        auto scale = cast<RankedTensorType>(d.getScale().getType());
+        return element && element.getWidth() == 8 && scale.getRank() <= 1 &&
+               constantIntegers(d.getInput()) && constantIntegers(d.getZeroPoint()) &&
+               constantFloats(d.getScale());
+      })
       .Case([](ConvTransposeOp c) {
         return c.getStrides().size() == 2 || c.getStrides().size() == 1;
       })

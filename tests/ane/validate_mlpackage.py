@@ -90,6 +90,59 @@ check(version == 2, f"weight.bin: version {version}, not 2")
 element_bytes = {MIL_pb2.FLOAT16: 2, MIL_pb2.FLOAT32: 4, MIL_pb2.UINT8: 1, MIL_pb2.INT8: 1}
 blob_types = {MIL_pb2.FLOAT16: 1, MIL_pb2.FLOAT32: 2, MIL_pb2.UINT8: 3, MIL_pb2.INT8: 4}
 referenced = set()
+
+
+def check_blob(where, val):
+    blob = val.blobFileValue
+    check(blob.fileName == "@model_path/weights/weight.bin", f"{where}: blob file {blob.fileName}")
+    offset = blob.offset
+    referenced.add(offset)
+    check(offset % 64 == 0, f"{where}: blob offset {offset} not 64-byte aligned")
+    sentinel, dtype, size, start = struct.unpack_from("<IIQQ", weights, offset)
+    check(sentinel == 0xDEADBEEF, f"{where}: no 0xDEADBEEF at blob offset {offset}")
+    check(start == offset + 64 and start % 64 == 0, f"{where}: blob data at {start}")
+    tensor = val.type.tensorType
+    elements = 1
+    for d in tensor.dimensions:
+        elements *= d.constant.size
+    check(dtype == blob_types.get(tensor.dataType), f"{where}: blob type {dtype}")
+    check(size == elements * element_bytes.get(tensor.dataType, 0),
+          f"{where}: blob of {size} bytes for {elements} elements")
+    check(start + size <= len(weights), f"{where}: blob past the end of weight.bin")
+
+
+def check_affine_dequantize(where, op):
+    """constexpr_affine_dequantize as Core ML's iOS16 definition (the one
+    iOS17 programs use) takes it: every parameter an attribute; 8-bit data;
+    a zero point (8-bit or fp32) and an fp16/fp32 scale, each a scalar or one
+    per index of `axis`; the result of the scale's type and the data's
+    shape."""
+    a = op.attributes
+    if not check(all(k in a for k in ("quantized_data", "zero_point", "scale", "axis")) and
+                 not op.inputs, f"{where}: parameters must be the attributes quantized_data, "
+                 "zero_point, scale and axis"):
+        return
+    data, zero, scale = (a[k].type.tensorType for k in ("quantized_data", "zero_point", "scale"))
+    check(data.dataType in (MIL_pb2.UINT8, MIL_pb2.INT8), f"{where}: quantized_data not 8-bit")
+    check(zero.dataType in (MIL_pb2.UINT8, MIL_pb2.INT8, MIL_pb2.FLOAT32),
+          f"{where}: zero_point of type {zero.dataType}")
+    check(scale.dataType in (MIL_pb2.FLOAT16, MIL_pb2.FLOAT32), f"{where}: scale not fp16/fp32")
+    axis_value = a["axis"]
+    check(axis_value.type.tensorType.dataType == MIL_pb2.INT32 and axis_value.type.tensorType.rank == 0,
+          f"{where}: axis not an int32 scalar")
+    axis = axis_value.immediateValue.tensor.ints.values[0]
+    shape = [d.constant.size for d in data.dimensions]
+    check(-len(shape) <= axis < len(shape), f"{where}: axis {axis} outside rank {len(shape)}")
+    for name, t in (("zero_point", zero), ("scale", scale)):
+        check(t.rank <= 1, f"{where}: {name} of rank {t.rank}")
+        if t.rank == 1 and -len(shape) <= axis < len(shape):
+            check(t.dimensions[0].constant.size == shape[axis],
+                  f"{where}: {name} of {t.dimensions[0].constant.size} values for axis {axis} of {shape}")
+    out = op.outputs[0].type.tensorType
+    check(out.dataType == scale.dataType, f"{where}: result not of the scale's type")
+    check([d.constant.size for d in out.dimensions] == shape, f"{where}: result not of the data's shape")
+
+
 defined = {i.name for i in main.inputs}
 names = set()
 for index, op in enumerate(block.operations):
@@ -101,25 +154,15 @@ for index, op in enumerate(block.operations):
     for param, argument in op.inputs.items():
         for binding in argument.arguments:
             check(binding.name in defined, f"{where}: input {param} names undefined {binding.name}")
-    if op.type == "const" and check("val" in op.attributes, f"{where}: const without val"):
-        val = op.attributes["val"]
+    if op.type == "const":
+        check("val" in op.attributes, f"{where}: const without val")
+    # A const's val and a constexpr op's parameters are attributes; their
+    # blobs must be where weight.bin says.
+    for key, val in op.attributes.items():
         if val.HasField("blobFileValue"):
-            blob = val.blobFileValue
-            check(blob.fileName == "@model_path/weights/weight.bin", f"{where}: blob file {blob.fileName}")
-            offset = blob.offset
-            referenced.add(offset)
-            check(offset % 64 == 0, f"{where}: blob offset {offset} not 64-byte aligned")
-            sentinel, dtype, size, start = struct.unpack_from("<IIQQ", weights, offset)
-            check(sentinel == 0xDEADBEEF, f"{where}: no 0xDEADBEEF at blob offset {offset}")
-            check(start == offset + 64 and start % 64 == 0, f"{where}: blob data at {start}")
-            tensor = val.type.tensorType
-            elements = 1
-            for d in tensor.dimensions:
-                elements *= d.constant.size
-            check(dtype == blob_types.get(tensor.dataType), f"{where}: blob type {dtype}")
-            check(size == elements * element_bytes.get(tensor.dataType, 0),
-                  f"{where}: blob of {size} bytes for {elements} elements")
-            check(start + size <= len(weights), f"{where}: blob past the end of weight.bin")
+            check_blob(f"{where} {key}", val)
+    if op.type == "constexpr_affine_dequantize":
+        check_affine_dequantize(where, op)
     for out in op.outputs:
         defined.add(out.name)
 for name in block.outputs:
@@ -127,7 +170,8 @@ for name in block.outputs:
 check(count == len(referenced), f"weight.bin: header counts {count} blobs, the program uses {len(referenced)}")
 
 type_names = {MIL_pb2.FLOAT16: "fp16", MIL_pb2.FLOAT32: "fp32", MIL_pb2.INT32: "int32",
-              MIL_pb2.BOOL: "bool", MIL_pb2.STRING: "string"}
+              MIL_pb2.INT8: "int8", MIL_pb2.UINT8: "uint8", MIL_pb2.BOOL: "bool",
+              MIL_pb2.STRING: "string"}
 
 
 def type_text(value_type):
@@ -143,7 +187,8 @@ def value_text(val):
     kind = tensor.WhichOneof("value")
     if kind == "bytes":
         raw = tensor.bytes.values
-        items = list(struct.unpack(f"<{len(raw) // 2}e", raw))
+        element = {MIL_pb2.INT8: "b", MIL_pb2.UINT8: "B"}.get(val.type.tensorType.dataType, "e")
+        items = list(struct.unpack(f"<{len(raw) // struct.calcsize(element)}{element}", raw))
     else:
         items = list(getattr(tensor, kind).values)
     text = [repr(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
@@ -157,6 +202,10 @@ if printing:
         out = ", ".join(o.name for o in op.outputs)
         if op.type == "const":
             print(f"{out} = const({type_text(op.outputs[0].type)} {value_text(op.attributes['val'])})")
+        elif op.type.startswith("constexpr_"):
+            args = ", ".join(f"{k}={type_text(v.type)} {value_text(v)}"
+                             for k, v in sorted(op.attributes.items()) if k != "name")
+            print(f"{out} = {op.type}({args}) : {type_text(op.outputs[0].type)}")
         else:
             args = ", ".join(f"{k}=" + "|".join(b.name for b in op.inputs[k].arguments)
                              for k in sorted(op.inputs))

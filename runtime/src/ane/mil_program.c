@@ -13,8 +13,16 @@
 #include <math.h>
 #include <string.h>
 
-enum { MIL_BOOL = 1, MIL_STRING = 2, MIL_FLOAT16 = 10, MIL_FLOAT32 = 11, MIL_INT32 = 23 };
-enum { BLOB_FLOAT16 = 1, BLOB_FLOAT32 = 2 };
+enum {
+  MIL_BOOL = 1,
+  MIL_STRING = 2,
+  MIL_FLOAT16 = 10,
+  MIL_FLOAT32 = 11,
+  MIL_INT8 = 21,
+  MIL_INT32 = 23,
+  MIL_UINT8 = 31
+};
+enum { BLOB_FLOAT16 = 1, BLOB_FLOAT32 = 2, BLOB_UINT8 = 3, BLOB_INT8 = 4 };
 
 float lathe_half_to_float(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
@@ -180,6 +188,8 @@ static int read_type(reader *r, lathe_wire_bytes value_type, lathe_mil_value *v)
     case MIL_FLOAT16: v->type = LATHE_MIL_FP16; break;
     case MIL_FLOAT32: v->type = LATHE_MIL_FP32; break;
     case MIL_INT32: v->type = LATHE_MIL_INT32; break;
+    case MIL_INT8: v->type = LATHE_MIL_INT8; break;
+    case MIL_UINT8: v->type = LATHE_MIL_UINT8; break;
     case MIL_BOOL: v->type = LATHE_MIL_BOOL; break;
     case MIL_STRING: v->type = LATHE_MIL_STRING; break;
     default: return refuse(r, "a tensor type this executor does not take", v->name);
@@ -211,6 +221,10 @@ static int read_named_value(reader *r, lathe_wire_bytes bytes, lathe_mil_value *
     else
       lathe_wire_skip(&w, type);
   return v->name && read_type(r, value_type, v);
+}
+
+static int bytes_typed(const lathe_mil_value *v) {
+  return v->type == LATHE_MIL_INT8 || v->type == LATHE_MIL_UINT8;
 }
 
 /* A const's data from a Value (inline, or a blob of weight.bin). */
@@ -260,6 +274,13 @@ static int read_const(reader *r, lathe_wire_bytes value, lathe_mil_value *v) {
               for (uint64_t i = 0; i < v->count; ++i)
                 v->floats[i] = lathe_half_to_float((uint16_t)(b.data[2 * i] | b.data[2 * i + 1] << 8));
               filled = v->count;
+            } else if (kind == 7 && at == 2 && bytes_typed(v)) { /* int8/uint8 bytes */
+              lathe_wire_bytes b = lathe_wire_delimited(&arr);
+              if (b.size != v->count)
+                return refuse(r, "8-bit bytes that do not match the const's shape", v->name);
+              for (uint64_t i = 0; i < v->count; ++i)
+                v->ints[i] = v->type == LATHE_MIL_INT8 ? (int8_t)b.data[i] : b.data[i];
+              filled = v->count;
             } else if (kind == 1 && v->type == LATHE_MIL_FP32 && (at == 2 || at == 5)) { /* floats */
               lathe_wire_bytes b = at == 2 ? lathe_wire_delimited(&arr) : lathe_wire_fixed32(&arr);
               for (size_t i = 0; i + 4 <= b.size && filled < v->count; i += 4)
@@ -300,17 +321,21 @@ static int read_const(reader *r, lathe_wire_bytes value, lathe_mil_value *v) {
         size = size << 8 | m[8 + i];
         start = start << 8 | m[16 + i];
       }
-      uint32_t element = v->type == LATHE_MIL_FP16 ? 2 : 4;
+      uint32_t element = v->type == LATHE_MIL_FP16 ? 2 : bytes_typed(v) ? 1 : 4;
       if (sentinel != 0xDEADBEEF)
         return refuse(r, "a blob record without its 0xDEADBEEF sentinel", v->name);
       if ((v->type == LATHE_MIL_FP16 && blob_type != BLOB_FLOAT16) ||
-          (v->type == LATHE_MIL_FP32 && blob_type != BLOB_FLOAT32) || !numbers)
+          (v->type == LATHE_MIL_FP32 && blob_type != BLOB_FLOAT32) ||
+          (v->type == LATHE_MIL_INT8 && blob_type != BLOB_INT8) ||
+          (v->type == LATHE_MIL_UINT8 && blob_type != BLOB_UINT8) || !(numbers || bytes_typed(v)))
         return refuse(r, "a blob whose type is not the const's", v->name);
       if (size != v->count * element || start > r->weights_size || r->weights_size - start < size)
         return refuse(r, "a blob whose size or place does not fit weight.bin", v->name);
       const uint8_t *d = r->weights + start;
       for (uint64_t i = 0; i < v->count; ++i)
-        if (element == 2)
+        if (element == 1)
+          v->ints[i] = v->type == LATHE_MIL_INT8 ? (int8_t)d[i] : d[i];
+        else if (element == 2)
           v->floats[i] = lathe_half_to_float((uint16_t)(d[2 * i] | d[2 * i + 1] << 8));
         else
           memcpy(&v->floats[i], d + 4 * i, 4);
@@ -333,12 +358,81 @@ static int64_t find_value(const lathe_mil_program *p, lathe_wire_bytes name) {
   return -1;
 }
 
+/* An attribute's Value (type and data) as a const named `where`. */
+static int read_attribute(reader *r, lathe_wire_bytes value, const char *where,
+                          lathe_mil_value *v) {
+  lathe_wire w = lathe_wire_of(value);
+  uint32_t type, field;
+  lathe_wire_bytes value_type = {0, 0};
+  while ((field = lathe_wire_field(&w, &type)))
+    if (field == 2 && type == 2)
+      value_type = lathe_wire_delimited(&w);
+    else
+      lathe_wire_skip(&w, type);
+  v->name = (char *)where;
+  return read_type(r, value_type, v) && read_const(r, value, v);
+}
+
+/* constexpr_affine_dequantize: its output is a const, computed here from
+   the attributes quantized_data (int8/uint8), zero_point and scale (one,
+   or one per index of `axis`): (q - zero_point) * scale, in the output's
+   float type. */
+static int read_affine_dequantize(reader *r, const lathe_wire_bytes attributes[4],
+                                  lathe_mil_value *out) {
+  const char *where = out->name;
+  if (!attributes[0].data || !attributes[1].data || !attributes[2].data || !attributes[3].data)
+    return refuse(r, "constexpr_affine_dequantize without quantized_data, zero_point, scale and axis",
+                  where);
+  lathe_mil_value q = {0}, zero = {0}, scale = {0}, axis = {0};
+  if (!read_attribute(r, attributes[0], where, &q) || !read_attribute(r, attributes[1], where, &zero) ||
+      !read_attribute(r, attributes[2], where, &scale) || !read_attribute(r, attributes[3], where, &axis))
+    return 0;
+  if (!bytes_typed(&q) || !(bytes_typed(&zero) || zero.type == LATHE_MIL_FP32))
+    return refuse(r, "constexpr_affine_dequantize with data that is not int8 or uint8, or a zero "
+                     "point that is not int8, uint8 or fp32",
+                  where);
+  if ((scale.type != LATHE_MIL_FP16 && scale.type != LATHE_MIL_FP32) || axis.type != LATHE_MIL_INT32 ||
+      axis.count != 1 || axis.rank != 0 || zero.rank > 1 || scale.rank > 1)
+    return refuse(r, "constexpr_affine_dequantize with a non-float scale, a non-scalar axis, or a "
+                     "zero point or scale above rank 1",
+                  where);
+  if (out->type != scale.type)
+    return refuse(r, "constexpr_affine_dequantize with a result not of its scale's type", where);
+  if (out->rank != q.rank || memcmp(out->dims, q.dims, sizeof(int64_t) * q.rank) != 0)
+    return refuse(r, "constexpr_affine_dequantize with a result shaped unlike its data", where);
+  int64_t a = axis.ints[0] < 0 ? axis.ints[0] + (int64_t)q.rank : axis.ints[0];
+  if (a < 0 || a >= (int64_t)q.rank)
+    return refuse(r, "constexpr_affine_dequantize with an axis outside its data's rank", where);
+  uint64_t channels = (uint64_t)q.dims[a], inner = 1;
+  for (uint32_t d = (uint32_t)a + 1; d < q.rank; ++d)
+    inner *= (uint64_t)q.dims[d];
+  if ((zero.count != 1 && zero.count != channels) || (scale.count != 1 && scale.count != channels))
+    return refuse(r, "constexpr_affine_dequantize with a zero point or scale that is neither one "
+                     "value nor one per index of its axis",
+                  where);
+  out->is_const = 1;
+  out->floats = take(r, sizeof(float) * (out->count ? out->count : 1));
+  if (r->code != LATHE_OK)
+    return 0;
+  for (uint64_t i = 0; i < out->count; ++i) {
+    uint64_t c = (i / inner) % channels;
+    uint64_t z = zero.count == 1 ? 0 : c;
+    float offset = bytes_typed(&zero) ? (float)zero.ints[z] : zero.floats[z];
+    float value = ((float)q.ints[i] - offset) * scale.floats[scale.count == 1 ? 0 : c];
+    out->floats[i] = out->type == LATHE_MIL_FP16 ? lathe_round_fp16(value) : value;
+  }
+  return 1;
+}
+
 /* One Operation: its output value (with const data), its parameters. */
 static int read_op(reader *r, lathe_wire_bytes bytes, lathe_mil_op *op) {
   lathe_mil_program *p = r->program;
   lathe_wire w = lathe_wire_of(bytes);
   uint32_t type, field, outputs = 0;
   lathe_wire_bytes val = {0, 0};
+  /* constexpr_affine_dequantize's quantized_data, zero_point, scale, axis. */
+  static const char *const affine[4] = {"quantized_data", "zero_point", "scale", "axis"};
+  lathe_wire_bytes affine_values[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
   /* Outputs first: a const's val needs its type. */
   while ((field = lathe_wire_field(&w, &type))) {
     if (field == 1 && type == 2) {
@@ -353,6 +447,9 @@ static int read_op(reader *r, lathe_wire_bytes bytes, lathe_mil_op *op) {
       map_entry(lathe_wire_delimited(&w), &key, &value);
       if (bytes_equal(key, "val"))
         val = value;
+      for (int k = 0; k < 4; ++k)
+        if (bytes_equal(key, affine[k]))
+          affine_values[k] = value;
     } else {
       lathe_wire_skip(&w, type);
     }
@@ -367,6 +464,8 @@ static int read_op(reader *r, lathe_wire_bytes bytes, lathe_mil_op *op) {
   if (op->kind == LATHE_MIL_CONST)
     return val.data ? read_const(r, val, &p->values[op->output])
                     : refuse(r, "a const without val", p->values[op->output].name);
+  if (op->kind == LATHE_MIL_CONSTEXPR_AFFINE_DEQUANTIZE)
+    return read_affine_dequantize(r, affine_values, &p->values[op->output]);
   /* Inputs: parameter -> Argument{Binding{name}...}. */
   w = lathe_wire_of(bytes);
   while ((field = lathe_wire_field(&w, &type))) {

@@ -23,6 +23,8 @@ typedef enum lathe_mil_type {
   LATHE_MIL_FP16,
   LATHE_MIL_FP32,
   LATHE_MIL_INT32,
+  LATHE_MIL_INT8,  /* held in ints, as are uint8 */
+  LATHE_MIL_UINT8,
   LATHE_MIL_BOOL,
   LATHE_MIL_STRING,
 } lathe_mil_type;
@@ -65,7 +67,8 @@ typedef struct lathe_mil_param {
   X(SQRT, "sqrt") X(ABS, "abs") X(FLOOR, "floor") X(CEIL, "ceil") X(SIN, "sin") X(COS, "cos")      \
   X(ERF, "erf") X(SIGN, "sign") X(SILU, "silu") X(SOFTPLUS, "softplus") X(SOFTSIGN, "softsign")    \
   X(GELU, "gelu") X(INVERSE, "inverse") X(LEAKY_RELU, "leaky_relu") X(ELU, "elu")                  \
-  X(SIGMOID_HARD, "sigmoid_hard") X(CLIP, "clip")
+  X(SIGMOID_HARD, "sigmoid_hard") X(CLIP, "clip")                                                 \
+  X(CONSTEXPR_AFFINE_DEQUANTIZE, "constexpr_affine_dequantize")
 
 #define LATHE_MIL_KIND_ENUMERATOR_(suffix, name) LATHE_MIL_##suffix,
 typedef enum lathe_mil_kind {
