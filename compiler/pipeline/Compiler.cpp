@@ -117,10 +117,10 @@ std::string CompileStats::json() const {
     // On one line, as {"cpu": 4, "hexagon": 2}: target names need no escaping.
     json.attributeBegin("ops_per_target");
     json.rawValue([&](llvm::raw_ostream &out) {
+      llvm::ListSeparator separator;
       out << "{";
       for (const auto &[target, count] : opsPerTarget)
-        out << (&target == &opsPerTarget.begin()->first ? "" : ", ") << '"' << target
-            << "\": " << count;
+        out << separator << '"' << target << "\": " << count;
       out << "}";
     });
     json.attributeEnd();

@@ -436,6 +436,12 @@ double entropyThreshold(std::vector<uint64_t> histogram, double binWidth, size_t
   return best * binWidth;
 }
 
+/// Runs over the samples: minmax once; percentile and entropy again, for
+/// their histograms over the range the first run saw.
+int calibrationPasses(CalibrationMethod method) {
+  return method == CalibrationMethod::MinMax ? 1 : 2;
+}
+
 /// Runs the calibration model over the samples and returns the range of
 /// each of its outputs from index `first` on.
 llvm::Expected<std::vector<Range>> observe(Runner &runner,
@@ -450,7 +456,7 @@ llvm::Expected<std::vector<Range>> observe(Runner &runner,
   size_t bins = absolute ? 2048 : 4096;
   std::vector<std::vector<uint64_t>> histograms;
   std::vector<double> histogramStart(outputs), binWidth(outputs);
-  int passes = options.method == CalibrationMethod::MinMax ? 1 : 2;
+  int passes = calibrationPasses(options.method);
   size_t done = 0;
   for (int pass = 0; pass < passes; ++pass) {
     if (pass == 1) {
@@ -827,10 +833,16 @@ llvm::Expected<CalibrationMethod> lathe::parseCalibrationMethod(llvm::StringRef 
 
 namespace {
 
-/// `model` as quantization rewrites it, and its opset: brought to opset 13
-/// where it is older, batch norms folded into their convolutions.
-llvm::Expected<std::pair<onnx::ModelProto, int64_t>>
-quantizableModel(mlir::MLIRContext &context, LoadedModel &model,
+/// `model` as quantization rewrites it: brought to opset 13 where it is
+/// older, batch norms folded into their convolutions; and the layers
+/// quantized.
+struct QuantizableModel {
+  onnx::ModelProto proto;
+  int64_t opset;
+  std::vector<Layer> layers;
+};
+
+llvm::Expected<QuantizableModel> quantizableModel(mlir::MLIRContext &context, LoadedModel &model,
                  const StaticQuantizationOptions &options) {
   // QuantizeLinear exists from opset 10, per channel from 13: an older
   // model is converted by ONNX's version converter to the newest of those
@@ -885,19 +897,13 @@ quantizableModel(mlir::MLIRContext &context, LoadedModel &model,
                   std::to_string(model.opset()) + " model there: " +
                   llvm::StringRef(why).split('\n').first);
   }
-  onnx::ModelProto proto = opset == model.opset() ? model.proto() : converted;
-  foldBatchNorms(*proto.mutable_graph());
-  return std::make_pair(std::move(proto), opset);
-}
-
-llvm::Expected<std::vector<Layer>> quantizedLayers(const LoadedModel &model,
-                                                   const onnx::GraphProto &graph,
-                                                   const StaticQuantizationOptions &options) {
-  std::vector<Layer> layers = chooseLayers(graph, options.keepFloat);
-  if (layers.empty())
+  QuantizableModel result{opset == model.opset() ? model.proto() : converted, opset, {}};
+  foldBatchNorms(*result.proto.mutable_graph());
+  result.layers = chooseLayers(result.proto.graph(), options.keepFloat);
+  if (result.layers.empty())
     return fail(model.path() + ": no convolution, matmul or gemm with constant float weights "
                 "to quantize");
-  return layers;
+  return result;
 }
 
 } // namespace
@@ -908,12 +914,8 @@ llvm::Expected<QuantizedModel> lathe::quantizeWeights(mlir::MLIRContext &context
   auto prepared = quantizableModel(context, model, options);
   if (!prepared)
     return prepared.takeError();
-  auto &[proto, opset] = *prepared;
-  auto layers = quantizedLayers(model, proto.graph(), options);
-  if (!layers)
-    return layers.takeError();
   QuantizedModel result;
-  result.qdq = writeQdq(proto, *layers, {}, opset);
+  result.qdq = writeQdq(prepared->proto, prepared->layers, {}, prepared->opset);
   return result;
 }
 
@@ -922,11 +924,9 @@ llvm::Expected<QuantizedModel> lathe::quantizeStatic(mlir::MLIRContext &context,
   auto prepared = quantizableModel(context, model, options);
   if (!prepared)
     return prepared.takeError();
-  auto &[proto, opset] = *prepared;
-  auto chosen = quantizedLayers(model, proto.graph(), options);
-  if (!chosen)
-    return chosen.takeError();
-  const std::vector<Layer> &layers = *chosen;
+  const onnx::ModelProto &proto = prepared->proto;
+  int64_t opset = prepared->opset;
+  const std::vector<Layer> &layers = prepared->layers;
   // The tensors to calibrate, in a fixed order.
   std::vector<std::string> observed;
   llvm::StringSet<> seen;
@@ -975,7 +975,7 @@ llvm::Expected<QuantizedModel> lathe::quantizeStatic(mlir::MLIRContext &context,
   auto fp32 = Runner::create(serializeArtifact(artifact), "calibration");
   if (!fp32)
     return fp32.takeError();
-  int passes = options.method == CalibrationMethod::MinMax ? 1 : 2;
+  int passes = calibrationPasses(options.method);
   // The accuracy runs come after the calibration passes.
   size_t runsTotal = samples->size() * (passes + 1);
   auto ranges = observe(**fp32, *samples, first, options, runsTotal);

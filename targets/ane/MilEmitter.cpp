@@ -18,6 +18,7 @@
 #include "targets/ane/coreml/Model.pb.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "llvm/ADT/APFloat.h"
@@ -719,8 +720,9 @@ bool lathe::ane::emitsOp(Operation *op) {
         auto element = dyn_cast<IntegerType>(d.getInput().getType().getElementType());
         auto scale = cast<RankedTensorType>(d.getScale().getType());
         return element && element.getWidth() == 8 && scale.getRank() <= 1 &&
-               constantIntegers(d.getInput()) && constantIntegers(d.getZeroPoint()) &&
-               constantFloats(d.getScale());
+               matchPattern(d.getInput(), m_Constant()) &&
+               matchPattern(d.getZeroPoint(), m_Constant()) &&
+               matchPattern(d.getScale(), m_Constant());
       })
       .Case([](ConvTransposeOp c) {
         return c.getStrides().size() == 2 || c.getStrides().size() == 1;

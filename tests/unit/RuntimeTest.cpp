@@ -66,6 +66,8 @@ struct Loaded {
 
 const int64_t kDims[] = {2, 3};
 const float kInput[] = {-2.0f, 0.5f, 1.0f, 3.0f, -4.0f, -0.25f};
+// z = x * 2 of kInput.
+const float kExpectedZ[] = {-4.0f, 1.0f, 2.0f, 6.0f, -8.0f, -0.5f};
 
 TEST(Runtime, RunsAndReportsSignature) {
   Loaded l;
@@ -89,8 +91,7 @@ TEST(Runtime, RunsAndReportsSignature) {
   ASSERT_EQ(bytes, sizeof(expectedY));
   EXPECT_EQ(std::memcmp(data, expectedY, bytes), 0);
   ASSERT_EQ(lathe_session_output(l.session, 1, &data, &bytes, &status), LATHE_OK);
-  const float expectedZ[] = {-4.0f, 1.0f, 2.0f, 6.0f, -8.0f, -0.5f};
-  EXPECT_EQ(std::memcmp(data, expectedZ, bytes), 0);
+  EXPECT_EQ(std::memcmp(data, kExpectedZ, bytes), 0);
 }
 
 TEST(Runtime, RejectsWrongInputs) {
@@ -317,9 +318,8 @@ TEST(Runtime, ModelsLoadedTogetherRunTheirOwnCode) {
     const void *data;
     size_t bytes;
     ASSERT_EQ(lathe_session_output(twoOutputs.session, 1, &data, &bytes, &status), LATHE_OK);
-    const float expectedZ[] = {-4.0f, 1.0f, 2.0f, 6.0f, -8.0f, -0.5f};
-    ASSERT_EQ(bytes, sizeof(expectedZ));
-    EXPECT_EQ(std::memcmp(data, expectedZ, bytes), 0);
+    ASSERT_EQ(bytes, sizeof(kExpectedZ));
+    EXPECT_EQ(std::memcmp(data, kExpectedZ, bytes), 0);
     for (size_t threads : {1u, 2u})
       EXPECT_TRUE(runConvBlock(convBlock, threads, in, 2) == alone) << threads << " threads";
   }
