@@ -486,10 +486,15 @@ def ApproximateMath : Pass<"lathe-approximate-math", "mlir::func::FuncOp"> {
 def RecognizeAttention : Pass<"lathe-recognize-attention", "mlir::func::FuncOp"> {
   let summary = "Recognize scaled dot-product attention written as MatMul/Softmax/MatMul";
   let description = [{
-    matmul(softmax(matmul(q, kT) [/ c | * c], axis = -1), v) with q, kT and v
-    of one rank and the same batch dims, and no other user of the scores or
-    the probabilities, becomes lathe.attention(q, k, v, scale): k is kT's
-    input when kT transposes the last two dims, else a transpose of kT.
+    matmul(softmax(matmul(q, kT) [/ c | * c] [+ mask], axis = -1), v) with
+    q, kT and v of one rank and the same batch dims, and no other user of the
+    scores or the probabilities, becomes lathe.attention(q, k, v, scale): k
+    is kT's input when kT transposes the last two dims, else a transpose of
+    kT. A causal mask (Trilu of -inf above a diagonal, or a constant of that
+    pattern) becomes `causal_offset`; any other mask leaves the ops as they
+    are. Keys and values whose heads were repeated for grouped-query
+    attention (Reshape, Expand over a new dim after the heads, Reshape) are
+    read before the repeat.
   }];
 }
 

@@ -453,6 +453,25 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
   return DenseElementsAttr::get(getType(), out);
 }
 
+/// Decoders' causal masks: Trilu of a ConstantOfShape, both folded once the
+/// sequence lengths are fixed.
+OpFoldResult TriluOp::fold(FoldAdaptor adaptor) {
+  DenseElementsAttr input = smallDense(adaptor.getInput());
+  if (!input)
+    return {};
+  ArrayRef<int64_t> shape = getType().getShape();
+  int64_t rows = shape[shape.size() - 2], columns = shape.back(), k = getK();
+  bool upper = getUpper();
+  Attribute zero = makeScalar(getType().getElementType(), 0.0, 0);
+  std::vector<Attribute> values = elementsOf(input);
+  for (size_t linear = 0; linear < values.size(); ++linear) {
+    int64_t i = (int64_t)(linear / columns) % rows, j = (int64_t)(linear % columns);
+    if (upper ? j - i < k : j - i > k)
+      values[linear] = zero;
+  }
+  return DenseElementsAttr::get(getType(), values);
+}
+
 OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();

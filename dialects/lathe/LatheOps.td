@@ -224,15 +224,24 @@ def Lathe_MatMulOp : Lathe_Op<"matmul"> {
 
 // Recognized from MatMul/Softmax/MatMul (lathe-recognize-attention).
 def Lathe_AttentionOp : Lathe_Op<"attention"> {
-  let summary = "scaled dot-product attention: softmax(q k^T * scale) v over the last dims";
+  let summary = "scaled dot-product attention: softmax(q k^T * scale + mask) v over the last dims";
   let description = [{
-    q is (batch..., L, D), k is (batch..., S, D), v is (batch..., S, Dv), all
-    with the same batch dims; the result is (batch..., L, Dv). Each query
-    row is one step of the fused kernel: its S scores, their softmax and its
-    weighted sum of v are computed without writing the L x S score matrix.
+    q is (batch..., L, D), k is (batch..., S, D), v is (batch..., S, Dv); the
+    result is (batch..., L, Dv). Each query row is one step of the fused
+    kernel: its S scores, their softmax and its weighted sum of v are
+    computed without writing the L x S score matrix.
+
+    Grouped-query attention: k and v may have fewer heads (the third dim from
+    last) than q, Hkv dividing H; query head h reads key/value head
+    h / (H / Hkv). The other batch dims are the same.
+
+    With `causal_offset` c, query row i sees keys 0..i + c only (the others
+    score -inf): c = S - L is the causal mask of a decoder whose first S - L
+    keys are the cache of earlier positions.
   }];
   let arguments = (ins Lathe_FloatTensor:$query, Lathe_FloatTensor:$key,
-                   Lathe_FloatTensor:$value, F32Attr:$scale);
+                   Lathe_FloatTensor:$value, F32Attr:$scale,
+                   OptionalAttr<I64Attr>:$causal_offset);
   let results = (outs Lathe_FloatTensor:$output);
 }
 
@@ -534,6 +543,7 @@ def Lathe_ResizeOp : Lathe_Op<"resize"> {
 def Lathe_TriluOp : Lathe_Op<"trilu"> {
   let arguments = (ins Lathe_Tensor:$input, BoolAttr:$upper, I64Attr:$k);
   let results = (outs Lathe_Tensor:$output);
+  let hasFolder = 1;
 }
 
 def Lathe_OneHotOp : Lathe_Op<"one_hot"> {

@@ -437,8 +437,17 @@ LATHE_INFER(AttentionOp) {
   int64_t rank = q.getRank();
   if (rank < 2 || k.getRank() != rank || v.getRank() != rank)
     return emitOptionalError(loc, "attention operands must have one rank >= 2");
-  if (q.getShape().drop_back(2) != k.getShape().drop_back(2) ||
-      q.getShape().drop_back(2) != v.getShape().drop_back(2) ||
+  // Batch dims equal, except that k and v may have fewer heads (dim
+  // rank - 3) than q, dividing q's: grouped-query attention.
+  auto batchFits = [&](RankedTensorType kv) {
+    for (int64_t i = 0; i + 2 < rank; ++i) {
+      int64_t a = q.getDimSize(i), b = kv.getDimSize(i);
+      if (a != b && !(i == rank - 3 && b > 0 && a % b == 0))
+        return false;
+    }
+    return true;
+  };
+  if (!batchFits(k) || k.getShape().drop_back(2) != v.getShape().drop_back(2) ||
       q.getDimSize(rank - 1) != k.getDimSize(rank - 1) ||
       k.getDimSize(rank - 2) != v.getDimSize(rank - 2))
     return emitOptionalError(loc, "attention shapes do not fit: q ", shapeString(q.getShape()),

@@ -286,9 +286,15 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     int64_t rank = qt.getRank(), l = qt.getDimSize(rank - 2), d = qt.getDimSize(rank - 1);
     int64_t s = kt.getDimSize(rank - 2), dv = vt.getDimSize(rank - 1);
     int64_t n = qt.getNumElements() / std::max<int64_t>(1, l * d);
+    int64_t nkv = kt.getNumElements() / std::max<int64_t>(1, s * d);
+    // Grouped-query attention: `group` query heads share a key/value head.
+    int64_t heads = rank >= 3 ? qt.getDimSize(rank - 3) : 1;
+    int64_t kvHeads = rank >= 3 ? kt.getDimSize(rank - 3) : 1;
+    int64_t group = heads / std::max<int64_t>(1, kvHeads);
+    std::optional<int64_t> causalOffset = op.getCausalOffset();
     Value q = buildReshape(rewriter, loc, adaptor.getQuery(), {n, l, d});
-    Value k = buildReshape(rewriter, loc, adaptor.getKey(), {n, s, d});
-    Value v = buildReshape(rewriter, loc, adaptor.getValue(), {n, s, dv});
+    Value k = buildReshape(rewriter, loc, adaptor.getKey(), {nkv, s, d});
+    Value v = buildReshape(rewriter, loc, adaptor.getValue(), {nkv, s, dv});
     auto resultType = RankedTensorType::get({n, l, dv}, t);
     Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), t);
     Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
@@ -303,16 +309,27 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
           Value lCount = arith::ConstantIndexOp::create(b, lc, l);
           Value batch = arith::DivUIOp::create(b, lc, row, lCount);
           Value query = arith::RemUIOp::create(b, lc, row, lCount);
+          Value kvBatch = batch;
+          if (group > 1) {
+            // (batch / heads) * kvHeads + (batch % heads) / group
+            Value h = arith::ConstantIndexOp::create(b, lc, heads);
+            Value outer = arith::MulIOp::create(
+                b, lc, arith::DivUIOp::create(b, lc, batch, h),
+                arith::ConstantIndexOp::create(b, lc, kvHeads));
+            Value inner = arith::DivUIOp::create(b, lc, arith::RemUIOp::create(b, lc, batch, h),
+                                                 arith::ConstantIndexOp::create(b, lc, group));
+            kvBatch = arith::AddIOp::create(b, lc, outer, inner);
+          }
           SmallVector<OpFoldResult> unit3(3, idx(1));
           Value qRow = tensor::ExtractSliceOp::create(
               b, lc, RankedTensorType::get({d}, t), q,
               SmallVector<OpFoldResult>{batch, query, idx(0)}, {idx(1), idx(1), idx(d)}, unit3);
           Value kRows = tensor::ExtractSliceOp::create(
               b, lc, RankedTensorType::get({s, d}, t), k,
-              SmallVector<OpFoldResult>{batch, idx(0), idx(0)}, {idx(1), idx(s), idx(d)}, unit3);
+              SmallVector<OpFoldResult>{kvBatch, idx(0), idx(0)}, {idx(1), idx(s), idx(d)}, unit3);
           Value vRows = tensor::ExtractSliceOp::create(
               b, lc, RankedTensorType::get({s, dv}, t), v,
-              SmallVector<OpFoldResult>{batch, idx(0), idx(0)}, {idx(1), idx(s), idx(dv)}, unit3);
+              SmallVector<OpFoldResult>{kvBatch, idx(0), idx(0)}, {idx(1), idx(s), idx(dv)}, unit3);
           auto vecD = RankedTensorType::get({d}, t), vecS = RankedTensorType::get({s}, t);
           auto vecDv = RankedTensorType::get({dv}, t), scalar = RankedTensorType::get({}, t);
           Value scaled = buildElementwise(b, lc, vecD, {qRow},
@@ -346,6 +363,27 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                     linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
                   })
                   .getResult(0);
+          if (causalOffset) {
+            // Keys after query + offset score the lowest value: their
+            // exponentials are 0 next to any key the row sees.
+            Value limit = arith::AddIOp::create(
+                b, lc, query, arith::ConstantIndexOp::create(b, lc, *causalOffset));
+            Value lowest = lowestValue(b, lc, t);
+            scores = linalg::GenericOp::create(
+                         b, lc, vecS, ValueRange{scores},
+                         tensor::EmptyOp::create(b, lc, vecS.getShape(), t).getResult(),
+                         SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
+                                                AffineMap::get(1, 0, {d0}, ctx)},
+                         SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+                         [&](OpBuilder &nb, Location l2, ValueRange a) {
+                           Value j = linalg::IndexOp::create(nb, l2, 0);
+                           Value seen = arith::CmpIOp::create(nb, l2, arith::CmpIPredicate::ule,
+                                                              j, limit);
+                           linalg::YieldOp::create(
+                               nb, l2, arith::SelectOp::create(nb, l2, seen, a[0], lowest).getResult());
+                         })
+                         .getResult(0);
+          }
           Value max = reduce(scores, lowestValue(b, lc, t),
                              [&](OpBuilder &nb, Location l2, Value x, Value acc) {
                                return buildMax(nb, l2, t, x, acc);

@@ -1,7 +1,8 @@
 //===- SplitAttentionHeads.cpp - one attention per head --------------------===//
 //
 // (batch, H, L, D) attention -> for h in H: attention of the (batch, 1, L, D)
-// slices of q, k and v at h; the H results concatenated along the heads dim.
+// slices of q at h and of k and v at h / group (grouped-query attention has
+// H / group key/value heads); the H results concatenated along the heads dim.
 // Each head's scores (L x S) are then a tensor of their own, the size the
 // Neural Engine keeps on chip. With `head-dim-multiple`, q, k and v are
 // zero-padded along D (Dv) to a multiple of it first, once for all heads,
@@ -64,16 +65,22 @@ struct SplitHeads : OpRewritePattern<AttentionOp> {
     Value k = padLastDim(rewriter, loc, op.getKey(), roundUp(d));
     Value v = padLastDim(rewriter, loc, op.getValue(), roundUp(dv));
     Value result;
+    auto attention = [&](Value qh, Value kh, Value vh) -> Value {
+      return AttentionOp::create(rewriter, loc, qh, kh, vh, op.getScaleAttr(),
+                                 op.getCausalOffsetAttr());
+    };
     if (split) {
-      SmallVector<Value> heads;
-      for (int64_t h = 0; h < type.getDimSize(axis); ++h)
-        heads.push_back(AttentionOp::create(rewriter, loc, headSlice(rewriter, loc, q, axis, h),
-                                            headSlice(rewriter, loc, k, axis, h),
-                                            headSlice(rewriter, loc, v, axis, h),
-                                            op.getScaleAttr()));
-      result = ConcatOp::create(rewriter, loc, heads, rewriter.getI64IntegerAttr(axis));
+      // Grouped-query attention: query head h reads key/value head h / group.
+      int64_t heads = type.getDimSize(axis);
+      int64_t group = heads / cast<RankedTensorType>(k.getType()).getDimSize(axis);
+      SmallVector<Value> results;
+      for (int64_t h = 0; h < heads; ++h)
+        results.push_back(attention(headSlice(rewriter, loc, q, axis, h),
+                                    headSlice(rewriter, loc, k, axis, h / group),
+                                    headSlice(rewriter, loc, v, axis, h / group)));
+      result = ConcatOp::create(rewriter, loc, results, rewriter.getI64IntegerAttr(axis));
     } else {
-      result = AttentionOp::create(rewriter, loc, q, k, v, op.getScaleAttr());
+      result = attention(q, k, v);
     }
     if (roundUp(dv) != dv) {
       SmallVector<int64_t> starts(type.getRank(), 0), steps(type.getRank(), 1);

@@ -569,6 +569,18 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
                              MIL::FLOAT16, scores);
         s = b.op("mul", {{"x", {s}}, {"y", {b.halfScalar(a.getScale().convertToFloat(), "scale")}}},
                  MIL::FLOAT16, scores);
+        if (std::optional<int64_t> offset = a.getCausalOffset()) {
+          // The causal mask as an (L, S) constant added to the scores:
+          // fp16's lowest value where a key comes after query + offset.
+          int64_t l = scores[scores.size() - 2], keys = scores.back();
+          std::vector<float> mask(l * keys, 0.0f);
+          for (int64_t i = 0; i < l; ++i)
+            for (int64_t j = i + *offset + 1; j < keys; ++j)
+              if (j >= 0)
+                mask[i * keys + j] = -65504.0f;
+          s = b.op("add", {{"x", {s}}, {"y", {b.constHalf(mask, {l, keys}, "causal_mask")}}},
+                   MIL::FLOAT16, scores);
+        }
         s = b.op("softmax", {{"x", {s}}, {"axis", {b.ints({-1}, "axis", true)}}}, MIL::FLOAT16,
                  scores);
         out(op, "matmul",
@@ -615,6 +627,42 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
         for (Value value : after)
           y = b.op(value == n.getScale() ? "mul" : "add", {{"x", {y}}, {"y", {(*this)[value]}}},
                    MIL::FLOAT16, shape);
+        names[op->getResult(0)] = y;
+        return success();
+      })
+      .Case([&](RmsNormOp n) {
+        // Core ML has no RMS norm, and x^2 overflows fp16 from |x| = 256 on:
+        // layer_norm of [x, -x] (mean 0, variance mean(x^2)) over the same
+        // dims is x's RMS norm in its first half, computed by the Neural
+        // Engine's own normalization.
+        SmallVector<int64_t> shape(shapeOf(n.getInput()));
+        int64_t rank = shape.size();
+        SmallVector<int64_t> wide(shape);
+        wide.back() *= 2;
+        std::string x = (*this)[n.getInput()];
+        std::string negated =
+            b.op("mul", {{"x", {x}}, {"y", {b.halfScalar(-1.0f, "minus_one")}}}, MIL::FLOAT16, shape);
+        std::string both = b.op("concat",
+                                {{"values", {x, negated}},
+                                 {"axis", {b.ints({rank - 1}, "axis", true)}},
+                                 {"interleave", {b.bools({false}, "interleave", true)}}},
+                                MIL::FLOAT16, wide);
+        SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(n.getAxis(), rank));
+        std::string normalized = b.op(
+            "layer_norm",
+            {{"x", {both}}, {"axes", {b.ints(axes, "axes")}},
+             {"epsilon", {b.halfScalar(n.getEpsilon().convertToFloat(), "epsilon")}}},
+            MIL::FLOAT16, wide);
+        std::string y = b.op("slice_by_index",
+                             {{"x", {normalized}},
+                              {"begin", {b.ints(SmallVector<int64_t>(rank, 0), "begin")}},
+                              {"end", {b.ints(shape, "end")}},
+                              {"stride", {b.ints(SmallVector<int64_t>(rank, 1), "stride")}},
+                              {"begin_mask", {b.bools(SmallVector<bool>(rank, false), "begin_mask")}},
+                              {"end_mask", {b.bools(SmallVector<bool>(rank, false), "end_mask")}}},
+                             MIL::FLOAT16, shape);
+        if (splatFloat(n.getScale()) != std::optional<double>(1.0))
+          y = b.op("mul", {{"x", {y}}, {"y", {(*this)[n.getScale()]}}}, MIL::FLOAT16, shape);
         names[op->getResult(0)] = y;
         return success();
       })
@@ -708,7 +756,7 @@ bool lathe::ane::emitsOp(Operation *op) {
   return llvm::TypeSwitch<Operation *, bool>(op)
       .Case<NegOp, ReciprocalOp, GeluOp, LeakyReluOp, EluOp, HardSigmoidOp, HardSwishOp, ClipOp,
             SoftmaxOp, GlobalAveragePoolOp, GlobalMaxPoolOp, MatMulOp, GemmOp, AttentionOp,
-            BatchNormOp, InstanceNormOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp>(
+            RmsNormOp, BatchNormOp, InstanceNormOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp>(
           [](Operation *) { return true; })
       .Case([](LayerNormOp n) {
         ArrayRef<int64_t> axes = n.getAxes(); // MIL and the executor: adjacent dims

@@ -375,3 +375,30 @@ func.func @requantize(%acc: tensor<2x3xi32>) -> tensor<2x3xui8> {
   %y = lathe.requantize %acc, %m, %zp {axis = 1 : i64} : (tensor<2x3xi32>, tensor<3xf32>, tensor<ui8>) -> tensor<2x3xui8>
   return %y : tensor<2x3xui8>
 }
+
+// -----
+
+// Grouped-query attention with a causal offset: the row's key/value matrix
+// is (batch / 4) * 2 + (batch % 4) / 2 of the six; scores of keys after
+// query + 2 become the lowest float before the max.
+// CHECK-LABEL: func.func @causal_grouped_attention
+// CHECK: scf.for %[[ROW:[a-z0-9]+]] = {{.*}} -> (tensor<12x3x8xf32>)
+// CHECK: %[[B:.+]] = arith.divui %[[ROW]], %{{.+}} : index
+// CHECK: %[[Q:.+]] = arith.remui %[[ROW]], %{{.+}} : index
+// CHECK: %[[FOUR:.+]] = arith.constant 4 : index
+// CHECK: %[[OUTER:.+]] = arith.divui %[[B]], %[[FOUR]]
+// CHECK: %[[OUTER2:.+]] = arith.muli %[[OUTER]], %{{.+}}
+// CHECK: %[[H:.+]] = arith.remui %[[B]], %[[FOUR]]
+// CHECK: %[[INNER:.+]] = arith.divui %[[H]], %{{.+}}
+// CHECK: %[[KV:.+]] = arith.addi %[[OUTER2]], %[[INNER]]
+// CHECK: tensor.extract_slice %{{.+}}[%[[KV]], 0, 0] [1, 5, 8] [1, 1, 1] : tensor<6x5x8xf32> to tensor<5x8xf32>
+// CHECK: %[[TWO:.+]] = arith.constant 2 : index
+// CHECK: %[[LIMIT:.+]] = arith.addi %[[Q]], %[[TWO]]
+// CHECK: linalg.index 0
+// CHECK: arith.cmpi ule, %{{.+}}, %[[LIMIT]]
+// CHECK: arith.select
+// CHECK: arith.maximumf
+func.func @causal_grouped_attention(%q: tensor<3x4x3x8xf32>, %k: tensor<3x2x5x8xf32>, %v: tensor<3x2x5x8xf32>) -> tensor<3x4x3x8xf32> {
+  %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32, causal_offset = 2 : i64} : (tensor<3x4x3x8xf32>, tensor<3x2x5x8xf32>, tensor<3x2x5x8xf32>) -> tensor<3x4x3x8xf32>
+  return %0 : tensor<3x4x3x8xf32>
+}

@@ -65,3 +65,25 @@ func.func @whole_lines(%q: tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32> {
   %0 = lathe.attention %q, %q, %q {scale = 0.5 : f32} : (tensor<1x1x3x8xf32>, tensor<1x1x3x8xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
   return %0 : tensor<1x1x3x8xf32>
 }
+
+// -----
+
+// Grouped-query attention, 4 query heads over 2 key/value heads: query
+// heads 0 and 1 read key/value head 0, heads 2 and 3 head 1; the causal
+// offset goes with every head.
+// CHECK-LABEL: func.func @grouped_query_heads
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<1x4x3x8xf32>, %[[K:[a-z0-9]+]]: tensor<1x2x5x8xf32>, %[[V:[a-z0-9]+]]: tensor<1x2x5x8xf32>
+// CHECK: %[[K0:.+]] = lathe.slice %[[K]] {ends = array<i64: 1, 1, 5, 8>, starts = array<i64: 0, 0, 0, 0>
+// CHECK: lathe.attention %{{.+}}, %[[K0]], %{{.+}} {causal_offset = 2 : i64, scale = 5.000000e-01 : f32}
+// CHECK: %[[Q1:.+]] = lathe.slice %[[Q]] {ends = array<i64: 1, 2, 3, 8>, starts = array<i64: 0, 1, 0, 0>
+// CHECK: %[[K1:.+]] = lathe.slice %[[K]] {ends = array<i64: 1, 1, 5, 8>, starts = array<i64: 0, 0, 0, 0>
+// CHECK: lathe.attention %[[Q1]], %[[K1]]
+// CHECK: %[[Q2:.+]] = lathe.slice %[[Q]] {ends = array<i64: 1, 3, 3, 8>, starts = array<i64: 0, 2, 0, 0>
+// CHECK: %[[K2:.+]] = lathe.slice %[[K]] {ends = array<i64: 1, 2, 5, 8>, starts = array<i64: 0, 1, 0, 0>
+// CHECK: %[[V2:.+]] = lathe.slice %[[V]] {ends = array<i64: 1, 2, 5, 8>, starts = array<i64: 0, 1, 0, 0>
+// CHECK: lathe.attention %[[Q2]], %[[K2]], %[[V2]] {causal_offset = 2 : i64
+// CHECK: lathe.concat {{.+}} {axis = 1 : i64} : {{.+}} -> tensor<1x4x3x8xf32>
+func.func @grouped_query_heads(%q: tensor<1x4x3x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x8xf32>) -> tensor<1x4x3x8xf32> {
+  %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32, causal_offset = 2 : i64} : (tensor<1x4x3x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>) -> tensor<1x4x3x8xf32>
+  return %0 : tensor<1x4x3x8xf32>
+}
