@@ -3,8 +3,11 @@
 // the same inputs, and compares every output:
 //   max |lathe - ort| <= tolerance * max |ort|.
 // Usage: node compare_with_ort.mjs --lathe BIN --ort DIR --model M.onnx
-//          --input-shape x=1,3,48,192 [--target cpu] [--tolerance 1e-4] [--seed 1]
-//          [--input-range LO,HI]  (inputs uniform in [LO, HI), default -1,1)
+//          --input-shape x=1,3,48,192 [--input-shape y=...]... [--target cpu]
+//          [--tolerance 1e-4] [--seed 1]
+//          [--input-range LO,HI]  (float inputs uniform in [LO, HI), default -1,1)
+//          [--int-range LO,HI]    (integer inputs, e.g. token ids, uniform in [LO, HI),
+//                                  default 0,2; each input's type is the model's)
 //          [--input-npy FILE]     (instead: the input read from a float32 .npy of that
 //                                  shape, e.g. a page from make_text_page.py)
 //          [--max-arena-ratio R]  (also: arena_bytes <= R * arena_lower_bound_bytes)
@@ -24,7 +27,12 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const args = {};
-for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const inputShapes = [];
+for (let i = 2; i < process.argv.length; i += 2) {
+  const key = process.argv[i].replace(/^--/, '');
+  if (key === 'input-shape') inputShapes.push(process.argv[i + 1]);
+  args[key] = process.argv[i + 1];
+}
 const require = createRequire(import.meta.url);
 const ort = require(path.join(path.resolve(args.ort), 'node_modules', 'onnxruntime-node'));
 const tolerance = Number(args.tolerance ?? '1e-4');
@@ -44,7 +52,8 @@ function random(seedValue) {
 }
 
 function writeNpy(file, data, dims) {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
+  const descr = data instanceof BigInt64Array ? '<i8' : data instanceof Int32Array ? '<i4' : '<f4';
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
   const head = Buffer.alloc(10);
@@ -64,21 +73,37 @@ function readNpyFloat32(file) {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-ort-'));
 try {
-  const [inputName, shapeText] = args['input-shape'].split('=');
-  const dims = shapeText.split(',').map(Number);
+  const session = await ort.InferenceSession.create(args.model, { intraOpNumThreads: 1 });
+  const typeOf = Object.fromEntries(session.inputMetadata.map((m) => [m.name, m.type]));
   const next = random(seed);
   const [lo, hi] = (args['input-range'] ?? '-1,1').split(',').map(Number);
-  const count = dims.reduce((a, b) => a * b, 1);
-  const input = args['input-npy'] ? readNpyFloat32(args['input-npy'])
-                                  : new Float32Array(count).map(() => lo + next() * (hi - lo));
-  if (input.length !== count) throw new Error(`${args['input-npy']}: ${input.length} values, the shape has ${count}`);
-  const inputFile = path.join(work, 'input.npy');
-  writeNpy(inputFile, input, dims);
+  const [intLo, intHi] = (args['int-range'] ?? '0,2').split(',').map(Number);
+  const feeds = {}, runInputs = [];
+  for (const spec of inputShapes) {
+    const [inputName, shapeText] = spec.split('=');
+    const dims = shapeText.split(',').map(Number);
+    const count = dims.reduce((a, b) => a * b, 1);
+    const type = typeOf[inputName] ?? 'float32';
+    let input;
+    if (type === 'int64') {
+      input = new BigInt64Array(count).map(() => BigInt(Math.floor(intLo + next() * (intHi - intLo))));
+    } else if (type === 'int32') {
+      input = new Int32Array(count).map(() => Math.floor(intLo + next() * (intHi - intLo)));
+    } else {
+      input = args['input-npy'] ? readNpyFloat32(args['input-npy'])
+                                : new Float32Array(count).map(() => lo + next() * (hi - lo));
+    }
+    if (input.length !== count) throw new Error(`${args['input-npy']}: ${input.length} values, the shape has ${count}`);
+    const inputFile = path.join(work, `input_${runInputs.length}.npy`);
+    writeNpy(inputFile, input, dims);
+    feeds[inputName] = new ort.Tensor(type, input, dims);
+    runInputs.push('--input', `${inputName}=${inputFile}`);
+  }
 
   const artifact = path.join(work, 'model.lathe');
   const statsFile = path.join(work, 'stats.json');
   const extra = args['compile-args'] ? args['compile-args'].split(' ').filter((a) => a) : [];
-  execFileSync(args.lathe, ['compile', args.model, '--target', target, '--input-shape', args['input-shape'], '-o', artifact,
+  execFileSync(args.lathe, ['compile', args.model, '--target', target, ...inputShapes.flatMap((a) => ['--input-shape', a]), '-o', artifact,
                             '--stats', statsFile, ...extra], { stdio: 'inherit' });
   let arenaOk = true;
   if (args['max-arena-ratio']) {
@@ -89,11 +114,10 @@ try {
                 `ratio ${ratio.toFixed(3)} (at most ${args['max-arena-ratio']}): ${arenaOk ? 'ok' : 'TOO LARGE'}`);
   }
   const outDir = path.join(work, 'out');
-  execFileSync(args.lathe, ['run', artifact, '--input', `${inputName}=${inputFile}`, '--output-dir', outDir], { stdio: 'inherit' });
+  execFileSync(args.lathe, ['run', artifact, ...runInputs, '--output-dir', outDir], { stdio: 'inherit' });
   const names = JSON.parse(fs.readFileSync(path.join(outDir, 'outputs.json'), 'utf8'));
 
-  const session = await ort.InferenceSession.create(args.model, { intraOpNumThreads: 1 });
-  const results = await session.run({ [inputName]: new ort.Tensor('float32', input, dims) });
+  const results = await session.run(feeds);
   let ok = true;
   for (const [index, name] of Object.entries(names)) {
     const expected = results[name].data;
