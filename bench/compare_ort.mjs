@@ -6,7 +6,9 @@
 // process of its own (ort_peer.mjs; Node.js's own share, an empty script's
 // peak, is printed in the table's heading).
 // Usage: node bench/compare_ort.mjs --lathe BIN --bench-runtime BIN --ort DIR --runs N --threads T
-//          [--unoptimized-too yes] MODEL.onnx:NAME=D0,D1,... [MODEL.onnx:NAME=...]...
+//          [--unoptimized-too yes] MODEL.onnx:NAME=D0,D1,...[+NAME2=...] [MODEL.onnx:NAME=...]...
+// (a model of several inputs gets each one's shape, joined by '+'; integer
+// inputs such as token ids are zeros for both).
 // With --unoptimized-too, each model is also compiled with --no-fusion and
 // --no-layout and timed in the same run (the effect of lathe's fusion and
 // layout passes). With --peak-gflops P (one core's fp32 FMA peak,
@@ -37,12 +39,13 @@ const nodeAlone = JSON.parse(execFileSync(process.execPath,
 try {
   for (const spec of models) {
     const [model, shapeSpec] = spec.split(':');
-    const dimsText = shapeSpec.split('=')[1];
+    const shapes = shapeSpec.split('+');
+    const dimsText = shapes.map((s) => shapes.length > 1 ? s : s.split('=')[1]).join(' ');
     const stats = path.join(work, 'stats.json');
     const benchLathe = (flags) => {
       const artifact = path.join(work, 'model.lathe');
-      execFileSync(opts.lathe, ['compile', model, '--input-shape', shapeSpec, '-o', artifact, '--stats', stats,
-                                ...flags]);
+      execFileSync(opts.lathe, ['compile', model, ...shapes.flatMap((s) => ['--input-shape', s]), '-o', artifact,
+                                '--stats', stats, ...flags]);
       return JSON.parse(execFileSync(opts['bench-runtime'], [artifact, '--runs', runs, '--threads', threads,
                                                               '--json'], { encoding: 'utf8' }));
     };

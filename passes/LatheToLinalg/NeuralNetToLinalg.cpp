@@ -295,6 +295,14 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     Value q = buildReshape(rewriter, loc, adaptor.getQuery(), {n, l, d});
     Value k = buildReshape(rewriter, loc, adaptor.getKey(), {nkv, s, d});
     Value v = buildReshape(rewriter, loc, adaptor.getValue(), {nkv, s, dv});
+    // k as (nkv, D, S), once for all query rows: each row's scores are then
+    // D steps over S contiguous keys (vectors of keys, independent sums)
+    // rather than S dot products of D, each one chain of dependent adds.
+    Value kT = linalg::TransposeOp::create(
+                   rewriter, loc, k,
+                   tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{nkv, d, s}, t).getResult(),
+                   ArrayRef<int64_t>{0, 2, 1})
+                   .getResult()[0];
     auto resultType = RankedTensorType::get({n, l, dv}, t);
     Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), t);
     Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
@@ -324,9 +332,9 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
           Value qRow = tensor::ExtractSliceOp::create(
               b, lc, RankedTensorType::get({d}, t), q,
               SmallVector<OpFoldResult>{batch, query, idx(0)}, {idx(1), idx(1), idx(d)}, unit3);
-          Value kRows = tensor::ExtractSliceOp::create(
-              b, lc, RankedTensorType::get({s, d}, t), k,
-              SmallVector<OpFoldResult>{kvBatch, idx(0), idx(0)}, {idx(1), idx(s), idx(d)}, unit3);
+          Value kColumns = tensor::ExtractSliceOp::create(
+              b, lc, RankedTensorType::get({d, s}, t), kT,
+              SmallVector<OpFoldResult>{kvBatch, idx(0), idx(0)}, {idx(1), idx(d), idx(s)}, unit3);
           Value vRows = tensor::ExtractSliceOp::create(
               b, lc, RankedTensorType::get({s, dv}, t), v,
               SmallVector<OpFoldResult>{kvBatch, idx(0), idx(0)}, {idx(1), idx(s), idx(dv)}, unit3);
@@ -348,16 +356,16 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                        })
                 .getResult(0);
           };
-          // scores[j] = sum_i qs[i] * k[j, i]
+          // scores[j] = sum_i qs[i] * kT[i, j], the keys innermost.
           Value scores =
               linalg::GenericOp::create(
-                  b, lc, vecS, ValueRange{scaled, kRows},
+                  b, lc, vecS, ValueRange{scaled, kColumns},
                   buildFilled(b, lc, vecS, scalarConstant(b, lc, t, 0)),
-                  SmallVector<AffineMap>{AffineMap::get(2, 0, {d1}, ctx),
+                  SmallVector<AffineMap>{AffineMap::get(2, 0, {d0}, ctx),
                                          AffineMap::get(2, 0, {d0, d1}, ctx),
-                                         AffineMap::get(2, 0, {d0}, ctx)},
-                  SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
-                                                   utils::IteratorType::reduction},
+                                         AffineMap::get(2, 0, {d1}, ctx)},
+                  SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
+                                                   utils::IteratorType::parallel},
                   [&](OpBuilder &nb, Location l2, ValueRange a) {
                     Value p = arith::MulFOp::create(nb, l2, a[0], a[1]);
                     linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());

@@ -200,12 +200,15 @@ func.func @matmul_integer_packed(%a: tensor<3x5xi8>, %p: tensor<2x2x4x4xui8>) ->
 
 // -----
 
-// Attention is one loop over the (batch, query) rows; inside it, the row's
-// scores, their max, the exponentials' sum and the weighted sum of v.
+// Attention is one loop over the (batch, query) rows, k transposed to
+// (batch, D, S) before it; inside it, the row's scores (D steps over the S
+// keys), their max, the exponentials' sum and the weighted sum of v.
 // CHECK-LABEL: func.func @attention
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<2x5x4xf32>) outs(%{{.+}} : tensor<2x4x5xf32>) permutation = [0, 2, 1]
 // CHECK: scf.for {{.*}} -> (tensor<2x3x6xf32>)
 // CHECK: tensor.extract_slice {{.*}} to tensor<4xf32>
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: tensor.extract_slice {{.*}} : tensor<2x4x5xf32> to tensor<4x5xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
 // CHECK: arith.maximumf
 // CHECK: math.exp
 // CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
@@ -391,7 +394,7 @@ func.func @requantize(%acc: tensor<2x3xi32>) -> tensor<2x3xui8> {
 // CHECK: %[[H:.+]] = arith.remui %[[B]], %[[FOUR]]
 // CHECK: %[[INNER:.+]] = arith.divui %[[H]], %{{.+}}
 // CHECK: %[[KV:.+]] = arith.addi %[[OUTER2]], %[[INNER]]
-// CHECK: tensor.extract_slice %{{.+}}[%[[KV]], 0, 0] [1, 5, 8] [1, 1, 1] : tensor<6x5x8xf32> to tensor<5x8xf32>
+// CHECK: tensor.extract_slice %{{.+}}[%[[KV]], 0, 0] [1, 8, 5] [1, 1, 1] : tensor<6x8x5xf32> to tensor<8x5xf32>
 // CHECK: %[[TWO:.+]] = arith.constant 2 : index
 // CHECK: %[[LIMIT:.+]] = arith.addi %[[Q]], %[[TWO]]
 // CHECK: linalg.index 0
