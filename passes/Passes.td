@@ -498,6 +498,16 @@ def RecognizeAttention : Pass<"lathe-recognize-attention", "mlir::func::FuncOp">
   }];
 }
 
+def RecognizeRotaryEmbedding : Pass<"lathe-recognize-rotary-embedding", "mlir::func::FuncOp"> {
+  let summary = "Recognize the rotate_half rotary position embedding";
+  let description = [{
+    x * cos + concat(-x[..., D/2:], x[..., :D/2]) * sin over the last dim
+    (either operand of the Add and of each Mul first), with cos and sin
+    broadcasting to x and no other user of the intermediate values, becomes
+    lathe.rotary_embedding(x, cos, sin).
+  }];
+}
+
 #endif // LATHE_PASSES_TD
 
 def OutlinePartitions : Pass<"lathe-outline-partitions", "mlir::ModuleOp"> {

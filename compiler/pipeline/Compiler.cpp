@@ -150,6 +150,7 @@ std::vector<std::unique_ptr<Pass>> graphPasses(const Target &target) {
   passes.push_back(createRecognizeNorms());
   passes.push_back(createRecognizeActivations());
   passes.push_back(createRecognizeAttention());
+  passes.push_back(createRecognizeRotaryEmbedding());
   passes.push_back(createCanonicalizerPass());
   return passes;
 }

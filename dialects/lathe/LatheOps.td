@@ -423,6 +423,21 @@ def Lathe_RmsNormOp : Lathe_Op<"rms_norm"> {
   let results = (outs Lathe_FloatTensor:$output);
 }
 
+// Recognized from the exporters' rotate_half (lathe-recognize-rotary-embedding).
+def Lathe_RotaryEmbeddingOp : Lathe_Op<"rotary_embedding"> {
+  let summary = "x * cos + rotate_half(x) * sin over the last dim";
+  let description = [{
+    rotate_half(x) = concat(-x[..., D/2:], x[..., :D/2]) over the last dim
+    of x (D even): the rotary position embedding of the Llama/Qwen family in
+    its half-split form. cos and sin broadcast against x by numpy's rules
+    (one row per position, shared by the heads). One pass over x: each half
+    of a row reads the other half once.
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$cos,
+                   Lathe_FloatTensor:$sin);
+  let results = (outs Lathe_FloatTensor:$output);
+}
+
 def Lathe_LpNormOp : Lathe_Op<"lp_norm"> {
   let arguments = (ins Lathe_FloatTensor:$input, I64Attr:$axis, I64Attr:$p);
   let results = (outs Lathe_FloatTensor:$output);

@@ -727,6 +727,24 @@ LATHE_INFER(RmsNormOp) {
   return inferTrailingNorm(loc, operands, adaptor.getAxis(), types);
 }
 
+LATHE_INFER(RotaryEmbeddingOp) {
+  if (failed(checkSameElementType(loc, operands)))
+    return failure();
+  RankedTensorType x = tensorOf(operands[0]);
+  if (x.getRank() < 1 || x.getShape().back() % 2)
+    return emitOptionalError(loc, "rotary_embedding takes an input whose last dim is even, not ",
+                             shapeString(x.getShape()));
+  for (Value v : operands.drop_front()) {
+    SmallVector<int64_t> out;
+    ArrayRef<int64_t> shape = tensorOf(v).getShape();
+    if (failed(broadcastShapes(x.getShape(), shape, out)) || ArrayRef<int64_t>(out) != x.getShape())
+      return emitOptionalError(loc, "cos/sin ", shapeString(shape),
+                               " does not broadcast to the input ", shapeString(x.getShape()));
+  }
+  types.push_back(x);
+  return success();
+}
+
 LATHE_INFER(LpNormOp) {
   LATHE_ADAPTOR(LpNormOp);
   if (adaptor.getP() != 1 && adaptor.getP() != 2)

@@ -41,8 +41,14 @@ struct FuseElementwisePass : public lathe::impl::FuseElementwiseBase<FuseElement
       // recomputes the producer per use: fine for cheap producers feeding an
       // elementwise consumer, never inside a reduction (a matmul would redo
       // it for every row of the other operand).
+      // A producer that stays for its other users is computed twice when
+      // fused: only cheap ones (attention's exponentials feed both their sum
+      // and the weighted sum of v).
+      Operation *producer = operand->get().getDefiningOp();
+      if (!operand->get().hasOneUse() && !isCheap(producer))
+        return false;
       return consumer.getMatchingIndexingMap(operand).isPermutation() ||
-             (consumer.getNumReductionLoops() == 0 && isCheap(operand->get().getDefiningOp()));
+             (consumer.getNumReductionLoops() == 0 && isCheap(producer));
     });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

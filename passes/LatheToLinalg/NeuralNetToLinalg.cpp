@@ -305,146 +305,150 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                    .getResult()[0];
     auto resultType = RankedTensorType::get({n, l, dv}, t);
     Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), t);
-    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    Value rows = arith::ConstantIndexOp::create(rewriter, loc, n * l);
     Value scale = scalarConstant(rewriter, loc, t, op.getScale().convertToDouble());
     MLIRContext *ctx = rewriter.getContext();
     auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
-    auto loop = scf::ForOp::create(
-        rewriter, loc, zero, rows, one, ValueRange{init},
-        [&](OpBuilder &b, Location lc, Value row, ValueRange iterArgs) {
-          Value lCount = arith::ConstantIndexOp::create(b, lc, l);
-          Value batch = arith::DivUIOp::create(b, lc, row, lCount);
-          Value query = arith::RemUIOp::create(b, lc, row, lCount);
-          Value kvBatch = batch;
-          if (group > 1) {
-            // (batch / heads) * kvHeads + (batch % heads) / group
-            Value h = arith::ConstantIndexOp::create(b, lc, heads);
-            Value outer = arith::MulIOp::create(
-                b, lc, arith::DivUIOp::create(b, lc, batch, h),
-                arith::ConstantIndexOp::create(b, lc, kvHeads));
-            Value inner = arith::DivUIOp::create(b, lc, arith::RemUIOp::create(b, lc, batch, h),
-                                                 arith::ConstantIndexOp::create(b, lc, group));
-            kvBatch = arith::AddIOp::create(b, lc, outer, inner);
-          }
-          SmallVector<OpFoldResult> unit3(3, idx(1));
-          Value qRow = tensor::ExtractSliceOp::create(
-              b, lc, RankedTensorType::get({d}, t), q,
-              SmallVector<OpFoldResult>{batch, query, idx(0)}, {idx(1), idx(1), idx(d)}, unit3);
-          Value kColumns = tensor::ExtractSliceOp::create(
-              b, lc, RankedTensorType::get({d, s}, t), kT,
-              SmallVector<OpFoldResult>{kvBatch, idx(0), idx(0)}, {idx(1), idx(d), idx(s)}, unit3);
-          Value vRows = tensor::ExtractSliceOp::create(
-              b, lc, RankedTensorType::get({s, dv}, t), v,
-              SmallVector<OpFoldResult>{kvBatch, idx(0), idx(0)}, {idx(1), idx(s), idx(dv)}, unit3);
-          auto vecD = RankedTensorType::get({d}, t), vecS = RankedTensorType::get({s}, t);
-          auto vecDv = RankedTensorType::get({dv}, t), scalar = RankedTensorType::get({}, t);
-          Value scaled = buildElementwise(b, lc, vecD, {qRow},
-                                          [&](OpBuilder &nb, Location l2, ValueRange a) {
-                                            return arith::MulFOp::create(nb, l2, a[0], scale);
-                                          });
-          auto d0 = b.getAffineDimExpr(0), d1 = b.getAffineDimExpr(1);
-          auto reduce = [&](Value input, Value identity, auto combine) {
-            return linalg::GenericOp::create(
-                       b, lc, scalar, input, buildFilled(b, lc, scalar, identity),
+    // The rows are independent: an scf.forall, whose ranges of rows the
+    // session's threads share (each thread's row temporaries on its stack).
+    auto loop = scf::ForallOp::create(rewriter, loc, ArrayRef<OpFoldResult>{idx(0)},
+                                      ArrayRef<OpFoldResult>{idx(n * l)},
+                                      ArrayRef<OpFoldResult>{idx(1)}, ValueRange{init},
+                                      std::nullopt);
+    {
+      OpBuilder b = OpBuilder::atBlockBegin(loop.getBody());
+      Location lc = loc;
+      Value row = loop.getInductionVar(0);
+      Value lCount = arith::ConstantIndexOp::create(b, lc, l);
+      Value batch = arith::DivUIOp::create(b, lc, row, lCount);
+      Value query = arith::RemUIOp::create(b, lc, row, lCount);
+      Value kvBatch = batch;
+      if (group > 1) {
+        // (batch / heads) * kvHeads + (batch % heads) / group
+        Value h = arith::ConstantIndexOp::create(b, lc, heads);
+        Value outer = arith::MulIOp::create(
+            b, lc, arith::DivUIOp::create(b, lc, batch, h),
+            arith::ConstantIndexOp::create(b, lc, kvHeads));
+        Value inner = arith::DivUIOp::create(b, lc, arith::RemUIOp::create(b, lc, batch, h),
+                                             arith::ConstantIndexOp::create(b, lc, group));
+        kvBatch = arith::AddIOp::create(b, lc, outer, inner);
+      }
+      SmallVector<OpFoldResult> unit3(3, idx(1));
+      Value qRow = tensor::ExtractSliceOp::create(
+          b, lc, RankedTensorType::get({d}, t), q,
+          SmallVector<OpFoldResult>{batch, query, idx(0)}, {idx(1), idx(1), idx(d)}, unit3);
+      Value kColumns = tensor::ExtractSliceOp::create(
+          b, lc, RankedTensorType::get({d, s}, t), kT,
+          SmallVector<OpFoldResult>{kvBatch, idx(0), idx(0)}, {idx(1), idx(d), idx(s)}, unit3);
+      Value vRows = tensor::ExtractSliceOp::create(
+          b, lc, RankedTensorType::get({s, dv}, t), v,
+          SmallVector<OpFoldResult>{kvBatch, idx(0), idx(0)}, {idx(1), idx(s), idx(dv)}, unit3);
+      auto vecD = RankedTensorType::get({d}, t), vecS = RankedTensorType::get({s}, t);
+      auto vecDv = RankedTensorType::get({dv}, t), scalar = RankedTensorType::get({}, t);
+      Value scaled = buildElementwise(b, lc, vecD, {qRow},
+                                      [&](OpBuilder &nb, Location l2, ValueRange a) {
+                                        return arith::MulFOp::create(nb, l2, a[0], scale);
+                                      });
+      auto d0 = b.getAffineDimExpr(0), d1 = b.getAffineDimExpr(1);
+      auto reduce = [&](Value input, Value identity, auto combine) {
+        return linalg::GenericOp::create(
+                   b, lc, scalar, input, buildFilled(b, lc, scalar, identity),
+                   SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
+                                          AffineMap::get(1, 0, {}, ctx)},
+                   SmallVector<utils::IteratorType>{utils::IteratorType::reduction},
+                   [&](OpBuilder &nb, Location l2, ValueRange a) {
+                     linalg::YieldOp::create(nb, l2, combine(nb, l2, a[0], a[1]));
+                   })
+            .getResult(0);
+      };
+      // scores[j] = sum_i qs[i] * kT[i, j], the keys innermost.
+      Value scores =
+          linalg::GenericOp::create(
+              b, lc, vecS, ValueRange{scaled, kColumns},
+              buildFilled(b, lc, vecS, scalarConstant(b, lc, t, 0)),
+              SmallVector<AffineMap>{AffineMap::get(2, 0, {d0}, ctx),
+                                     AffineMap::get(2, 0, {d0, d1}, ctx),
+                                     AffineMap::get(2, 0, {d1}, ctx)},
+              SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
+                                               utils::IteratorType::parallel},
+              [&](OpBuilder &nb, Location l2, ValueRange a) {
+                Value p = arith::MulFOp::create(nb, l2, a[0], a[1]);
+                linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
+              })
+              .getResult(0);
+      if (causalOffset) {
+        // Keys after query + offset score the lowest value: their
+        // exponentials are 0 next to any key the row sees.
+        Value limit = arith::AddIOp::create(
+            b, lc, query, arith::ConstantIndexOp::create(b, lc, *causalOffset));
+        Value lowest = lowestValue(b, lc, t);
+        scores = linalg::GenericOp::create(
+                     b, lc, vecS, ValueRange{scores},
+                     tensor::EmptyOp::create(b, lc, vecS.getShape(), t).getResult(),
+                     SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
+                                            AffineMap::get(1, 0, {d0}, ctx)},
+                     SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+                     [&](OpBuilder &nb, Location l2, ValueRange a) {
+                       Value j = linalg::IndexOp::create(nb, l2, 0);
+                       Value seen = arith::CmpIOp::create(nb, l2, arith::CmpIPredicate::ule,
+                                                          j, limit);
+                       linalg::YieldOp::create(
+                           nb, l2, arith::SelectOp::create(nb, l2, seen, a[0], lowest).getResult());
+                     })
+                     .getResult(0);
+      }
+      Value max = reduce(scores, lowestValue(b, lc, t),
+                         [&](OpBuilder &nb, Location l2, Value x, Value acc) {
+                           return buildMax(nb, l2, t, x, acc);
+                         });
+      Value exps = linalg::GenericOp::create(
+                       b, lc, vecS, ValueRange{scores, max},
+                       tensor::EmptyOp::create(b, lc, vecS.getShape(), t).getResult(),
                        SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
-                                              AffineMap::get(1, 0, {}, ctx)},
-                       SmallVector<utils::IteratorType>{utils::IteratorType::reduction},
+                                              AffineMap::get(1, 0, {}, ctx),
+                                              AffineMap::get(1, 0, {d0}, ctx)},
+                       SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
                        [&](OpBuilder &nb, Location l2, ValueRange a) {
-                         linalg::YieldOp::create(nb, l2, combine(nb, l2, a[0], a[1]));
+                         Value diff = arith::SubFOp::create(nb, l2, a[0], a[1]);
+                         linalg::YieldOp::create(nb, l2,
+                                                 math::ExpOp::create(nb, l2, diff).getResult());
                        })
-                .getResult(0);
-          };
-          // scores[j] = sum_i qs[i] * kT[i, j], the keys innermost.
-          Value scores =
-              linalg::GenericOp::create(
-                  b, lc, vecS, ValueRange{scaled, kColumns},
-                  buildFilled(b, lc, vecS, scalarConstant(b, lc, t, 0)),
-                  SmallVector<AffineMap>{AffineMap::get(2, 0, {d0}, ctx),
-                                         AffineMap::get(2, 0, {d0, d1}, ctx),
-                                         AffineMap::get(2, 0, {d1}, ctx)},
-                  SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
-                                                   utils::IteratorType::parallel},
-                  [&](OpBuilder &nb, Location l2, ValueRange a) {
-                    Value p = arith::MulFOp::create(nb, l2, a[0], a[1]);
-                    linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
-                  })
-                  .getResult(0);
-          if (causalOffset) {
-            // Keys after query + offset score the lowest value: their
-            // exponentials are 0 next to any key the row sees.
-            Value limit = arith::AddIOp::create(
-                b, lc, query, arith::ConstantIndexOp::create(b, lc, *causalOffset));
-            Value lowest = lowestValue(b, lc, t);
-            scores = linalg::GenericOp::create(
-                         b, lc, vecS, ValueRange{scores},
-                         tensor::EmptyOp::create(b, lc, vecS.getShape(), t).getResult(),
-                         SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
-                                                AffineMap::get(1, 0, {d0}, ctx)},
-                         SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
-                         [&](OpBuilder &nb, Location l2, ValueRange a) {
-                           Value j = linalg::IndexOp::create(nb, l2, 0);
-                           Value seen = arith::CmpIOp::create(nb, l2, arith::CmpIPredicate::ule,
-                                                              j, limit);
-                           linalg::YieldOp::create(
-                               nb, l2, arith::SelectOp::create(nb, l2, seen, a[0], lowest).getResult());
-                         })
-                         .getResult(0);
-          }
-          Value max = reduce(scores, lowestValue(b, lc, t),
-                             [&](OpBuilder &nb, Location l2, Value x, Value acc) {
-                               return buildMax(nb, l2, t, x, acc);
-                             });
-          Value exps = linalg::GenericOp::create(
-                           b, lc, vecS, ValueRange{scores, max},
-                           tensor::EmptyOp::create(b, lc, vecS.getShape(), t).getResult(),
-                           SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
-                                                  AffineMap::get(1, 0, {}, ctx),
-                                                  AffineMap::get(1, 0, {d0}, ctx)},
-                           SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
-                           [&](OpBuilder &nb, Location l2, ValueRange a) {
-                             Value diff = arith::SubFOp::create(nb, l2, a[0], a[1]);
-                             linalg::YieldOp::create(nb, l2,
-                                                     math::ExpOp::create(nb, l2, diff).getResult());
-                           })
-                           .getResult(0);
-          Value sum = reduce(exps, scalarConstant(b, lc, t, 0),
-                             [&](OpBuilder &nb, Location l2, Value x, Value acc) -> Value {
-                               return arith::AddFOp::create(nb, l2, x, acc);
-                             });
-          // weighted[c] = sum_j e[j] * v[j, c], the filters of v innermost.
-          Value weighted =
-              linalg::GenericOp::create(
-                  b, lc, vecDv, ValueRange{exps, vRows},
-                  buildFilled(b, lc, vecDv, scalarConstant(b, lc, t, 0)),
-                  SmallVector<AffineMap>{AffineMap::get(2, 0, {d0}, ctx),
-                                         AffineMap::get(2, 0, {d0, d1}, ctx),
-                                         AffineMap::get(2, 0, {d1}, ctx)},
-                  SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
-                                                   utils::IteratorType::parallel},
-                  [&](OpBuilder &nb, Location l2, ValueRange a) {
-                    Value p = arith::MulFOp::create(nb, l2, a[0], a[1]);
-                    linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
-                  })
-                  .getResult(0);
-          Value normalized = linalg::GenericOp::create(
-                                 b, lc, vecDv, ValueRange{weighted, sum},
-                                 tensor::EmptyOp::create(b, lc, vecDv.getShape(), t).getResult(),
-                                 SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
-                                                        AffineMap::get(1, 0, {}, ctx),
-                                                        AffineMap::get(1, 0, {d0}, ctx)},
-                                 SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
-                                 [&](OpBuilder &nb, Location l2, ValueRange a) {
-                                   linalg::YieldOp::create(
-                                       nb, l2, arith::DivFOp::create(nb, l2, a[0], a[1]).getResult());
-                                 })
-                                 .getResult(0);
-          Value updated = tensor::InsertSliceOp::create(
-              b, lc, normalized, iterArgs[0], SmallVector<OpFoldResult>{batch, query, idx(0)},
-              {idx(1), idx(1), idx(dv)}, unit3);
-          scf::YieldOp::create(b, lc, updated);
-        });
+                       .getResult(0);
+      Value sum = reduce(exps, scalarConstant(b, lc, t, 0),
+                         [&](OpBuilder &nb, Location l2, Value x, Value acc) -> Value {
+                           return arith::AddFOp::create(nb, l2, x, acc);
+                         });
+      // weighted[c] = sum_j e[j] * v[j, c], the filters of v innermost.
+      Value weighted =
+          linalg::GenericOp::create(
+              b, lc, vecDv, ValueRange{exps, vRows},
+              buildFilled(b, lc, vecDv, scalarConstant(b, lc, t, 0)),
+              SmallVector<AffineMap>{AffineMap::get(2, 0, {d0}, ctx),
+                                     AffineMap::get(2, 0, {d0, d1}, ctx),
+                                     AffineMap::get(2, 0, {d1}, ctx)},
+              SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
+                                               utils::IteratorType::parallel},
+              [&](OpBuilder &nb, Location l2, ValueRange a) {
+                Value p = arith::MulFOp::create(nb, l2, a[0], a[1]);
+                linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
+              })
+              .getResult(0);
+      Value normalized = linalg::GenericOp::create(
+                             b, lc, vecDv, ValueRange{weighted, sum},
+                             tensor::EmptyOp::create(b, lc, vecDv.getShape(), t).getResult(),
+                             SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
+                                                    AffineMap::get(1, 0, {}, ctx),
+                                                    AffineMap::get(1, 0, {d0}, ctx)},
+                             SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+                             [&](OpBuilder &nb, Location l2, ValueRange a) {
+                               linalg::YieldOp::create(
+                                   nb, l2, arith::DivFOp::create(nb, l2, a[0], a[1]).getResult());
+                             })
+                             .getResult(0);
+      b.setInsertionPointToStart(loop.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(
+          b, lc, normalized, loop.getRegionIterArgs()[0],
+          SmallVector<OpFoldResult>{batch, query, idx(0)}, {idx(1), idx(1), idx(dv)}, unit3);
+    }
     rewriter.replaceOp(op, buildReshape(rewriter, loc, loop.getResult(0), op.getType().getShape()));
     return success();
   }
@@ -804,6 +808,59 @@ struct RmsNormLowering : OpConversionPattern<RmsNormOp> {
   }
 };
 
+/// x * cos + rotate_half(x) * sin as its two halves, each one elementwise
+/// kernel over views of x, cos and sin: out[..., :h] = x1 * cos1 - x2 * sin1
+/// and out[..., h:] = x2 * cos2 + x1 * sin2.
+struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(RotaryEmbeddingOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t rank = type.getRank(), half = type.getShape().back() / 2;
+    SmallVector<int64_t> halfShape(type.getShape());
+    halfShape.back() = half;
+    auto halfType = RankedTensorType::get(halfShape, type.getElementType());
+    // The half [begin, begin + h) of the last dim of `v`; a broadcast (size
+    // 1) last dim is the same for both halves.
+    auto halfOf = [&](Value v, int64_t begin) -> Value {
+      auto vt = cast<RankedTensorType>(v.getType());
+      if (vt.getShape().back() == 1)
+        return v;
+      SmallVector<OpFoldResult> offsets(vt.getRank(), rewriter.getIndexAttr(0)), sizes, strides(
+                                                                            vt.getRank(), rewriter.getIndexAttr(1));
+      for (int64_t d : vt.getShape())
+        sizes.push_back(rewriter.getIndexAttr(d));
+      offsets.back() = rewriter.getIndexAttr(begin);
+      sizes.back() = rewriter.getIndexAttr(half);
+      return tensor::ExtractSliceOp::create(rewriter, loc, v, offsets, sizes, strides);
+    };
+    Value x1 = halfOf(adaptor.getInput(), 0), x2 = halfOf(adaptor.getInput(), half);
+    Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+    for (int64_t part = 0; part < 2; ++part) {
+      int64_t begin = part * half;
+      Value rotatedHalf = buildElementwise(
+          rewriter, loc, halfType,
+          {part ? x2 : x1, part ? x1 : x2, halfOf(adaptor.getCos(), begin),
+           halfOf(adaptor.getSin(), begin)},
+          [part](OpBuilder &b, Location l, ValueRange a) -> Value {
+            Value direct = arith::MulFOp::create(b, l, a[0], a[2]);
+            Value rotated = arith::MulFOp::create(b, l, a[1], a[3]);
+            return part ? (Value)arith::AddFOp::create(b, l, direct, rotated)
+                        : (Value)arith::SubFOp::create(b, l, direct, rotated);
+          });
+      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0)), sizes,
+          strides(rank, rewriter.getIndexAttr(1));
+      for (int64_t d : halfShape)
+        sizes.push_back(rewriter.getIndexAttr(d));
+      offsets.back() = rewriter.getIndexAttr(begin);
+      result = tensor::InsertSliceOp::create(rewriter, loc, rotatedHalf, result, offsets, sizes, strides);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
@@ -1086,7 +1143,7 @@ void lathe::populateNeuralNetToLinalgPatterns(const TypeConverter &converter,
   patterns.add<AttentionLowering, ConvLowering, ConvNhwcLowering, ConvTransposeLowering, PoolLowering<MaxPoolOp, PoolKind::Max>,
                PoolLowering<AveragePoolOp, PoolKind::Average>,
                PoolLowering<LpPoolOp, PoolKind::Lp>, BatchNormLowering, InstanceNormLowering,
-               LayerNormLowering, RmsNormLowering, MatMulLowering, MatMulIntegerLowering,
+               LayerNormLowering, RmsNormLowering, RotaryEmbeddingLowering, MatMulLowering, MatMulIntegerLowering,
                MatMulPackedLowering, MatMulIntegerPackedLowering, GemmLowering>(
       converter, patterns.getContext());
 }

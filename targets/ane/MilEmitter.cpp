@@ -666,6 +666,50 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
         names[op->getResult(0)] = y;
         return success();
       })
+      .Case([&](RotaryEmbeddingOp r) {
+        // The two halves of the output, each from views of the halves of x,
+        // cos and sin, concatenated: MIL has no rotate_half.
+        SmallVector<int64_t> shape(shapeOf(r.getInput()));
+        int64_t rank = shape.size(), half = shape.back() / 2;
+        SmallVector<int64_t> halfShape(shape);
+        halfShape.back() = half;
+        auto halfOf = [&](Value v, int64_t begin) {
+          SmallVector<int64_t> vShape(shapeOf(v));
+          if (vShape.back() == 1)
+            return (*this)[v];
+          SmallVector<int64_t> starts(vShape.size(), 0), ends(vShape);
+          starts.back() = begin;
+          ends.back() = begin + half;
+          SmallVector<int64_t> sliced(vShape);
+          sliced.back() = half;
+          return b.op("slice_by_index",
+                      {{"x", {(*this)[v]}},
+                       {"begin", {b.ints(starts, "begin")}},
+                       {"end", {b.ints(ends, "end")}},
+                       {"stride", {b.ints(SmallVector<int64_t>(vShape.size(), 1), "stride")}},
+                       {"begin_mask", {b.bools(SmallVector<bool>(vShape.size(), false), "begin_mask")}},
+                       {"end_mask", {b.bools(SmallVector<bool>(vShape.size(), false), "end_mask")}}},
+                      MIL::FLOAT16, sliced);
+        };
+        std::string x1 = halfOf(r.getInput(), 0), x2 = halfOf(r.getInput(), half);
+        std::vector<std::string> halves;
+        for (int64_t part = 0; part < 2; ++part) {
+          auto mul = [&](const std::string &x, const std::string &y) {
+            return b.op("mul", {{"x", {x}}, {"y", {y}}}, MIL::FLOAT16, halfShape);
+          };
+          std::string direct = mul(part ? x2 : x1, halfOf(r.getCos(), part * half));
+          std::string rotated = mul(part ? x1 : x2, halfOf(r.getSin(), part * half));
+          halves.push_back(b.op(part ? "add" : "sub", {{"x", {direct}}, {"y", {rotated}}},
+                                MIL::FLOAT16, halfShape));
+        }
+        names[op->getResult(0)] =
+            b.op("concat",
+                 {{"values", halves},
+                  {"axis", {b.ints({rank - 1}, "axis", true)}},
+                  {"interleave", {b.bools({false}, "interleave", true)}}},
+                 MIL::FLOAT16, shape);
+        return success();
+      })
       .Case([&](ReshapeOp r) {
         out(op, "reshape",
             {{"x", {(*this)[r.getInput()]}}, {"shape", {b.ints(r.getShape(), "shape")}}});
@@ -756,7 +800,7 @@ bool lathe::ane::emitsOp(Operation *op) {
   return llvm::TypeSwitch<Operation *, bool>(op)
       .Case<NegOp, ReciprocalOp, GeluOp, LeakyReluOp, EluOp, HardSigmoidOp, HardSwishOp, ClipOp,
             SoftmaxOp, GlobalAveragePoolOp, GlobalMaxPoolOp, MatMulOp, GemmOp, AttentionOp,
-            RmsNormOp, BatchNormOp, InstanceNormOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp>(
+            RmsNormOp, RotaryEmbeddingOp, BatchNormOp, InstanceNormOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp>(
           [](Operation *) { return true; })
       .Case([](LayerNormOp n) {
         ArrayRef<int64_t> axes = n.getAxes(); // MIL and the executor: adjacent dims

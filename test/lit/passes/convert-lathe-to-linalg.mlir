@@ -200,12 +200,13 @@ func.func @matmul_integer_packed(%a: tensor<3x5xi8>, %p: tensor<2x2x4x4xui8>) ->
 
 // -----
 
-// Attention is one loop over the (batch, query) rows, k transposed to
+// Attention is one parallel loop over the (batch, query) rows (the
+// session's threads share them), k transposed to
 // (batch, D, S) before it; inside it, the row's scores (D steps over the S
 // keys), their max, the exponentials' sum and the weighted sum of v.
 // CHECK-LABEL: func.func @attention
 // CHECK: linalg.transpose ins(%{{.+}} : tensor<2x5x4xf32>) outs(%{{.+}} : tensor<2x4x5xf32>) permutation = [0, 2, 1]
-// CHECK: scf.for {{.*}} -> (tensor<2x3x6xf32>)
+// CHECK: scf.forall (%{{.+}}) in (6) shared_outs(%{{.+}}) -> (tensor<2x3x6xf32>)
 // CHECK: tensor.extract_slice {{.*}} to tensor<4xf32>
 // CHECK: tensor.extract_slice {{.*}} : tensor<2x4x5xf32> to tensor<4x5xf32>
 // CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
@@ -213,7 +214,8 @@ func.func @matmul_integer_packed(%a: tensor<3x5xi8>, %p: tensor<2x2x4x4xui8>) ->
 // CHECK: math.exp
 // CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
 // CHECK: arith.divf
-// CHECK: tensor.insert_slice {{.*}} : tensor<6xf32> into tensor<2x3x6xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice {{.*}} : tensor<6xf32> into tensor<2x3x6xf32>
 func.func @attention(%q: tensor<2x3x4xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x6xf32>) -> tensor<2x3x6xf32> {
   %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32} : (tensor<2x3x4xf32>, tensor<2x5x4xf32>, tensor<2x5x6xf32>) -> tensor<2x3x6xf32>
   return %0 : tensor<2x3x6xf32>
@@ -385,7 +387,7 @@ func.func @requantize(%acc: tensor<2x3xi32>) -> tensor<2x3xui8> {
 // is (batch / 4) * 2 + (batch % 4) / 2 of the six; scores of keys after
 // query + 2 become the lowest float before the max.
 // CHECK-LABEL: func.func @causal_grouped_attention
-// CHECK: scf.for %[[ROW:[a-z0-9]+]] = {{.*}} -> (tensor<12x3x8xf32>)
+// CHECK: scf.forall (%[[ROW:[a-z0-9]+]]) in (36) {{.*}} -> (tensor<12x3x8xf32>)
 // CHECK: %[[B:.+]] = arith.divui %[[ROW]], %{{.+}} : index
 // CHECK: %[[Q:.+]] = arith.remui %[[ROW]], %{{.+}} : index
 // CHECK: %[[FOUR:.+]] = arith.constant 4 : index
@@ -404,4 +406,27 @@ func.func @requantize(%acc: tensor<2x3xi32>) -> tensor<2x3xui8> {
 func.func @causal_grouped_attention(%q: tensor<3x4x3x8xf32>, %k: tensor<3x2x5x8xf32>, %v: tensor<3x2x5x8xf32>) -> tensor<3x4x3x8xf32> {
   %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32, causal_offset = 2 : i64} : (tensor<3x4x3x8xf32>, tensor<3x2x5x8xf32>, tensor<3x2x5x8xf32>) -> tensor<3x4x3x8xf32>
   return %0 : tensor<3x4x3x8xf32>
+}
+
+// -----
+
+// The rotary embedding: each half of the output one elementwise kernel over
+// views of x's halves (and cos's and sin's), inserted into the result.
+// CHECK-LABEL: func.func @rotary_embedding
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3x8xf32>, %[[COS:.+]]: tensor<3x8xf32>, %[[SIN:.+]]: tensor<3x8xf32>)
+// CHECK-DAG: %[[X1:.+]] = tensor.extract_slice %[[X]][0, 0, 0] [2, 3, 4] [1, 1, 1]
+// CHECK-DAG: %[[X2:.+]] = tensor.extract_slice %[[X]][0, 0, 4] [2, 3, 4] [1, 1, 1]
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[X1]], %[[X2]], %{{.+}}, %{{.+}} : tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK: arith.subf
+// CHECK: %[[LOW:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 0] [2, 3, 4] [1, 1, 1]
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[X2]], %[[X1]], %{{.+}}, %{{.+}} : tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>)
+// CHECK: arith.addf
+// CHECK: tensor.insert_slice %{{.+}} into %[[LOW]][0, 0, 4] [2, 3, 4] [1, 1, 1]
+func.func @rotary_embedding(%x: tensor<2x3x8xf32>, %cos: tensor<3x8xf32>, %sin: tensor<3x8xf32>) -> tensor<2x3x8xf32> {
+  %0 = lathe.rotary_embedding %x, %cos, %sin : (tensor<2x3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>) -> tensor<2x3x8xf32>
+  return %0 : tensor<2x3x8xf32>
 }
