@@ -14,6 +14,12 @@ namespace lathe {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
+class ConstantPool;
+/// lathe-externalize-constants storing into `pool`, which every partition
+/// of every entry of one compile shares, rather than into the module's own
+/// blob.
+std::unique_ptr<mlir::Pass> createExternalizeConstants(ConstantPool &pool);
+
 } // namespace lathe
 
 #endif // LATHE_PASSES_PASSES_H

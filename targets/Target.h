@@ -24,6 +24,8 @@ class PassManager;
 
 namespace lathe {
 
+class ConstantPool;
+
 /// The graph passes `--no-layout` and `--no-fusion` leave out, in pipeline
 /// order (every target's pipeline names them the same).
 inline constexpr const char *kLayoutPasses[] = {"lathe-conv-transpose-as-conv",
@@ -59,6 +61,9 @@ struct TargetOptions {
   /// Where MLIR writes a reproducer when a pass crashes or fails
   /// (`--crash-reproducer FILE`).
   std::string crashReproducer;
+  /// The artifact's constant bytes, shared by every partition the compile
+  /// lowers (null: each partition's module keeps its own).
+  ConstantPool *constantPool = nullptr;
 };
 
 /// What a target's emission produced for one partition: a relocatable

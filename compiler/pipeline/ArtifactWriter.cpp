@@ -40,7 +40,7 @@ public:
   std::vector<char> bytes;
 };
 
-std::vector<char> signatureSection(const Artifact &artifact) {
+std::vector<char> signatureSection(const ArtifactEntry &artifact) {
   SectionWriter w;
   size_t header = w.reserve<lathe_signature_header>();
   w.put(header, lathe_signature_header{static_cast<uint32_t>(artifact.inputs.size()),
@@ -59,7 +59,7 @@ std::vector<char> signatureSection(const Artifact &artifact) {
   return std::move(w.bytes);
 }
 
-std::vector<char> planSection(const Artifact &artifact) {
+std::vector<char> planSection(const Artifact &whole, const ArtifactEntry &artifact) {
   SectionWriter w;
   std::vector<uint64_t> slotBytes;
   for (const auto *list : {&artifact.inputs, &artifact.outputs})
@@ -68,8 +68,6 @@ std::vector<char> planSection(const Artifact &artifact) {
   slotBytes.insert(slotBytes.end(), artifact.intermediateBytes.begin(),
                    artifact.intermediateBytes.end());
   size_t header = w.reserve<lathe_plan_header>();
-  w.put(header, lathe_plan_header{artifact.arenaBytes, static_cast<uint32_t>(slotBytes.size()),
-                                  static_cast<uint32_t>(artifact.steps.size())});
   size_t slots = w.reserve<uint64_t>(slotBytes.size());
   for (size_t i = 0; i < slotBytes.size(); ++i)
     w.put(slots + 8 * i, slotBytes[i]);
@@ -82,7 +80,7 @@ std::vector<char> planSection(const Artifact &artifact) {
   for (auto [i, step] : llvm::enumerate(artifact.steps)) {
     lathe_step_record record{};
     record.target = step.target;
-    record.code_section = artifact.codeSection(step.codeIndex);
+    record.code_section = whole.codeSection(step.codeIndex);
     record.entry = w.name(step.entry);
     record.constants_offset = step.constantsOffset;
     record.io_first = io;
@@ -91,20 +89,23 @@ std::vector<char> planSection(const Artifact &artifact) {
     for (uint32_t slot : step.slots)
       w.put(ioAt + 4 * io++, slot);
   }
+  w.put(header, lathe_plan_header{artifact.arenaBytes, static_cast<uint32_t>(slotBytes.size()),
+                                  static_cast<uint32_t>(artifact.steps.size()), w.name(artifact.name)});
   return std::move(w.bytes);
 }
 
-/// A code section: the entry records of the steps that call into `code`,
-/// then the code itself.
+/// A code section: the entry records of the steps (of every entry of the
+/// artifact) that call into `code`, then the code itself.
 std::vector<char> codeSection(const Artifact &artifact, size_t codeIndex) {
   SectionWriter w;
   std::vector<const PlanStep *> entries;
   size_t ioCount = 0;
-  for (const PlanStep &step : artifact.steps)
-    if (step.codeIndex == codeIndex) {
-      entries.push_back(&step);
-      ioCount += step.ioBytes.size();
-    }
+  for (const ArtifactEntry &entry : artifact.entries)
+    for (const PlanStep &step : entry.steps)
+      if (step.codeIndex == codeIndex) {
+        entries.push_back(&step);
+        ioCount += step.ioBytes.size();
+      }
   size_t header = w.reserve<lathe_code_header>();
   size_t records = w.reserve<lathe_entry_record>(entries.size());
   size_t sizes = w.reserve<uint64_t>(ioCount);
@@ -138,20 +139,25 @@ uint64_t TensorSignature::bytes() const {
   return n;
 }
 
-uint32_t Artifact::codeSection(uint32_t codeIndex) const { return 3 + codeIndex; }
+uint32_t Artifact::codeSection(uint32_t codeIndex) const {
+  return 2 * entries.size() + 1 + codeIndex;
+}
 
 std::vector<char> lathe::serializeArtifact(const Artifact &artifact) {
   struct Section {
     uint32_t kind, target;
     std::vector<char> bytes;
   };
-  // The order codeSection() assumes: signature, plan, constants, code.
+  // The order codeSection() assumes: each entry's signature and plan,
+  // constants, code.
   std::vector<Section> sections;
-  sections.push_back({LATHE_SECTION_SIGNATURE, 0, signatureSection(artifact)});
-  sections.push_back({LATHE_SECTION_PLAN, 0, planSection(artifact)});
+  for (const ArtifactEntry &entry : artifact.entries) {
+    sections.push_back({LATHE_SECTION_SIGNATURE, 0, signatureSection(entry)});
+    sections.push_back({LATHE_SECTION_PLAN, 0, planSection(artifact, entry)});
+  }
   sections.push_back({LATHE_SECTION_CONSTANTS, 0, artifact.constants});
   for (size_t i = 0; i < artifact.code.size(); ++i) {
-    assert(artifact.codeSection(i) == sections.size() && "code sections follow the fixed three");
+    assert(artifact.codeSection(i) == sections.size() && "code sections follow the entries' and the constants");
     sections.push_back({LATHE_SECTION_CODE, artifact.code[i].target, codeSection(artifact, i)});
   }
 

@@ -38,12 +38,22 @@ struct PlanStep {
   uint64_t constantsBytes = 0;
 };
 
-struct Artifact {
+/// One entry of an artifact: the model specialized to its input shapes,
+/// with its own signature and plan; every entry's code reads the artifact's
+/// one CONSTANTS blob.
+struct ArtifactEntry {
+  std::string name;
   std::vector<TensorSignature> inputs, outputs;
   uint64_t arenaBytes = 0;
   /// Bytes of each slot after the graph outputs.
   std::vector<uint64_t> intermediateBytes;
   std::vector<PlanStep> steps;
+};
+
+struct Artifact {
+  /// In the order `lathe compile --entry` named them; the first is the
+  /// runtime's default.
+  std::vector<ArtifactEntry> entries;
   std::vector<char> constants;
   struct Code {
     uint32_t target;

@@ -13,6 +13,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "passes/Memory/ConstantPool.h"
 #include "passes/Passes.h"
 #include "targets/llvm/LlvmCodegen.h"
 #include "llvm/ADT/StringExtras.h"
@@ -42,7 +43,6 @@ constexpr llvm::StringLiteral kArenaBytesAttr = LatheDialect::ArenaBytesAttrHelp
 constexpr llvm::StringLiteral kNaiveBytesAttr = LatheDialect::NaiveBytesAttrHelper::getNameStr();
 constexpr llvm::StringLiteral kArenaLowerBoundBytesAttr =
     LatheDialect::ArenaLowerBoundBytesAttrHelper::getNameStr();
-constexpr llvm::StringLiteral kConstantsAttr = LatheDialect::ConstantsAttrHelper::getNameStr();
 
 } // namespace
 
@@ -332,8 +332,6 @@ LogicalResult outlinePartitions(ModuleOp module, const Target &target) {
   return pm.run(module);
 }
 
-uint64_t alignTo64(uint64_t v) { return (v + 63) / 64 * 64; }
-
 /// The bytes of a tensor in a slot (booleans take a byte each); UINT64_MAX
 /// past lathe's size limit (the importer holds tensors within it).
 uint64_t bytesOf(Type type) {
@@ -342,20 +340,28 @@ uint64_t bytesOf(Type type) {
 
 } // namespace
 
-LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
-                                  const CompileOptions &options, Artifact &artifact,
-                                  CompileStats &stats) {
-  auto start = std::chrono::steady_clock::now();
-  std::vector<std::unique_ptr<Target>> targets = targetsFor(options.target);
-  Location loc = FileLineColLoc::get(&context, model.path(), 0, 0);
-  if (targets.empty() || targets.front()->name() != options.target)
-    return emitError(loc) << "unknown target '" << options.target << "' (targets: "
-                          << llvm::join(targetNames(), ", ") << ")";
-  stats.onnxNodes = 0;
-  for (const auto &node : model.proto().graph().node())
-    stats.onnxNodes += node.op_type() != "Constant";
+namespace {
 
-  OwningOpRef<ModuleOp> module = importModel(context, model, options.import);
+/// What the entries of one compile share: the targets, the constant pool
+/// every partition's constants go to, and each target's objects, linked
+/// once all entries are compiled.
+struct CompileSession {
+  std::vector<std::unique_ptr<Target>> targets;
+  ConstantPool pool;
+  TargetOptions targetOptions;
+  std::map<std::string, std::vector<ObjectFile>> objects;
+  /// Partitions emitted so far: each gets the symbol lathe_step<N>.
+  size_t partitions = 0;
+};
+
+/// Imports `model` with `import`'s input shapes and compiles it into
+/// `entry`: its signature, its plan, its partitions' objects.
+LogicalResult compileEntry(MLIRContext &context, LoadedModel &model, const ImportOptions &import,
+                           CompileSession &session, ArtifactEntry &artifact, CompileStats &stats) {
+  std::vector<std::unique_ptr<Target>> &targets = session.targets;
+  const TargetOptions &targetOptions = session.targetOptions;
+  Location loc = FileLineColLoc::get(&context, model.path(), 0, 0);
+  OwningOpRef<ModuleOp> module = importModel(context, model, import);
   if (!module)
     return failure();
   auto func = *module->getOps<func::FuncOp>().begin();
@@ -374,9 +380,9 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     artifact.outputs.push_back(*sig);
   }
 
-  if (failed(runGraphPasses(*module, options.targetOptions, *targets.front(), stats)))
+  if (failed(runGraphPasses(*module, targetOptions, *targets.front(), stats)))
     return failure();
-  stats.convMatmulFlops = convMatmulFlops(func);
+  stats.convMatmulFlops += convMatmulFlops(func);
   if (failed(assignTargets(func, targets, loc, stats)) || failed(outlinePartitions(*module, *targets.back())))
     return failure();
 
@@ -396,7 +402,6 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     return it->second;
   };
 
-  std::map<std::string, std::vector<ObjectFile>> objects;
   auto readI64 = [](ModuleOp m, StringRef name) {
     auto attr = m->getAttrOfType<IntegerAttr>(name);
     return attr ? attr.getInt() : 0;
@@ -422,10 +427,10 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     OwningOpRef<ModuleOp> partition = ModuleOp::create(call.getLoc());
     auto body = cast<func::FuncOp>(callee->clone());
     body.setPublic();
-    body.setSymName(("lathe_step" + Twine(artifact.steps.size())).str());
+    body.setSymName(("lathe_step" + Twine(session.partitions++)).str());
     body->removeAttr(kTargetAttr);
     partition->push_back(body);
-    if (failed(target.lower(*partition, options.targetOptions)))
+    if (failed(target.lower(*partition, targetOptions)))
       return failure();
     stats.kernels += readI64(*partition, kKernelsAttr);
     stats.arenaBytes = std::max(stats.arenaBytes, readI64(*partition, kArenaBytesAttr));
@@ -433,44 +438,72 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     stats.arenaLowerBoundBytes =
         std::max(stats.arenaLowerBoundBytes, readI64(*partition, kArenaLowerBoundBytesAttr));
     step.arenaBytes = readI64(*partition, kArenaBytesAttr);
-    step.constantsOffset = alignTo64(artifact.constants.size());
-    if (auto constants = (*partition)->getAttrOfType<DenseResourceElementsAttr>(kConstantsAttr))
-      if (AsmResourceBlob *blob = constants.getRawHandle().getBlob()) {
-        artifact.constants.resize(step.constantsOffset, 0);
-        artifact.constants.insert(artifact.constants.end(), blob->getData().begin(),
-                                  blob->getData().end());
-        step.constantsBytes = blob->getData().size();
-      }
-    auto object = target.emit(*partition, options.targetOptions);
+    artifact.arenaBytes = std::max(artifact.arenaBytes, step.arenaBytes);
+    // Its constants are in the pool, which it reads from the start: what
+    // the pool holds once it is lowered is all it may read.
+    step.constantsOffset = 0;
+    step.constantsBytes = session.pool.bytes().size();
+    auto object = target.emit(*partition, targetOptions);
     if (!object)
       return emitError(loc) << llvm::toString(object.takeError());
     step.entry = object->entry;
     llvm::append_range(stats.warnings, object->warnings);
-    objects[target.name().str()].push_back(std::move(*object));
+    session.objects[target.name().str()].push_back(std::move(*object));
     artifact.steps.push_back(std::move(step));
   }
   for (const PlanStep &step : artifact.steps)
     if (llvm::is_contained(step.ioBytes, UINT64_MAX))
       return emitError(loc) << "partition " << step.entry << " passes a tensor beyond lathe's limit of "
                             << LATHE_MAX_TENSOR_BYTES << " bytes a tensor";
-  stats.partitions = artifact.steps.size();
+  stats.partitions += artifact.steps.size();
+  return success();
+}
+
+} // namespace
+
+LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
+                                  const CompileOptions &options, Artifact &artifact,
+                                  CompileStats &stats) {
+  auto start = std::chrono::steady_clock::now();
+  CompileSession session;
+  session.targets = targetsFor(options.target);
+  session.targetOptions = options.targetOptions;
+  session.targetOptions.constantPool = &session.pool;
+  std::vector<std::unique_ptr<Target>> &targets = session.targets;
+  Location loc = FileLineColLoc::get(&context, model.path(), 0, 0);
+  if (targets.empty() || targets.front()->name() != options.target)
+    return emitError(loc) << "unknown target '" << options.target << "' (targets: "
+                          << llvm::join(targetNames(), ", ") << ")";
+  stats.onnxNodes = 0;
+  for (const auto &node : model.proto().graph().node())
+    stats.onnxNodes += node.op_type() != "Constant";
+
+  std::vector<CompileOptions::Entry> entries = options.entries;
+  if (entries.empty())
+    entries.push_back({"main", options.import});
+  for (const CompileOptions::Entry &entry : entries) {
+    artifact.entries.push_back(ArtifactEntry{entry.name, {}, {}, 0, {}, {}});
+    if (failed(compileEntry(context, model, entry.import, session, artifact.entries.back(), stats)))
+      return failure();
+  }
+  artifact.constants = session.pool.bytes();
   stats.constantBytes = artifact.constants.size();
 
-  // One code blob per target, holding all of its partitions.
+  // One code blob per target, holding all of its partitions of every entry.
   for (const auto &target : targets) {
-    auto it = objects.find(target->name().str());
-    if (it == objects.end())
+    auto it = session.objects.find(target->name().str());
+    if (it == session.objects.end())
       continue;
     auto code = target->link(it->second, options.targetOptions);
     if (!code)
       return emitError(loc) << llvm::toString(code.takeError());
     stats.codeBytes += code->size();
-    for (PlanStep &step : artifact.steps)
-      if (step.target == target->kind())
-        step.codeIndex = artifact.code.size();
+    for (ArtifactEntry &entry : artifact.entries)
+      for (PlanStep &step : entry.steps)
+        if (step.target == target->kind())
+          step.codeIndex = artifact.code.size();
     artifact.code.push_back({target->kind(), std::move(*code)});
   }
-  artifact.arenaBytes = stats.arenaBytes;
   stats.compileMs =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return success();

@@ -19,6 +19,14 @@ class LoadedModel;
 
 struct CompileOptions {
   ImportOptions import;
+  /// Entries of the artifact (`--entry NAME:INPUT=D0,D1,...`), each the
+  /// model specialized to its input shapes; none: one entry, "main", with
+  /// `import`'s shapes.
+  struct Entry {
+    std::string name;
+    ImportOptions import;
+  };
+  std::vector<Entry> entries;
   std::string target = "cpu";
   TargetOptions targetOptions;
 };

@@ -969,7 +969,7 @@ llvm::Expected<QuantizedModel> lathe::quantizeStatic(mlir::MLIRContext &context,
   CompileStats stats;
   if (failed(compileModel(context, **loaded, compile, artifact, stats)))
     return fail(model.path() + ": the fp32 model for calibration does not compile");
-  auto samples = readSamples(options.calibrationDir, artifact.inputs);
+  auto samples = readSamples(options.calibrationDir, artifact.entries.front().inputs);
   if (!samples)
     return samples.takeError();
   auto fp32 = Runner::create(serializeArtifact(artifact), "calibration");

@@ -54,13 +54,18 @@ usage:
       node names); --split-input-file imports each "# -----"-separated part
       of a text model on its own.
   lathe compile MODEL -o OUT.lathe [--target cpu|hexagon|ane] [--input-shape NAME=D0,...]...
+                [--entry NAME:INPUT=D0,...[+INPUT=...]]...
                 [--cpu native|x86-64-v3|...] [--hexagon-arch v68|v73|v75]
                 [--emit-mlpackage DIR] [--stats FILE.json] [--print-ir-after-all]
                 [--disable-pass NAME]... [--no-fusion] [--no-layout]
                 [--pass-timing] [--crash-reproducer FILE]
                 [--quantize static --calibration DIR [--calibration-method M]
                  [--keep-float NODE,...] [--warn-below-sqnr DB]] [--quantize weights-int8]
-      Compiles MODEL into one artifact file. --quantize static|weights-int8
+      Compiles MODEL into one artifact file. Each --entry compiles MODEL
+      once more with those input shapes (over --input-shape's) as an entry
+      of the artifact (prefill:input_ids=1,128 --entry decode:input_ids=1,1):
+      all entries' code reads one copy of the weights; the first entry is
+      the default (`lathe run/bench --entry NAME` pick another). --quantize static|weights-int8
       compiles what lathe quantize would write (see there). With --target hexagon, ops the
       Hexagon DSP does not run fall back to the cpu (--stats counts the ops
       per target and the partitions); the default code runs under
@@ -92,12 +97,12 @@ usage:
       writes only the weights int8 (per output channel, behind a
       DequantizeLinear) and needs no samples: the ane stores them as int8
       (constexpr_affine_dequantize) and computes in fp16.
-  lathe run ARTIFACT --input NAME=FILE... --output-dir DIR [--threads N]
-      Runs ARTIFACT on inputs from .npy or ONNX TensorProto .pb files and writes
+  lathe run ARTIFACT --input NAME=FILE... --output-dir DIR [--threads N] [--entry NAME]
+      Runs ARTIFACT (its entry NAME, else its first) on inputs from .npy or ONNX TensorProto .pb files and writes
       DIR/output_<i>.npy (graph output order) and DIR/outputs.json. The cpu
       kernels run on N threads (default: LATHE_NUM_THREADS, else 1); the
       outputs are the same, bit for bit, for every N.
-  lathe bench ARTIFACT [--input NAME=FILE]... [--runs N] [--threads N] [--json]
+  lathe bench ARTIFACT [--input NAME=FILE]... [--runs N] [--threads N] [--entry NAME] [--json]
       Times ARTIFACT's runs (seeded random inputs unless given): p50/p95/min
       latency, load time, arena bytes, peak RSS, on N threads.
   lathe inspect ARTIFACT
@@ -385,9 +390,10 @@ int runCompile(int argc, char **argv) {
   CompileOptions options;
   QuantizationArgs quantization;
   std::string output, statsPath, shapeError, mlpackageDir;
+  std::vector<std::string> entrySpecs;
   Args args(argc, argv);
   auto parseError = args.parse(
-      {"--input-shape", "-o", "--output", "--target", "--cpu", "--hexagon-arch", "--stats",
+      {"--input-shape", "--entry", "-o", "--output", "--target", "--cpu", "--hexagon-arch", "--stats",
        "--disable-pass", "--emit-mlpackage", "--crash-reproducer", "--quantize",
        "--calibration", "--calibration-method", "--keep-float", "--warn-below-sqnr"},
       {"--print-ir-after-all", "--no-fusion", "--no-layout", "--pass-timing"},
@@ -395,6 +401,8 @@ int runCompile(int argc, char **argv) {
         if (name == "--input-shape") {
           if (auto err = parseInputShape(value, options.import))
             shapeError = llvm::toString(std::move(err));
+        } else if (name == "--entry") {
+          entrySpecs.push_back(value.str());
         } else if (name == "-o" || name == "--output") {
           output = value.str();
         } else if (name == "--target") {
@@ -429,6 +437,28 @@ int runCompile(int argc, char **argv) {
     return fail("compile: " + *error);
   if (!shapeError.empty())
     return fail(shapeError);
+  // --entry NAME:INPUT=D0,D1,...[+INPUT=...]: the --input-shape shapes with
+  // the entry's own over them.
+  for (const std::string &spec : entrySpecs) {
+    auto [name, shapes] = llvm::StringRef(spec).split(':');
+    if (name.empty() || !llvm::StringRef(spec).contains(':') ||
+        !llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_' || c == '-'; }))
+      return fail("compile: --entry '" + spec +
+                  "': expected NAME:INPUT=D0,D1,...[+INPUT=...] (NAME of letters, digits, _ and -)");
+    if (llvm::any_of(options.entries, [&](const auto &e) { return e.name == name; }))
+      return fail("compile: --entry '" + spec + "': a second entry named '" + name.str() + "'");
+    CompileOptions::Entry entry{name.str(), options.import};
+    llvm::SmallVector<llvm::StringRef> parts;
+    if (!shapes.empty())
+      shapes.split(parts, '+');
+    for (llvm::StringRef part : parts)
+      if (auto err = parseInputShape(part, entry.import))
+        return fail("compile: --entry '" + spec + "': " + llvm::toString(std::move(err)));
+    options.entries.push_back(std::move(entry));
+  }
+  if (!options.entries.empty() && quantization.enabled())
+    return fail("compile: --entry and --quantize: quantize the model first (lathe quantize), then "
+                "compile its entries");
   if (args.positional.size() != 1)
     return fail("compile: expected one model file (lathe compile MODEL.onnx -o OUT.lathe)");
   if (output.empty())
@@ -547,13 +577,15 @@ int runQuantize(int argc, char **argv) {
 
 int runRun(int argc, char **argv) {
   std::vector<std::pair<std::string, std::string>> inputs;
-  std::string outputDir;
+  std::string outputDir, entryName;
   lathe_session_options sessionOptions = {0};
   std::string numberError;
   Args args(argc, argv);
-  auto parseError = args.parse({"--input", "--output-dir", "--threads"}, {},
+  auto parseError = args.parse({"--input", "--output-dir", "--threads", "--entry"}, {},
                                [&](llvm::StringRef name, llvm::StringRef value) {
-                                 if (name == "--input") {
+                                 if (name == "--entry") {
+                                   entryName = value.str();
+                                 } else if (name == "--input") {
                                    auto [n, file] = value.rsplit('=');
                                    inputs.push_back({n.str(), file.str()});
                                  } else if (name == "--threads") {
@@ -586,14 +618,19 @@ int runRun(int argc, char **argv) {
     return fail(path + ": " + status.message);
   std::unique_ptr<lathe_session, void (*)(lathe_session *)> sessionOwner(session,
                                                                         lathe_session_release);
+  size_t entry = 0;
+  if (!entryName.empty() &&
+      (lathe_model_find_entry(model, entryName.c_str(), &entry, &status) != LATHE_OK ||
+       lathe_session_select_entry(session, entry, &status) != LATHE_OK))
+    return fail(path + ": " + status.message);
 
-  std::vector<HostTensor> tensors(lathe_model_input_count(model));
+  std::vector<HostTensor> tensors(lathe_model_entry_input_count(model, entry));
   std::vector<bool> given(tensors.size(), false);
   for (const auto &[name, file] : inputs) {
     size_t index = tensors.size();
     for (size_t i = 0; i < tensors.size(); ++i) {
       lathe_tensor_info info;
-      lathe_model_input_info(model, i, &info, nullptr);
+      lathe_model_entry_input_info(model, entry, i, &info, nullptr);
       if (name == info.name)
         index = i;
     }
@@ -612,7 +649,7 @@ int runRun(int argc, char **argv) {
   for (size_t i = 0; i < tensors.size(); ++i)
     if (!given[i]) {
       lathe_tensor_info info;
-      lathe_model_input_info(model, i, &info, nullptr);
+      lathe_model_entry_input_info(model, entry, i, &info, nullptr);
       return fail(path + ": input '" + info.name + "' is not given (--input " + info.name +
                   "=FILE)");
     }
@@ -622,11 +659,12 @@ int runRun(int argc, char **argv) {
   if (auto ec = llvm::sys::fs::create_directories(outputDir))
     return fail("cannot create '" + outputDir + "': " + ec.message());
   std::string json = "{\n";
-  for (size_t i = 0; i < lathe_model_output_count(model); ++i) {
+  size_t outputCount = lathe_model_entry_output_count(model, entry);
+  for (size_t i = 0; i < outputCount; ++i) {
     lathe_tensor_info info;
     const void *data;
     size_t bytes;
-    lathe_model_output_info(model, i, &info, nullptr);
+    lathe_model_entry_output_info(model, entry, i, &info, nullptr);
     if (lathe_session_output(session, i, &data, &bytes, &status) != LATHE_OK)
       return fail(path + ": " + status.message);
     HostTensor t;
@@ -637,7 +675,7 @@ int runRun(int argc, char **argv) {
     if (auto err = writeNpy(file, t))
       return fail(llvm::toString(std::move(err)));
     json += "  \"" + std::to_string(i) + "\": \"" + info.name + "\"" +
-            (i + 1 < lathe_model_output_count(model) ? ",\n" : "\n");
+            (i + 1 < outputCount ? ",\n" : "\n");
   }
   json += "}\n";
   std::string openError;
@@ -655,9 +693,13 @@ int runBench(int argc, char **argv) {
   bool json = false;
   Args args(argc, argv);
   std::string numberError;
+  std::string entry;
   auto parseError = args.parse(
-      {"--input", "--runs", "--threads"}, {"--json"}, [&](llvm::StringRef name, llvm::StringRef value) {
-        if (name == "--input") {
+      {"--input", "--runs", "--threads", "--entry"}, {"--json"}, [&](llvm::StringRef name, llvm::StringRef value) {
+        if (name == "--entry") {
+          entry = value.str();
+          options.entry = entry.c_str();
+        } else if (name == "--input") {
           auto [n, file] = value.rsplit('=');
           inputs.push_back({n.str(), file.str()});
         } else if (name == "--json") {
@@ -746,22 +788,31 @@ int runInspect(int argc, char **argv) {
       dims += (d ? "x" : "") + std::to_string(info.dims[d]);
     return llvm::formatv("'{0}' dtype {1} [{2}] {3} bytes", info.name, info.dtype, dims, info.bytes).str();
   };
-  for (size_t i = 0; i < lathe_model_input_count(model); ++i) {
-    lathe_tensor_info info;
-    lathe_model_input_info(model, i, &info, nullptr);
-    llvm::outs() << "input " << i << ": " << describe(info) << "\n";
-  }
-  for (size_t i = 0; i < lathe_model_output_count(model); ++i) {
-    lathe_tensor_info info;
-    lathe_model_output_info(model, i, &info, nullptr);
-    llvm::outs() << "output " << i << ": " << describe(info) << "\n";
+  // Each entry's signature (named when there are several), then the
+  // arena, the crossing tensors and one line per step (target, code entry,
+  // constants, arena, the slots it reads and writes), slots and steps
+  // numbered model-wide.
+  size_t entries = lathe_model_entry_count(model), slot = 0;
+  for (size_t e = 0; e < entries; ++e) {
+    if (entries > 1)
+      llvm::outs() << "entry " << e << ": '" << lathe_model_entry_name(model, e) << "'\n";
+    size_t inputs = lathe_model_entry_input_count(model, e), outputs = lathe_model_entry_output_count(model, e);
+    for (size_t i = 0; i < inputs; ++i) {
+      lathe_tensor_info info;
+      lathe_model_entry_input_info(model, e, i, &info, nullptr);
+      llvm::outs() << "input " << i << ": " << describe(info) << "\n";
+    }
+    for (size_t i = 0; i < outputs; ++i) {
+      lathe_tensor_info info;
+      lathe_model_entry_output_info(model, e, i, &info, nullptr);
+      llvm::outs() << "output " << i << ": " << describe(info) << "\n";
+    }
+    slot += inputs + outputs;
   }
   llvm::outs() << "arena: " << lathe_model_arena_bytes(model) << " bytes\n";
-  // The plan: the crossing tensors, then one line per step (target, entry,
-  // constants, arena, the slots it reads and writes).
-  size_t firstIntermediate = lathe_model_input_count(model) + lathe_model_output_count(model);
-  for (size_t k = firstIntermediate; k < lathe_model_slot_count(model); ++k)
-    llvm::outs() << llvm::formatv("slot {0}: intermediate, {1} bytes\n", k, lathe_model_slot_bytes(model, k));
+  if (entries == 1)
+    for (size_t k = slot; k < lathe_model_slot_count(model); ++k)
+      llvm::outs() << llvm::formatv("slot {0}: intermediate, {1} bytes\n", k, lathe_model_slot_bytes(model, k));
   for (size_t k = 0; k < lathe_model_step_count(model); ++k) {
     lathe_step_info step;
     lathe_model_step_info(model, k, &step, nullptr);

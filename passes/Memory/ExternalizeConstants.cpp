@@ -3,11 +3,15 @@
 // The generated code does not embed weights: each constant global becomes a
 // view of a `constants` argument at a 64-byte aligned offset, and the bytes
 // are collected into one blob (module attribute `lathe.constants`) that the
-// artifact stores and the runtime maps without copying. Coefficient tables
+// artifact stores and the runtime maps without copying. A compile's passes
+// share one pool instead (createExternalizeConstants(pool)): every entry
+// and partition then reads the artifact's one CONSTANTS blob from its start,
+// and bytes stored once serve them all. Coefficient tables
 // marked lathe.code_table stay in the code, where LLVM knows their values.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/Memory/ConstantPool.h"
 #include "dialects/lathe/LatheDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -24,7 +28,7 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kAlignment = 64;
+constexpr int64_t kAlignment = lathe::ConstantPool::kAlignment;
 
 /// The little-endian bytes of a constant, one byte per bool, splats expanded.
 bool appendBytes(Attribute value, MemRefType type, std::vector<char> &out) {
@@ -60,12 +64,19 @@ bool appendBytes(Attribute value, MemRefType type, std::vector<char> &out) {
 
 struct ExternalizeConstantsPass
     : public lathe::impl::ExternalizeConstantsBase<ExternalizeConstantsPass> {
+  ExternalizeConstantsPass() = default;
+  explicit ExternalizeConstantsPass(lathe::ConstantPool &pool) : shared(&pool) {}
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::vector<char> blob;
+    // Without a pool of the compile's, the module's own: its bytes become
+    // the module's `lathe.constants`.
+    lathe::ConstantPool own;
+    lathe::ConstantPool &pool = shared ? *shared : own;
     llvm::StringMap<int64_t> offsets;
     SmallVector<memref::GetGlobalOp> uses;
     module.walk([&](memref::GetGlobalOp get) { uses.push_back(get); });
+    std::vector<char> bytes;
     for (memref::GetGlobalOp get : uses) {
       auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(get, get.getNameAttr());
       if (!global || !global.getConstant() || !global.getInitialValue())
@@ -74,14 +85,15 @@ struct ExternalizeConstantsPass
         continue;
       auto [it, inserted] = offsets.try_emplace(global.getSymName(), 0);
       if (inserted) {
-        blob.resize((blob.size() + kAlignment - 1) / kAlignment * kAlignment);
-        it->second = blob.size();
-        if (!appendBytes(*global.getInitialValue(), global.getType(), blob)) {
+        bytes.clear();
+        if (!appendBytes(*global.getInitialValue(), global.getType(), bytes)) {
           global.emitError("constant data is not available");
           return signalPassFailure();
         }
+        it->second = pool.add(bytes);
       }
     }
+    const std::vector<char> &blob = pool.bytes();
     int64_t size = std::max<int64_t>(blob.size(), 1);
     auto baseType = MemRefType::get({size}, IntegerType::get(&getContext(), 8));
     // Every entry function takes the section, used or not: the runtime
@@ -112,12 +124,20 @@ struct ExternalizeConstantsPass
     for (memref::GlobalOp global : llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
       if (offsets.count(global.getSymName()))
         global.erase();
+    if (shared)
+      return;
     auto blobType = RankedTensorType::get({(int64_t)blob.size()}, IntegerType::get(&getContext(), 8));
     module->setAttr(lathe::LatheDialect::ConstantsAttrHelper::getNameStr(),
                     DenseResourceElementsAttr::get(
                         blobType, "lathe_constants",
                         HeapAsmResourceBlob::allocateAndCopyWithAlign(blob, kAlignment)));
   }
+
+  lathe::ConstantPool *shared = nullptr;
 };
 
 } // namespace
+
+std::unique_ptr<Pass> lathe::createExternalizeConstants(ConstantPool &pool) {
+  return std::make_unique<ExternalizeConstantsPass>(pool);
+}

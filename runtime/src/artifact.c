@@ -62,26 +62,19 @@ static lathe_status_code corrupt(lathe_status *status, const char *where, const 
   return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact %s: %s", where, what);
 }
 
-static lathe_status_code read_signature(lathe_model *m, span s, lathe_status *status) {
+/* An entry's signature into its range of m->tensors (counted before). */
+static lathe_status_code read_signature(lathe_model *m, const lathe_entry_plan *e, span s,
+                                        lathe_status *status) {
   lathe_allocator *a = &m->allocator;
   lathe_signature_header header;
   if (!read_records(s, 0, 1, sizeof(header), &header))
     return corrupt(status, "signature", "truncated header");
-  if (header.input_count > LATHE_FORMAT_MAX_TENSORS || header.output_count > LATHE_FORMAT_MAX_TENSORS)
-    return corrupt(status, "signature", "too many inputs or outputs");
-  if (header.output_count == 0)
-    return corrupt(status, "signature", "no outputs");
   size_t count = (size_t)header.input_count + header.output_count;
-  m->tensors = allocate_zeroed(a, count, sizeof(lathe_tensor_desc));
-  if (!m->tensors)
-    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the signature");
-  m->input_count = header.input_count;
-  m->output_count = header.output_count;
   for (size_t i = 0; i < count; ++i) {
     lathe_tensor_record record;
     if (!read_records(s, sizeof(header) + i * sizeof(record), 1, sizeof(record), &record))
       return corrupt(status, "signature", "truncated tensor records");
-    lathe_tensor_desc *t = &m->tensors[i];
+    lathe_tensor_desc *t = &m->tensors[e->tensor_first + i];
     if (!(t->name = read_name(s, record.name, a)))
       return corrupt(status, "signature", "a tensor name outside the section");
     t->dtype = (int32_t)record.dtype;
@@ -106,6 +99,38 @@ static lathe_status_code read_signature(lathe_model *m, span s, lathe_status *st
     }
     t->bytes = (size_t)bytes;
   }
+  return LATHE_OK;
+}
+
+/* An entry's counts from its signature and plan headers (and its name),
+   checked, before anything of it is read. */
+static lathe_status_code count_entry(lathe_model *m, lathe_entry_plan *e, span signature, span plan,
+                                     lathe_status *status) {
+  lathe_signature_header sig;
+  if (!read_records(signature, 0, 1, sizeof(sig), &sig))
+    return corrupt(status, "signature", "truncated header");
+  if (sig.input_count > LATHE_FORMAT_MAX_TENSORS || sig.output_count > LATHE_FORMAT_MAX_TENSORS)
+    return corrupt(status, "signature", "too many inputs or outputs");
+  if (sig.output_count == 0)
+    return corrupt(status, "signature", "no outputs");
+  e->input_count = sig.input_count;
+  e->output_count = sig.output_count;
+  lathe_plan_header header;
+  if (!read_records(plan, 0, 1, sizeof(header), &header))
+    return corrupt(status, "plan", "truncated header");
+  if (header.slot_count < e->input_count + e->output_count || header.slot_count > LATHE_FORMAT_MAX_SLOTS ||
+      header.step_count == 0 || header.step_count > LATHE_FORMAT_MAX_STEPS)
+    return corrupt(status, "plan", "slot or step counts out of range");
+  if (header.arena_bytes > LATHE_MAX_TENSOR_BYTES)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                      "artifact plan: an arena of %llu bytes, above the limit of %llu",
+                      (unsigned long long)header.arena_bytes,
+                      (unsigned long long)LATHE_MAX_TENSOR_BYTES);
+  if (header.name.size == 0 || !(e->name = read_name(plan, header.name, &m->allocator)))
+    return corrupt(status, "plan", "an entry name outside the section, or none");
+  e->slot_count = header.slot_count;
+  e->step_count = header.step_count;
+  e->arena_bytes = header.arena_bytes;
   return LATHE_OK;
 }
 
@@ -177,20 +202,21 @@ static const lathe_entry_desc *find_entry(const lathe_code_desc *code, const cha
   return NULL;
 }
 
-/* Checks one step against its entry record, and its dataflow: `written`
-   marks the slots earlier steps wrote (graph inputs count as written). */
-static lathe_status_code check_step(lathe_model *m, uint32_t i, uint8_t *written,
-                                    lathe_status *status) {
+/* Checks step `i` of entry `p` against its code's entry record, and its
+   dataflow: `written` marks the slots earlier steps wrote (graph inputs
+   count as written). */
+static lathe_status_code check_step(lathe_model *m, const lathe_entry_plan *p, size_t i,
+                                    uint8_t *written, lathe_status *status) {
   const lathe_step *s = &m->steps[i];
   const lathe_entry_desc *e = s->contract;
   const char *name = s->entry_name;
   if (s->io_count != e->io_count)
     return lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                      "artifact plan: step %u gives entry '%s' %u buffers; it was compiled for %u", i,
+                      "artifact plan: step %zu gives entry '%s' %u buffers; it was compiled for %u", i,
                       name, s->io_count, e->io_count);
   if (s->constants_offset != e->constants_offset)
     return lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                      "artifact plan: step %u reads constants at %llu; entry '%s' was compiled for "
+                      "artifact plan: step %zu reads constants at %llu; entry '%s' was compiled for "
                       "them at %llu",
                       i, (unsigned long long)s->constants_offset, name,
                       (unsigned long long)e->constants_offset);
@@ -201,25 +227,25 @@ static lathe_status_code check_step(lathe_model *m, uint32_t i, uint8_t *written
                       "constants section has %llu",
                       name, (unsigned long long)e->constants_bytes,
                       (unsigned long long)e->constants_offset, (unsigned long long)m->constants_size);
-  if (e->arena_bytes > m->arena_bytes)
+  if (e->arena_bytes > p->arena_bytes)
     return lathe_fail(status, LATHE_INVALID_ARTIFACT,
                       "artifact plan: an arena of %llu bytes; entry '%s' needs %llu",
-                      (unsigned long long)m->arena_bytes, name, (unsigned long long)e->arena_bytes);
+                      (unsigned long long)p->arena_bytes, name, (unsigned long long)e->arena_bytes);
   for (uint32_t k = 0; k < s->io_count; ++k) {
     uint32_t slot = s->slots[k];
     if (m->slot_bytes[slot] != e->io_bytes[k])
       return lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                        "artifact plan: step %u's buffer %u (slot %u) has %llu bytes; entry '%s' was "
+                        "artifact plan: step %zu's buffer %u (slot %u) has %llu bytes; entry '%s' was "
                         "compiled for %llu",
                         i, k, slot, (unsigned long long)m->slot_bytes[slot], name,
                         (unsigned long long)e->io_bytes[k]);
     int reads = k < e->input_count;
     if (reads && !written[slot])
       return lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                        "artifact plan: step %u reads slot %u before any step writes it", i, slot);
-    if (!reads && (slot < m->input_count || written[slot]))
+                        "artifact plan: step %zu reads slot %u before any step writes it", i, slot);
+    if (!reads && (slot < p->slot_first + p->input_count || written[slot]))
       return lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                        "artifact plan: step %u writes slot %u, a graph input or written before", i,
+                        "artifact plan: step %zu writes slot %u, a graph input or written before", i,
                         slot);
   }
   for (uint32_t k = e->input_count; k < s->io_count; ++k)
@@ -227,60 +253,50 @@ static lathe_status_code check_step(lathe_model *m, uint32_t i, uint8_t *written
   return LATHE_OK;
 }
 
-static lathe_status_code read_plan(lathe_model *m, span s, lathe_status *status) {
+/* An entry's plan into its ranges of m->slot_bytes and m->steps (counted
+   before); its step's slots are numbered model-wide from here on. */
+static lathe_status_code read_plan(lathe_model *m, const lathe_entry_plan *p, span s,
+                                   lathe_status *status) {
   lathe_allocator *a = &m->allocator;
-  lathe_plan_header header;
-  if (!read_records(s, 0, 1, sizeof(header), &header))
-    return corrupt(status, "plan", "truncated header");
-  size_t graph_slots = m->input_count + m->output_count;
-  if (header.slot_count < graph_slots || header.slot_count > LATHE_FORMAT_MAX_SLOTS ||
-      header.step_count == 0 || header.step_count > LATHE_FORMAT_MAX_STEPS)
-    return corrupt(status, "plan", "slot or step counts out of range");
-  if (header.arena_bytes > LATHE_MAX_TENSOR_BYTES)
-    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                      "artifact plan: an arena of %llu bytes, above the limit of %llu",
-                      (unsigned long long)header.arena_bytes,
-                      (unsigned long long)LATHE_MAX_TENSOR_BYTES);
-  m->arena_bytes = header.arena_bytes;
-  m->slot_count = header.slot_count;
-  if (!(m->slot_bytes = allocate_zeroed(a, m->slot_count, sizeof(uint64_t))))
-    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the plan");
-  if (!read_records(s, sizeof(header), m->slot_count, sizeof(uint64_t), m->slot_bytes))
+  size_t graph_slots = p->input_count + p->output_count;
+  uint64_t *slot_bytes = m->slot_bytes + p->slot_first;
+  const lathe_tensor_desc *tensors = m->tensors + p->tensor_first;
+  if (!read_records(s, sizeof(lathe_plan_header), p->slot_count, sizeof(uint64_t), slot_bytes))
     return corrupt(status, "plan", "truncated slot sizes");
   /* A session's memory: the arena, outputs and crossing tensors. */
-  uint64_t session_bytes = m->arena_bytes;
-  for (size_t i = 0; i < m->slot_count; ++i) {
-    uint64_t bytes = m->slot_bytes[i];
-    if (i < graph_slots && bytes != m->tensors[i].bytes)
+  uint64_t session_bytes = p->arena_bytes;
+  for (size_t i = 0; i < p->slot_count; ++i) {
+    uint64_t bytes = slot_bytes[i];
+    if (i < graph_slots && bytes != tensors[i].bytes)
       return lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                        "artifact plan: slot %zu has %llu bytes, its tensor '%s' %zu", i,
-                        (unsigned long long)bytes, m->tensors[i].name, m->tensors[i].bytes);
+                        "artifact plan of '%s': slot %zu has %llu bytes, its tensor '%s' %zu", p->name,
+                        i, (unsigned long long)bytes, tensors[i].name, tensors[i].bytes);
     if (bytes == 0 || bytes > LATHE_MAX_TENSOR_BYTES)
       return lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                        "artifact plan: slot %zu has %llu bytes (at least 1, at most %llu)", i,
-                        (unsigned long long)bytes, (unsigned long long)LATHE_MAX_TENSOR_BYTES);
-    if (i >= m->input_count)
+                        "artifact plan of '%s': slot %zu has %llu bytes (at least 1, at most %llu)",
+                        p->name, i, (unsigned long long)bytes,
+                        (unsigned long long)LATHE_MAX_TENSOR_BYTES);
+    if (i >= p->input_count)
       session_bytes += bytes;
   }
   if (session_bytes > LATHE_MAX_TENSOR_BYTES)
     return lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                      "artifact plan: a session would need %llu bytes, above the limit of %llu",
-                      (unsigned long long)session_bytes, (unsigned long long)LATHE_MAX_TENSOR_BYTES);
+                      "artifact plan of '%s': a session would need %llu bytes, above the limit of %llu",
+                      p->name, (unsigned long long)session_bytes,
+                      (unsigned long long)LATHE_MAX_TENSOR_BYTES);
 
-  uint64_t steps_at = sizeof(header) + (uint64_t)m->slot_count * sizeof(uint64_t);
-  uint64_t io_at = steps_at + (uint64_t)header.step_count * sizeof(lathe_step_record);
-  m->step_count = header.step_count;
-  if (!(m->steps = allocate_zeroed(a, m->step_count, sizeof(lathe_step))))
-    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the plan");
+  uint64_t steps_at = sizeof(lathe_plan_header) + (uint64_t)p->slot_count * sizeof(uint64_t);
+  uint64_t io_at = steps_at + (uint64_t)p->step_count * sizeof(lathe_step_record);
   uint8_t *written = allocate_zeroed(a, m->slot_count, 1);
   if (!written)
     return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the plan");
-  memset(written, 1, m->input_count);
+  memset(written + p->slot_first, 1, p->input_count);
   lathe_status_code result = LATHE_OK;
-  for (uint32_t i = 0; result == LATHE_OK && i < m->step_count; ++i) {
+  for (size_t n = 0; result == LATHE_OK && n < p->step_count; ++n) {
+    size_t i = p->step_first + n;
     lathe_step_record record;
     lathe_step *step = &m->steps[i];
-    if (!read_records(s, steps_at + i * sizeof(record), 1, sizeof(record), &record)) {
+    if (!read_records(s, steps_at + n * sizeof(record), 1, sizeof(record), &record)) {
       result = corrupt(status, "plan", "truncated step records");
       break;
     }
@@ -296,13 +312,13 @@ static lathe_status_code read_plan(lathe_model *m, span s, lathe_status *status)
     if (record.code_section >= m->section_count || m->sections[record.code_section].kind != LATHE_SECTION_CODE ||
         m->code[record.code_section].target != record.target) {
       result = lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                          "artifact plan: step %u names section %u, not a code section of its target",
+                          "artifact plan: step %zu names section %u, not a code section of its target",
                           i, record.code_section);
       break;
     }
     if (!(step->contract = find_entry(&m->code[record.code_section], step->entry_name))) {
       result = lathe_fail(status, LATHE_INVALID_ARTIFACT,
-                          "artifact plan: step %u calls '%s', which its code section does not declare",
+                          "artifact plan: step %zu calls '%s', which its code section does not declare",
                           i, step->entry_name);
       break;
     }
@@ -313,24 +329,26 @@ static lathe_status_code read_plan(lathe_model *m, span s, lathe_status *status)
       result = corrupt(status, "plan", "a step's slots lie outside it");
       break;
     }
-    for (uint32_t k = 0; result == LATHE_OK && k < step->io_count; ++k)
-      if (step->slots[k] >= m->slot_count)
-        result = lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact plan: step %u names slot %u of %zu",
-                            i, step->slots[k], m->slot_count);
+    for (uint32_t k = 0; result == LATHE_OK && k < step->io_count; ++k) {
+      if (step->slots[k] >= p->slot_count)
+        result = lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact plan: step %zu names slot %u of %zu",
+                            i, step->slots[k], p->slot_count);
+      step->slots[k] += (uint32_t)p->slot_first;
+    }
     if (result == LATHE_OK)
-      result = check_step(m, i, written, status);
+      result = check_step(m, p, i, written, status);
     if (step->io_count > m->max_io)
       m->max_io = step->io_count;
   }
-  for (size_t i = m->input_count; result == LATHE_OK && i < m->slot_count; ++i)
-    if (!written[i])
+  for (size_t i = p->input_count; result == LATHE_OK && i < p->slot_count; ++i)
+    if (!written[p->slot_first + i])
       result = lathe_fail(status, LATHE_INVALID_ARTIFACT,
                           i < graph_slots ? "artifact plan: no step writes output slot %zu"
                                           : "artifact plan: no step writes slot %zu",
                           i);
   a->release(a->self, written);
-  for (uint32_t i = 0; result == LATHE_OK && i < m->step_count; ++i) {
-    lathe_step *step = &m->steps[i];
+  for (size_t n = 0; result == LATHE_OK && n < p->step_count; ++n) {
+    lathe_step *step = &m->steps[p->step_first + n];
     m->backends[step->target] = step->backend;
     if (step->backend->prepare_step)
       result = step->backend->prepare_step(m, step, status);
@@ -368,38 +386,81 @@ lathe_status_code lathe_artifact_read(lathe_model *m, lathe_status *status) {
   m->section_count = header.section_count;
   if (!read_records(file, sizeof(header), header.section_count, sizeof(lathe_section_entry), m->sections))
     return corrupt(status, "section table", "truncated");
-  const lathe_section_entry *signature = NULL, *plan = NULL, *constants = NULL;
+  /* Signatures and plans pair up in order, one pair per entry. */
+  uint32_t signatures[LATHE_FORMAT_MAX_ENTRIES], plans[LATHE_FORMAT_MAX_ENTRIES];
+  size_t signature_count = 0, plan_count = 0;
+  const lathe_section_entry *constants = NULL;
   for (uint32_t i = 0; i < header.section_count; ++i) {
     const lathe_section_entry *s = &m->sections[i];
     if (!within(file, s->offset, s->size) || s->offset % LATHE_ARTIFACT_ALIGNMENT)
       return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact section %u lies outside the file", i);
-    const lathe_section_entry **unique = s->kind == LATHE_SECTION_SIGNATURE ? &signature
-                                         : s->kind == LATHE_SECTION_PLAN    ? &plan
-                                         : s->kind == LATHE_SECTION_CONSTANTS ? &constants
-                                                                              : NULL;
     if (!lathe_section_kind_name(s->kind))
       return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact section %u is of unknown kind %u", i,
                         s->kind);
-    if (unique && *unique)
-      return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact has two %s sections",
-                        lathe_section_kind_name(s->kind));
-    if (unique)
-      *unique = s;
+    if (s->kind == LATHE_SECTION_CONSTANTS && constants)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact has two constants sections");
+    if (s->kind == LATHE_SECTION_CONSTANTS)
+      constants = s;
+    size_t *count = s->kind == LATHE_SECTION_SIGNATURE ? &signature_count
+                    : s->kind == LATHE_SECTION_PLAN    ? &plan_count
+                                                       : NULL;
+    if (count && *count == LATHE_FORMAT_MAX_ENTRIES)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact has more than %u entries",
+                        LATHE_FORMAT_MAX_ENTRIES);
+    if (count)
+      (s->kind == LATHE_SECTION_SIGNATURE ? signatures : plans)[(*count)++] = i;
   }
-  if (!signature || !plan)
-    return lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact lacks its signature or plan");
+  if (!signature_count || signature_count != plan_count)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                      "artifact has %zu signatures and %zu plans (one of each per entry, at least one)",
+                      signature_count, plan_count);
   if (constants) {
     m->constants = data + constants->offset;
     m->constants_size = constants->size;
   }
+  m->entries = allocate_zeroed(&m->allocator, signature_count, sizeof(lathe_entry_plan));
+  if (!m->entries)
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the entries");
+  m->entry_count = signature_count;
   lathe_status_code result = LATHE_OK;
+  for (size_t i = 0; result == LATHE_OK && i < m->entry_count; ++i) {
+    lathe_entry_plan *e = &m->entries[i];
+    const lathe_section_entry *sig = &m->sections[signatures[i]], *plan = &m->sections[plans[i]];
+    result = count_entry(m, e, (span){data + sig->offset, sig->size},
+                         (span){data + plan->offset, plan->size}, status);
+    for (size_t k = 0; result == LATHE_OK && k < i; ++k)
+      if (strcmp(m->entries[k].name, e->name) == 0)
+        result = lathe_fail(status, LATHE_INVALID_ARTIFACT, "artifact has two entries named '%s'",
+                            e->name);
+    if (result != LATHE_OK)
+      break;
+    e->tensor_first = m->tensor_count;
+    e->slot_first = m->slot_count;
+    e->step_first = m->step_count;
+    m->tensor_count += e->input_count + e->output_count;
+    m->slot_count += e->slot_count;
+    m->step_count += e->step_count;
+    if (e->arena_bytes > m->arena_bytes)
+      m->arena_bytes = e->arena_bytes;
+  }
+  if (result == LATHE_OK && m->slot_count > (size_t)UINT32_MAX)
+    result = corrupt(status, "plan", "too many slots");
+  if (result != LATHE_OK)
+    return result;
+  m->tensors = allocate_zeroed(&m->allocator, m->tensor_count, sizeof(lathe_tensor_desc));
+  m->slot_bytes = allocate_zeroed(&m->allocator, m->slot_count, sizeof(uint64_t));
+  m->steps = allocate_zeroed(&m->allocator, m->step_count, sizeof(lathe_step));
+  if (!m->tensors || !m->slot_bytes || !m->steps)
+    return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the entries");
   for (uint32_t i = 0; result == LATHE_OK && i < m->section_count; ++i)
     if (m->sections[i].kind == LATHE_SECTION_CODE)
       result = read_code(m, i, (span){data + m->sections[i].offset, m->sections[i].size}, status);
-  if (result == LATHE_OK)
-    result = read_signature(m, (span){data + signature->offset, signature->size}, status);
-  if (result == LATHE_OK)
-    result = read_plan(m, (span){data + plan->offset, plan->size}, status);
+  for (size_t i = 0; result == LATHE_OK && i < m->entry_count; ++i) {
+    const lathe_section_entry *sig = &m->sections[signatures[i]], *plan = &m->sections[plans[i]];
+    result = read_signature(m, &m->entries[i], (span){data + sig->offset, sig->size}, status);
+    if (result == LATHE_OK)
+      result = read_plan(m, &m->entries[i], (span){data + plan->offset, plan->size}, status);
+  }
   return result;
 }
 
@@ -431,10 +492,14 @@ void lathe_model_parts_release(lathe_model *m) {
       }
     }
   if (m->tensors)
-    for (size_t i = 0; i < m->input_count + m->output_count; ++i)
+    for (size_t i = 0; i < m->tensor_count; ++i)
       if (m->tensors[i].name)
         a->release(a->self, m->tensors[i].name);
-  void *parts[] = {m->tensors, m->steps, m->slot_bytes, m->sections, m->code};
+  if (m->entries)
+    for (size_t i = 0; i < m->entry_count; ++i)
+      if (m->entries[i].name)
+        a->release(a->self, m->entries[i].name);
+  void *parts[] = {m->tensors, m->steps, m->slot_bytes, m->sections, m->code, m->entries};
   for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); ++i)
     if (parts[i])
       a->release(a->self, parts[i]);

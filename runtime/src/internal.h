@@ -120,6 +120,17 @@ struct lathe_step {
   void *prepared; /* what its backend prepared (cpu: the entry; ane: the program) */
 };
 
+/* An entry of the model: its signature and plan, as ranges of the model's
+   tensors, slots and steps, which hold every entry's side by side. */
+typedef struct lathe_entry_plan {
+  char *name;
+  size_t input_count, output_count;
+  size_t tensor_first;           /* its inputs, then its outputs */
+  size_t slot_first, slot_count; /* its inputs, outputs, crossing tensors */
+  size_t step_first, step_count;
+  uint64_t arena_bytes;
+} lathe_entry_plan;
+
 struct lathe_model {
   lathe_allocator allocator;
   const uint8_t *data;
@@ -130,12 +141,14 @@ struct lathe_model {
   uint32_t section_count;
   lathe_section_entry *sections;
   lathe_code_desc *code; /* one per section; target 0 where not CODE */
-  size_t input_count, output_count;
-  lathe_tensor_desc *tensors; /* inputs, then outputs */
-  uint64_t arena_bytes;
+  size_t entry_count;
+  lathe_entry_plan *entries;
+  size_t tensor_count;
+  lathe_tensor_desc *tensors; /* per entry: inputs, then outputs */
+  uint64_t arena_bytes;       /* the largest entry's */
   const uint8_t *constants;
   uint64_t constants_size;
-  size_t slot_count; /* inputs, outputs, intermediates */
+  size_t slot_count; /* per entry: inputs, outputs, intermediates */
   uint64_t *slot_bytes;
   uint32_t max_io;
   size_t step_count;
@@ -151,9 +164,11 @@ struct lathe_model {
 /* A session's memory is one block: the arena the steps share in turn, the
    graph outputs, the crossing tensors; for a backend that shares session
    memory also the graph inputs its steps read (staged there at run) and
-   the constants. */
+   the constants. The entries' outputs and crossing tensors lie over each
+   other (a run's outputs are valid until the next run, of any entry). */
 struct lathe_session {
   const lathe_model *model;
+  size_t entry; /* the one set_input, run and output refer to */
   lathe_allocator allocator;
   uint8_t *memory;
   uint64_t memory_bytes;
@@ -161,10 +176,10 @@ struct lathe_session {
   void **slots;         /* the buffer of each slot */
   uint64_t *offsets;    /* each slot's offset in memory (UINT64_MAX: not there) */
   uint8_t *staged;      /* graph inputs copied into memory at run */
-  const void **inputs;  /* what the caller bound */
+  const void **inputs;  /* what the caller bound (by slot) */
   void **io;            /* one step's buffers */
   uint64_t constants_offset; /* where the constants were copied, when they are */
-  uint8_t *bound;       /* which inputs are bound */
+  uint8_t *bound;       /* which inputs are bound (by slot) */
   void *backend_state[LATHE_BACKEND_SLOTS];
   size_t threads;             /* the caller's and the pool's */
   lathe_thread_pool *pool;    /* NULL with one thread */

@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -79,8 +80,39 @@ void lathe_model_release(lathe_model *model) {
   a.release(a.self, model);
 }
 
-size_t lathe_model_input_count(const lathe_model *model) { return model ? model->input_count : 0; }
-size_t lathe_model_output_count(const lathe_model *model) { return model ? model->output_count : 0; }
+size_t lathe_model_entry_count(const lathe_model *model) { return model ? model->entry_count : 0; }
+
+const char *lathe_model_entry_name(const lathe_model *model, size_t entry) {
+  return model && entry < model->entry_count ? model->entries[entry].name : NULL;
+}
+
+lathe_status_code lathe_model_find_entry(const lathe_model *model, const char *name, size_t *entry,
+                                         lathe_status *status) {
+  if (!model || !name || !entry)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "lathe_model_find_entry: null argument");
+  char names[256] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < model->entry_count; ++i) {
+    if (strcmp(model->entries[i].name, name) == 0) {
+      *entry = i;
+      return LATHE_OK;
+    }
+    if (used < sizeof(names))
+      used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+                               model->entries[i].name);
+  }
+  return lathe_fail(status, LATHE_INVALID_ARGUMENT, "the model has no entry '%s' (its entries: %s)",
+                    name, names);
+}
+
+size_t lathe_model_entry_input_count(const lathe_model *model, size_t entry) {
+  return model && entry < model->entry_count ? model->entries[entry].input_count : 0;
+}
+size_t lathe_model_entry_output_count(const lathe_model *model, size_t entry) {
+  return model && entry < model->entry_count ? model->entries[entry].output_count : 0;
+}
+size_t lathe_model_input_count(const lathe_model *model) { return lathe_model_entry_input_count(model, 0); }
+size_t lathe_model_output_count(const lathe_model *model) { return lathe_model_entry_output_count(model, 0); }
 size_t lathe_model_arena_bytes(const lathe_model *model) { return model ? model->arena_bytes : 0; }
 
 static lathe_status_code tensor_info(const lathe_tensor_desc *t, lathe_tensor_info *info) {
@@ -92,18 +124,34 @@ static lathe_status_code tensor_info(const lathe_tensor_desc *t, lathe_tensor_in
   return LATHE_OK;
 }
 
+lathe_status_code lathe_model_entry_input_info(const lathe_model *model, size_t entry, size_t index,
+                                               lathe_tensor_info *info, lathe_status *status) {
+  if (!model || !info || entry >= model->entry_count)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "entry %zu does not exist", entry);
+  const lathe_entry_plan *e = &model->entries[entry];
+  if (index >= e->input_count)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "input %zu does not exist", index);
+  return tensor_info(&model->tensors[e->tensor_first + index], info);
+}
+
+lathe_status_code lathe_model_entry_output_info(const lathe_model *model, size_t entry, size_t index,
+                                                lathe_tensor_info *info, lathe_status *status) {
+  if (!model || !info || entry >= model->entry_count)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "entry %zu does not exist", entry);
+  const lathe_entry_plan *e = &model->entries[entry];
+  if (index >= e->output_count)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "output %zu does not exist", index);
+  return tensor_info(&model->tensors[e->tensor_first + e->input_count + index], info);
+}
+
 lathe_status_code lathe_model_input_info(const lathe_model *model, size_t index,
                                          lathe_tensor_info *info, lathe_status *status) {
-  if (!model || !info || index >= model->input_count)
-    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "input %zu does not exist", index);
-  return tensor_info(&model->tensors[index], info);
+  return lathe_model_entry_input_info(model, 0, index, info, status);
 }
 
 lathe_status_code lathe_model_output_info(const lathe_model *model, size_t index,
                                           lathe_tensor_info *info, lathe_status *status) {
-  if (!model || !info || index >= model->output_count)
-    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "output %zu does not exist", index);
-  return tensor_info(&model->tensors[model->input_count + index], info);
+  return lathe_model_entry_output_info(model, 0, index, info, status);
 }
 
 lathe_status_code lathe_model_artifact_info(const lathe_model *model, lathe_artifact_info *info,

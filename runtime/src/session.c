@@ -28,6 +28,18 @@ lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator
 
 size_t lathe_session_threads(const lathe_session *s) { return s ? s->threads : 0; }
 
+lathe_status_code lathe_session_select_entry(lathe_session *s, size_t entry, lathe_status *status) {
+  if (!s)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "lathe_session_select_entry: null session");
+  if (entry >= s->model->entry_count)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "entry %zu does not exist (the model has %zu)",
+                      entry, s->model->entry_count);
+  s->entry = entry;
+  return LATHE_OK;
+}
+
+size_t lathe_session_entry(const lathe_session *s) { return s ? s->entry : 0; }
+
 lathe_status_code lathe_session_create_with_options(const lathe_model *model,
                                                     lathe_allocator allocator,
                                                     const lathe_session_options *options,
@@ -57,34 +69,43 @@ lathe_status_code lathe_session_create_with_options(const lathe_model *model,
   }
   lathe_thread_pool_services(s->pool, &s->services);
   size_t slots = model->slot_count ? model->slot_count : 1;
-  size_t inputs = model->input_count ? model->input_count : 1;
   s->slots = allocator.allocate(allocator.self, sizeof(void *) * slots, 8);
   s->offsets = allocator.allocate(allocator.self, sizeof(uint64_t) * slots, 8);
-  s->staged = allocator.allocate(allocator.self, inputs, 1);
+  s->staged = allocator.allocate(allocator.self, slots, 1);
   s->io = allocator.allocate(allocator.self, sizeof(void *) * (model->max_io ? model->max_io : 1), 8);
-  s->inputs = allocator.allocate(allocator.self, sizeof(void *) * inputs, 8);
-  s->bound = allocator.allocate(allocator.self, inputs, 1);
+  s->inputs = allocator.allocate(allocator.self, sizeof(void *) * slots, 8);
+  s->bound = allocator.allocate(allocator.self, slots, 1);
   if (!s->slots || !s->offsets || !s->staged || !s->io || !s->inputs || !s->bound) {
     lathe_session_release(s);
     return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory creating a session");
   }
-  memset(s->bound, 0, inputs);
-  memset(s->staged, 0, inputs);
+  memset(s->bound, 0, slots);
+  memset(s->staged, 0, slots);
   /* Graph inputs a step of a memory-sharing backend reads are staged. */
-  for (size_t i = 0; i < model->step_count; ++i)
-    if (model->steps[i].backend->shares_session_memory)
-      for (uint32_t k = 0; k < model->steps[i].io_count; ++k)
-        if (model->steps[i].slots[k] < model->input_count)
-          s->staged[model->steps[i].slots[k]] = 1;
+  for (size_t e = 0; e < model->entry_count; ++e) {
+    const lathe_entry_plan *p = &model->entries[e];
+    for (size_t i = p->step_first; i < p->step_first + p->step_count; ++i)
+      if (model->steps[i].backend->shares_session_memory)
+        for (uint32_t k = 0; k < model->steps[i].io_count; ++k)
+          if (model->steps[i].slots[k] < p->slot_first + p->input_count)
+            s->staged[model->steps[i].slots[k]] = 1;
+  }
 
-  /* The layout of the one block. */
-  uint64_t size = align64(model->arena_bytes);
-  for (size_t i = 0; i < model->slot_count; ++i) {
-    s->offsets[i] = UINT64_MAX;
-    if (i >= model->input_count || s->staged[i]) {
-      s->offsets[i] = size;
-      size += align64(model->slot_bytes[i]);
+  /* The layout of the one block: the arena, then each entry's slots, the
+     entries' over each other. */
+  uint64_t base = align64(model->arena_bytes), size = base;
+  for (size_t e = 0; e < model->entry_count; ++e) {
+    const lathe_entry_plan *p = &model->entries[e];
+    uint64_t end = base;
+    for (size_t i = p->slot_first; i < p->slot_first + p->slot_count; ++i) {
+      s->offsets[i] = UINT64_MAX;
+      if (i >= p->slot_first + p->input_count || s->staged[i]) {
+        s->offsets[i] = end;
+        end += align64(model->slot_bytes[i]);
+      }
     }
+    if (end > size)
+      size = end;
   }
   if (model->memory_backend) {
     s->constants_offset = size;
@@ -148,10 +169,12 @@ lathe_status_code lathe_session_set_input(lathe_session *s, size_t index, const 
   if (!s || (!data && bytes))
     return lathe_fail(status, LATHE_INVALID_ARGUMENT, "lathe_session_set_input: null argument");
   const lathe_model *m = s->model;
-  if (index >= m->input_count)
-    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "input %zu does not exist (the model has %zu)",
-                      index, m->input_count);
-  const lathe_tensor_desc *t = &m->tensors[index];
+  const lathe_entry_plan *p = &m->entries[s->entry];
+  if (index >= p->input_count)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "input %zu does not exist (entry '%s' has %zu)",
+                      index, p->name, p->input_count);
+  const lathe_tensor_desc *t = &m->tensors[p->tensor_first + index];
+  size_t slot = p->slot_first + index;
   if (dtype != t->dtype)
     return lathe_fail(status, LATHE_INVALID_ARGUMENT,
                       "input '%s': dtype %d given, the model takes dtype %d", t->name, dtype,
@@ -170,10 +193,10 @@ lathe_status_code lathe_session_set_input(lathe_session *s, size_t index, const 
   if (bytes != t->bytes)
     return lathe_fail(status, LATHE_INVALID_ARGUMENT, "input '%s': %zu bytes given, it needs %zu",
                       t->name, bytes, t->bytes);
-  s->bound[index] = 1;
-  s->inputs[index] = data;
-  if (!s->staged[index])
-    s->slots[index] = (void *)data;
+  s->bound[slot] = 1;
+  s->inputs[slot] = data;
+  if (!s->staged[slot])
+    s->slots[slot] = (void *)data;
   return LATHE_OK;
 }
 
@@ -181,26 +204,28 @@ lathe_status_code lathe_session_run(lathe_session *s, lathe_status *status) {
   if (!s)
     return lathe_fail(status, LATHE_INVALID_ARGUMENT, "lathe_session_run: null session");
   const lathe_model *m = s->model;
-  for (size_t i = 0; i < m->input_count; ++i)
-    if (!s->bound[i])
-      return lathe_fail(status, LATHE_INVALID_ARGUMENT, "input '%s' is not bound",
-                        m->tensors[i].name);
+  const lathe_entry_plan *p = &m->entries[s->entry];
+  const lathe_tensor_desc *tensors = m->tensors + p->tensor_first;
+  for (size_t i = 0; i < p->input_count; ++i)
+    if (!s->bound[p->slot_first + i])
+      return lathe_fail(status, LATHE_INVALID_ARGUMENT, "input '%s' is not bound", tensors[i].name);
   /* Compiled code assumes that what it writes (outputs, arena) shares no
      byte with what it reads: an output of an earlier run fed back as an
      input must be copied first. */
-  for (size_t i = 0; i < m->input_count; ++i) {
-    uintptr_t in = (uintptr_t)s->inputs[i], n = m->tensors[i].bytes;
+  for (size_t i = 0; i < p->input_count; ++i) {
+    size_t slot = p->slot_first + i;
+    uintptr_t in = (uintptr_t)s->inputs[slot], n = tensors[i].bytes;
     uintptr_t memory = (uintptr_t)s->memory;
-    if (!s->staged[i] && in < memory + s->memory_bytes && memory < in + n)
+    if (!s->staged[slot] && in < memory + s->memory_bytes && memory < in + n)
       return lathe_fail(status, LATHE_INVALID_ARGUMENT,
                         "input '%s' lies in this session's own output or arena memory; "
                         "copy it to a buffer of your own first",
-                        m->tensors[i].name);
+                        tensors[i].name);
   }
-  for (size_t i = 0; i < m->input_count; ++i)
-    if (s->staged[i])
-      memcpy(s->slots[i], s->inputs[i], m->tensors[i].bytes);
-  for (size_t i = 0; i < m->step_count; ++i) {
+  for (size_t i = 0; i < p->input_count; ++i)
+    if (s->staged[p->slot_first + i])
+      memcpy(s->slots[p->slot_first + i], s->inputs[p->slot_first + i], tensors[i].bytes);
+  for (size_t i = p->step_first; i < p->step_first + p->step_count; ++i) {
     const lathe_step *step = &m->steps[i];
     for (uint32_t k = 0; k < step->io_count; ++k)
       s->io[k] = s->slots[step->slots[k]];
@@ -216,10 +241,11 @@ lathe_status_code lathe_session_output(lathe_session *s, size_t index, const voi
   if (!s || !data || !bytes)
     return lathe_fail(status, LATHE_INVALID_ARGUMENT, "lathe_session_output: null argument");
   const lathe_model *m = s->model;
-  if (index >= m->output_count)
-    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "output %zu does not exist (the model has %zu)",
-                      index, m->output_count);
-  *data = s->slots[m->input_count + index];
-  *bytes = m->tensors[m->input_count + index].bytes;
+  const lathe_entry_plan *p = &m->entries[s->entry];
+  if (index >= p->output_count)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "output %zu does not exist (entry '%s' has %zu)",
+                      index, p->name, p->output_count);
+  *data = s->slots[p->slot_first + p->input_count + index];
+  *bytes = m->tensors[p->tensor_first + p->input_count + index].bytes;
   return LATHE_OK;
 }

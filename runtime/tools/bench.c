@@ -45,7 +45,12 @@ lathe_status_code lathe_bench(const char *path, const lathe_bench_options *optio
     return code;
   result->load_ms = now_ms() - start;
   result->arena_bytes = lathe_model_arena_bytes(model);
-  size_t inputs = lathe_model_input_count(model);
+  size_t entry = 0;
+  if (options->entry && (code = lathe_model_find_entry(model, options->entry, &entry, status)) != LATHE_OK) {
+    lathe_model_release(model);
+    return code;
+  }
+  size_t inputs = lathe_model_entry_input_count(model, entry);
   void **owned = calloc(inputs ? inputs : 1, sizeof(void *));
   double *ms = calloc((size_t)(options->runs > 0 ? options->runs : 1), sizeof(double));
   if (!owned || !ms) {
@@ -57,10 +62,12 @@ lathe_status_code lathe_bench(const char *path, const lathe_bench_options *optio
                                                 status)) != LATHE_OK)
     goto done;
   result->threads_used = (int)lathe_session_threads(session);
+  if ((code = lathe_session_select_entry(session, entry, status)) != LATHE_OK)
+    goto done;
   uint32_t seed = 1;
   for (size_t i = 0; i < inputs; ++i) {
     lathe_tensor_info info;
-    lathe_model_input_info(model, i, &info, NULL);
+    lathe_model_entry_input_info(model, entry, i, &info, NULL);
     const void *data = NULL;
     int given = options->input ? options->input(options->self, &info, i, &data, status) : 0;
     if (given < 0) {

@@ -25,6 +25,7 @@ typedef struct lathe_bench_options {
   int (*input)(void *self, const lathe_tensor_info *info, size_t index, const void **data,
                lathe_status *status);
   void *self;
+  const char *entry; /* the entry to run by name; NULL: the first */
 } lathe_bench_options;
 
 typedef struct lathe_bench_result {

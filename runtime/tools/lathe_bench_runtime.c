@@ -1,6 +1,6 @@
 /*===- lathe_bench_runtime.c - benchmarking with nothing but the runtime --===*
  *
- *   lathe-bench-runtime ARTIFACT [--runs N] [--threads N] [--json]
+ *   lathe-bench-runtime ARTIFACT [--runs N] [--threads N] [--entry NAME] [--json]
  *
  * `lathe bench` without the compiler: the process loads libc and the
  * runtime only (no LLVM, MLIR or ONNX), so its load time and peak RSS are
@@ -14,7 +14,7 @@
 
 static int usage(const char *why) {
   fprintf(stderr, "lathe-bench-runtime: error: %s (usage: lathe-bench-runtime ARTIFACT [--runs N] "
-                  "[--threads N] [--json])\n",
+                  "[--threads N] [--entry NAME] [--json])\n",
           why);
   return 1;
 }
@@ -33,6 +33,10 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--json")) {
       json = 1;
+    } else if (!strcmp(argv[i], "--entry")) {
+      if (i + 1 >= argc)
+        return usage("--entry needs an entry's name");
+      options.entry = argv[++i];
     } else if (!strcmp(argv[i], "--runs") || !strcmp(argv[i], "--threads")) {
       int value = i + 1 < argc ? positive(argv[i + 1]) : 0;
       if (!value)

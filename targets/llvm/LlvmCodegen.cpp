@@ -120,7 +120,8 @@ void buildBufferPipeline(OpPassManager &pm, const TargetOptions &options,
   // views become one, and the copy folds away.
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createExternalizeConstants());
+  pm.addPass(options.constantPool ? createExternalizeConstants(*options.constantPool)
+                                  : createExternalizeConstants());
   pm.addNestedPass<func::FuncOp>(createCopiesToLinalg());
   if (config.threads)
     pm.addPass(createOutlineParallelLoops());

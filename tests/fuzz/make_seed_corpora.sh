@@ -25,6 +25,9 @@ for model in test/lit/driver/Inputs/*.onnxtext test/lit/targets/ane/Inputs/*.onn
 done
 $lathe compile test/lit/targets/hexagon/Inputs/pow_between.onnxtext --target hexagon \
   -o $out/artifact/seed-pow_between-hexagon.lathe
+# Two entries sharing their constants.
+$lathe compile test/lit/driver/Inputs/add_relu_rows.onnxtext --entry two:x=2,3 --entry four:x=4,3 \
+  -o $out/artifact/seed-add_relu_rows-entries-cpu.lathe
 for case in test_conv_with_strides_padding test_maxpool_2d_pads test_averagepool_2d_ceil \
             test_matmul_3d test_softmax_axis_1 test_layer_normalization_4d_axis1 \
             test_batchnorm_example test_instancenorm_example test_transpose_all_permutations_3 \

@@ -367,4 +367,88 @@ TEST(Runtime, HexagonSessionsRunConcurrently) {
   runConcurrently(bytes, 2, 20);
 }
 
+// two_outputs_rows.onnxtext (x of N rows) compiled with --entry
+// two_rows:x=2,3 --entry four_rows:x=4,3: one artifact, each entry with its
+// own signature, run in turn by one session.
+class RuntimeEntries : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(RuntimeEntries, RunEachEntryFromOneSession) {
+  std::vector<char> bytes = readArtifact(GetParam(), "two_outputs_rows");
+  lathe_model *model = nullptr;
+  lathe_session *session = nullptr;
+  lathe_status status;
+  ASSERT_EQ(load(bytes, &model, &status), LATHE_OK) << status.message;
+  ASSERT_EQ(lathe_session_create(model, lathe_system_allocator(), &session, &status), LATHE_OK)
+      << status.message;
+  ASSERT_EQ(lathe_model_entry_count(model), 2u);
+  EXPECT_STREQ(lathe_model_entry_name(model, 0), "two_rows");
+  EXPECT_STREQ(lathe_model_entry_name(model, 1), "four_rows");
+  EXPECT_EQ(lathe_model_entry_name(model, 2), nullptr);
+  size_t entry = 9;
+  EXPECT_EQ(lathe_model_find_entry(model, "decode", &entry, &status), LATHE_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message, "the model has no entry 'decode' (its entries: two_rows, four_rows)");
+  ASSERT_EQ(lathe_model_find_entry(model, "four_rows", &entry, &status), LATHE_OK);
+  EXPECT_EQ(entry, 1u);
+  EXPECT_EQ(lathe_session_select_entry(session, 2, &status), LATHE_INVALID_ARGUMENT);
+  lathe_tensor_info info;
+  ASSERT_EQ(lathe_model_entry_input_info(model, 1, 0, &info, &status), LATHE_OK);
+  EXPECT_EQ(info.dims[0], 4);
+  // Entry 0 is the default; the other's shape is refused there.
+  EXPECT_EQ(lathe_session_entry(session), 0u);
+  std::vector<float> four(kInput, kInput + 6);
+  four.insert(four.end(), kInput, kInput + 6);
+  const int64_t fourDims[] = {4, 3};
+  EXPECT_EQ(lathe_session_set_input(session, 0, four.data(), 48, LATHE_DTYPE_FLOAT32, fourDims, 2,
+                                    &status),
+            LATHE_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message, "input 'x': shape [4,3] given, the model takes [2,3]");
+  ASSERT_EQ(lathe_session_set_input(session, 0, kInput, sizeof(kInput), LATHE_DTYPE_FLOAT32, kDims,
+                                    2, &status),
+            LATHE_OK);
+  ASSERT_EQ(lathe_session_select_entry(session, 1, &status), LATHE_OK);
+  // Bindings are per entry: four_rows has none yet.
+  EXPECT_EQ(lathe_session_run(session, &status), LATHE_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message, "input 'x' is not bound");
+  ASSERT_EQ(lathe_session_set_input(session, 0, four.data(), 48, LATHE_DTYPE_FLOAT32, fourDims, 2,
+                                    &status),
+            LATHE_OK)
+      << status.message;
+  for (int round = 0; round < 2; ++round) {
+    for (size_t e : {1u, 0u}) {
+      ASSERT_EQ(lathe_session_select_entry(session, e, &status), LATHE_OK);
+      ASSERT_EQ(lathe_session_run(session, &status), LATHE_OK) << status.message;
+      const void *data;
+      size_t size;
+      ASSERT_EQ(lathe_session_output(session, 1, &data, &size, &status), LATHE_OK);
+      ASSERT_EQ(size, e ? 48u : 24u);
+      for (size_t half = 0; half < size / sizeof(kExpectedZ); ++half)
+        EXPECT_EQ(std::memcmp((const char *)data + half * sizeof(kExpectedZ), kExpectedZ,
+                              sizeof(kExpectedZ)),
+                  0)
+            << "entry " << e << ", rows " << 2 * half;
+    }
+  }
+  lathe_session_release(session);
+  lathe_model_release(model);
+}
+
+// The weights are stored once: the two entries' artifact holds the same
+// constants as the one-entry artifact of the same graph.
+TEST(RuntimeEntries, StoreTheWeightsOnce) {
+  lathe_model *single = nullptr, *entries = nullptr;
+  lathe_status status;
+  std::vector<char> one = readArtifact("cpu"), two = readArtifact("cpu", "two_outputs_rows");
+  ASSERT_EQ(load(one, &single, &status), LATHE_OK) << status.message;
+  ASSERT_EQ(load(two, &entries, &status), LATHE_OK) << status.message;
+  lathe_artifact_info a, b;
+  ASSERT_EQ(lathe_model_artifact_info(single, &a, &status), LATHE_OK);
+  ASSERT_EQ(lathe_model_artifact_info(entries, &b, &status), LATHE_OK);
+  EXPECT_GT(a.constants_bytes, 0u);
+  EXPECT_EQ(b.constants_bytes, a.constants_bytes);
+  lathe_model_release(single);
+  lathe_model_release(entries);
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, RuntimeEntries, ::testing::Values("cpu", "hexagon", "ane"));
+
 } // namespace

@@ -10,14 +10,20 @@
  *                          file size, FNV-1a 64 checksum of every byte
  *                          after the header
  *   section table          section_count lathe_section_entry, 32 bytes each
- *   sections               64-byte aligned: SIGNATURE, PLAN, CONSTANTS, then
- *                          one CODE section per target
+ *   sections               64-byte aligned: a SIGNATURE and a PLAN per entry
+ *                          (in pairs, the first entry the default), then
+ *                          CONSTANTS, then one CODE section per target
  *
+ * An entry is the model specialized to the input shapes `lathe compile
+ * --entry` gave it (prefill and decode of one decoder, say): its own
+ * signature and plan, its steps calling into the same CODE sections and
+ * reading the same CONSTANTS, where a weight is stored once for all.
  * SIGNATURE: lathe_signature_header, then one lathe_tensor_record per graph
  *   input and per graph output (in that order), then their names.
- * PLAN: lathe_plan_header; u64 bytes of every slot; one lathe_step_record
- *   per step; the u32 slots of every step's io, side by side; the entry
- *   names. Slots number the graph inputs, the graph outputs, then the
+ * PLAN: lathe_plan_header (with the entry's name); u64 bytes of every slot;
+ *   one lathe_step_record per step; the u32 slots of every step's io, side
+ *   by side; the names. Slots (of the entry) number the graph inputs, the
+ *   graph outputs, then the
  *   tensors crossing between partitions. A step calls an entry of a CODE
  *   section: entry(void **io, const uint8_t *constants, uint8_t *arena),
  *   io[i] the buffer of its i-th slot (its inputs, then its results),
@@ -42,7 +48,7 @@
 #include <stdint.h>
 
 #define LATHE_ARTIFACT_MAGIC "LATHEART"
-#define LATHE_ARTIFACT_VERSION 4u
+#define LATHE_ARTIFACT_VERSION 5u
 #define LATHE_ARTIFACT_ALIGNMENT 64u
 
 /* The one size limit lathe applies, in the compiler and the runtime alike:
@@ -57,6 +63,7 @@
 #define LATHE_FORMAT_MAX_STEPS 65536u
 #define LATHE_FORMAT_MAX_IO 4096u
 #define LATHE_FORMAT_MAX_SECTIONS 1024u
+#define LATHE_FORMAT_MAX_ENTRIES 64u
 
 /* The section kinds: X(enumerator suffix, id, name). */
 #define LATHE_SECTION_KINDS(X)                                                                     \
@@ -128,6 +135,7 @@ typedef struct lathe_plan_header {
   uint64_t arena_bytes;
   uint32_t slot_count; /* inputs + outputs + crossing tensors */
   uint32_t step_count;
+  lathe_name_ref name; /* the entry's, unique in the artifact */
 } lathe_plan_header;
 
 typedef struct lathe_step_record {
@@ -181,11 +189,13 @@ typedef struct lathe_package_file_record {
 
 #if defined(__cplusplus)
 static_assert(sizeof(lathe_tensor_record) == 144 && sizeof(lathe_step_record) == 32 &&
+                  sizeof(lathe_plan_header) == 24 &&
                   sizeof(lathe_entry_record) == 48 && sizeof(lathe_code_header) == 24 &&
                   sizeof(lathe_package_record) == 16 && sizeof(lathe_package_file_record) == 24,
               "artifact records have no padding");
 #else
 _Static_assert(sizeof(lathe_tensor_record) == 144 && sizeof(lathe_step_record) == 32 &&
+                   sizeof(lathe_plan_header) == 24 &&
                    sizeof(lathe_entry_record) == 48 && sizeof(lathe_code_header) == 24 &&
                    sizeof(lathe_package_record) == 16 && sizeof(lathe_package_file_record) == 24,
                "artifact records have no padding");

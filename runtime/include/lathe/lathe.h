@@ -82,13 +82,32 @@ LATHE_API lathe_status_code lathe_model_load_memory(const void *data, size_t siz
                                           lathe_status *status);
 LATHE_API void lathe_model_release(lathe_model *model);
 
+/* Entries: an artifact compiled with several `--entry` holds the model
+   specialized to each one's input shapes (prefill and decode, say), its
+   weights stored once. Entry 0 is the default; the functions without
+   "entry" in their name describe it. */
+LATHE_API size_t lathe_model_entry_count(const lathe_model *model);
+/* NULL for an entry that does not exist. */
+LATHE_API const char *lathe_model_entry_name(const lathe_model *model, size_t entry);
+/* LATHE_INVALID_ARGUMENT naming the model's entries when it has no `name`. */
+LATHE_API lathe_status_code lathe_model_find_entry(const lathe_model *model, const char *name,
+                                                   size_t *entry, lathe_status *status);
+LATHE_API size_t lathe_model_entry_input_count(const lathe_model *model, size_t entry);
+LATHE_API size_t lathe_model_entry_output_count(const lathe_model *model, size_t entry);
+LATHE_API lathe_status_code lathe_model_entry_input_info(const lathe_model *model, size_t entry,
+                                                         size_t index, lathe_tensor_info *info,
+                                                         lathe_status *status);
+LATHE_API lathe_status_code lathe_model_entry_output_info(const lathe_model *model, size_t entry,
+                                                          size_t index, lathe_tensor_info *info,
+                                                          lathe_status *status);
+
 LATHE_API size_t lathe_model_input_count(const lathe_model *model);
 LATHE_API size_t lathe_model_output_count(const lathe_model *model);
 LATHE_API lathe_status_code lathe_model_input_info(const lathe_model *model, size_t index,
                                          lathe_tensor_info *info, lathe_status *status);
 LATHE_API lathe_status_code lathe_model_output_info(const lathe_model *model, size_t index,
                                           lathe_tensor_info *info, lathe_status *status);
-/* The activation arena a session allocates. */
+/* The activation arena a session allocates (the largest entry's). */
 LATHE_API size_t lathe_model_arena_bytes(const lathe_model *model);
 
 LATHE_API lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator allocator,
@@ -108,6 +127,12 @@ LATHE_API lathe_status_code lathe_session_create_with_options(const lathe_model 
                                                     lathe_status *status);
 /* The threads the session runs on. */
 LATHE_API size_t lathe_session_threads(const lathe_session *session);
+/* Which entry set_input, run and output refer to from now on (entry 0 at
+   creation). Each entry keeps its own bound inputs; outputs are valid
+   until the next run of any entry. */
+LATHE_API lathe_status_code lathe_session_select_entry(lathe_session *session, size_t entry,
+                                                       lathe_status *status);
+LATHE_API size_t lathe_session_entry(const lathe_session *session);
 LATHE_API void lathe_session_release(lathe_session *session);
 
 /* Binds input `index` to `data` (not copied: it must stay valid through the
@@ -157,8 +182,8 @@ LATHE_API lathe_status_code lathe_model_artifact_info(const lathe_model *model,
 LATHE_API lathe_status_code lathe_model_section_info(const lathe_model *model, size_t index,
                                                      lathe_section_info *info,
                                                      lathe_status *status);
-/* Slots: the graph inputs, the graph outputs, then the tensors crossing
-   between partitions. */
+/* Slots: per entry, the graph inputs, the graph outputs, then the tensors
+   crossing between partitions; steps: every entry's, in entry order. */
 LATHE_API size_t lathe_model_slot_count(const lathe_model *model);
 LATHE_API uint64_t lathe_model_slot_bytes(const lathe_model *model, size_t slot);
 LATHE_API size_t lathe_model_step_count(const lathe_model *model);
