@@ -491,10 +491,11 @@ def RecognizeAttention : Pass<"lathe-recognize-attention", "mlir::func::FuncOp">
     scores or the probabilities, becomes lathe.attention(q, k, v, scale): k
     is kT's input when kT transposes the last two dims, else a transpose of
     kT. A causal mask (Trilu of -inf above a diagonal, or a constant of that
-    pattern) becomes `causal_offset`; any other mask leaves the ops as they
-    are. Keys and values whose heads were repeated for grouped-query
-    attention (Reshape, Expand over a new dim after the heads, Reshape) are
-    read before the repeat.
+    pattern) becomes `causal_offset`; any other mask of the scores' element
+    type that broadcasts to them (an encoder's padding mask, computed at run
+    time) becomes the kernel's additive `mask` operand. Keys and values
+    whose heads were repeated for grouped-query attention (Reshape, Expand
+    over a new dim after the heads, Reshape) are read before the repeat.
   }];
 }
 

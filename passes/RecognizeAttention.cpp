@@ -135,6 +135,7 @@ struct AttentionFromMatMuls : OpRewritePattern<MatMulOp> {
     // product and the softmax.
     Value scores = softmax.getInput();
     std::optional<int64_t> causal;
+    Value additiveMask;
     if (auto add = scores.getDefiningOp<AddOp>(); add && add->hasOneUse()) {
       ArrayRef<int64_t> shape = softmax.getType().getShape();
       for (auto [mask, rest] : {std::pair(add.getRhs(), add.getLhs()),
@@ -144,8 +145,19 @@ struct AttentionFromMatMuls : OpRewritePattern<MatMulOp> {
             scores = rest;
             break;
           }
-      if (!causal)
-        return rewriter.notifyMatchFailure(output, "scores plus a mask that is not causal");
+      // Any other mask that broadcasts to the scores (an encoder's padding
+      // mask, computed at run time) is the kernel's additive mask.
+      for (auto [mask, rest] : {std::pair(add.getRhs(), add.getLhs()),
+                                std::pair(add.getLhs(), add.getRhs())})
+        if (!causal && !additiveMask && rest.getType() == add.getType() &&
+            isa_and_present<MulOp, DivOp, MatMulOp>(rest.getDefiningOp()) &&
+            cast<RankedTensorType>(mask.getType()).getRank() <= (int64_t)shape.size() &&
+            cast<RankedTensorType>(mask.getType()).getElementType() == add.getType().getElementType()) {
+          additiveMask = mask;
+          scores = rest;
+        }
+      if (!causal && !additiveMask)
+        return rewriter.notifyMatchFailure(output, "scores plus a mask of another shape or type");
     }
     double scale = 1.0;
     if (auto div = scores.getDefiningOp<DivOp>(); div && div->hasOneUse()) {
@@ -190,7 +202,10 @@ struct AttentionFromMatMuls : OpRewritePattern<MatMulOp> {
     if (causal)
       attributes.push_back(
           rewriter.getNamedAttr("causal_offset", rewriter.getI64IntegerAttr(*causal)));
-    rewriter.replaceOpWithNewOp<AttentionOp>(output, ValueRange{q, key, v}, attributes);
+    SmallVector<Value> operands{q, key, v};
+    if (additiveMask)
+      operands.push_back(additiveMask);
+    rewriter.replaceOpWithNewOp<AttentionOp>(output, operands, attributes);
     return success();
   }
 };

@@ -224,7 +224,7 @@ def Lathe_MatMulOp : Lathe_Op<"matmul"> {
 
 // Recognized from MatMul/Softmax/MatMul (lathe-recognize-attention).
 def Lathe_AttentionOp : Lathe_Op<"attention"> {
-  let summary = "scaled dot-product attention: softmax(q k^T * scale + mask) v over the last dims";
+  let summary = "scaled dot-product attention: softmax(q k^T * scale [+ mask]) v over the last dims";
   let description = [{
     q is (batch..., L, D), k is (batch..., S, D), v is (batch..., S, Dv); the
     result is (batch..., L, Dv). Each query row is one step of the fused
@@ -238,10 +238,14 @@ def Lathe_AttentionOp : Lathe_Op<"attention"> {
     With `causal_offset` c, query row i sees keys 0..i + c only (the others
     score -inf): c = S - L is the causal mask of a decoder whose first S - L
     keys are the cache of earlier positions.
+
+    `mask`, when given, is added to the scaled scores before the softmax: it
+    broadcasts to the scores (batch..., L, S) by numpy's rules, e.g. an
+    encoder's (B, 1, 1, S) padding mask computed from its input at run time.
   }];
   let arguments = (ins Lathe_FloatTensor:$query, Lathe_FloatTensor:$key,
-                   Lathe_FloatTensor:$value, F32Attr:$scale,
-                   OptionalAttr<I64Attr>:$causal_offset);
+                   Lathe_FloatTensor:$value, Optional<Lathe_FloatTensor>:$mask,
+                   F32Attr:$scale, OptionalAttr<I64Attr>:$causal_offset);
   let results = (outs Lathe_FloatTensor:$output);
 }
 

@@ -452,6 +452,15 @@ LATHE_INFER(AttentionOp) {
       k.getDimSize(rank - 2) != v.getDimSize(rank - 2))
     return emitOptionalError(loc, "attention shapes do not fit: q ", shapeString(q.getShape()),
                              ", k ", shapeString(k.getShape()), ", v ", shapeString(v.getShape()));
+  if (operands.size() > 3) {
+    SmallVector<int64_t> scores(q.getShape()), out;
+    scores.back() = k.getDimSize(rank - 2);
+    ArrayRef<int64_t> mask = tensorOf(operands[3]).getShape();
+    if ((int64_t)mask.size() > rank || failed(broadcastShapes(scores, mask, out)) ||
+        ArrayRef<int64_t>(out) != ArrayRef<int64_t>(scores))
+      return emitOptionalError(loc, "attention mask ", shapeString(mask),
+                               " does not broadcast to the scores ", shapeString(scores));
+  }
   SmallVector<int64_t> shape(q.getShape());
   shape.back() = v.getDimSize(rank - 1);
   return push(types, shape, q.getElementType());

@@ -306,6 +306,27 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     auto resultType = RankedTensorType::get({n, l, dv}, t);
     Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), t);
     Value scale = scalarConstant(rewriter, loc, t, op.getScale().convertToDouble());
+    // The additive mask as (mask batches, L or 1, S) rows, and for each of
+    // q's batch dims the stride of its index in the mask's batches (0
+    // where the mask broadcasts along it).
+    Value maskRows;
+    SmallVector<int64_t> maskStrides(rank - 2, 0);
+    int64_t maskL = 1;
+    if (Value mask = adaptor.getMask()) {
+      auto mt = cast<RankedTensorType>(mask.getType());
+      SmallVector<int64_t> shape(rank - mt.getRank(), 1);
+      llvm::append_range(shape, mt.getShape());
+      int64_t batches = 1;
+      for (int64_t i = rank - 3; i >= 0; --i) {
+        maskStrides[i] = shape[i] == 1 ? 0 : batches;
+        batches *= shape[i];
+      }
+      maskL = shape[rank - 2];
+      maskRows = buildReshape(rewriter, loc, mask, {batches, maskL, shape.back()});
+      if (shape.back() != s)
+        maskRows = buildElementwise(rewriter, loc, RankedTensorType::get({batches, maskL, s}, t), maskRows,
+                                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    }
     MLIRContext *ctx = rewriter.getContext();
     auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
     // The rows are independent: an scf.forall, whose ranges of rows the
@@ -375,6 +396,32 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                 linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
               })
               .getResult(0);
+      if (maskRows) {
+        // The mask's row for this (batch, query): q's batch index split
+        // into its dims, each scaled by its stride in the mask's batches.
+        Value maskBatch = arith::ConstantIndexOp::create(b, lc, 0);
+        int64_t qStride = 1;
+        for (int64_t i = rank - 3; i >= 0; --i) {
+          int64_t size = qt.getDimSize(i);
+          if (maskStrides[i]) {
+            Value index = arith::RemUIOp::create(
+                b, lc, arith::DivUIOp::create(b, lc, batch, arith::ConstantIndexOp::create(b, lc, qStride)),
+                arith::ConstantIndexOp::create(b, lc, size));
+            maskBatch = arith::AddIOp::create(
+                b, lc, maskBatch,
+                arith::MulIOp::create(b, lc, index, arith::ConstantIndexOp::create(b, lc, maskStrides[i])));
+          }
+          qStride *= size;
+        }
+        Value maskRow = tensor::ExtractSliceOp::create(
+            b, lc, vecS, maskRows,
+            SmallVector<OpFoldResult>{maskBatch, maskL == 1 ? idx(0) : OpFoldResult(query), idx(0)},
+            {idx(1), idx(1), idx(s)}, unit3);
+        scores = buildElementwise(b, lc, vecS, {scores, maskRow},
+                                  [](OpBuilder &nb, Location l2, ValueRange a) -> Value {
+                                    return arith::AddFOp::create(nb, l2, a[0], a[1]);
+                                  });
+      }
       if (causalOffset) {
         // Keys after query + offset score the lowest value: their
         // exponentials are 0 next to any key the row sees.

@@ -65,8 +65,9 @@ struct SplitHeads : OpRewritePattern<AttentionOp> {
     Value k = padLastDim(rewriter, loc, op.getKey(), roundUp(d));
     Value v = padLastDim(rewriter, loc, op.getValue(), roundUp(dv));
     Value result;
-    auto attention = [&](Value qh, Value kh, Value vh) -> Value {
-      return AttentionOp::create(rewriter, loc, qh, kh, vh, op.getScaleAttr(),
+    Value mask = op.getMask();
+    auto attention = [&](Value qh, Value kh, Value vh, Value maskh) -> Value {
+      return AttentionOp::create(rewriter, loc, qh, kh, vh, maskh, op.getScaleAttr(),
                                  op.getCausalOffsetAttr());
     };
     if (split) {
@@ -74,13 +75,18 @@ struct SplitHeads : OpRewritePattern<AttentionOp> {
       int64_t heads = type.getDimSize(axis);
       int64_t group = heads / cast<RankedTensorType>(k.getType()).getDimSize(axis);
       SmallVector<Value> results;
+      // A mask that varies by head gives each head its own.
+      int64_t maskAxis = mask ? axis - (type.getRank() - cast<RankedTensorType>(mask.getType()).getRank()) : -1;
+      bool maskPerHead =
+          maskAxis >= 0 && cast<RankedTensorType>(mask.getType()).getDimSize(maskAxis) > 1;
       for (int64_t h = 0; h < heads; ++h)
         results.push_back(attention(headSlice(rewriter, loc, q, axis, h),
                                     headSlice(rewriter, loc, k, axis, h / group),
-                                    headSlice(rewriter, loc, v, axis, h / group)));
+                                    headSlice(rewriter, loc, v, axis, h / group),
+                                    maskPerHead ? headSlice(rewriter, loc, mask, maskAxis, h) : mask));
       result = ConcatOp::create(rewriter, loc, results, rewriter.getI64IntegerAttr(axis));
     } else {
-      result = attention(q, k, v);
+      result = attention(q, k, v, mask);
     }
     if (roundUp(dv) != dv) {
       SmallVector<int64_t> starts(type.getRank(), 0), steps(type.getRank(), 1);

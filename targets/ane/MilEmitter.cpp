@@ -569,6 +569,8 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
                              MIL::FLOAT16, scores);
         s = b.op("mul", {{"x", {s}}, {"y", {b.halfScalar(a.getScale().convertToFloat(), "scale")}}},
                  MIL::FLOAT16, scores);
+        if (Value mask = a.getMask())
+          s = b.op("add", {{"x", {s}}, {"y", {(*this)[mask]}}}, MIL::FLOAT16, scores);
         if (std::optional<int64_t> offset = a.getCausalOffset()) {
           // The causal mask as an (L, S) constant added to the scores:
           // fp16's lowest value where a key comes after query + offset.

@@ -430,3 +430,24 @@ func.func @rotary_embedding(%x: tensor<2x3x8xf32>, %cos: tensor<3x8xf32>, %sin: 
   %0 = lathe.rotary_embedding %x, %cos, %sin : (tensor<2x3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>) -> tensor<2x3x8xf32>
   return %0 : tensor<2x3x8xf32>
 }
+
+// -----
+
+// An additive mask of (batch, 1, 1, S) over q's (batch, heads) rows: each
+// row adds the mask row of its batch (batch index / heads % 2, times 1),
+// before the max.
+// CHECK-LABEL: func.func @masked_attention
+// CHECK: scf.forall (%[[ROW:[a-z0-9]+]]) in (18)
+// CHECK: %[[B:.+]] = arith.divui %[[ROW]], %{{.+}} : index
+// CHECK: %[[OUTER:.+]] = arith.divui %[[B]], %{{.+}} : index
+// CHECK: %[[INDEX:.+]] = arith.remui %[[OUTER]], %{{.+}} : index
+// CHECK: %[[SCALED:.+]] = arith.muli %[[INDEX]], %{{.+}}
+// CHECK: %[[MB:.+]] = arith.addi %{{.+}}, %[[SCALED]]
+// CHECK: %[[MASK:.+]] = tensor.extract_slice %{{.+}}[%[[MB]], 0, 0] [1, 1, 5] [1, 1, 1] : tensor<2x1x5xf32> to tensor<5xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[MASK]] : tensor<5xf32>, tensor<5xf32>)
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+func.func @masked_attention(%q: tensor<2x3x3x8xf32>, %k: tensor<2x3x5x8xf32>, %v: tensor<2x3x5x8xf32>, %mask: tensor<2x1x1x5xf32>) -> tensor<2x3x3x8xf32> {
+  %0 = lathe.attention %q, %k, %v, %mask {scale = 0.5 : f32} : (tensor<2x3x3x8xf32>, tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<2x1x1x5xf32>) -> tensor<2x3x3x8xf32>
+  return %0 : tensor<2x3x3x8xf32>
+}

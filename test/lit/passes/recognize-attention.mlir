@@ -113,12 +113,11 @@ func.func @constant_causal_mask(%q: tensor<3x4xf32>, %k: tensor<3x4xf32>, %v: te
 
 // -----
 
-// Masks that are not causal stay ops of their own: a lower Trilu (keys
-// before the query masked), a constant with a hole, a mask computed at run
-// time (padding).
+// Masks that are not causal (a lower triangle, holes, one computed at run
+// time) are the kernel's additive mask operand, with no causal offset.
 // CHECK-LABEL: func.func @not_causal
-// CHECK-NOT: lathe.attention
-// CHECK-COUNT-3: lathe.softmax
+// CHECK-NOT: lathe.softmax
+// CHECK-COUNT-3: lathe.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {scale = 1.000000e+00 : f32} : (tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x3xf32>) -> tensor<3x4xf32>
 func.func @not_causal(%q: tensor<3x4xf32>, %k: tensor<3x4xf32>, %v: tensor<3x4xf32>, %pad: tensor<3x3xf32>) -> (tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>) {
   %kt = lathe.transpose %k {perm = array<i64: 1, 0>} : (tensor<3x4xf32>) -> tensor<4x3xf32>
   %s0 = lathe.matmul %q, %kt : (tensor<3x4xf32>, tensor<4x3xf32>) -> tensor<3x3xf32>
@@ -133,10 +132,43 @@ func.func @not_causal(%q: tensor<3x4xf32>, %k: tensor<3x4xf32>, %v: tensor<3x4xf
   %p1 = lathe.softmax %m1 {axis = 1 : i64} : (tensor<3x3xf32>) -> tensor<3x3xf32>
   %y1 = lathe.matmul %p1, %v : (tensor<3x3xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
   %s2 = lathe.matmul %q, %kt : (tensor<3x4xf32>, tensor<4x3xf32>) -> tensor<3x3xf32>
-  %m2 = lathe.add %s2, %pad : (tensor<3x3xf32>, tensor<3x3xf32>) -> tensor<3x3xf32>
+  %m2 = lathe.add %pad, %s2 : (tensor<3x3xf32>, tensor<3x3xf32>) -> tensor<3x3xf32>
   %p2 = lathe.softmax %m2 {axis = 1 : i64} : (tensor<3x3xf32>) -> tensor<3x3xf32>
   %y2 = lathe.matmul %p2, %v : (tensor<3x3xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
   return %y0, %y1, %y2 : tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>
+}
+
+// -----
+
+// An encoder's padding mask, computed from its ids at run time and
+// broadcast over heads and queries, scaled scores before it.
+// CHECK-LABEL: func.func @padding_mask
+// CHECK-SAME: %[[MASK:[a-z0-9]+]]: tensor<2x1x1x5xf32>
+// CHECK: lathe.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[MASK]] {scale = 1.250000e-01 : f32} : (tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<2x1x1x5xf32>) -> tensor<2x3x5x8xf32>
+func.func @padding_mask(%q: tensor<2x3x5x8xf32>, %k: tensor<2x3x5x8xf32>, %v: tensor<2x3x5x8xf32>, %mask: tensor<2x1x1x5xf32>) -> tensor<2x3x5x8xf32> {
+  %kt = lathe.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<2x3x5x8xf32>) -> tensor<2x3x8x5xf32>
+  %s = lathe.matmul %q, %kt : (tensor<2x3x5x8xf32>, tensor<2x3x8x5xf32>) -> tensor<2x3x5x5xf32>
+  %c = lathe.constant dense<8.0> : tensor<f32>
+  %scaled = lathe.div %s, %c : (tensor<2x3x5x5xf32>, tensor<f32>) -> tensor<2x3x5x5xf32>
+  %m = lathe.add %scaled, %mask : (tensor<2x3x5x5xf32>, tensor<2x1x1x5xf32>) -> tensor<2x3x5x5xf32>
+  %p = lathe.softmax %m {axis = 3 : i64} : (tensor<2x3x5x5xf32>) -> tensor<2x3x5x5xf32>
+  %y = lathe.matmul %p, %v : (tensor<2x3x5x5xf32>, tensor<2x3x5x8xf32>) -> tensor<2x3x5x8xf32>
+  return %y : tensor<2x3x5x8xf32>
+}
+
+// -----
+
+// Masked scores that something else reads too stay as they are.
+// CHECK-LABEL: func.func @masked_scores_used_twice
+// CHECK-NOT: lathe.attention
+// CHECK: lathe.softmax
+func.func @masked_scores_used_twice(%q: tensor<3x4xf32>, %k: tensor<3x4xf32>, %v: tensor<3x4xf32>, %pad: tensor<3x3xf32>) -> (tensor<3x4xf32>, tensor<3x3xf32>) {
+  %kt = lathe.transpose %k {perm = array<i64: 1, 0>} : (tensor<3x4xf32>) -> tensor<4x3xf32>
+  %s = lathe.matmul %q, %kt : (tensor<3x4xf32>, tensor<4x3xf32>) -> tensor<3x3xf32>
+  %m = lathe.add %s, %pad : (tensor<3x3xf32>, tensor<3x3xf32>) -> tensor<3x3xf32>
+  %p = lathe.softmax %m {axis = 1 : i64} : (tensor<3x3xf32>) -> tensor<3x3xf32>
+  %y = lathe.matmul %p, %v : (tensor<3x3xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %y, %m : tensor<3x4xf32>, tensor<3x3xf32>
 }
 
 // -----

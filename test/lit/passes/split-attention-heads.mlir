@@ -87,3 +87,21 @@ func.func @grouped_query_heads(%q: tensor<1x4x3x8xf32>, %k: tensor<1x2x5x8xf32>,
   %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32, causal_offset = 2 : i64} : (tensor<1x4x3x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>) -> tensor<1x4x3x8xf32>
   return %0 : tensor<1x4x3x8xf32>
 }
+
+// -----
+
+// A padding mask shared by the heads goes to each head as it is; one with a
+// row per head is sliced with them.
+// CHECK-LABEL: func.func @masks
+// CHECK-SAME: %[[SHARED:[a-z0-9]+]]: tensor<1x1x1x5xf32>, %[[PER_HEAD:[a-z0-9]+]]: tensor<2x3x5xf32>
+// CHECK: lathe.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[SHARED]] {scale = 5.000000e-01 : f32}
+// CHECK: lathe.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[SHARED]] {scale = 5.000000e-01 : f32}
+// CHECK: %[[M0:.+]] = lathe.slice %[[PER_HEAD]] {ends = array<i64: 1, 3, 5>, starts = array<i64: 0, 0, 0>
+// CHECK: lathe.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[M0]]
+// CHECK: %[[M1:.+]] = lathe.slice %[[PER_HEAD]] {ends = array<i64: 2, 3, 5>, starts = array<i64: 1, 0, 0>
+// CHECK: lathe.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[M1]]
+func.func @masks(%q: tensor<1x2x3x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x8xf32>, %shared: tensor<1x1x1x5xf32>, %perHead: tensor<2x3x5xf32>) -> (tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>) {
+  %0 = lathe.attention %q, %k, %v, %shared {scale = 0.5 : f32} : (tensor<1x2x3x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<1x1x1x5xf32>) -> tensor<1x2x3x8xf32>
+  %1 = lathe.attention %q, %k, %v, %perHead {scale = 0.5 : f32} : (tensor<1x2x3x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<2x3x5xf32>) -> tensor<1x2x3x8xf32>
+  return %0, %1 : tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>
+}
