@@ -519,6 +519,25 @@ def Lathe_ScatterNDOp : Lathe_Op<"scatter_nd"> {
   let results = (outs Lathe_Tensor:$output);
 }
 
+// The in-place write of a decoder's key/value cache: made by the compile of
+// an entry whose cache is session state, in place of the Concat(past, new)
+// of a past-key/value export.
+def Lathe_CacheWriteOp : Lathe_Op<"cache_write"> {
+  let summary = "`cache` with `update` written from the run-time `position` on along `axis`";
+  let description = [{
+    The result is `cache` except for positions [p, p + n) along `axis`,
+    which hold `update` (n its size there; every other dim as the cache's).
+    p is `position`'s one element, read at run time and clamped to
+    [0, size - n], so no write leaves the cache; whoever owns the cache
+    refuses a position past its end before the run. Bufferized onto the
+    cache's own buffer, the write touches n positions and copies nothing
+    else.
+  }];
+  let arguments = (ins Lathe_Tensor:$cache, Lathe_Tensor:$update, Lathe_IndexTensor:$position,
+                   I64Attr:$axis);
+  let results = (outs Lathe_Tensor:$output);
+}
+
 def Lathe_ExpandOp : Lathe_Op<"expand"> {
   let summary = "broadcast to `shape` (bidirectionally, as ONNX Expand)";
   let arguments = (ins Lathe_Tensor:$input, DenseI64ArrayAttr:$shape);

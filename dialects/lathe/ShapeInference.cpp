@@ -466,6 +466,26 @@ LATHE_INFER(AttentionOp) {
   return push(types, shape, q.getElementType());
 }
 
+LATHE_INFER(CacheWriteOp) {
+  LATHE_ADAPTOR(CacheWriteOp);
+  RankedTensorType cache = tensorOf(operands[0]), update = tensorOf(operands[1]);
+  int64_t axis = adaptor.getAxis(), rank = cache.getRank();
+  if (cache.getElementType() != update.getElementType())
+    return emitOptionalError(loc, "cache_write: the update's element type is not the cache's");
+  if (tensorOf(operands[2]).getNumElements() != 1)
+    return emitOptionalError(loc, "cache_write: the position is one element, not ",
+                             shapeString(tensorOf(operands[2]).getShape()));
+  bool fits = axis >= 0 && axis < rank && update.getRank() == rank;
+  for (int64_t d = 0; fits && d < rank; ++d)
+    fits = d == axis ? update.getDimSize(d) <= cache.getDimSize(d) : update.getDimSize(d) == cache.getDimSize(d);
+  if (!fits)
+    return emitOptionalError(loc, "cache_write: an update ", shapeString(update.getShape()),
+                             " does not fit the cache ", shapeString(cache.getShape()), " along axis ",
+                             axis);
+  types.push_back(cache);
+  return success();
+}
+
 LATHE_INFER(GemmOp) {
   LATHE_ADAPTOR(GemmOp);
   RankedTensorType a = tensorOf(adaptor.getA()), b = tensorOf(adaptor.getB());

@@ -124,6 +124,39 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
   }
 };
 
+/// tensor.insert_slice of the update at the clamped run-time position:
+/// on the cache's own buffer, a copy of the update alone.
+struct CacheWriteLowering : OpConversionPattern<CacheWriteOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CacheWriteOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto cache = cast<RankedTensorType>(adaptor.getCache().getType());
+    auto update = cast<RankedTensorType>(adaptor.getUpdate().getType());
+    auto positionType = cast<RankedTensorType>(adaptor.getPosition().getType());
+    int64_t axis = op.getAxis();
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value position = tensor::ExtractOp::create(rewriter, loc, adaptor.getPosition(),
+                                               SmallVector<Value>(positionType.getRank(), zero));
+    Type i64 = rewriter.getI64Type();
+    if (!position.getType().isInteger(64))
+      position = arith::ExtSIOp::create(rewriter, loc, i64, position);
+    Value last = arith::ConstantIntOp::create(rewriter, loc, i64,
+                                              cache.getDimSize(axis) - update.getDimSize(axis));
+    position = arith::MinSIOp::create(
+        rewriter, loc, arith::MaxSIOp::create(rewriter, loc, position,
+                                              arith::ConstantIntOp::create(rewriter, loc, i64, 0)),
+        last);
+    SmallVector<OpFoldResult> offsets(cache.getRank(), rewriter.getIndexAttr(0));
+    offsets[axis] = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(), position).getResult();
+    rewriter.replaceOp(op, tensor::InsertSliceOp::create(
+                               rewriter, loc, adaptor.getUpdate(), adaptor.getCache(), offsets,
+                               indexAttrs(rewriter, update.getShape()),
+                               indexAttrs(rewriter, SmallVector<int64_t>(cache.getRank(), 1))));
+    return success();
+  }
+};
+
 struct ExpandLowering : OpConversionPattern<ExpandOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ExpandOp op, OpAdaptor adaptor,
@@ -374,6 +407,6 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
 void lathe::populateDataMovementToLinalgPatterns(const TypeConverter &converter,
                                                  RewritePatternSet &patterns) {
   patterns.add<ReshapeLowering, TransposeLowering, ConcatLowering, SplitLowering, SliceLowering,
-               ExpandLowering, PadLowering, GatherLowering, ResizeLowering>(converter,
+               CacheWriteLowering, ExpandLowering, PadLowering, GatherLowering, ResizeLowering>(converter,
                                                                              patterns.getContext());
 }

@@ -451,3 +451,21 @@ func.func @masked_attention(%q: tensor<2x3x3x8xf32>, %k: tensor<2x3x5x8xf32>, %v
   %0 = lathe.attention %q, %k, %v, %mask {scale = 0.5 : f32} : (tensor<2x3x3x8xf32>, tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<2x1x1x5xf32>) -> tensor<2x3x3x8xf32>
   return %0 : tensor<2x3x3x8xf32>
 }
+
+// -----
+
+// A cache write: the update inserted at the run-time position, clamped so
+// that it stays within the cache (128 - 3).
+// CHECK-LABEL: func.func @cache_write
+// CHECK-SAME: (%[[CACHE:.+]]: tensor<1x4x128x64xf32>, %[[NEW:.+]]: tensor<1x4x3x64xf32>, %[[POS:.+]]: tensor<1xi64>)
+// CHECK: %[[P:.+]] = tensor.extract %[[POS]]
+// CHECK-DAG: %[[LAST:.+]] = arith.constant 125 : i64
+// CHECK-DAG: %[[ZERO:.+]] = arith.constant 0 : i64
+// CHECK: %[[LOW:.+]] = arith.maxsi %[[P]], %[[ZERO]]
+// CHECK: %[[CLAMPED:.+]] = arith.minsi %[[LOW]], %[[LAST]]
+// CHECK: %[[AT:.+]] = arith.index_cast %[[CLAMPED]] : i64 to index
+// CHECK: tensor.insert_slice %[[NEW]] into %[[CACHE]][0, 0, %[[AT]], 0] [1, 4, 3, 64] [1, 1, 1, 1]
+func.func @cache_write(%cache: tensor<1x4x128x64xf32>, %new: tensor<1x4x3x64xf32>, %p: tensor<1xi64>) -> tensor<1x4x128x64xf32> {
+  %0 = lathe.cache_write %cache, %new, %p {axis = 2 : i64} : (tensor<1x4x128x64xf32>, tensor<1x4x3x64xf32>, tensor<1xi64>) -> tensor<1x4x128x64xf32>
+  return %0 : tensor<1x4x128x64xf32>
+}

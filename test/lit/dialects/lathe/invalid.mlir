@@ -239,3 +239,21 @@ func.func @requantize_zero_points(%acc: tensor<2x3xi32>, %m: tensor<f32>, %zp: t
   %y = lathe.requantize %acc, %m, %zp {axis = 1 : i64} : (tensor<2x3xi32>, tensor<f32>, tensor<3xui8>) -> tensor<2x3xui8>
   return %y : tensor<2x3xui8>
 }
+
+// -----
+
+func.func @cache_write_longer_than_the_cache(%cache: tensor<1x2x4x8xf32>, %new: tensor<1x2x5x8xf32>, %p: tensor<1xi64>) -> tensor<1x2x4x8xf32> {
+  // expected-error @+2 {{cache_write: an update 1x2x5x8 does not fit the cache 1x2x4x8 along axis 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y = lathe.cache_write %cache, %new, %p {axis = 2 : i64} : (tensor<1x2x4x8xf32>, tensor<1x2x5x8xf32>, tensor<1xi64>) -> tensor<1x2x4x8xf32>
+  return %y : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+func.func @cache_write_two_positions(%cache: tensor<1x2x4x8xf32>, %new: tensor<1x2x1x8xf32>, %p: tensor<2xi64>) -> tensor<1x2x4x8xf32> {
+  // expected-error @+2 {{cache_write: the position is one element, not 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y = lathe.cache_write %cache, %new, %p {axis = 2 : i64} : (tensor<1x2x4x8xf32>, tensor<1x2x1x8xf32>, tensor<2xi64>) -> tensor<1x2x4x8xf32>
+  return %y : tensor<1x2x4x8xf32>
+}
