@@ -381,21 +381,24 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                    })
             .getResult(0);
       };
+      // out[j] = sum_i vec[i] * matrix[i, j], the columns j innermost.
+      auto vectorTimesMatrix = [&](Value vec, Value matrix, RankedTensorType outType) {
+        return linalg::GenericOp::create(
+                   b, lc, outType, ValueRange{vec, matrix},
+                   buildFilled(b, lc, outType, scalarConstant(b, lc, t, 0)),
+                   SmallVector<AffineMap>{AffineMap::get(2, 0, {d0}, ctx),
+                                          AffineMap::get(2, 0, {d0, d1}, ctx),
+                                          AffineMap::get(2, 0, {d1}, ctx)},
+                   SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
+                                                    utils::IteratorType::parallel},
+                   [&](OpBuilder &nb, Location l2, ValueRange a) {
+                     Value p = arith::MulFOp::create(nb, l2, a[0], a[1]);
+                     linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
+                   })
+            .getResult(0);
+      };
       // scores[j] = sum_i qs[i] * kT[i, j], the keys innermost.
-      Value scores =
-          linalg::GenericOp::create(
-              b, lc, vecS, ValueRange{scaled, kColumns},
-              buildFilled(b, lc, vecS, scalarConstant(b, lc, t, 0)),
-              SmallVector<AffineMap>{AffineMap::get(2, 0, {d0}, ctx),
-                                     AffineMap::get(2, 0, {d0, d1}, ctx),
-                                     AffineMap::get(2, 0, {d1}, ctx)},
-              SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
-                                               utils::IteratorType::parallel},
-              [&](OpBuilder &nb, Location l2, ValueRange a) {
-                Value p = arith::MulFOp::create(nb, l2, a[0], a[1]);
-                linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
-              })
-              .getResult(0);
+      Value scores = vectorTimesMatrix(scaled, kColumns, vecS);
       if (maskRows) {
         // The mask's row for this (batch, query): q's batch index split
         // into its dims, each scaled by its stride in the mask's batches.
@@ -465,20 +468,7 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                            return arith::AddFOp::create(nb, l2, x, acc);
                          });
       // weighted[c] = sum_j e[j] * v[j, c], the filters of v innermost.
-      Value weighted =
-          linalg::GenericOp::create(
-              b, lc, vecDv, ValueRange{exps, vRows},
-              buildFilled(b, lc, vecDv, scalarConstant(b, lc, t, 0)),
-              SmallVector<AffineMap>{AffineMap::get(2, 0, {d0}, ctx),
-                                     AffineMap::get(2, 0, {d0, d1}, ctx),
-                                     AffineMap::get(2, 0, {d1}, ctx)},
-              SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
-                                               utils::IteratorType::parallel},
-              [&](OpBuilder &nb, Location l2, ValueRange a) {
-                Value p = arith::MulFOp::create(nb, l2, a[0], a[1]);
-                linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
-              })
-              .getResult(0);
+      Value weighted = vectorTimesMatrix(exps, vRows, vecDv);
       Value normalized = linalg::GenericOp::create(
                              b, lc, vecDv, ValueRange{weighted, sum},
                              tensor::EmptyOp::create(b, lc, vecDv.getShape(), t).getResult(),

@@ -124,24 +124,27 @@ static lathe_status_code tensor_info(const lathe_tensor_desc *t, lathe_tensor_in
   return LATHE_OK;
 }
 
-lathe_status_code lathe_model_entry_input_info(const lathe_model *model, size_t entry, size_t index,
-                                               lathe_tensor_info *info, lathe_status *status) {
+/* Input (or output) `index` of `entry`. */
+static lathe_status_code entry_tensor_info(const lathe_model *model, size_t entry, int output,
+                                           size_t index, lathe_tensor_info *info,
+                                           lathe_status *status) {
   if (!model || !info || entry >= model->entry_count)
     return lathe_fail(status, LATHE_INVALID_ARGUMENT, "entry %zu does not exist", entry);
   const lathe_entry_plan *e = &model->entries[entry];
-  if (index >= e->input_count)
-    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "input %zu does not exist", index);
-  return tensor_info(&model->tensors[e->tensor_first + index], info);
+  if (index >= (output ? e->output_count : e->input_count))
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "%s %zu does not exist",
+                      output ? "output" : "input", index);
+  return tensor_info(&model->tensors[e->tensor_first + (output ? e->input_count : 0) + index], info);
+}
+
+lathe_status_code lathe_model_entry_input_info(const lathe_model *model, size_t entry, size_t index,
+                                               lathe_tensor_info *info, lathe_status *status) {
+  return entry_tensor_info(model, entry, 0, index, info, status);
 }
 
 lathe_status_code lathe_model_entry_output_info(const lathe_model *model, size_t entry, size_t index,
                                                 lathe_tensor_info *info, lathe_status *status) {
-  if (!model || !info || entry >= model->entry_count)
-    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "entry %zu does not exist", entry);
-  const lathe_entry_plan *e = &model->entries[entry];
-  if (index >= e->output_count)
-    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "output %zu does not exist", index);
-  return tensor_info(&model->tensors[e->tensor_first + e->input_count + index], info);
+  return entry_tensor_info(model, entry, 1, index, info, status);
 }
 
 lathe_status_code lathe_model_input_info(const lathe_model *model, size_t index,
