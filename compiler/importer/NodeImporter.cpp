@@ -93,6 +93,43 @@ FailureOr<SmallVector<double>> NodeImporter::floatsInput(size_t i, StringRef wha
   return result;
 }
 
+FailureOr<int64_t> NodeImporter::positionSlope(size_t i, StringRef what) {
+  if (!cache || !cache->probe || !hasInput(i))
+    return 0;
+  DenseElementsAttr here = constantInput(i);
+  DenseElementsAttr there = cache->probe->lookup(node.input(i));
+  if (!here || !there || here == there)
+    return 0;
+  if (here.getNumElements() != 1 || there.getNumElements() != 1 ||
+      !isa<IntegerType>(here.getElementType()) || here.getType() != there.getType())
+    return error("the " + what + " depends on the key/value cache's position, which lathe "
+                 "follows at run time in integer scalars only");
+  int64_t a = here.getValues<APInt>()[0].getSExtValue();
+  int64_t b = there.getValues<APInt>()[0].getSExtValue();
+  int64_t steps = cache->length - cache->probeLength;
+  if ((a - b) % steps != 0)
+    return error("the " + what + " depends on the key/value cache's position other than "
+                 "linearly");
+  return (a - b) / steps;
+}
+
+FailureOr<Value> NodeImporter::atPosition(double value, int64_t slope, Type element) {
+  Value position = cache->position;
+  if (slope != 1) {
+    auto scaled = build<MulOp>({position, scalarConstant(builder.getI64Type(), (double)slope)});
+    if (failed(scaled))
+      return failure();
+    position = *scaled;
+  }
+  if (element != builder.getI64Type()) {
+    auto cast = build<CastOp>(position, {attr("to", TypeAttr::get(element))});
+    if (failed(cast))
+      return failure();
+    position = *cast;
+  }
+  return build<AddOp>({position, scalarConstant(element, value - (double)(slope * cache->length))});
+}
+
 const onnx::AttributeProto *NodeImporter::attribute(StringRef name) const {
   for (const auto &a : node.attribute())
     if (a.name() == name)

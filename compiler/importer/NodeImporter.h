@@ -50,6 +50,22 @@ void registerQuantizedOps(OpConverterTable &table);
 /// the default domain, "domain.Type" otherwise (com.microsoft.QLinearAdd).
 std::string opTableKey(llvm::StringRef domain, llvm::StringRef opType);
 
+/// A decoder compiled with its key/value cache in the session (`lathe
+/// compile --kv-cache`): its shapes are folded at one past length, but the
+/// values the graph derives from the past length (position ids, the causal
+/// mask's diagonal) follow the position the session is at when it runs.
+/// Which values those are is found by folding the graph a second time at
+/// another past length: a value that differs between the two depends on it.
+struct CachePosition {
+  /// The position at run time: an int64 scalar the session binds.
+  mlir::Value position;
+  /// The past length the shapes are folded at, and the other one.
+  int64_t length = 0, probeLength = 0;
+  /// The small integer constants of the graph folded at `probeLength`, by
+  /// ONNX name.
+  const llvm::StringMap<mlir::DenseElementsAttr> *probe = nullptr;
+};
+
 class NodeImporter {
 public:
   NodeImporter(const onnx::NodeProto &node, LoadedModel &model, int64_t opset,
@@ -82,6 +98,17 @@ public:
   llvm::FailureOr<llvm::SmallVector<int64_t>> intsInput(size_t i, llvm::StringRef what);
   /// A constant float input as doubles.
   llvm::FailureOr<llvm::SmallVector<double>> floatsInput(size_t i, llvm::StringRef what);
+
+  //===--- a decoder's cache position ---===//
+  /// Set when the graph is imported with its cache in the session.
+  const CachePosition *cache = nullptr;
+  /// How much constant scalar input `i` grows per cache position: 0 when it
+  /// does not depend on the position (or there is no cache); an error when
+  /// it depends on it other than as an integer multiple.
+  llvm::FailureOr<int64_t> positionSlope(size_t i, llvm::StringRef what);
+  /// `value` + `slope` * (position - cache->length): a scalar input that
+  /// was `value` where the shapes were folded, as a run-time tensor<T>.
+  llvm::FailureOr<mlir::Value> atPosition(double value, int64_t slope, mlir::Type element);
 
   //===--- attributes ---===//
   const onnx::AttributeProto *attribute(llvm::StringRef name) const;

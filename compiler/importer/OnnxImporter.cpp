@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -70,10 +71,40 @@ std::string describeShape(ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
+/// A decoder's key/value cache as torch.onnx.export writes it: graph input
+/// `input` (the past) concatenated in front of the new keys or values along
+/// `axis` by `concat` into graph output `output` (the present).
+struct CachePair {
+  std::string input, output;
+  const onnx::NodeProto *concat = nullptr;
+  int64_t axis = 0;
+  /// The input's declared shape (the axis's dim aside, static).
+  SmallVector<int64_t> shape;
+};
+
+/// How a graph with cache pairs is imported: folded at a past length, to
+/// see which constants depend on it (a probe), or with its caches in the
+/// session.
+struct CacheImport {
+  std::vector<CachePair> pairs;
+  /// The past length the caches' Shape reads.
+  int64_t pastLength = 0;
+  /// A probe fills it with the graph's small integer constants.
+  llvm::StringMap<DenseElementsAttr> *constants = nullptr;
+  /// Set when the caches are in the session: their capacity, and the
+  /// constants of a probe at another past length.
+  int64_t capacity = 0;
+  const llvm::StringMap<DenseElementsAttr> *probe = nullptr;
+  int64_t probeLength = 0;
+  /// What the import saw: the present's length along its axis.
+  int64_t presentLength = 0;
+};
+
 class GraphImporter {
 public:
-  GraphImporter(MLIRContext &context, LoadedModel &model, const ImportOptions &options)
-      : context(context), model(model), options(options), builder(&context),
+  GraphImporter(MLIRContext &context, LoadedModel &model, const ImportOptions &options,
+                CacheImport *cache = nullptr)
+      : context(context), model(model), options(options), cacheImport(cache), builder(&context),
         fileLoc(FileLineColLoc::get(&context, model.path(), 0, 0)) {}
 
   OwningOpRef<ModuleOp> run();
@@ -92,9 +123,16 @@ private:
   Location nodeLoc(const onnx::NodeProto &node, size_t index);
   LogicalResult fail(const llvm::Twine &message) { return emitError(fileLoc) << message; }
 
+  const CachePair *cachePairOf(StringRef input) const;
+  /// In the session: Concat(past, new) as the cache written at the position.
+  LogicalResult importCacheWrite(const onnx::NodeProto &node, const CachePair &pair, Location loc);
+
   MLIRContext &context;
   LoadedModel &model;
   const ImportOptions &options;
+  CacheImport *cacheImport;
+  CachePosition cachePosition;
+  llvm::StringMap<Value> cacheArgs;
   OpBuilder builder;
   Location fileLoc;
   llvm::StringMap<Value> values;
@@ -199,6 +237,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, Location lo
     if (!input.empty() && !values.count(input))
       return emitError(loc) << node.op_type() << ": input '" << input
                             << "' is not produced by any earlier node, initializer or graph input";
+  if (!cacheArgs.empty() && node.op_type() == "Concat" && node.input_size() == 2)
+    if (const CachePair *pair = cachePairOf(node.input(0)); pair && pair->concat == &node)
+      return importCacheWrite(node, *pair, loc);
   OpConverter convert = opConverters().lookup(opTableKey(node.domain(), node.op_type()));
   // ONNX Runtime's contrib ops have no schema in ONNX's registry: their one
   // version is the converter's.
@@ -223,11 +264,41 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, Location lo
 
 LogicalResult GraphImporter::importWith(NodeImporter &importer, OpConverter convert,
                                         const onnx::NodeProto &node) {
+  if (cachePosition.position)
+    importer.cache = &cachePosition;
   if (failed(convert(importer)))
     return failure();
   for (auto [i, result] : llvm::enumerate(importer.outputs()))
     if ((int)i < node.output_size() && !node.output(i).empty())
       values[node.output(i)] = result;
+  return success();
+}
+
+const CachePair *GraphImporter::cachePairOf(StringRef input) const {
+  if (!cacheImport)
+    return nullptr;
+  for (const CachePair &pair : cacheImport->pairs)
+    if (pair.input == input)
+      return &pair;
+  return nullptr;
+}
+
+LogicalResult GraphImporter::importCacheWrite(const onnx::NodeProto &node, const CachePair &pair,
+                                              Location loc) {
+  Value update = values.lookup(node.input(1));
+  auto cacheType = cast<RankedTensorType>(cacheArgs.lookup(pair.input).getType());
+  auto updateType = cast<RankedTensorType>(update.getType());
+  if (updateType.getRank() != cacheType.getRank() ||
+      updateType.getElementType() != cacheType.getElementType())
+    return emitError(loc) << "Concat: the new entries of cache '" << pair.input << "' ("
+                          << updateType << ") do not match the cache (" << cacheType << ")";
+  for (int64_t d = 0; d < cacheType.getRank(); ++d)
+    if (d != pair.axis && updateType.getDimSize(d) != cacheType.getDimSize(d))
+      return emitError(loc) << "Concat: the new entries of cache '" << pair.input << "' ("
+                            << updateType << ") do not match the cache (" << cacheType << ")";
+  auto write = CacheWriteOp::create(builder, loc, cacheType, cacheArgs.lookup(pair.input), update,
+                                    cachePosition.position, builder.getI64IntegerAttr(pair.axis));
+  values[node.output(0)] = write.getResult();
   return success();
 }
 
@@ -321,15 +392,42 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   SmallVector<Type> argTypes;
   SmallVector<const onnx::ValueInfoProto *> args;
+  // A cache's type at a past length along its axis.
+  auto cacheType = [&](const onnx::ValueInfoProto &info, const CachePair &pair, int64_t length) {
+    SmallVector<int64_t> shape = pair.shape;
+    shape[pair.axis] = length;
+    return RankedTensorType::get(shape,
+                                 elementTypeFor(info.type().tensor_type().elem_type(), &context));
+  };
+  bool inSession = cacheImport && cacheImport->capacity;
+  SmallVector<const onnx::ValueInfoProto *> caches;
   for (const auto &info : graph.input()) {
     if (initializerNames.contains(info.name()))
       continue; // an initializer listed as input (IR version < 4): a constant
+    if (const CachePair *pair = cachePairOf(info.name())) {
+      if (inSession) {
+        caches.push_back(&info);
+        continue;
+      }
+      argTypes.push_back(cacheType(info, *pair, cacheImport->pastLength));
+      args.push_back(&info);
+      continue;
+    }
     auto type = inputType(info);
     if (failed(type))
       return nullptr;
     argTypes.push_back(*type);
     args.push_back(&info);
   }
+  // In the session the caches follow the caller's inputs, at their
+  // capacity, then the position.
+  size_t callerInputs = args.size();
+  for (const onnx::ValueInfoProto *info : caches) {
+    argTypes.push_back(cacheType(*info, *cachePairOf(info->name()), cacheImport->capacity));
+    args.push_back(info);
+  }
+  if (inSession)
+    argTypes.push_back(RankedTensorType::get({}, IntegerType::get(&context, 64)));
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(
       fileLoc, graph.name().empty() ? std::optional<StringRef>() : StringRef(graph.name()));
@@ -343,6 +441,21 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
                     builder.getStringAttr(info->name()));
   }
   builder.setInsertionPointToEnd(body);
+  if (inSession) {
+    unsigned positionArg = args.size();
+    func.setArgAttr(positionArg, LatheDialect::NameAttrHelper::getNameStr(),
+                    builder.getStringAttr("cache_position"));
+    cachePosition = {body->getArgument(positionArg), cacheImport->pastLength,
+                     cacheImport->probeLength, cacheImport->probe};
+    // The graph reads the past's shape only: a stand-in of the past length
+    // the shapes fold at, dead once they did.
+    for (const onnx::ValueInfoProto *info : ArrayRef(args).drop_front(callerInputs)) {
+      auto type = cacheType(*info, *cachePairOf(info->name()), cacheImport->pastLength);
+      cacheArgs[info->name()] = values[info->name()];
+      values[info->name()] = ConstantOp::create(
+          builder, fileLoc, type, DenseElementsAttr::get(type, builder.getZeroAttr(type.getElementType())));
+    }
+  }
 
   if (failed(importInitializers()))
     return nullptr;
@@ -353,22 +466,40 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     for (const auto &entry : values)
       (*options.tensorTypes)[entry.getKey()] = cast<RankedTensorType>(entry.getValue().getType());
 
+  if (cacheImport) {
+    const CachePair &first = cacheImport->pairs.front();
+    cacheImport->presentLength =
+        cast<RankedTensorType>(values.lookup(first.output).getType()).getDimSize(first.axis);
+    if (cacheImport->constants)
+      for (const auto &entry : values) {
+        DenseElementsAttr attr;
+        if (matchPattern(entry.getValue(), m_Constant(&attr)) &&
+            isa<IntegerType>(attr.getElementType()) && attr.getNumElements() <= 64)
+          (*cacheImport->constants)[entry.getKey()] = attr;
+      }
+  }
+
   SmallVector<Value> results;
+  SmallVector<StringRef> resultNames;
   for (const auto &output : graph.output()) {
     Value value = values.lookup(output.name());
     if (!value) {
       (void)fail("graph output '" + output.name() + "' is not produced by any node");
       return nullptr;
     }
+    // The present keys and values are the session's caches, written in place.
+    if (inSession && llvm::any_of(cacheImport->pairs,
+                                  [&](const CachePair &p) { return p.output == output.name(); }))
+      continue;
     if (failed(checkOutput(output, value)))
       return nullptr;
     results.push_back(value);
+    resultNames.push_back(output.name());
   }
   func::ReturnOp::create(builder, fileLoc, results);
   func.setFunctionType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
-  for (auto [i, output] : llvm::enumerate(graph.output()))
-    func.setResultAttr(i, LatheDialect::NameAttrHelper::getNameStr(),
-                       builder.getStringAttr(output.name()));
+  for (auto [i, name] : llvm::enumerate(resultNames))
+    func.setResultAttr(i, LatheDialect::NameAttrHelper::getNameStr(), builder.getStringAttr(name));
 
   // Constants only shape computations used are dead once those folded.
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body->getOperations())))
@@ -380,9 +511,117 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   return module;
 }
 
+/// The graph's key/value cache pairs: a graph input whose one use other
+/// than Shape is the first operand of a two-operand Concat that writes a
+/// graph output. The first error found is emitted.
+FailureOr<std::vector<CachePair>> findCachePairs(MLIRContext &context, LoadedModel &model,
+                                                 const ImportOptions &options) {
+  const onnx::GraphProto &graph = model.proto().graph();
+  Location loc = FileLineColLoc::get(&context, model.path(), 0, 0);
+  llvm::StringSet<> outputs, initializers;
+  for (const auto &output : graph.output())
+    outputs.insert(output.name());
+  for (const auto &tensor : graph.initializer())
+    initializers.insert(tensor.name());
+  std::vector<CachePair> pairs;
+  for (const auto &info : graph.input()) {
+    if (initializers.contains(info.name()))
+      continue;
+    const onnx::NodeProto *concat = nullptr;
+    bool otherUse = false;
+    for (const auto &node : graph.node())
+      for (auto [i, input] : llvm::enumerate(node.input()))
+        if (input == info.name()) {
+          if (node.op_type() == "Concat" && i == 0 && node.input_size() == 2 &&
+              node.output_size() == 1 && outputs.contains(node.output(0)) && !concat)
+            concat = &node;
+          else if (node.op_type() != "Shape")
+            otherUse = true;
+        }
+    if (!concat)
+      continue;
+    if (otherUse)
+      return emitError(loc) << "--kv-cache: input '" << info.name()
+                            << "' is concatenated into output '" << concat->output(0)
+                            << "' as a cache, but the graph also reads it otherwise";
+    if (options.inputShapes.count(info.name()))
+      return emitError(loc) << "--input-shape " << info.name()
+                            << ": with --kv-cache the cache's shape is the model's, its length "
+                               "the cache's capacity";
+    const auto &type = info.type().tensor_type();
+    CachePair pair{info.name(), concat->output(0), concat, 0, {}};
+    for (const auto &dim : type.shape().dim())
+      pair.shape.push_back(dim.has_dim_value() ? dim.dim_value() : ShapedType::kDynamic);
+    int64_t rank = pair.shape.size(), axis = 0;
+    for (const auto &a : concat->attribute())
+      if (a.name() == "axis")
+        axis = a.i();
+    if (rank == 0 || axis < -rank || axis >= rank)
+      return emitError(loc) << "--kv-cache: cache '" << info.name() << "' of rank " << rank
+                            << " is concatenated along axis " << axis;
+    pair.axis = axis < 0 ? axis + rank : axis;
+    for (auto [d, size] : llvm::enumerate(pair.shape))
+      if ((int64_t)d != pair.axis && ShapedType::isDynamic(size))
+        return emitError(loc) << "--kv-cache: cache '" << info.name() << "' has an unknown dim "
+                              << d << " other than its length (dim " << pair.axis << ")";
+    pairs.push_back(std::move(pair));
+  }
+  if (pairs.empty())
+    return emitError(loc) << "--kv-cache: the model has no key/value cache: no input is "
+                             "concatenated in front of new entries into an output (as a "
+                             "past_key/present_key export does)";
+  return pairs;
+}
+
+/// A decoder with its caches in the session: the graph folded at past
+/// length 1 tells how many positions a run writes (n), folded at C - n + 1
+/// which constants follow the past length, and imported at C - n, where the
+/// present fills the cache's capacity C.
+OwningOpRef<ModuleOp> importWithCache(MLIRContext &context, LoadedModel &model,
+                                      const ImportOptions &options) {
+  auto pairs = findCachePairs(context, model, options);
+  if (failed(pairs))
+    return nullptr;
+  int64_t capacity = options.kvCacheCapacity;
+  llvm::StringMap<DenseElementsAttr> constants;
+  auto probe = [&](int64_t pastLength) {
+    CacheImport cache;
+    cache.pairs = *pairs;
+    cache.pastLength = pastLength;
+    cache.constants = &constants;
+    bool imported = (bool)GraphImporter(context, model, options, &cache).run();
+    return imported ? cache.presentLength - pastLength : (int64_t)-1;
+  };
+  int64_t advance = probe(1);
+  if (advance < 0)
+    return nullptr;
+  Location loc = FileLineColLoc::get(&context, model.path(), 0, 0);
+  if (advance < 1 || advance > capacity) {
+    emitError(loc) << "--kv-cache " << capacity << ": a run writes " << advance
+                   << " positions into the cache, more than it holds";
+    return nullptr;
+  }
+  constants.clear();
+  int64_t length = capacity - advance;
+  if (probe(length + 1) != advance)
+    return nullptr;
+  CacheImport cache;
+  cache.pairs = *pairs;
+  cache.pastLength = length;
+  cache.capacity = capacity;
+  cache.probe = &constants;
+  cache.probeLength = length + 1;
+  OwningOpRef<ModuleOp> module = GraphImporter(context, model, options, &cache).run();
+  if (module && options.cacheLayout)
+    *options.cacheLayout = {(unsigned)pairs->size() + 1, advance, capacity};
+  return module;
+}
+
 } // namespace
 
 OwningOpRef<ModuleOp> lathe::importModel(MLIRContext &context, LoadedModel &model,
                                          const ImportOptions &options) {
+  if (options.kvCacheCapacity > 0)
+    return importWithCache(context, model, options);
   return GraphImporter(context, model, options).run();
 }

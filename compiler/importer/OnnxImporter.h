@@ -28,6 +28,18 @@ struct ImportOptions {
   /// initializers, node outputs) as imported: what calibration declares
   /// the tensors it observes with.
   llvm::StringMap<mlir::RankedTensorType> *tensorTypes = nullptr;
+  /// `lathe compile --kv-cache N`: the model's past/present key/value pairs
+  /// (an input concatenated in front of new keys or values into an output)
+  /// become caches of N positions the session keeps and the graph writes in
+  /// place; the entry's arguments end with the caches, then the position.
+  int64_t kvCacheCapacity = 0;
+  /// With kvCacheCapacity: receives what the runtime needs of the caches.
+  struct CacheLayout {
+    unsigned stateInputs = 0; // the caches and the position
+    int64_t advance = 0;      // positions a run writes
+    int64_t capacity = 0;
+  };
+  CacheLayout *cacheLayout = nullptr;
 };
 
 /// Parses one `NAME=D0,D1,...` specification into `options`.

@@ -90,7 +90,9 @@ std::vector<char> planSection(const Artifact &whole, const ArtifactEntry &artifa
       w.put(ioAt + 4 * io++, slot);
   }
   w.put(header, lathe_plan_header{artifact.arenaBytes, static_cast<uint32_t>(slotBytes.size()),
-                                  static_cast<uint32_t>(artifact.steps.size()), w.name(artifact.name)});
+                                  static_cast<uint32_t>(artifact.steps.size()), w.name(artifact.name),
+                                  artifact.stateInputs, artifact.stateAdvance,
+                                  artifact.stateCapacity});
   return std::move(w.bytes);
 }
 

@@ -48,6 +48,11 @@ struct ArtifactEntry {
   /// Bytes of each slot after the graph outputs.
   std::vector<uint64_t> intermediateBytes;
   std::vector<PlanStep> steps;
+  /// A decoder's cache kept in the session: the last `stateInputs` inputs
+  /// are the caches, then the position a run writes them from; a run
+  /// writes `stateAdvance` positions of caches `stateCapacity` long.
+  uint32_t stateInputs = 0, stateAdvance = 0;
+  uint64_t stateCapacity = 0;
 };
 
 struct Artifact {

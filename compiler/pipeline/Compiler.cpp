@@ -114,6 +114,11 @@ std::string CompileStats::json() const {
     json.attributeEnd();
     json.attribute("partitions", partitions);
     json.attribute("conv_matmul_flops", convMatmulFlops);
+    if (!cacheWriteBytes.empty())
+      json.attributeObject("kv_cache_write_bytes", [&] {
+        for (const auto &[entry, bytes] : cacheWriteBytes)
+          json.attribute(entry, bytes);
+      });
     // On one line, as {"cpu": 4, "hexagon": 2}: target names need no escaping.
     json.attributeBegin("ops_per_target");
     json.rawValue([&](llvm::raw_ostream &out) {
@@ -361,10 +366,21 @@ LogicalResult compileEntry(MLIRContext &context, LoadedModel &model, const Impor
   std::vector<std::unique_ptr<Target>> &targets = session.targets;
   const TargetOptions &targetOptions = session.targetOptions;
   Location loc = FileLineColLoc::get(&context, model.path(), 0, 0);
-  OwningOpRef<ModuleOp> module = importModel(context, model, import);
+  ImportOptions::CacheLayout cache;
+  ImportOptions withCache = import;
+  withCache.cacheLayout = &cache;
+  OwningOpRef<ModuleOp> module = importModel(context, model, withCache);
   if (!module)
     return failure();
   auto func = *module->getOps<func::FuncOp>().begin();
+  artifact.stateInputs = cache.stateInputs;
+  artifact.stateAdvance = cache.advance;
+  artifact.stateCapacity = cache.capacity;
+  // What a run writes into the caches: the new positions' keys and values.
+  int64_t cacheWriteBytes = 0;
+  func.walk([&](CacheWriteOp write) { cacheWriteBytes += bytesOf(write.getUpdate().getType()); });
+  if (cache.stateInputs)
+    stats.cacheWriteBytes[artifact.name] = cacheWriteBytes;
 
   // The signature, in graph order.
   for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
@@ -482,7 +498,8 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
   if (entries.empty())
     entries.push_back({"main", options.import});
   for (const CompileOptions::Entry &entry : entries) {
-    artifact.entries.push_back(ArtifactEntry{entry.name, {}, {}, 0, {}, {}});
+    artifact.entries.emplace_back();
+    artifact.entries.back().name = entry.name;
     if (failed(compileEntry(context, model, entry.import, session, artifact.entries.back(), stats)))
       return failure();
   }

@@ -62,6 +62,9 @@ struct CompileStats {
   /// convolutions (counted as direct ones), transposed convolutions,
   /// matmuls and gemms: what a GFLOP/s figure divides.
   int64_t convMatmulFlops = 0;
+  /// Per entry with its key/value caches in the session: the bytes a run
+  /// writes into them (its new positions' keys and values, no more).
+  std::map<std::string, int64_t> cacheWriteBytes;
   double compileMs = 0;
   /// lathe ops (constants excluded) per target the ops were assigned.
   std::map<std::string, int64_t> opsPerTarget;

@@ -17,6 +17,7 @@
 #include "lathe/artifact_format.h"
 #include "lathe/lathe.h"
 #include "runtime/tools/bench.h"
+#include "runtime/tools/generate.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -47,14 +48,14 @@ namespace {
 constexpr const char *kUsage = R"(lathe: ahead-of-time compiler for ONNX models on edge hardware
 
 usage:
-  lathe import MODEL [--input-shape NAME=D0,D1,...]... [-o FILE]
+  lathe import MODEL [--input-shape NAME=D0,D1,...]... [--kv-cache N] [-o FILE]
                [--elide-large-constants] [--debug-info] [--split-input-file]
       Imports MODEL (.onnx, or .onnxtext in ONNX text syntax) into the lathe
       dialect and prints the verified IR. --debug-info prints locations (ONNX
       node names); --split-input-file imports each "# -----"-separated part
       of a text model on its own.
   lathe compile MODEL -o OUT.lathe [--target cpu|hexagon|ane] [--input-shape NAME=D0,...]...
-                [--entry NAME:INPUT=D0,...[+INPUT=...]]...
+                [--entry NAME:INPUT=D0,...[+INPUT=...]]... [--kv-cache N]
                 [--cpu native|x86-64-v3|...] [--hexagon-arch v68|v73|v75]
                 [--emit-mlpackage DIR] [--stats FILE.json] [--print-ir-after-all]
                 [--disable-pass NAME]... [--no-fusion] [--no-layout]
@@ -65,7 +66,12 @@ usage:
       once more with those input shapes (over --input-shape's) as an entry
       of the artifact (prefill:input_ids=1,128 --entry decode:input_ids=1,1):
       all entries' code reads one copy of the weights; the first entry is
-      the default (`lathe run/bench --entry NAME` pick another). --quantize static|weights-int8
+      the default (`lathe run/bench --entry NAME` pick another). --kv-cache N
+      keeps a decoder's key/value cache in the session: each past input
+      concatenated in front of new keys or values into a present output
+      becomes a cache of N positions that every entry writes in place (the
+      presents are no outputs, the pasts no inputs; lathe generate drives
+      it). --quantize static|weights-int8
       compiles what lathe quantize would write (see there). With --target hexagon, ops the
       Hexagon DSP does not run fall back to the cpu (--stats counts the ops
       per target and the partitions); the default code runs under
@@ -105,6 +111,12 @@ usage:
   lathe bench ARTIFACT [--input NAME=FILE]... [--runs N] [--threads N] [--entry NAME] [--json]
       Times ARTIFACT's runs (seeded random inputs unless given): p50/p95/min
       latency, load time, arena bytes, peak RSS, on N threads.
+  lathe generate ARTIFACT --prompt-ids ID,... --max-new-tokens N [--threads N] [--json]
+      Greedy decoding with a decoder compiled with --kv-cache: the prompt
+      goes through the entries that write the most positions a run (a
+      prefill), each new id (the argmax of the last logits) through the
+      entry that writes one (decode:input_ids=1,1). Prints the new ids, the
+      time to the first and the tokens per second after it.
   lathe inspect ARTIFACT
       Prints an artifact's layout: format version, sections (offset, size),
       signature, plan and arena size.
@@ -201,12 +213,17 @@ int runImport(int argc, char **argv) {
   bool elide = false, debugInfo = false, split = false;
   Args args(argc, argv);
   std::string shapeError;
-  auto parseError = args.parse({"--input-shape", "-o", "--output"},
+  auto parseError = args.parse({"--input-shape", "--kv-cache", "-o", "--output"},
                                {"--elide-large-constants", "--debug-info", "--split-input-file"},
                                [&](llvm::StringRef name, llvm::StringRef value) {
     if (name == "--input-shape") {
       if (auto err = parseInputShape(value, options))
         shapeError = llvm::toString(std::move(err));
+    } else if (name == "--kv-cache") {
+      if (value.getAsInteger(10, options.kvCacheCapacity) || options.kvCacheCapacity < 1 ||
+          options.kvCacheCapacity > (1 << 20))
+        shapeError = "import: --kv-cache '" + value.str() +
+                     "': expected the cache's capacity in positions (1 to 1048576)";
     } else if (name == "-o" || name == "--output") {
       output = value.str();
     } else if (name == "--elide-large-constants") {
@@ -393,8 +410,8 @@ int runCompile(int argc, char **argv) {
   std::vector<std::string> entrySpecs;
   Args args(argc, argv);
   auto parseError = args.parse(
-      {"--input-shape", "--entry", "-o", "--output", "--target", "--cpu", "--hexagon-arch", "--stats",
-       "--disable-pass", "--emit-mlpackage", "--crash-reproducer", "--quantize",
+      {"--input-shape", "--entry", "--kv-cache", "-o", "--output", "--target", "--cpu",
+       "--hexagon-arch", "--stats", "--disable-pass", "--emit-mlpackage", "--crash-reproducer", "--quantize",
        "--calibration", "--calibration-method", "--keep-float", "--warn-below-sqnr"},
       {"--print-ir-after-all", "--no-fusion", "--no-layout", "--pass-timing"},
       [&](llvm::StringRef name, llvm::StringRef value) {
@@ -403,6 +420,12 @@ int runCompile(int argc, char **argv) {
             shapeError = llvm::toString(std::move(err));
         } else if (name == "--entry") {
           entrySpecs.push_back(value.str());
+        } else if (name == "--kv-cache") {
+          int64_t capacity = 0;
+          if (value.getAsInteger(10, capacity) || capacity < 1 || capacity > (1 << 20))
+            shapeError = "compile: --kv-cache '" + value.str() +
+                         "': expected the cache's capacity in positions (1 to 1048576)";
+          options.import.kvCacheCapacity = capacity;
         } else if (name == "-o" || name == "--output") {
           output = value.str();
         } else if (name == "--target") {
@@ -755,6 +778,91 @@ int runBench(int argc, char **argv) {
   return 0;
 }
 
+int runGenerate(int argc, char **argv) {
+  std::vector<int64_t> prompt;
+  size_t maxNew = 0;
+  lathe_session_options sessionOptions = {0};
+  bool json = false;
+  std::string argumentError;
+  Args args(argc, argv);
+  auto parseError = args.parse(
+      {"--prompt-ids", "--max-new-tokens", "--threads"}, {"--json"},
+      [&](llvm::StringRef name, llvm::StringRef value) {
+        if (name == "--json") {
+          json = true;
+        } else if (name == "--prompt-ids") {
+          llvm::SmallVector<llvm::StringRef> parts;
+          value.split(parts, ',');
+          for (llvm::StringRef part : parts) {
+            int64_t id;
+            if (part.trim().getAsInteger(10, id))
+              argumentError = "--prompt-ids '" + value.str() + "': '" + part.str() +
+                              "' is not a token id";
+            prompt.push_back(id);
+          }
+        } else {
+          size_t &target = name == "--threads" ? sessionOptions.threads : maxNew;
+          if (value.getAsInteger(10, target) || target < 1)
+            argumentError = name.str() + " needs a positive integer, got '" + value.str() + "'";
+        }
+      });
+  if (parseError)
+    return fail("generate: " + *parseError);
+  if (!argumentError.empty())
+    return fail("generate: " + argumentError);
+  if (args.positional.size() != 1 || prompt.empty() || !maxNew)
+    return fail("generate: expected lathe generate MODEL.lathe --prompt-ids ID,... "
+                "--max-new-tokens N");
+  std::string path = args.positional[0].str();
+  lathe_status status;
+  lathe_model *model = nullptr;
+  if (lathe_model_load_file(path.c_str(), lathe_system_allocator(), &model, &status) != LATHE_OK)
+    return fail(status.message);
+  std::unique_ptr<lathe_model, void (*)(lathe_model *)> modelOwner(model, lathe_model_release);
+  lathe_session *session = nullptr;
+  if (lathe_session_create_with_options(model, lathe_system_allocator(), &sessionOptions, &session,
+                                        &status) != LATHE_OK)
+    return fail(path + ": " + status.message);
+  std::unique_ptr<lathe_session, void (*)(lathe_session *)> sessionOwner(session,
+                                                                        lathe_session_release);
+  std::vector<int64_t> ids(maxNew);
+  lathe_generate_options options = {prompt.data(), prompt.size(), maxNew};
+  lathe_generate_result result;
+  result.ids = ids.data();
+  if (lathe_generate(model, session, &options, &result, &status) != LATHE_OK)
+    return fail(path + ": " + status.message);
+  ids.resize(result.count);
+  if (json) {
+    llvm::json::OStream out(llvm::outs(), 2);
+    out.object([&] {
+      out.attributeArray("prompt_ids", [&] {
+        for (int64_t id : prompt)
+          out.value(id);
+      });
+      out.attributeArray("ids", [&] {
+        for (int64_t id : ids)
+          out.value(id);
+      });
+      out.attribute("time_to_first_token_ms", result.first_token_ms);
+      out.attribute("decode_tokens_per_second", result.decode_tokens_per_second);
+      out.attribute("prompt_runs", (int64_t)result.prompt_runs);
+      out.attribute("threads", (int64_t)lathe_session_threads(session));
+      out.attribute("cache_positions", (int64_t)lathe_session_cache_position(session));
+      out.attribute("cache_bytes", (int64_t)lathe_model_cache_bytes(model));
+    });
+    llvm::outs() << "\n";
+    return 0;
+  }
+  llvm::outs() << llvm::join(llvm::map_range(ids, [](int64_t id) { return std::to_string(id); }),
+                             " ")
+               << "\n"
+               << llvm::formatv("time to first token {0:F2} ms ({1} prompt runs), {2:F1} tokens/s "
+                                "after it, {3} threads\n",
+                                result.first_token_ms, result.prompt_runs,
+                                result.decode_tokens_per_second, lathe_session_threads(session));
+  return 0;
+}
+
 int runInspect(int argc, char **argv) {
   if (argc != 1)
     return fail("inspect: expected one artifact (lathe inspect OUT.lathe)");
@@ -807,10 +915,17 @@ int runInspect(int argc, char **argv) {
       lathe_model_entry_output_info(model, e, i, &info, nullptr);
       llvm::outs() << "output " << i << ": " << describe(info) << "\n";
     }
+    if (size_t advance = lathe_model_entry_cache_advance(model, e))
+      llvm::outs() << "writes " << advance << " cache positions a run\n";
     slot += inputs + outputs;
   }
+  uint64_t capacity = lathe_model_cache_capacity(model);
+  if (capacity)
+    llvm::outs() << llvm::formatv("key/value cache: {0} positions, {1} bytes in the session\n",
+                                  capacity, lathe_model_cache_bytes(model));
   llvm::outs() << "arena: " << lathe_model_arena_bytes(model) << " bytes\n";
-  if (entries == 1)
+  // (The caches' slots are the session's, counted in no signature.)
+  if (entries == 1 && !capacity)
     for (size_t k = slot; k < lathe_model_slot_count(model); ++k)
       llvm::outs() << llvm::formatv("slot {0}: intermediate, {1} bytes\n", k, lathe_model_slot_bytes(model, k));
   for (size_t k = 0; k < lathe_model_step_count(model); ++k) {
@@ -854,6 +969,8 @@ int main(int argc, char **argv) {
       return runBench(argc - 2, argv + 2);
     if (command == "inspect")
       return runInspect(argc - 2, argv + 2);
+    if (command == "generate")
+      return runGenerate(argc - 2, argv + 2);
     if (command == "ops")
       return runOps();
     if (command == "--help" || command == "-h" || command == "help")

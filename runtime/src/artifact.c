@@ -131,6 +131,47 @@ static lathe_status_code count_entry(lathe_model *m, lathe_entry_plan *e, span s
   e->slot_count = header.slot_count;
   e->step_count = header.step_count;
   e->arena_bytes = header.arena_bytes;
+  if (header.state_inputs &&
+      (header.state_inputs < 2 || header.state_inputs > e->input_count || !header.state_advance ||
+       header.state_capacity < header.state_advance || header.state_capacity > LATHE_MAX_TENSOR_BYTES))
+    return corrupt(status, "plan", "state inputs, advance or capacity out of range");
+  if (header.state_inputs && m->state_capacity && m->state_capacity != header.state_capacity)
+    return corrupt(status, "plan", "entries' caches of different capacities");
+  e->state_inputs = header.state_inputs;
+  e->state_advance = header.state_advance;
+  if (header.state_inputs)
+    m->state_capacity = header.state_capacity;
+  return LATHE_OK;
+}
+
+/* The caches entry `e`'s state inputs name: each the model's first of its
+   name, the same tensor in every entry; the position an int64 scalar. */
+static lathe_status_code read_states(lathe_model *m, const lathe_entry_plan *e,
+                                     lathe_status *status) {
+  if (!e->state_inputs)
+    return LATHE_OK;
+  const lathe_tensor_desc *inputs = m->tensors + e->tensor_first;
+  const lathe_tensor_desc *position = &inputs[e->input_count - 1];
+  if (position->dtype != 7 || position->rank != 0)
+    return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                      "artifact entry '%s': its cache position '%s' is no int64 scalar", e->name,
+                      position->name);
+  for (size_t i = e->input_count - e->state_inputs; i + 1 < e->input_count; ++i) {
+    const lathe_tensor_desc *t = &inputs[i];
+    size_t k = 0;
+    while (k < m->state_count && strcmp(m->states[k]->name, t->name) != 0)
+      ++k;
+    if (k == m->state_count) {
+      m->states[m->state_count++] = t;
+      continue;
+    }
+    const lathe_tensor_desc *first = m->states[k];
+    if (first->dtype != t->dtype || first->rank != t->rank ||
+        memcmp(first->dims, t->dims, sizeof(int64_t) * t->rank) != 0)
+      return lathe_fail(status, LATHE_INVALID_ARTIFACT,
+                        "artifact entry '%s': cache '%s' differs from another entry's", e->name,
+                        t->name);
+  }
   return LATHE_OK;
 }
 
@@ -450,7 +491,9 @@ lathe_status_code lathe_artifact_read(lathe_model *m, lathe_status *status) {
   m->tensors = allocate_zeroed(&m->allocator, m->tensor_count, sizeof(lathe_tensor_desc));
   m->slot_bytes = allocate_zeroed(&m->allocator, m->slot_count, sizeof(uint64_t));
   m->steps = allocate_zeroed(&m->allocator, m->step_count, sizeof(lathe_step));
-  if (!m->tensors || !m->slot_bytes || !m->steps)
+  m->states = allocate_zeroed(&m->allocator, m->tensor_count ? m->tensor_count : 1,
+                              sizeof(lathe_tensor_desc *));
+  if (!m->tensors || !m->slot_bytes || !m->steps || !m->states)
     return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory reading the entries");
   for (uint32_t i = 0; result == LATHE_OK && i < m->section_count; ++i)
     if (m->sections[i].kind == LATHE_SECTION_CODE)
@@ -458,6 +501,8 @@ lathe_status_code lathe_artifact_read(lathe_model *m, lathe_status *status) {
   for (size_t i = 0; result == LATHE_OK && i < m->entry_count; ++i) {
     const lathe_section_entry *sig = &m->sections[signatures[i]], *plan = &m->sections[plans[i]];
     result = read_signature(m, &m->entries[i], (span){data + sig->offset, sig->size}, status);
+    if (result == LATHE_OK)
+      result = read_states(m, &m->entries[i], status);
     if (result == LATHE_OK)
       result = read_plan(m, &m->entries[i], (span){data + plan->offset, plan->size}, status);
   }
@@ -499,7 +544,8 @@ void lathe_model_parts_release(lathe_model *m) {
     for (size_t i = 0; i < m->entry_count; ++i)
       if (m->entries[i].name)
         a->release(a->self, m->entries[i].name);
-  void *parts[] = {m->tensors, m->steps, m->slot_bytes, m->sections, m->code, m->entries};
+  void *parts[] = {m->tensors, m->steps, m->slot_bytes, m->sections, m->code, m->entries,
+                   (void *)m->states};
   for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); ++i)
     if (parts[i])
       a->release(a->self, parts[i]);

@@ -129,6 +129,8 @@ typedef struct lathe_entry_plan {
   size_t slot_first, slot_count; /* its inputs, outputs, crossing tensors */
   size_t step_first, step_count;
   uint64_t arena_bytes;
+  /* Its last state_inputs inputs are the session's: caches, the position. */
+  size_t state_inputs, state_advance;
 } lathe_entry_plan;
 
 struct lathe_model {
@@ -146,6 +148,12 @@ struct lathe_model {
   size_t tensor_count;
   lathe_tensor_desc *tensors; /* per entry: inputs, then outputs */
   uint64_t arena_bytes;       /* the largest entry's */
+  /* The key/value caches a session keeps (the first entry's that names
+     each; every entry that names it takes the same), each of
+     state_capacity positions. */
+  size_t state_count;
+  const lathe_tensor_desc **states;
+  uint64_t state_capacity;
   const uint8_t *constants;
   uint64_t constants_size;
   size_t slot_count; /* per entry: inputs, outputs, intermediates */
@@ -180,6 +188,9 @@ struct lathe_session {
   void **io;            /* one step's buffers */
   uint64_t constants_offset; /* where the constants were copied, when they are */
   uint8_t *bound;       /* which inputs are bound (by slot) */
+  uint8_t **caches;     /* the model's caches, in memory after the entries' slots */
+  int64_t *position;    /* where the next run writes the caches, in memory */
+  uint64_t caches_offset, caches_bytes; /* the caches' and the position's bytes */
   void *backend_state[LATHE_BACKEND_SLOTS];
   size_t threads;             /* the caller's and the pool's */
   lathe_thread_pool *pool;    /* NULL with one thread */

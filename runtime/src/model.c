@@ -105,8 +105,11 @@ lathe_status_code lathe_model_find_entry(const lathe_model *model, const char *n
                     name, names);
 }
 
+/* The inputs the caller binds: the entry's, less the session's state. */
+static size_t caller_inputs(const lathe_entry_plan *e) { return e->input_count - e->state_inputs; }
+
 size_t lathe_model_entry_input_count(const lathe_model *model, size_t entry) {
-  return model && entry < model->entry_count ? model->entries[entry].input_count : 0;
+  return model && entry < model->entry_count ? caller_inputs(&model->entries[entry]) : 0;
 }
 size_t lathe_model_entry_output_count(const lathe_model *model, size_t entry) {
   return model && entry < model->entry_count ? model->entries[entry].output_count : 0;
@@ -114,6 +117,18 @@ size_t lathe_model_entry_output_count(const lathe_model *model, size_t entry) {
 size_t lathe_model_input_count(const lathe_model *model) { return lathe_model_entry_input_count(model, 0); }
 size_t lathe_model_output_count(const lathe_model *model) { return lathe_model_entry_output_count(model, 0); }
 size_t lathe_model_arena_bytes(const lathe_model *model) { return model ? model->arena_bytes : 0; }
+uint64_t lathe_model_cache_capacity(const lathe_model *model) {
+  return model ? model->state_capacity : 0;
+}
+uint64_t lathe_model_cache_bytes(const lathe_model *model) {
+  uint64_t bytes = 0;
+  for (size_t i = 0; model && i < model->state_count; ++i)
+    bytes += model->states[i]->bytes;
+  return bytes;
+}
+size_t lathe_model_entry_cache_advance(const lathe_model *model, size_t entry) {
+  return model && entry < model->entry_count ? model->entries[entry].state_advance : 0;
+}
 
 static lathe_status_code tensor_info(const lathe_tensor_desc *t, lathe_tensor_info *info) {
   info->name = t->name;
@@ -131,7 +146,7 @@ static lathe_status_code entry_tensor_info(const lathe_model *model, size_t entr
   if (!model || !info || entry >= model->entry_count)
     return lathe_fail(status, LATHE_INVALID_ARGUMENT, "entry %zu does not exist", entry);
   const lathe_entry_plan *e = &model->entries[entry];
-  if (index >= (output ? e->output_count : e->input_count))
+  if (index >= (output ? e->output_count : caller_inputs(e)))
     return lathe_fail(status, LATHE_INVALID_ARGUMENT, "%s %zu does not exist",
                       output ? "output" : "input", index);
   return tensor_info(&model->tensors[e->tensor_first + (output ? e->input_count : 0) + index], info);

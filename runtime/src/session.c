@@ -91,8 +91,14 @@ lathe_status_code lathe_session_create_with_options(const lathe_model *model,
             s->staged[model->steps[i].slots[k]] = 1;
   }
 
+  /* The caches and the position are bound by the session, never staged. */
+  for (size_t e = 0; e < model->entry_count; ++e) {
+    const lathe_entry_plan *p = &model->entries[e];
+    memset(s->staged + p->slot_first + p->input_count - p->state_inputs, 0, p->state_inputs);
+  }
+
   /* The layout of the one block: the arena, then each entry's slots, the
-     entries' over each other. */
+     entries' over each other, then the caches and the position. */
   uint64_t base = align64(model->arena_bytes), size = base;
   for (size_t e = 0; e < model->entry_count; ++e) {
     const lathe_entry_plan *p = &model->entries[e];
@@ -107,6 +113,16 @@ lathe_status_code lathe_session_create_with_options(const lathe_model *model,
     if (end > size)
       size = end;
   }
+  s->caches_offset = size;
+  uint64_t cache_offsets[LATHE_FORMAT_MAX_TENSORS];
+  for (size_t k = 0; k < model->state_count; ++k) {
+    cache_offsets[k] = size;
+    size += align64(model->states[k]->bytes);
+  }
+  uint64_t position_offset = size;
+  if (model->state_count)
+    size += 64;
+  s->caches_bytes = size - s->caches_offset;
   if (model->memory_backend) {
     s->constants_offset = size;
     size += align64(model->constants_size);
@@ -129,6 +145,30 @@ lathe_status_code lathe_session_create_with_options(const lathe_model *model,
     return code;
   }
   s->arena = s->memory;
+  if (model->state_count) {
+    s->caches = allocator.allocate(allocator.self, sizeof(uint8_t *) * model->state_count, 8);
+    if (!s->caches) {
+      lathe_session_release(s);
+      return lathe_fail(status, LATHE_OUT_OF_MEMORY, "out of memory creating a session");
+    }
+    for (size_t k = 0; k < model->state_count; ++k)
+      s->caches[k] = s->memory + cache_offsets[k];
+    s->position = (int64_t *)(s->memory + position_offset);
+    memset(s->memory + s->caches_offset, 0, s->caches_bytes);
+    /* Each entry's state inputs are the caches of their names. */
+    for (size_t e = 0; e < model->entry_count; ++e) {
+      const lathe_entry_plan *p = &model->entries[e];
+      size_t first = p->input_count - p->state_inputs;
+      for (size_t i = first; i < p->input_count; ++i) {
+        size_t slot = p->slot_first + i, k = 0;
+        const char *name = model->tensors[p->tensor_first + i].name;
+        while (i + 1 < p->input_count && strcmp(model->states[k]->name, name) != 0)
+          ++k;
+        s->offsets[slot] = i + 1 < p->input_count ? cache_offsets[k] : position_offset;
+        s->bound[slot] = 1;
+      }
+    }
+  }
   for (size_t i = 0; i < model->slot_count; ++i)
     s->slots[i] = s->offsets[i] == UINT64_MAX ? NULL : s->memory + s->offsets[i];
   if (model->memory_backend && model->constants_size)
@@ -146,7 +186,7 @@ void lathe_session_release(lathe_session *s) {
     a.release(a.self, s->memory);
   close_backends(s);
   lathe_thread_pool_release(s->pool);
-  void *parts[] = {s->slots, s->offsets, s->staged, s->io, s->inputs, s->bound};
+  void *parts[] = {s->slots, s->offsets, s->staged, s->io, s->inputs, s->bound, s->caches};
   for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); ++i)
     if (parts[i])
       a.release(a.self, parts[i]);
@@ -170,9 +210,9 @@ lathe_status_code lathe_session_set_input(lathe_session *s, size_t index, const 
     return lathe_fail(status, LATHE_INVALID_ARGUMENT, "lathe_session_set_input: null argument");
   const lathe_model *m = s->model;
   const lathe_entry_plan *p = &m->entries[s->entry];
-  if (index >= p->input_count)
+  if (index >= p->input_count - p->state_inputs)
     return lathe_fail(status, LATHE_INVALID_ARGUMENT, "input %zu does not exist (entry '%s' has %zu)",
-                      index, p->name, p->input_count);
+                      index, p->name, p->input_count - p->state_inputs);
   const lathe_tensor_desc *t = &m->tensors[p->tensor_first + index];
   size_t slot = p->slot_first + index;
   if (dtype != t->dtype)
@@ -206,13 +246,20 @@ lathe_status_code lathe_session_run(lathe_session *s, lathe_status *status) {
   const lathe_model *m = s->model;
   const lathe_entry_plan *p = &m->entries[s->entry];
   const lathe_tensor_desc *tensors = m->tensors + p->tensor_first;
-  for (size_t i = 0; i < p->input_count; ++i)
+  size_t inputs = p->input_count - p->state_inputs;
+  for (size_t i = 0; i < inputs; ++i)
     if (!s->bound[p->slot_first + i])
       return lathe_fail(status, LATHE_INVALID_ARGUMENT, "input '%s' is not bound", tensors[i].name);
+  if (p->state_inputs && (uint64_t)*s->position + p->state_advance > m->state_capacity)
+    return lathe_fail(status, LATHE_CACHE_FULL,
+                      "the key/value cache is full: entry '%s' writes %zu positions from position "
+                      "%lld, the cache holds %llu; reset or rewind the session",
+                      p->name, p->state_advance, (long long)*s->position,
+                      (unsigned long long)m->state_capacity);
   /* Compiled code assumes that what it writes (outputs, arena) shares no
      byte with what it reads: an output of an earlier run fed back as an
      input must be copied first. */
-  for (size_t i = 0; i < p->input_count; ++i) {
+  for (size_t i = 0; i < inputs; ++i) {
     size_t slot = p->slot_first + i;
     uintptr_t in = (uintptr_t)s->inputs[slot], n = tensors[i].bytes;
     uintptr_t memory = (uintptr_t)s->memory;
@@ -222,7 +269,7 @@ lathe_status_code lathe_session_run(lathe_session *s, lathe_status *status) {
                         "copy it to a buffer of your own first",
                         tensors[i].name);
   }
-  for (size_t i = 0; i < p->input_count; ++i)
+  for (size_t i = 0; i < inputs; ++i)
     if (s->staged[p->slot_first + i])
       memcpy(s->slots[p->slot_first + i], s->inputs[p->slot_first + i], tensors[i].bytes);
   for (size_t i = p->step_first; i < p->step_first + p->step_count; ++i) {
@@ -233,7 +280,34 @@ lathe_status_code lathe_session_run(lathe_session *s, lathe_status *status) {
     if (code != LATHE_OK)
       return code;
   }
+  if (p->state_inputs)
+    *s->position += (int64_t)p->state_advance;
   return LATHE_OK;
+}
+
+uint64_t lathe_session_cache_position(const lathe_session *s) {
+  return s && s->position ? (uint64_t)*s->position : 0;
+}
+
+lathe_status_code lathe_session_rewind(lathe_session *s, uint64_t position, lathe_status *status) {
+  if (!s)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "lathe_session_rewind: null session");
+  uint64_t now = lathe_session_cache_position(s);
+  if (position > now)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT,
+                      "cannot rewind the key/value cache to position %llu: it holds %llu",
+                      (unsigned long long)position, (unsigned long long)now);
+  if (s->position)
+    *s->position = (int64_t)position;
+  return LATHE_OK;
+}
+
+lathe_status_code lathe_session_reset(lathe_session *s, lathe_status *status) {
+  lathe_status_code code = lathe_session_rewind(s, 0, status);
+  /* What earlier runs wrote goes too: a reset session computes as a new one. */
+  if (code == LATHE_OK && s->position)
+    memset(s->memory + s->caches_offset, 0, s->caches_bytes);
+  return code;
 }
 
 lathe_status_code lathe_session_output(lathe_session *s, size_t index, const void **data,

@@ -28,6 +28,9 @@ $lathe compile test/lit/targets/hexagon/Inputs/pow_between.onnxtext --target hex
 # Two entries sharing their constants.
 $lathe compile test/lit/driver/Inputs/add_relu_rows.onnxtext --entry two:x=2,3 --entry four:x=4,3 \
   -o $out/artifact/seed-add_relu_rows-entries-cpu.lathe
+# A key/value cache in the session, written by two entries.
+$lathe compile tests/unit/Inputs/running_sum_cache.onnxtext --kv-cache 8 --entry three:x=1,3,4 \
+  --entry one:x=1,1,4 -o $out/artifact/seed-running_sum_cache-cpu.lathe
 for case in test_conv_with_strides_padding test_maxpool_2d_pads test_averagepool_2d_ceil \
             test_matmul_3d test_softmax_axis_1 test_layer_normalization_4d_axis1 \
             test_batchnorm_example test_instancenorm_example test_transpose_all_permutations_3 \

@@ -452,3 +452,82 @@ TEST(RuntimeEntries, StoreTheWeightsOnce) {
 INSTANTIATE_TEST_SUITE_P(Targets, RuntimeEntries, ::testing::Values("cpu", "hexagon", "ane"));
 
 } // namespace
+
+// running_sum_cache.onnxtext, compiled with --kv-cache 8 and entries of 3
+// and 1 positions: y = x + (the sum over the cache, this run's x included)
+// + each row's position. The cache is the session's: the caller binds x
+// alone, each run adds its rows to the cache at the session's position.
+class RuntimeCache : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(RuntimeCache, KeepsTheCacheInTheSession) {
+  std::vector<char> bytes = readArtifact(GetParam(), "running_sum_cache");
+  lathe_model *model = nullptr;
+  lathe_session *session = nullptr;
+  lathe_status status;
+  ASSERT_EQ(load(bytes, &model, &status), LATHE_OK) << status.message;
+  ASSERT_EQ(lathe_session_create(model, lathe_system_allocator(), &session, &status), LATHE_OK)
+      << status.message;
+  EXPECT_EQ(lathe_model_cache_capacity(model), 8u);
+  EXPECT_EQ(lathe_model_cache_bytes(model), 8u * 4 * sizeof(float));
+  ASSERT_EQ(lathe_model_entry_count(model), 2u);
+  EXPECT_EQ(lathe_model_entry_cache_advance(model, 0), 3u);
+  EXPECT_EQ(lathe_model_entry_cache_advance(model, 1), 1u);
+  for (size_t e = 0; e < 2; ++e) {
+    EXPECT_EQ(lathe_model_entry_input_count(model, e), 1u) << "the past is no caller's input";
+    EXPECT_EQ(lathe_model_entry_output_count(model, e), 1u) << "the present is no output";
+  }
+  lathe_tensor_info info;
+  EXPECT_EQ(lathe_model_entry_input_info(model, 0, 1, &info, &status), LATHE_INVALID_ARGUMENT);
+
+  // What the cache holds, summed per column, and the session's position:
+  // the model as the test computes it.
+  float sum[4] = {0, 0, 0, 0};
+  uint64_t position = 0;
+  auto run = [&](size_t entry, size_t rows, float base) {
+    std::vector<float> x(rows * 4);
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = base + 0.25f * (float)i;
+    const int64_t dims[] = {1, (int64_t)rows, 4};
+    ASSERT_EQ(lathe_session_select_entry(session, entry, &status), LATHE_OK);
+    ASSERT_EQ(lathe_session_set_input(session, 0, x.data(), x.size() * 4, LATHE_DTYPE_FLOAT32, dims,
+                                      3, &status),
+              LATHE_OK)
+        << status.message;
+    ASSERT_EQ(lathe_session_run(session, &status), LATHE_OK) << status.message;
+    for (size_t i = 0; i < x.size(); ++i)
+      sum[i % 4] += x[i];
+    const void *data;
+    size_t size;
+    ASSERT_EQ(lathe_session_output(session, 0, &data, &size, &status), LATHE_OK);
+    ASSERT_EQ(size, x.size() * 4);
+    const float *y = (const float *)data;
+    for (size_t i = 0; i < x.size(); ++i)
+      EXPECT_FLOAT_EQ(y[i], x[i] + sum[i % 4] + (float)(position + i / 4))
+          << "row " << i / 4 << " column " << i % 4 << " at position " << position;
+    position += rows;
+    EXPECT_EQ(lathe_session_cache_position(session), position);
+  };
+  run(0, 3, 1.0f);
+  for (int k = 0; k < 5; ++k)
+    run(1, 1, -2.0f + (float)k);
+  // Full: one more position does not fit, and nothing changes.
+  EXPECT_EQ(lathe_session_run(session, &status), LATHE_CACHE_FULL);
+  EXPECT_STREQ(status.message, "the key/value cache is full: entry 'one' writes 1 positions from "
+                               "position 8, the cache holds 8; reset or rewind the session");
+  EXPECT_EQ(lathe_session_cache_position(session), 8u);
+  EXPECT_EQ(lathe_session_rewind(session, 9, &status), LATHE_INVALID_ARGUMENT);
+  // After a reset the session computes as a new one.
+  ASSERT_EQ(lathe_session_reset(session, &status), LATHE_OK);
+  EXPECT_EQ(lathe_session_cache_position(session), 0u);
+  std::fill(sum, sum + 4, 0.0f);
+  position = 0;
+  run(0, 3, 1.0f);
+  run(0, 3, 0.5f);
+  // A rewind forgets the positions after it: the next run writes over them.
+  ASSERT_EQ(lathe_session_rewind(session, 3, &status), LATHE_OK);
+  EXPECT_EQ(lathe_session_cache_position(session), 3u);
+  lathe_session_release(session);
+  lathe_model_release(model);
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, RuntimeCache, ::testing::Values("cpu", "hexagon"));

@@ -148,14 +148,33 @@ LogicalResult convertRange(NodeImporter &n) {
   if (std::isnan(steps) || steps > (1 << 24))
     return n.unsupported("Range of more than 16M elements (or not a number of them)");
   int64_t count = std::max<int64_t>(0, (int64_t)steps);
+  // Position ids of a decoder with its cache in the session: the range
+  // starts where the session is, its length does not change.
+  SmallVector<int64_t> slopes;
+  for (size_t i = 0; i < 3; ++i) {
+    auto slope = n.positionSlope(i, i == 0 ? "start" : i == 1 ? "limit" : "delta");
+    if (failed(slope))
+      return failure();
+    slopes.push_back(*slope);
+  }
+  if (slopes[0] != slopes[1] || slopes[2] != 0)
+    return n.error("its length depends on the key/value cache's position");
+  double first = slopes[0] ? 0 : start;
   Type element = n.inputType(0).getElementType();
   SmallVector<Attribute> values;
   for (int64_t i = 0; i < count; ++i) {
-    double v = start + i * delta;
+    double v = first + i * delta;
     values.push_back(isa<FloatType>(element) ? (Attribute)n.builder.getFloatAttr(element, v)
                                              : n.builder.getIntegerAttr(element, (int64_t)v));
   }
-  return setConstant(n, DenseElementsAttr::get(RankedTensorType::get({count}, element), values));
+  auto range = DenseElementsAttr::get(RankedTensorType::get({count}, element), values);
+  if (!slopes[0])
+    return setConstant(n, range);
+  auto at = n.atPosition(start, slopes[0], element);
+  if (failed(at))
+    return failure();
+  auto result = n.build<AddOp>({n.constant(range), *at});
+  return failed(result) ? failure() : n.setOutputs(*result);
 }
 
 } // namespace

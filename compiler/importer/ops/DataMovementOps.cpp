@@ -466,8 +466,37 @@ LogicalResult convertTrilu(NodeImporter &n) {
       return n.error("k must be a scalar");
     k = (*given)[0];
   }
-  auto result = n.build<TriluOp>(
-      n.input(0), {n.boolean("upper", n.intAttr("upper", 1) != 0), n.i64("k", k)});
+  bool upper = n.intAttr("upper", 1) != 0;
+  FailureOr<int64_t> slope = n.positionSlope(1, "k");
+  if (failed(slope))
+    return failure();
+  if (*slope == 0) {
+    auto result = n.build<TriluOp>(n.input(0), {n.boolean("upper", upper), n.i64("k", k)});
+    return failed(result) ? failure() : n.setOutputs(*result);
+  }
+  // A causal mask of a decoder with its cache in the session: its diagonal
+  // follows the position at run time. Element (i, j) is kept where j - i is
+  // at least k (upper) or at most k (lower).
+  RankedTensorType type = n.inputType(0);
+  if (type.getRank() < 2)
+    return n.error("the input must have rank 2 or more");
+  int64_t rows = type.getDimSize(type.getRank() - 2), cols = type.getShape().back();
+  SmallVector<int64_t> offsets;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      offsets.push_back(j - i);
+  auto i64 = n.builder.getI64Type();
+  Value diagonals = n.constant(DenseElementsAttr::get(RankedTensorType::get({rows, cols}, i64),
+                                                      ArrayRef<int64_t>(offsets)));
+  auto kAt = n.atPosition((double)k, *slope, i64);
+  if (failed(kAt))
+    return failure();
+  auto keep = upper ? n.build<GreaterOrEqualOp>({diagonals, *kAt})
+                    : n.build<LessOrEqualOp>({diagonals, *kAt});
+  if (failed(keep))
+    return failure();
+  auto result =
+      n.build<WhereOp>({*keep, n.input(0), n.scalarConstant(type.getElementType(), 0)});
   return failed(result) ? failure() : n.setOutputs(*result);
 }
 

@@ -20,6 +20,12 @@
  * reading the same CONSTANTS, where a weight is stored once for all.
  * SIGNATURE: lathe_signature_header, then one lathe_tensor_record per graph
  *   input and per graph output (in that order), then their names.
+ * An entry may keep state between runs: a decoder's key/value cache. Its
+ *   plan header then counts the signature's last state_inputs inputs as
+ *   the session's: each cache tensor (by name, of state_capacity positions,
+ *   the same in every entry that names it), then the position (int64, a
+ *   scalar) the run writes the cache from; a run advances the position by
+ *   state_advance. The caller binds the inputs before them only.
  * PLAN: lathe_plan_header (with the entry's name); u64 bytes of every slot;
  *   one lathe_step_record per step; the u32 slots of every step's io, side
  *   by side; the names. Slots (of the entry) number the graph inputs, the
@@ -48,7 +54,7 @@
 #include <stdint.h>
 
 #define LATHE_ARTIFACT_MAGIC "LATHEART"
-#define LATHE_ARTIFACT_VERSION 5u
+#define LATHE_ARTIFACT_VERSION 6u
 #define LATHE_ARTIFACT_ALIGNMENT 64u
 
 /* The one size limit lathe applies, in the compiler and the runtime alike:
@@ -136,6 +142,9 @@ typedef struct lathe_plan_header {
   uint32_t slot_count; /* inputs + outputs + crossing tensors */
   uint32_t step_count;
   lathe_name_ref name; /* the entry's, unique in the artifact */
+  uint32_t state_inputs;   /* its last inputs the session binds: caches, then the position */
+  uint32_t state_advance;  /* positions a run writes into the caches */
+  uint64_t state_capacity; /* positions each cache holds */
 } lathe_plan_header;
 
 typedef struct lathe_step_record {
@@ -189,13 +198,13 @@ typedef struct lathe_package_file_record {
 
 #if defined(__cplusplus)
 static_assert(sizeof(lathe_tensor_record) == 144 && sizeof(lathe_step_record) == 32 &&
-                  sizeof(lathe_plan_header) == 24 &&
+                  sizeof(lathe_plan_header) == 40 &&
                   sizeof(lathe_entry_record) == 48 && sizeof(lathe_code_header) == 24 &&
                   sizeof(lathe_package_record) == 16 && sizeof(lathe_package_file_record) == 24,
               "artifact records have no padding");
 #else
 _Static_assert(sizeof(lathe_tensor_record) == 144 && sizeof(lathe_step_record) == 32 &&
-                   sizeof(lathe_plan_header) == 24 &&
+                   sizeof(lathe_plan_header) == 40 &&
                    sizeof(lathe_entry_record) == 48 && sizeof(lathe_code_header) == 24 &&
                    sizeof(lathe_package_record) == 16 && sizeof(lathe_package_file_record) == 24,
                "artifact records have no padding");

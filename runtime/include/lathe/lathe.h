@@ -33,6 +33,7 @@ typedef enum lathe_status_code {
   LATHE_OUT_OF_MEMORY = 4,
   LATHE_IO_ERROR = 5,
   LATHE_BACKEND_ERROR = 6,     /* a target's code could not be loaded or run */
+  LATHE_CACHE_FULL = 7,        /* a run would write past the key/value cache's capacity */
 } lathe_status_code;
 
 typedef struct lathe_status {
@@ -110,6 +111,17 @@ LATHE_API lathe_status_code lathe_model_output_info(const lathe_model *model, si
 /* The activation arena a session allocates (the largest entry's). */
 LATHE_API size_t lathe_model_arena_bytes(const lathe_model *model);
 
+/* A decoder compiled with `lathe compile --kv-cache N` keeps its key/value
+   caches in the session: N positions (the capacity; 0 for a model without
+   caches) of every layer's keys and values, `cache_bytes` in all. A run of
+   an entry writes its new positions' keys and values in place, from the
+   session's position on, and advances the position by the entry's advance
+   (its tokens per run; 0 for an entry without caches). The caches are no
+   inputs or outputs the caller binds or reads. */
+LATHE_API uint64_t lathe_model_cache_capacity(const lathe_model *model);
+LATHE_API uint64_t lathe_model_cache_bytes(const lathe_model *model);
+LATHE_API size_t lathe_model_entry_cache_advance(const lathe_model *model, size_t entry);
+
 LATHE_API lathe_status_code lathe_session_create(const lathe_model *model, lathe_allocator allocator,
                                        lathe_session **session, lathe_status *status);
 
@@ -145,6 +157,16 @@ LATHE_API lathe_status_code lathe_session_run(lathe_session *session, lathe_stat
 /* The output's bytes, owned by the session, valid until the next run. */
 LATHE_API lathe_status_code lathe_session_output(lathe_session *session, size_t index,
                                        const void **data, size_t *bytes, lathe_status *status);
+
+/* The session's position in its key/value caches: how many positions the
+   runs since creation (or the last reset) wrote. A run whose positions
+   would not fit returns LATHE_CACHE_FULL and changes nothing. */
+LATHE_API uint64_t lathe_session_cache_position(const lathe_session *session);
+/* Forgets every position from `position` on (at most the current one):
+   the next run writes from there. Reset is rewinding to 0. */
+LATHE_API lathe_status_code lathe_session_rewind(lathe_session *session, uint64_t position,
+                                                 lathe_status *status);
+LATHE_API lathe_status_code lathe_session_reset(lathe_session *session, lathe_status *status);
 
 /* What a loaded artifact holds, as the loader read and checked it (what
    `lathe inspect` prints). Target and section kind ids are those of
