@@ -8,7 +8,12 @@
 // Usage: node bench/compare_ort.mjs --lathe BIN --bench-runtime BIN --ort DIR --runs N --threads T
 //          [--unoptimized-too yes] MODEL.onnx:NAME=D0,D1,...[+NAME2=...] [MODEL.onnx:NAME=...]...
 // (a model of several inputs gets each one's shape, joined by '+'; integer
-// inputs such as token ids are zeros for both).
+// inputs such as token ids are zeros for both). A third field,
+// MODEL.onnx:SHAPES:kv-cache=N, benchmarks a decoder's past/present export
+// with lathe's cache in the session: lathe compiles it with --kv-cache N and
+// the first shape alone (the ids; the pasts are the session's) and runs it
+// with the cache full up to its last position, ONNX Runtime gets every shape
+// (pasts of N - 1 positions, say) and its cache as inputs.
 // With --unoptimized-too, each model is also compiled with --no-fusion and
 // --no-layout and timed in the same run (the effect of lathe's fusion and
 // layout passes). With --peak-gflops P (one core's fp32 FMA peak,
@@ -38,13 +43,18 @@ const nodeAlone = JSON.parse(execFileSync(process.execPath,
   ['-e', 'console.log(JSON.stringify(process.resourceUsage().maxRSS / 1024))'], { encoding: 'utf8' }));
 try {
   for (const spec of models) {
-    const [model, shapeSpec] = spec.split(':');
+    const [model, shapeSpec, latheSpec] = spec.split(':');
     const shapes = shapeSpec.split('+');
-    const dimsText = shapes.map((s) => shapes.length > 1 ? s : s.split('=')[1]).join(' ');
+    const cache = latheSpec?.match(/^kv-cache=(\d+)$/)?.[1];
+    if (latheSpec && !cache) throw new Error(`${spec}: expected MODEL:SHAPES[:kv-cache=N]`);
+    const latheShapes = cache ? shapes.slice(0, 1) : shapes;
+    const dimsText = shapes.map((s) => shapes.length > 1 ? s : s.split('=')[1]).join(' ') +
+                     (cache ? ` (lathe: cache of ${cache} in the session)` : '');
     const stats = path.join(work, 'stats.json');
     const benchLathe = (flags) => {
       const artifact = path.join(work, 'model.lathe');
-      execFileSync(opts.lathe, ['compile', model, ...shapes.flatMap((s) => ['--input-shape', s]), '-o', artifact,
+      execFileSync(opts.lathe, ['compile', model, ...latheShapes.flatMap((s) => ['--input-shape', s]),
+                                ...(cache ? ['--kv-cache', cache] : []), '-o', artifact,
                                 '--stats', stats, ...flags]);
       return JSON.parse(execFileSync(opts['bench-runtime'], [artifact, '--runs', runs, '--threads', threads,
                                                               '--json'], { encoding: 'utf8' }));

@@ -87,14 +87,24 @@ lathe_status_code lathe_bench(const char *path, const lathe_bench_options *optio
                                         status)) != LATHE_OK)
       goto done;
   }
-  for (int i = 0; i < 3; ++i)
-    if ((code = lathe_session_run(session, status)) != LATHE_OK)
+  /* An entry that writes a key/value cache runs where its last run fits
+     (a full context): the cache is filled up to there first, and each run
+     starts from there again. */
+  uint64_t advance = lathe_model_entry_cache_advance(model, entry), from = 0;
+  if (advance) {
+    from = lathe_model_cache_capacity(model) - advance;
+    while (lathe_session_cache_position(session) < from)
+      if ((code = lathe_session_run(session, status)) != LATHE_OK)
+        goto done;
+  }
+  for (int i = -3; i < options->runs; ++i) {
+    if (advance && (code = lathe_session_rewind(session, from, status)) != LATHE_OK)
       goto done;
-  for (int i = 0; i < options->runs; ++i) {
     double t = now_ms();
     if ((code = lathe_session_run(session, status)) != LATHE_OK)
       goto done;
-    ms[i] = now_ms() - t;
+    if (i >= 0)
+      ms[i] = now_ms() - t;
   }
   qsort(ms, (size_t)options->runs, sizeof(double), compare_doubles);
   int n = options->runs;

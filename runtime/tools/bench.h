@@ -2,7 +2,9 @@
  *
  * What `lathe bench` and the runtime-only `lathe-bench-runtime` measure, in
  * one place: load time, p50/p95/min latency over N runs after 3 warm-up
- * runs, the arena, and the process's peak RSS. Inputs the caller does not
+ * runs, the arena, and the process's peak RSS. An entry that writes a
+ * key/value cache kept in the session runs with the cache full up to its
+ * last run (the longest context it serves). Inputs the caller does not
  * give are seeded values in [-1, 1) for float32 (zeros otherwise), the same
  * sequence bench/compare_ort.mjs feeds ONNX Runtime.
  *===----------------------------------------------------------------------===*/

@@ -5,7 +5,8 @@
 // the export's own cache: the prompt with empty pasts, then each new id
 // with the presents fed back as pasts. The new ids must be the same, and
 // what a decode run writes into lathe's caches (compile --stats) must be one
-// position's keys and values per cache.
+// position's keys and values per cache, and a decode entry's arena within
+// 1.1x of its lower bound.
 // Usage: node generate_vs_ort.mjs --lathe BIN --ort DIR --model M_kv.onnx
 //          [--target cpu] [--capacity 128] [--prefill 32] [--prompt-length 40]
 //          [--new-tokens 64] [--vocabulary 1024] [--kv-heads 4] [--head-dim 64] [--seed 1]
@@ -98,6 +99,17 @@ const written = stats.kv_cache_write_bytes ?? {};
 if (written.decode !== perPosition || written.prefill !== prefill * perPosition) {
   console.error(`FAIL: bytes written into the caches per run ${JSON.stringify(written)}; ` +
                 `expected decode ${perPosition}, prefill ${prefill * perPosition}`);
+  ++failures;
+}
+// The decode entry's session memory beyond its caches: its arena within
+// 1.1x of the least any order of its buffers needs (lathe compile --stats).
+const decodeStats = path.join(dir, 'decode.json');
+execFileSync(args.lathe, ['compile', args.model, '-o', path.join(dir, 'decode.lathe'), '--target', target,
+  '--kv-cache', String(capacity), '--entry', 'decode:input_ids=1,1', '--stats', decodeStats]);
+const decode = JSON.parse(fs.readFileSync(decodeStats, 'utf8'));
+if (decode.arena_bytes > 1.1 * decode.arena_lower_bound_bytes) {
+  console.error(`FAIL: the decode entry's arena of ${decode.arena_bytes} bytes is above 1.1x its ` +
+                `lower bound of ${decode.arena_lower_bound_bytes}`);
   ++failures;
 }
 fs.rmSync(dir, { recursive: true, force: true });
