@@ -370,32 +370,61 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                                         return arith::MulFOp::create(nb, l2, a[0], scale);
                                       });
       auto d0 = b.getAffineDimExpr(0), d1 = b.getAffineDimExpr(1);
+      // A row's max or sum: first into `lanes` partial results, each a chain
+      // over every lanes-th key (independent chains, one vector register),
+      // then those into one; a single chain would wait on each step.
+      int64_t lanes = 16;
+      while (s % lanes)
+        lanes /= 2;
       auto reduce = [&](Value input, Value identity, auto combine) {
+        auto body = [&](OpBuilder &nb, Location l2, ValueRange a) {
+          linalg::YieldOp::create(nb, l2, combine(nb, l2, a[0], a[1]));
+        };
+        if (lanes > 1) {
+          auto partialType = RankedTensorType::get({lanes}, t);
+          input = linalg::GenericOp::create(
+                      b, lc, partialType, buildReshape(b, lc, input, {s / lanes, lanes}),
+                      buildFilled(b, lc, partialType, identity),
+                      SmallVector<AffineMap>{AffineMap::get(2, 0, {d0, d1}, ctx),
+                                             AffineMap::get(2, 0, {d1}, ctx)},
+                      SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
+                                                       utils::IteratorType::parallel},
+                      body)
+                      .getResult(0);
+        }
         return linalg::GenericOp::create(
                    b, lc, scalar, input, buildFilled(b, lc, scalar, identity),
                    SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
                                           AffineMap::get(1, 0, {}, ctx)},
-                   SmallVector<utils::IteratorType>{utils::IteratorType::reduction},
-                   [&](OpBuilder &nb, Location l2, ValueRange a) {
-                     linalg::YieldOp::create(nb, l2, combine(nb, l2, a[0], a[1]));
-                   })
+                   SmallVector<utils::IteratorType>{utils::IteratorType::reduction}, body)
             .getResult(0);
       };
-      // out[j] = sum_i vec[i] * matrix[i, j], the columns j innermost.
+      // out[j] = sum_i vec[i] * matrix[i, j], the columns j innermost, in
+      // chunks of 64 columns (chunk c outermost): a chunk's sums stay in
+      // vector registers over all of i.
       auto vectorTimesMatrix = [&](Value vec, Value matrix, RankedTensorType outType) {
-        return linalg::GenericOp::create(
-                   b, lc, outType, ValueRange{vec, matrix},
-                   buildFilled(b, lc, outType, scalarConstant(b, lc, t, 0)),
-                   SmallVector<AffineMap>{AffineMap::get(2, 0, {d0}, ctx),
-                                          AffineMap::get(2, 0, {d0, d1}, ctx),
-                                          AffineMap::get(2, 0, {d1}, ctx)},
-                   SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
-                                                    utils::IteratorType::parallel},
-                   [&](OpBuilder &nb, Location l2, ValueRange a) {
-                     Value p = arith::MulFOp::create(nb, l2, a[0], a[1]);
-                     linalg::YieldOp::create(nb, l2, arith::AddFOp::create(nb, l2, a[2], p).getResult());
-                   })
-            .getResult(0);
+        int64_t rows = cast<RankedTensorType>(matrix.getType()).getDimSize(0);
+        int64_t columns = outType.getDimSize(0);
+        int64_t chunk = columns % 64 == 0 ? 64 : columns;
+        auto chunked = RankedTensorType::get({columns / chunk, chunk}, t);
+        auto d2 = b.getAffineDimExpr(2);
+        Value sums =
+            linalg::GenericOp::create(
+                b, lc, chunked,
+                ValueRange{vec, buildReshape(b, lc, matrix, {rows, columns / chunk, chunk})},
+                buildFilled(b, lc, chunked, scalarConstant(b, lc, t, 0)),
+                SmallVector<AffineMap>{AffineMap::get(3, 0, {d1}, ctx),
+                                       AffineMap::get(3, 0, {d1, d0, d2}, ctx),
+                                       AffineMap::get(3, 0, {d0, d2}, ctx)},
+                SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                                 utils::IteratorType::reduction,
+                                                 utils::IteratorType::parallel},
+                [&](OpBuilder &nb, Location l2, ValueRange a) {
+                  linalg::YieldOp::create(
+                      nb, l2, math::FmaOp::create(nb, l2, a[0], a[1], a[2]).getResult());
+                })
+                .getResult(0);
+        return buildReshape(b, lc, sums, outType.getShape());
       };
       // scores[j] = sum_i qs[i] * kT[i, j], the keys innermost.
       Value scores = vectorTimesMatrix(scaled, kColumns, vecS);

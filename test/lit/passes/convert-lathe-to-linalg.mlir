@@ -202,17 +202,20 @@ func.func @matmul_integer_packed(%a: tensor<3x5xi8>, %p: tensor<2x2x4x4xui8>) ->
 
 // Attention is one parallel loop over the (batch, query) rows (the
 // session's threads share them), k transposed to
-// (batch, D, S) before it; inside it, the row's scores (D steps over the S
-// keys), their max, the exponentials' sum and the weighted sum of v.
+// (batch, D, S) before it; inside it, the row's scores (D steps of fused
+// multiply-adds over the S keys, in chunks of 64 keys or all of them),
+// their max, the exponentials' sum and the weighted sum of v.
 // CHECK-LABEL: func.func @attention
 // CHECK: linalg.transpose ins(%{{.+}} : tensor<2x5x4xf32>) outs(%{{.+}} : tensor<2x4x5xf32>) permutation = [0, 2, 1]
 // CHECK: scf.forall (%{{.+}}) in (6) shared_outs(%{{.+}}) -> (tensor<2x3x6xf32>)
 // CHECK: tensor.extract_slice {{.*}} to tensor<4xf32>
 // CHECK: tensor.extract_slice {{.*}} : tensor<2x4x5xf32> to tensor<4x5xf32>
-// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]{{.*}} ins({{.*}} : tensor<4xf32>, tensor<4x1x5xf32>) outs({{.*}} : tensor<1x5xf32>)
+// CHECK: math.fma
 // CHECK: arith.maximumf
 // CHECK: math.exp
-// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK: math.fma
 // CHECK: arith.divf
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice {{.*}} : tensor<6xf32> into tensor<2x3x6xf32>
@@ -468,4 +471,23 @@ func.func @masked_attention(%q: tensor<2x3x3x8xf32>, %k: tensor<2x3x5x8xf32>, %v
 func.func @cache_write(%cache: tensor<1x4x128x64xf32>, %new: tensor<1x4x3x64xf32>, %p: tensor<1xi64>) -> tensor<1x4x128x64xf32> {
   %0 = lathe.cache_write %cache, %new, %p {axis = 2 : i64} : (tensor<1x4x128x64xf32>, tensor<1x4x3x64xf32>, tensor<1xi64>) -> tensor<1x4x128x64xf32>
   return %0 : tensor<1x4x128x64xf32>
+}
+
+// -----
+
+// A row of 128 keys: its scores in two chunks of 64 (each chunk's sums in
+// registers over all of D), its max and sum first into 16 partial lanes
+// (independent chains), then those into one.
+// CHECK-LABEL: func.func @attention_long_rows
+// CHECK: scf.forall
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]{{.*}} ins({{.*}} : tensor<8xf32>, tensor<8x2x64xf32>) outs({{.*}} : tensor<2x64xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins({{.*}} : tensor<8x16xf32>) outs({{.*}} : tensor<16xf32>)
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction"]{{.*}} ins({{.*}} : tensor<16xf32>) outs({{.*}} : tensor<f32>)
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins({{.*}} : tensor<8x16xf32>) outs({{.*}} : tensor<16xf32>)
+// CHECK: arith.addf
+func.func @attention_long_rows(%q: tensor<1x2x8xf32>, %k: tensor<1x128x8xf32>, %v: tensor<1x128x8xf32>) -> tensor<1x2x8xf32> {
+  %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32} : (tensor<1x2x8xf32>, tensor<1x128x8xf32>, tensor<1x128x8xf32>) -> tensor<1x2x8xf32>
+  return %0 : tensor<1x2x8xf32>
 }
