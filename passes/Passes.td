@@ -15,7 +15,8 @@ def ConvertLatheToLinalg : Pass<"convert-lathe-to-linalg", "mlir::ModuleOp"> {
   let dependentDialects = [
     "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
     "mlir::arith::ArithDialect", "mlir::math::MathDialect", "mlir::scf::SCFDialect",
-    "mlir::memref::MemRefDialect", "mlir::bufferization::BufferizationDialect"
+    "mlir::memref::MemRefDialect", "mlir::bufferization::BufferizationDialect",
+    "mlir::vector::VectorDialect"
   ];
 }
 

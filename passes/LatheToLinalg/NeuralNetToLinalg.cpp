@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace lathe;
@@ -329,19 +330,24 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     }
     MLIRContext *ctx = rewriter.getContext();
     auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
-    // The rows are independent: an scf.forall, whose ranges of rows the
-    // session's threads share (each thread's row temporaries on its stack).
+    // The query rows are independent: an scf.forall over blocks of `rows`
+    // rows of one (batch, head), whose ranges the session's threads share
+    // (each thread's temporaries on its stack). A block's rows read each
+    // key and value once for all of them.
+    int64_t rows = l % 4 == 0 ? 4 : l % 2 == 0 ? 2 : 1;
+    int64_t blocksPerBatch = l / rows;
     auto loop = scf::ForallOp::create(rewriter, loc, ArrayRef<OpFoldResult>{idx(0)},
-                                      ArrayRef<OpFoldResult>{idx(n * l)},
+                                      ArrayRef<OpFoldResult>{idx(n * blocksPerBatch)},
                                       ArrayRef<OpFoldResult>{idx(1)}, ValueRange{init},
                                       std::nullopt);
     {
       OpBuilder b = OpBuilder::atBlockBegin(loop.getBody());
       Location lc = loc;
-      Value row = loop.getInductionVar(0);
-      Value lCount = arith::ConstantIndexOp::create(b, lc, l);
-      Value batch = arith::DivUIOp::create(b, lc, row, lCount);
-      Value query = arith::RemUIOp::create(b, lc, row, lCount);
+      Value block = loop.getInductionVar(0);
+      Value blocks = arith::ConstantIndexOp::create(b, lc, blocksPerBatch);
+      Value batch = arith::DivUIOp::create(b, lc, block, blocks);
+      Value firstQuery = arith::MulIOp::create(b, lc, arith::RemUIOp::create(b, lc, block, blocks),
+                                               arith::ConstantIndexOp::create(b, lc, rows));
       Value kvBatch = batch;
       if (group > 1) {
         // (batch / heads) * kvHeads + (batch % heads) / group
@@ -354,71 +360,111 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
         kvBatch = arith::AddIOp::create(b, lc, outer, inner);
       }
       SmallVector<OpFoldResult> unit3(3, idx(1));
-      Value qRow = tensor::ExtractSliceOp::create(
-          b, lc, RankedTensorType::get({d}, t), q,
-          SmallVector<OpFoldResult>{batch, query, idx(0)}, {idx(1), idx(1), idx(d)}, unit3);
+      Value qRows = tensor::ExtractSliceOp::create(
+          b, lc, RankedTensorType::get({rows, d}, t), q,
+          SmallVector<OpFoldResult>{batch, firstQuery, idx(0)}, {idx(1), idx(rows), idx(d)}, unit3);
       Value kColumns = tensor::ExtractSliceOp::create(
           b, lc, RankedTensorType::get({d, s}, t), kT,
           SmallVector<OpFoldResult>{kvBatch, idx(0), idx(0)}, {idx(1), idx(d), idx(s)}, unit3);
       Value vRows = tensor::ExtractSliceOp::create(
           b, lc, RankedTensorType::get({s, dv}, t), v,
           SmallVector<OpFoldResult>{kvBatch, idx(0), idx(0)}, {idx(1), idx(s), idx(dv)}, unit3);
-      auto vecD = RankedTensorType::get({d}, t), vecS = RankedTensorType::get({s}, t);
-      auto vecDv = RankedTensorType::get({dv}, t), scalar = RankedTensorType::get({}, t);
-      Value scaled = buildElementwise(b, lc, vecD, {qRow},
+      auto blockS = RankedTensorType::get({rows, s}, t);
+      auto blockDv = RankedTensorType::get({rows, dv}, t);
+      Value scaled = buildElementwise(b, lc, RankedTensorType::get({rows, d}, t), {qRows},
                                       [&](OpBuilder &nb, Location l2, ValueRange a) {
                                         return arith::MulFOp::create(nb, l2, a[0], scale);
                                       });
-      auto d0 = b.getAffineDimExpr(0), d1 = b.getAffineDimExpr(1);
-      // A row's max or sum: first into `lanes` partial results, each a chain
-      // over every lanes-th key (independent chains, one vector register),
-      // then those into one; a single chain would wait on each step.
+      auto dim = [&](unsigned i) { return b.getAffineDimExpr(i); };
+      auto parallel = utils::IteratorType::parallel, reduction = utils::IteratorType::reduction;
+      // Each row's max or sum: first into `lanes` partial results, each a
+      // chain over every lanes-th key (independent chains, one vector
+      // register), then those into one; a single chain would wait on each
+      // step. As (rows, 1), to broadcast over the row.
       int64_t lanes = 16;
       while (s % lanes)
         lanes /= 2;
-      auto reduce = [&](Value input, Value identity, auto combine) {
+      auto reduceRows = [&](Value input, Value identity, auto combine) {
         auto body = [&](OpBuilder &nb, Location l2, ValueRange a) {
           linalg::YieldOp::create(nb, l2, combine(nb, l2, a[0], a[1]));
         };
-        if (lanes > 1) {
-          auto partialType = RankedTensorType::get({lanes}, t);
-          input = linalg::GenericOp::create(
-                      b, lc, partialType, buildReshape(b, lc, input, {s / lanes, lanes}),
-                      buildFilled(b, lc, partialType, identity),
-                      SmallVector<AffineMap>{AffineMap::get(2, 0, {d0, d1}, ctx),
-                                             AffineMap::get(2, 0, {d1}, ctx)},
-                      SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
-                                                       utils::IteratorType::parallel},
-                      body)
-                      .getResult(0);
-        }
-        return linalg::GenericOp::create(
-                   b, lc, scalar, input, buildFilled(b, lc, scalar, identity),
-                   SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
-                                          AffineMap::get(1, 0, {}, ctx)},
-                   SmallVector<utils::IteratorType>{utils::IteratorType::reduction}, body)
-            .getResult(0);
+        Value partial = input;
+        auto partialType = RankedTensorType::get({rows, lanes}, t);
+        if (lanes > 1)
+          partial = linalg::GenericOp::create(
+                            b, lc, partialType, buildReshape(b, lc, input, {rows, s / lanes, lanes}),
+                            buildFilled(b, lc, partialType, identity),
+                            SmallVector<AffineMap>{AffineMap::get(3, 0, {dim(0), dim(1), dim(2)}, ctx),
+                                                   AffineMap::get(3, 0, {dim(0), dim(2)}, ctx)},
+                            SmallVector<utils::IteratorType>{parallel, reduction, parallel}, body)
+                            .getResult(0);
+        auto rowType = RankedTensorType::get({rows}, t);
+        Value total = linalg::GenericOp::create(
+                          b, lc, rowType, partial, buildFilled(b, lc, rowType, identity),
+                          SmallVector<AffineMap>{AffineMap::get(2, 0, {dim(0), dim(1)}, ctx),
+                                                 AffineMap::get(2, 0, {dim(0)}, ctx)},
+                          SmallVector<utils::IteratorType>{parallel, reduction}, body)
+                          .getResult(0);
+        return buildReshape(b, lc, total, {rows, 1});
       };
-      // out[j] = sum_i vec[i] * matrix[i, j], the columns j innermost, in
-      // chunks of 64 columns (chunk c outermost): a chunk's sums stay in
-      // vector registers over all of i.
-      auto vectorTimesMatrix = [&](Value vec, Value matrix, RankedTensorType outType) {
-        int64_t rows = cast<RankedTensorType>(matrix.getType()).getDimSize(0);
-        int64_t columns = outType.getDimSize(0);
-        int64_t chunk = columns % 64 == 0 ? 64 : columns;
-        auto chunked = RankedTensorType::get({columns / chunk, chunk}, t);
-        auto d2 = b.getAffineDimExpr(2);
+      // out[r, j] = sum_i in[r, i] * matrix[i, j] for the block's rows. In
+      // chunks of 32 columns: each row's sums of a chunk are a vector that
+      // stays in registers (loop-carried) over all of i, and each load of
+      // the matrix's chunk serves every row, so the block's rows keep as
+      // many independent multiply-add chains going.
+      auto rowsTimesMatrix = [&](Value in, Value matrix, RankedTensorType outType) {
+        int64_t inner = cast<RankedTensorType>(matrix.getType()).getDimSize(0);
+        int64_t columns = outType.getDimSize(1);
+        constexpr int64_t kChunk = 32;
+        if (columns % kChunk == 0) {
+          auto vec = VectorType::get({kChunk}, t);
+          Value zeros = arith::ConstantOp::create(b, lc, vec, DenseElementsAttr::get(vec, b.getZeroAttr(t)));
+          Value c0 = arith::ConstantIndexOp::create(b, lc, 0);
+          auto chunks = scf::ForOp::create(
+              b, lc, c0, arith::ConstantIndexOp::create(b, lc, columns),
+              arith::ConstantIndexOp::create(b, lc, kChunk),
+              ValueRange{tensor::EmptyOp::create(b, lc, outType.getShape(), t).getResult()},
+              [&](OpBuilder &cb, Location cl, Value column, ValueRange outs) {
+                SmallVector<Value> initial(rows, zeros);
+                auto steps = scf::ForOp::create(
+                    cb, cl, c0, arith::ConstantIndexOp::create(cb, cl, inner),
+                    arith::ConstantIndexOp::create(cb, cl, 1), initial,
+                    [&](OpBuilder &ib, Location il, Value i, ValueRange sums) {
+                      Value pad = arith::ConstantOp::create(ib, il, ib.getZeroAttr(t));
+                      Value chunk = vector::TransferReadOp::create(
+                          ib, il, vec, matrix, ValueRange{i, column}, pad,
+                          ArrayRef<bool>{true});
+                      SmallVector<Value> next;
+                      for (int64_t r = 0; r < rows; ++r) {
+                        Value x = tensor::ExtractOp::create(
+                            ib, il, in, ValueRange{arith::ConstantIndexOp::create(ib, il, r), i});
+                        Value spread = vector::BroadcastOp::create(ib, il, vec, x);
+                        next.push_back(vector::FMAOp::create(ib, il, spread, chunk, sums[r]));
+                      }
+                      scf::YieldOp::create(ib, il, next);
+                    });
+                Value out = outs[0];
+                for (int64_t r = 0; r < rows; ++r)
+                  out = vector::TransferWriteOp::create(
+                            cb, cl, steps.getResult(r), out,
+                            ValueRange{arith::ConstantIndexOp::create(cb, cl, r), column},
+                            ArrayRef<bool>{true})
+                            .getResult();
+                scf::YieldOp::create(cb, cl, out);
+              });
+          return chunks.getResult(0);
+        }
+        int64_t chunk = columns;
+        auto chunked = RankedTensorType::get({rows, columns / chunk, chunk}, t);
         Value sums =
             linalg::GenericOp::create(
                 b, lc, chunked,
-                ValueRange{vec, buildReshape(b, lc, matrix, {rows, columns / chunk, chunk})},
+                ValueRange{in, buildReshape(b, lc, matrix, {inner, columns / chunk, chunk})},
                 buildFilled(b, lc, chunked, scalarConstant(b, lc, t, 0)),
-                SmallVector<AffineMap>{AffineMap::get(3, 0, {d1}, ctx),
-                                       AffineMap::get(3, 0, {d1, d0, d2}, ctx),
-                                       AffineMap::get(3, 0, {d0, d2}, ctx)},
-                SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
-                                                 utils::IteratorType::reduction,
-                                                 utils::IteratorType::parallel},
+                SmallVector<AffineMap>{AffineMap::get(4, 0, {dim(3), dim(1)}, ctx),
+                                       AffineMap::get(4, 0, {dim(1), dim(0), dim(2)}, ctx),
+                                       AffineMap::get(4, 0, {dim(3), dim(0), dim(2)}, ctx)},
+                SmallVector<utils::IteratorType>{parallel, reduction, parallel, parallel},
                 [&](OpBuilder &nb, Location l2, ValueRange a) {
                   linalg::YieldOp::create(
                       nb, l2, math::FmaOp::create(nb, l2, a[0], a[1], a[2]).getResult());
@@ -426,10 +472,10 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                 .getResult(0);
         return buildReshape(b, lc, sums, outType.getShape());
       };
-      // scores[j] = sum_i qs[i] * kT[i, j], the keys innermost.
-      Value scores = vectorTimesMatrix(scaled, kColumns, vecS);
+      // scores[r, j] = sum_i qs[r, i] * kT[i, j], the keys innermost.
+      Value scores = rowsTimesMatrix(scaled, kColumns, blockS);
       if (maskRows) {
-        // The mask's row for this (batch, query): q's batch index split
+        // The mask's rows for this (batch, queries): q's batch index split
         // into its dims, each scaled by its stride in the mask's batches.
         Value maskBatch = arith::ConstantIndexOp::create(b, lc, 0);
         int64_t qStride = 1;
@@ -445,11 +491,12 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
           }
           qStride *= size;
         }
-        Value maskRow = tensor::ExtractSliceOp::create(
-            b, lc, vecS, maskRows,
-            SmallVector<OpFoldResult>{maskBatch, maskL == 1 ? idx(0) : OpFoldResult(query), idx(0)},
-            {idx(1), idx(1), idx(s)}, unit3);
-        scores = buildElementwise(b, lc, vecS, {scores, maskRow},
+        int64_t maskRowCount = maskL == 1 ? 1 : rows;
+        Value maskBlock = tensor::ExtractSliceOp::create(
+            b, lc, RankedTensorType::get({maskRowCount, s}, t), maskRows,
+            SmallVector<OpFoldResult>{maskBatch, maskL == 1 ? idx(0) : OpFoldResult(firstQuery), idx(0)},
+            {idx(1), idx(maskRowCount), idx(s)}, unit3);
+        scores = buildElementwise(b, lc, blockS, {scores, maskBlock},
                                   [](OpBuilder &nb, Location l2, ValueRange a) -> Value {
                                     return arith::AddFOp::create(nb, l2, a[0], a[1]);
                                   });
@@ -457,17 +504,18 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
       if (causalOffset) {
         // Keys after query + offset score the lowest value: their
         // exponentials are 0 next to any key the row sees.
-        Value limit = arith::AddIOp::create(
-            b, lc, query, arith::ConstantIndexOp::create(b, lc, *causalOffset));
+        Value first = arith::AddIOp::create(
+            b, lc, firstQuery, arith::ConstantIndexOp::create(b, lc, *causalOffset));
         Value lowest = lowestValue(b, lc, t);
         scores = linalg::GenericOp::create(
-                     b, lc, vecS, ValueRange{scores},
-                     tensor::EmptyOp::create(b, lc, vecS.getShape(), t).getResult(),
-                     SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
-                                            AffineMap::get(1, 0, {d0}, ctx)},
-                     SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+                     b, lc, blockS, ValueRange{scores},
+                     tensor::EmptyOp::create(b, lc, blockS.getShape(), t).getResult(),
+                     SmallVector<AffineMap>{b.getMultiDimIdentityMap(2), b.getMultiDimIdentityMap(2)},
+                     SmallVector<utils::IteratorType>{parallel, parallel},
                      [&](OpBuilder &nb, Location l2, ValueRange a) {
-                       Value j = linalg::IndexOp::create(nb, l2, 0);
+                       Value limit = arith::AddIOp::create(nb, l2, first,
+                                                           linalg::IndexOp::create(nb, l2, 0));
+                       Value j = linalg::IndexOp::create(nb, l2, 1);
                        Value seen = arith::CmpIOp::create(nb, l2, arith::CmpIPredicate::ule,
                                                           j, limit);
                        linalg::YieldOp::create(
@@ -475,45 +523,29 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                      })
                      .getResult(0);
       }
-      Value max = reduce(scores, lowestValue(b, lc, t),
-                         [&](OpBuilder &nb, Location l2, Value x, Value acc) {
-                           return buildMax(nb, l2, t, x, acc);
-                         });
-      Value exps = linalg::GenericOp::create(
-                       b, lc, vecS, ValueRange{scores, max},
-                       tensor::EmptyOp::create(b, lc, vecS.getShape(), t).getResult(),
-                       SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
-                                              AffineMap::get(1, 0, {}, ctx),
-                                              AffineMap::get(1, 0, {d0}, ctx)},
-                       SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
-                       [&](OpBuilder &nb, Location l2, ValueRange a) {
-                         Value diff = arith::SubFOp::create(nb, l2, a[0], a[1]);
-                         linalg::YieldOp::create(nb, l2,
-                                                 math::ExpOp::create(nb, l2, diff).getResult());
-                       })
-                       .getResult(0);
-      Value sum = reduce(exps, scalarConstant(b, lc, t, 0),
-                         [&](OpBuilder &nb, Location l2, Value x, Value acc) -> Value {
-                           return arith::AddFOp::create(nb, l2, x, acc);
-                         });
-      // weighted[c] = sum_j e[j] * v[j, c], the filters of v innermost.
-      Value weighted = vectorTimesMatrix(exps, vRows, vecDv);
-      Value normalized = linalg::GenericOp::create(
-                             b, lc, vecDv, ValueRange{weighted, sum},
-                             tensor::EmptyOp::create(b, lc, vecDv.getShape(), t).getResult(),
-                             SmallVector<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
-                                                    AffineMap::get(1, 0, {}, ctx),
-                                                    AffineMap::get(1, 0, {d0}, ctx)},
-                             SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
-                             [&](OpBuilder &nb, Location l2, ValueRange a) {
-                               linalg::YieldOp::create(
-                                   nb, l2, arith::DivFOp::create(nb, l2, a[0], a[1]).getResult());
-                             })
-                             .getResult(0);
+      Value max = reduceRows(scores, lowestValue(b, lc, t),
+                             [&](OpBuilder &nb, Location l2, Value x, Value acc) {
+                               return buildMax(nb, l2, t, x, acc);
+                             });
+      Value exps = buildElementwise(b, lc, blockS, {scores, max},
+                                    [](OpBuilder &nb, Location l2, ValueRange a) -> Value {
+                                      Value diff = arith::SubFOp::create(nb, l2, a[0], a[1]);
+                                      return math::ExpOp::create(nb, l2, diff);
+                                    });
+      Value sum = reduceRows(exps, scalarConstant(b, lc, t, 0),
+                             [&](OpBuilder &nb, Location l2, Value x, Value acc) -> Value {
+                               return arith::AddFOp::create(nb, l2, x, acc);
+                             });
+      // weighted[r, c] = sum_j e[r, j] * v[j, c], the filters of v innermost.
+      Value weighted = rowsTimesMatrix(exps, vRows, blockDv);
+      Value normalized = buildElementwise(b, lc, blockDv, {weighted, sum},
+                                          [](OpBuilder &nb, Location l2, ValueRange a) -> Value {
+                                            return arith::DivFOp::create(nb, l2, a[0], a[1]);
+                                          });
       b.setInsertionPointToStart(loop.getTerminator().getBody());
       tensor::ParallelInsertSliceOp::create(
           b, lc, normalized, loop.getRegionIterArgs()[0],
-          SmallVector<OpFoldResult>{batch, query, idx(0)}, {idx(1), idx(1), idx(dv)}, unit3);
+          SmallVector<OpFoldResult>{batch, firstQuery, idx(0)}, {idx(1), idx(rows), idx(dv)}, unit3);
     }
     rewriter.replaceOp(op, buildReshape(rewriter, loc, loop.getResult(0), op.getType().getShape()));
     return success();

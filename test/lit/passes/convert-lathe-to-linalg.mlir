@@ -200,25 +200,25 @@ func.func @matmul_integer_packed(%a: tensor<3x5xi8>, %p: tensor<2x2x4x4xui8>) ->
 
 // -----
 
-// Attention is one parallel loop over the (batch, query) rows (the
-// session's threads share them), k transposed to
-// (batch, D, S) before it; inside it, the row's scores (D steps of fused
-// multiply-adds over the S keys, in chunks of 64 keys or all of them),
-// their max, the exponentials' sum and the weighted sum of v.
+// Attention is one parallel loop over blocks of query rows of a (batch,
+// head) (the session's threads share them; 3 rows make blocks of one), k
+// transposed to (batch, D, S) before it; inside it, the block's scores (D
+// steps of fused multiply-adds over the S keys, the rows innermost), their
+// max, the exponentials' sum and the weighted sum of v.
 // CHECK-LABEL: func.func @attention
 // CHECK: linalg.transpose ins(%{{.+}} : tensor<2x5x4xf32>) outs(%{{.+}} : tensor<2x4x5xf32>) permutation = [0, 2, 1]
 // CHECK: scf.forall (%{{.+}}) in (6) shared_outs(%{{.+}}) -> (tensor<2x3x6xf32>)
-// CHECK: tensor.extract_slice {{.*}} to tensor<4xf32>
+// CHECK: tensor.extract_slice {{.*}} to tensor<1x4xf32>
 // CHECK: tensor.extract_slice {{.*}} : tensor<2x4x5xf32> to tensor<4x5xf32>
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]{{.*}} ins({{.*}} : tensor<4xf32>, tensor<4x1x5xf32>) outs({{.*}} : tensor<1x5xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel", "parallel"]{{.*}} ins({{.*}} : tensor<1x4xf32>, tensor<4x1x5xf32>) outs({{.*}} : tensor<1x1x5xf32>)
 // CHECK: math.fma
 // CHECK: arith.maximumf
 // CHECK: math.exp
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel", "parallel"]
 // CHECK: math.fma
 // CHECK: arith.divf
 // CHECK: scf.forall.in_parallel
-// CHECK-NEXT: tensor.parallel_insert_slice {{.*}} : tensor<6xf32> into tensor<2x3x6xf32>
+// CHECK-NEXT: tensor.parallel_insert_slice {{.*}} : tensor<1x6xf32> into tensor<2x3x6xf32>
 func.func @attention(%q: tensor<2x3x4xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x6xf32>) -> tensor<2x3x6xf32> {
   %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32} : (tensor<2x3x4xf32>, tensor<2x5x4xf32>, tensor<2x5x6xf32>) -> tensor<2x3x6xf32>
   return %0 : tensor<2x3x6xf32>
@@ -390,9 +390,10 @@ func.func @requantize(%acc: tensor<2x3xi32>) -> tensor<2x3xui8> {
 // is (batch / 4) * 2 + (batch % 4) / 2 of the six; scores of keys after
 // query + 2 become the lowest float before the max.
 // CHECK-LABEL: func.func @causal_grouped_attention
-// CHECK: scf.forall (%[[ROW:[a-z0-9]+]]) in (36) {{.*}} -> (tensor<12x3x8xf32>)
-// CHECK: %[[B:.+]] = arith.divui %[[ROW]], %{{.+}} : index
-// CHECK: %[[Q:.+]] = arith.remui %[[ROW]], %{{.+}} : index
+// CHECK: scf.forall (%[[BLOCK:[a-z0-9]+]]) in (36) {{.*}} -> (tensor<12x3x8xf32>)
+// CHECK: %[[B:.+]] = arith.divui %[[BLOCK]], %{{.+}} : index
+// CHECK: %[[R:.+]] = arith.remui %[[BLOCK]], %{{.+}} : index
+// CHECK: %[[Q:.+]] = arith.muli %[[R]], %{{.+}} : index
 // CHECK: %[[FOUR:.+]] = arith.constant 4 : index
 // CHECK: %[[OUTER:.+]] = arith.divui %[[B]], %[[FOUR]]
 // CHECK: %[[OUTER2:.+]] = arith.muli %[[OUTER]], %{{.+}}
@@ -401,8 +402,10 @@ func.func @requantize(%acc: tensor<2x3xi32>) -> tensor<2x3xui8> {
 // CHECK: %[[KV:.+]] = arith.addi %[[OUTER2]], %[[INNER]]
 // CHECK: tensor.extract_slice %{{.+}}[%[[KV]], 0, 0] [1, 8, 5] [1, 1, 1] : tensor<6x8x5xf32> to tensor<8x5xf32>
 // CHECK: %[[TWO:.+]] = arith.constant 2 : index
-// CHECK: %[[LIMIT:.+]] = arith.addi %[[Q]], %[[TWO]]
-// CHECK: linalg.index 0
+// CHECK: %[[FIRST:.+]] = arith.addi %[[Q]], %[[TWO]]
+// CHECK: %[[ROW:.+]] = linalg.index 0
+// CHECK: %[[LIMIT:.+]] = arith.addi %[[FIRST]], %[[ROW]]
+// CHECK: linalg.index 1
 // CHECK: arith.cmpi ule, %{{.+}}, %[[LIMIT]]
 // CHECK: arith.select
 // CHECK: arith.maximumf
@@ -446,8 +449,8 @@ func.func @rotary_embedding(%x: tensor<2x3x8xf32>, %cos: tensor<3x8xf32>, %sin: 
 // CHECK: %[[INDEX:.+]] = arith.remui %[[OUTER]], %{{.+}} : index
 // CHECK: %[[SCALED:.+]] = arith.muli %[[INDEX]], %{{.+}}
 // CHECK: %[[MB:.+]] = arith.addi %{{.+}}, %[[SCALED]]
-// CHECK: %[[MASK:.+]] = tensor.extract_slice %{{.+}}[%[[MB]], 0, 0] [1, 1, 5] [1, 1, 1] : tensor<2x1x5xf32> to tensor<5xf32>
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[MASK]] : tensor<5xf32>, tensor<5xf32>)
+// CHECK: %[[MASK:.+]] = tensor.extract_slice %{{.+}}[%[[MB]], 0, 0] [1, 1, 5] [1, 1, 1] : tensor<2x1x5xf32> to tensor<1x5xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[MASK]] : tensor<1x5xf32>, tensor<1x5xf32>)
 // CHECK: arith.addf
 // CHECK: arith.maximumf
 func.func @masked_attention(%q: tensor<2x3x3x8xf32>, %k: tensor<2x3x5x8xf32>, %v: tensor<2x3x5x8xf32>, %mask: tensor<2x1x1x5xf32>) -> tensor<2x3x3x8xf32> {
@@ -475,18 +478,31 @@ func.func @cache_write(%cache: tensor<1x4x128x64xf32>, %new: tensor<1x4x3x64xf32
 
 // -----
 
-// A row of 128 keys: its scores in two chunks of 64 (each chunk's sums in
-// registers over all of D), its max and sum first into 16 partial lanes
-// (independent chains), then those into one.
+// Rows of 128 keys, two to a block: their scores in chunks of 32 keys, each
+// row's chunk a vector carried in registers over all of D and every load of
+// k's chunk serving both rows; each row's max and sum first into 16
+// partial lanes (independent chains), then those into one. v's 8 filters
+// are fewer than a chunk: the weighted sum is a generic.
 // CHECK-LABEL: func.func @attention_long_rows
-// CHECK: scf.forall
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]{{.*}} ins({{.*}} : tensor<8xf32>, tensor<8x2x64xf32>) outs({{.*}} : tensor<2x64xf32>)
-// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins({{.*}} : tensor<8x16xf32>) outs({{.*}} : tensor<16xf32>)
+// CHECK: scf.forall (%{{.+}}) in (1)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %{{.+}}) -> (tensor<2x128xf32>)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (vector<32xf32>, vector<32xf32>)
+// CHECK: vector.transfer_read {{.*}} : tensor<8x128xf32>, vector<32xf32>
+// CHECK: tensor.extract
+// CHECK: vector.broadcast
+// CHECK: vector.fma
+// CHECK: tensor.extract
+// CHECK: vector.broadcast
+// CHECK: vector.fma
+// CHECK: vector.transfer_write
+// CHECK: vector.transfer_write
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]{{.*}} ins({{.*}} : tensor<2x8x16xf32>) outs({{.*}} : tensor<2x16xf32>)
 // CHECK: arith.maximumf
-// CHECK: linalg.generic {{.*}}iterator_types = ["reduction"]{{.*}} ins({{.*}} : tensor<16xf32>) outs({{.*}} : tensor<f32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins({{.*}} : tensor<2x16xf32>) outs({{.*}} : tensor<2xf32>)
 // CHECK: math.exp
-// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins({{.*}} : tensor<8x16xf32>) outs({{.*}} : tensor<16xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]{{.*}} ins({{.*}} : tensor<2x8x16xf32>) outs({{.*}} : tensor<2x16xf32>)
 // CHECK: arith.addf
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel", "parallel"]{{.*}} ins({{.*}} : tensor<2x128xf32>, tensor<128x1x8xf32>)
 func.func @attention_long_rows(%q: tensor<1x2x8xf32>, %k: tensor<1x128x8xf32>, %v: tensor<1x128x8xf32>) -> tensor<1x2x8xf32> {
   %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32} : (tensor<1x2x8xf32>, tensor<1x128x8xf32>, tensor<1x128x8xf32>) -> tensor<1x2x8xf32>
   return %0 : tensor<1x2x8xf32>
