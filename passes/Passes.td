@@ -18,6 +18,11 @@ def ConvertLatheToLinalg : Pass<"convert-lathe-to-linalg", "mlir::ModuleOp"> {
     "mlir::memref::MemRefDialect", "mlir::bufferization::BufferizationDialect",
     "mlir::vector::VectorDialect"
   ];
+  let options = [
+    Option<"attentionColumns", "attention-columns", "int64_t", "32",
+           "columns of one row's vector of sums in the attention kernel: the "
+           "target's register tile width (0: the linalg form)">
+  ];
 }
 
 def RecognizeNorms : Pass<"lathe-recognize-norms", "mlir::func::FuncOp"> {

@@ -60,6 +60,7 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
 
 struct ConvertLatheToLinalgPass
     : public lathe::impl::ConvertLatheToLinalgBase<ConvertLatheToLinalgPass> {
+  using ConvertLatheToLinalgBase::ConvertLatheToLinalgBase;
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     SignlessTypeConverter converter;
@@ -67,7 +68,7 @@ struct ConvertLatheToLinalgPass
     patterns.add<ConstantLowering>(converter, context);
     populateElementwiseToLinalgPatterns(converter, patterns);
     populateReductionToLinalgPatterns(converter, patterns);
-    populateNeuralNetToLinalgPatterns(converter, patterns);
+    populateNeuralNetToLinalgPatterns(converter, patterns, attentionColumns);
     populateWinogradToLinalgPatterns(converter, patterns);
     populateDataMovementToLinalgPatterns(converter, patterns);
     populateIndexingToLinalgPatterns(converter, patterns);

@@ -18,8 +18,11 @@ void populateElementwiseToLinalgPatterns(const mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
 void populateReductionToLinalgPatterns(const mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
+/// `attentionColumns`: the columns of the attention kernel's vectors of
+/// sums (the target's register tile width; 0 keeps the linalg form).
 void populateNeuralNetToLinalgPatterns(const mlir::TypeConverter &converter,
-                                       mlir::RewritePatternSet &patterns);
+                                       mlir::RewritePatternSet &patterns,
+                                       int64_t attentionColumns = 32);
 void populateIndexingToLinalgPatterns(const mlir::TypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);
 void populateWinogradToLinalgPatterns(const mlir::TypeConverter &converter,

@@ -276,7 +276,10 @@ struct ConvNhwcLowering : OpConversionPattern<ConvNhwcOp> {
 /// max, the exponentials and their sum, and the weighted sum of v's rows,
 /// divided by the sum at the end. The L x S score matrix never exists.
 struct AttentionLowering : OpConversionPattern<AttentionOp> {
-  using OpConversionPattern::OpConversionPattern;
+  AttentionLowering(const TypeConverter &converter, MLIRContext *context, int64_t columns)
+      : OpConversionPattern(converter, context), vectorColumns(columns) {}
+  /// The columns of a row's vector of sums (0: no vectors, the linalg form).
+  int64_t vectorColumns;
   LogicalResult matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -408,15 +411,17 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
         return buildReshape(b, lc, total, {rows, 1});
       };
       // out[r, j] = sum_i in[r, i] * matrix[i, j] for the block's rows. In
-      // chunks of 32 columns: each row's sums of a chunk are a vector that
+      // chunks of `columns` (the target's register tile width, 2 vectors of
+      // its widest registers on the cpu): each row's sums of a chunk are a
+      // vector that
       // stays in registers (loop-carried) over all of i, and each load of
       // the matrix's chunk serves every row, so the block's rows keep as
       // many independent multiply-add chains going.
       auto rowsTimesMatrix = [&](Value in, Value matrix, RankedTensorType outType) {
         int64_t inner = cast<RankedTensorType>(matrix.getType()).getDimSize(0);
         int64_t columns = outType.getDimSize(1);
-        constexpr int64_t kChunk = 32;
-        if (columns % kChunk == 0) {
+        int64_t kChunk = vectorColumns;
+        if (kChunk > 0 && columns % kChunk == 0) {
           auto vec = VectorType::get({kChunk}, t);
           Value zeros = arith::ConstantOp::create(b, lc, vec, DenseElementsAttr::get(vec, b.getZeroAttr(t)));
           Value c0 = arith::ConstantIndexOp::create(b, lc, 0);
@@ -1237,8 +1242,10 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
 } // namespace
 
 void lathe::populateNeuralNetToLinalgPatterns(const TypeConverter &converter,
-                                              RewritePatternSet &patterns) {
-  patterns.add<AttentionLowering, ConvLowering, ConvNhwcLowering, ConvTransposeLowering, PoolLowering<MaxPoolOp, PoolKind::Max>,
+                                              RewritePatternSet &patterns,
+                                              int64_t attentionColumns) {
+  patterns.add<AttentionLowering>(converter, patterns.getContext(), attentionColumns);
+  patterns.add<ConvLowering, ConvNhwcLowering, ConvTransposeLowering, PoolLowering<MaxPoolOp, PoolKind::Max>,
                PoolLowering<AveragePoolOp, PoolKind::Average>,
                PoolLowering<LpPoolOp, PoolKind::Lp>, BatchNormLowering, InstanceNormLowering,
                LayerNormLowering, RmsNormLowering, RotaryEmbeddingLowering, MatMulLowering, MatMulIntegerLowering,

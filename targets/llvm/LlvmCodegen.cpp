@@ -92,7 +92,10 @@ void buildTensorPipeline(OpPassManager &pm, const TargetOptions &options,
   addOptional(layout, createPackWeights(PackWeightsOptions{config.tileColumns}), options, config);
   addOptional(layout, createPackIntegerWeights(packingFor(config.dotProducts)), options, config);
   layout.addPass(createCanonicalizerPass());
-  pm.addPass(createConvertLatheToLinalg());
+  // Attention's vectors of sums as wide as the register tile (hexagon,
+  // without one: a 1024-bit HVX vector of floats).
+  pm.addPass(createConvertLatheToLinalg(
+      ConvertLatheToLinalgOptions{config.tileColumns ? config.tileColumns : 32}));
   OpPassManager &fusion = pm.nest<func::FuncOp>();
   fusion.addPass(createCanonicalizerPass());
   addOptional(fusion, createFuseElementwise(), options, config);
