@@ -603,8 +603,15 @@ OwningOpRef<ModuleOp> importWithCache(MLIRContext &context, LoadedModel &model,
   }
   constants.clear();
   int64_t length = capacity - advance;
-  if (probe(length + 1) != advance)
+  int64_t again = probe(length + 1);
+  if (again < 0)
     return nullptr;
+  if (again != advance) {
+    emitError(loc) << "--kv-cache " << capacity << ": a run writes " << advance
+                   << " positions after a past of 1 and " << again << " after a past of "
+                   << length + 1 << "; lathe keeps caches a run writes a fixed count of";
+    return nullptr;
+  }
   CacheImport cache;
   cache.pairs = *pairs;
   cache.pastLength = length;

@@ -131,6 +131,26 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
+/// An artifact loaded with a session on it (lathe run, lathe generate).
+struct LoadedSession {
+  std::unique_ptr<lathe_model, void (*)(lathe_model *)> model{nullptr, lathe_model_release};
+  std::unique_ptr<lathe_session, void (*)(lathe_session *)> session{nullptr, lathe_session_release};
+  /// The error line, if `path` does not load or the session cannot be made.
+  std::optional<std::string> open(const std::string &path, const lathe_session_options &options) {
+    lathe_status status;
+    lathe_model *m = nullptr;
+    if (lathe_model_load_file(path.c_str(), lathe_system_allocator(), &m, &status) != LATHE_OK)
+      return std::string(status.message);
+    model.reset(m);
+    lathe_session *s = nullptr;
+    if (lathe_session_create_with_options(m, lathe_system_allocator(), &options, &s, &status) !=
+        LATHE_OK)
+      return path + ": " + status.message;
+    session.reset(s);
+    return std::nullopt;
+  }
+};
+
 /// Command-line options after the subcommand: positional arguments and
 /// --name value / --name=value pairs.
 class Args {
@@ -630,17 +650,12 @@ int runRun(int argc, char **argv) {
     return fail("run: --output-dir DIR is required");
   std::string path = args.positional[0].str();
 
+  LoadedSession loaded;
+  if (auto error = loaded.open(path, sessionOptions))
+    return fail(*error);
+  lathe_model *model = loaded.model.get();
+  lathe_session *session = loaded.session.get();
   lathe_status status;
-  lathe_model *model = nullptr;
-  if (lathe_model_load_file(path.c_str(), lathe_system_allocator(), &model, &status) != LATHE_OK)
-    return fail(status.message);
-  std::unique_ptr<lathe_model, void (*)(lathe_model *)> modelOwner(model, lathe_model_release);
-  lathe_session *session = nullptr;
-  if (lathe_session_create_with_options(model, lathe_system_allocator(), &sessionOptions, &session,
-                                        &status) != LATHE_OK)
-    return fail(path + ": " + status.message);
-  std::unique_ptr<lathe_session, void (*)(lathe_session *)> sessionOwner(session,
-                                                                        lathe_session_release);
   size_t entry = 0;
   if (!entryName.empty() &&
       (lathe_model_find_entry(model, entryName.c_str(), &entry, &status) != LATHE_OK ||
@@ -814,17 +829,12 @@ int runGenerate(int argc, char **argv) {
     return fail("generate: expected lathe generate MODEL.lathe --prompt-ids ID,... "
                 "--max-new-tokens N");
   std::string path = args.positional[0].str();
+  LoadedSession loaded;
+  if (auto error = loaded.open(path, sessionOptions))
+    return fail(*error);
+  lathe_model *model = loaded.model.get();
+  lathe_session *session = loaded.session.get();
   lathe_status status;
-  lathe_model *model = nullptr;
-  if (lathe_model_load_file(path.c_str(), lathe_system_allocator(), &model, &status) != LATHE_OK)
-    return fail(status.message);
-  std::unique_ptr<lathe_model, void (*)(lathe_model *)> modelOwner(model, lathe_model_release);
-  lathe_session *session = nullptr;
-  if (lathe_session_create_with_options(model, lathe_system_allocator(), &sessionOptions, &session,
-                                        &status) != LATHE_OK)
-    return fail(path + ": " + status.message);
-  std::unique_ptr<lathe_session, void (*)(lathe_session *)> sessionOwner(session,
-                                                                        lathe_session_release);
   std::vector<int64_t> ids(maxNew);
   lathe_generate_options options = {prompt.data(), prompt.size(), maxNew};
   lathe_generate_result result;

@@ -52,9 +52,10 @@ lathe_status_code load(const std::vector<char> &bytes, lathe_model **model, lath
 struct Loaded {
   lathe_model *model = nullptr;
   lathe_session *session = nullptr;
-  Loaded() {
+  /// `bytes` must outlive it (the model reads them in place).
+  explicit Loaded(const std::vector<char> &bytes = artifactBytes()) {
     lathe_status status;
-    EXPECT_EQ(load(artifactBytes(), &model, &status), LATHE_OK) << status.message;
+    EXPECT_EQ(load(bytes, &model, &status), LATHE_OK) << status.message;
     EXPECT_EQ(lathe_session_create(model, lathe_system_allocator(), &session, &status), LATHE_OK)
         << status.message;
   }
@@ -461,12 +462,11 @@ class RuntimeCache : public ::testing::TestWithParam<const char *> {};
 
 TEST_P(RuntimeCache, KeepsTheCacheInTheSession) {
   std::vector<char> bytes = readArtifact(GetParam(), "running_sum_cache");
-  lathe_model *model = nullptr;
-  lathe_session *session = nullptr;
+  Loaded loaded(bytes);
+  lathe_model *model = loaded.model;
+  lathe_session *session = loaded.session;
+  ASSERT_NE(session, nullptr);
   lathe_status status;
-  ASSERT_EQ(load(bytes, &model, &status), LATHE_OK) << status.message;
-  ASSERT_EQ(lathe_session_create(model, lathe_system_allocator(), &session, &status), LATHE_OK)
-      << status.message;
   EXPECT_EQ(lathe_model_cache_capacity(model), 8u);
   EXPECT_EQ(lathe_model_cache_bytes(model), 8u * 4 * sizeof(float));
   ASSERT_EQ(lathe_model_entry_count(model), 2u);
@@ -526,8 +526,6 @@ TEST_P(RuntimeCache, KeepsTheCacheInTheSession) {
   // A rewind forgets the positions after it: the next run writes over them.
   ASSERT_EQ(lathe_session_rewind(session, 3, &status), LATHE_OK);
   EXPECT_EQ(lathe_session_cache_position(session), 3u);
-  lathe_session_release(session);
-  lathe_model_release(model);
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, RuntimeCache, ::testing::Values("cpu", "hexagon"));
