@@ -255,10 +255,13 @@ def Lathe_AttentionOp : Lathe_Op<"attention"> {
 // zeros. One panel is what the kernel's register tile reads at each step of
 // the reduction, contiguous and in order. A batch of B constant matrices
 // (B, K, N), one per matrix of a (B, M, K) left operand, is packed as
-// (ceil(N / tile), B, K, tile).
+// (ceil(N / tile), B, K, tile). Panels of i8 (weight-only quantization) are
+// read as their integer values in float; the weights' scales multiply the
+// product after it.
 def Lathe_MatMulPackedOp : Lathe_Op<"matmul_packed"> {
   let summary = "matmul (batch..., M, K) x ([B,] K, N) with the right operand in column panels";
-  let arguments = (ins Lathe_FloatTensor:$lhs, Lathe_FloatTensor:$packed_rhs, I64Attr:$columns);
+  let arguments = (ins Lathe_FloatTensor:$lhs, RankedTensorOf<[AnyFloat, I8]>:$packed_rhs,
+                   I64Attr:$columns);
   let results = (outs Lathe_FloatTensor:$output);
 }
 

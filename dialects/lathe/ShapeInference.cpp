@@ -362,9 +362,10 @@ LATHE_INFER(MatMulIntegerPackedOp) {
 
 LATHE_INFER(MatMulPackedOp) {
   LATHE_ADAPTOR(MatMulPackedOp);
-  if (failed(checkSameElementType(loc, operands)))
-    return failure();
   RankedTensorType a = tensorOf(adaptor.getLhs()), panels = tensorOf(adaptor.getPackedRhs());
+  // i8 panels hold weight-only quantized values, read as floats.
+  if (!panels.getElementType().isInteger(8) && failed(checkSameElementType(loc, operands)))
+    return failure();
   int64_t columns = adaptor.getColumns();
   // One matrix for all of a's batch, or (panels, B, K, tile): one per
   // matrix of a (B, M, K).

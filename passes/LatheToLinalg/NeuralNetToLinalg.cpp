@@ -1168,15 +1168,23 @@ struct MatMulPackedLowering : OpConversionPattern<MatMulPackedOp> {
     // Batched panels (panels, B, K, tile) are read at the batch dim of the
     // iteration space (b, m, k, n).
     bool batched = panelType.getRank() == 4;
+    // int8 panels (weight-only quantization) are multiplied as their values
+    // in float; the scales come after the sum.
+    auto dequantizedTerm = [](OpBuilder &b, Location l, ValueRange v) -> Value {
+      Value w = arith::SIToFPOp::create(b, l, v[0].getType(), v[1]);
+      return arith::MulFOp::create(b, l, v[0], w);
+    };
     Value result = buildContraction(
         rewriter, op.getLoc(), adaptor.getLhs(), adaptor.getPackedRhs(), resultType,
-        /*transA=*/false, [&](AffineExpr k, AffineExpr n, int64_t dims) {
+        /*transA=*/false,
+        [&](AffineExpr k, AffineExpr n, int64_t dims) {
           SmallVector<AffineExpr> exprs{n.floorDiv(tile)};
           if (batched)
             exprs.push_back(rewriter.getAffineDimExpr(0));
           exprs.append({k, n % tile});
           return AffineMap::get(dims, 0, exprs, rewriter.getContext());
-        });
+        },
+        panelType.getElementType().isInteger(8) ? ContractionTerm(dequantizedTerm) : nullptr);
     rewriter.replaceOp(op, result);
     return success();
   }

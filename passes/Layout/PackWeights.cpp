@@ -11,6 +11,12 @@
 // product with (kernel..., C) as its reduction: its weights become
 // (panel, kernel..., C, tile) and the op records its filter count.
 //
+// Weight-only quantized weights (a DequantizeLinear of a constant int8
+// matrix, zero points 0, scales per tensor or per column) are packed as
+// int8 panels, which the register tile converts as it loads them, and the
+// scales multiply the product: a quarter of the bytes a memory-bound
+// product reads.
+//
 //===----------------------------------------------------------------------===//
 #include "passes/ConstantValues.h"
 #include "passes/Passes.h"
@@ -33,10 +39,11 @@ namespace {
 /// The panels of the (K, N) row-major matrix `b` (read transposed, (N, K),
 /// if `transposed`), scaled by `scale`: element (k, n) at
 /// ((n / tile) * K + k) * tile + n % tile, zero past column N.
-std::vector<float> packColumns(ArrayRef<float> b, int64_t k, int64_t n, int64_t tile,
-                               bool transposed, float scale) {
+template <typename T>
+std::vector<T> packColumns(ArrayRef<T> b, int64_t k, int64_t n, int64_t tile, bool transposed,
+                           T scale) {
   int64_t panels = (n + tile - 1) / tile;
-  std::vector<float> packed(panels * k * tile, 0.0f);
+  std::vector<T> packed(panels * k * tile, T(0));
   for (int64_t row = 0; row < k; ++row)
     for (int64_t col = 0; col < n; ++col)
       packed[((col / tile) * k + row) * tile + col % tile] =
@@ -59,7 +66,7 @@ Value makePanels(PatternRewriter &rewriter, Location loc, ArrayRef<float> b, int
                  int64_t n, int64_t tile, bool transposed, float scale) {
   int64_t panels = (n + tile - 1) / tile;
   auto type = RankedTensorType::get({panels, k, tile}, rewriter.getF32Type());
-  return makeFloatConstant(rewriter, loc, type, packColumns(b, k, n, tile, transposed, scale),
+  return makeFloatConstant(rewriter, loc, type, packColumns<float>(b, k, n, tile, transposed, scale),
                            "packed_weight");
 }
 
@@ -71,7 +78,7 @@ Value makeBatchedPanels(PatternRewriter &rewriter, Location loc, ArrayRef<float>
   int64_t panels = (n + tile - 1) / tile, panelSize = k * tile;
   std::vector<float> packed(panels * batch * panelSize);
   for (int64_t i = 0; i < batch; ++i) {
-    std::vector<float> one = packColumns(b.slice(i * k * n, k * n), k, n, tile, false, 1.0f);
+    std::vector<float> one = packColumns<float>(b.slice(i * k * n, k * n), k, n, tile, false, 1.0f);
     for (int64_t p = 0; p < panels; ++p)
       std::copy_n(one.begin() + p * panelSize, panelSize,
                   packed.begin() + (p * batch + i) * panelSize);
@@ -107,6 +114,78 @@ struct PackMatMul : OpRewritePattern<MatMulOp> {
   int64_t tile;
 };
 
+/// A constant int8 matrix behind a DequantizeLinear with zero points 0 and
+/// one scale, or one per column of the product (weight-only quantization):
+/// the values as stored and the scales of the columns.
+struct QuantizedMatrix {
+  std::vector<int64_t> values;
+  std::vector<float> columnScales; // one, or one per column
+};
+
+/// `b` as such a matrix, read as (K, N), or as (N, K) if `transposed`.
+std::optional<QuantizedMatrix> quantizedMatrix(Value b, bool transposed) {
+  auto dq = b.getDefiningOp<DequantizeLinearOp>();
+  if (!dq)
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(dq.getInput().getType());
+  if (type.getRank() != 2 || !type.getElementType().isInteger(8) ||
+      type.getElementType().isUnsignedInteger())
+    return std::nullopt;
+  std::optional<std::vector<int64_t>> values = constantIntegers(dq.getInput());
+  std::optional<std::vector<float>> scales = constantFloats(dq.getScale());
+  std::optional<std::vector<int64_t>> zeroPoints = constantIntegers(dq.getZeroPoint());
+  if (!values || !scales || !zeroPoints || scales->size() != zeroPoints->size() ||
+      llvm::any_of(*zeroPoints, [](int64_t z) { return z != 0; }))
+    return std::nullopt;
+  int64_t axis = dq.getAxis() < 0 ? dq.getAxis() + 2 : dq.getAxis();
+  int64_t columnAxis = transposed ? 0 : 1;
+  if (scales->size() != 1 &&
+      (axis != columnAxis || (int64_t)scales->size() != type.getDimSize(columnAxis)))
+    return std::nullopt;
+  return QuantizedMatrix{std::move(*values), std::move(*scales)};
+}
+
+/// lathe.matmul_packed(a, int8 panels) times the columns' scales (an
+/// epilogue of the kernel): the weights stay a quarter of their float size
+/// and the register tile converts each panel row as it loads it.
+Value makeQuantizedProduct(PatternRewriter &rewriter, Location loc, RankedTensorType type,
+                           Value a, const QuantizedMatrix &b, int64_t k, int64_t n,
+                           int64_t tile, bool transposed, float alpha) {
+  int64_t panels = (n + tile - 1) / tile;
+  auto panelType = RankedTensorType::get({panels, k, tile}, rewriter.getI8Type());
+  Value packed = makeIntegerConstant(
+      rewriter, loc, panelType,
+      packColumns<int64_t>(b.values, k, n, tile, transposed, int64_t(1)), "packed_weight");
+  Value product = MatMulPackedOp::create(rewriter, loc, type, a, packed,
+                                         rewriter.getI64IntegerAttr(n));
+  std::vector<float> scales(n);
+  for (int64_t col = 0; col < n; ++col)
+    scales[col] = alpha * b.columnScales[b.columnScales.size() == 1 ? 0 : col];
+  Value scale = makeFloatConstant(
+      rewriter, loc, RankedTensorType::get({n}, rewriter.getF32Type()), scales, "weight_scale");
+  return MulOp::create(rewriter, loc, type, product, scale);
+}
+
+struct PackQuantizedMatMul : OpRewritePattern<MatMulOp> {
+  PackQuantizedMatMul(MLIRContext *context, int64_t tile)
+      : OpRewritePattern(context), tile(tile) {}
+  LogicalResult matchAndRewrite(MatMulOp op, PatternRewriter &rewriter) const override {
+    auto at = cast<RankedTensorType>(op.getLhs().getType());
+    auto bt = cast<RankedTensorType>(op.getRhs().getType());
+    if (at.getRank() < 2 || bt.getRank() != 2 || !at.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not a (batch..., M, K) x (K, N) f32 matmul");
+    int64_t k = bt.getDimSize(0), n = bt.getDimSize(1);
+    int64_t tile = panelWidth(n, this->tile);
+    std::optional<QuantizedMatrix> b = quantizedMatrix(op.getRhs(), /*transposed=*/false);
+    if (!tile || !b)
+      return rewriter.notifyMatchFailure(op, "right operand is not int8 weights with zero points 0");
+    rewriter.replaceOp(op, makeQuantizedProduct(rewriter, op.getLoc(), op.getType(), op.getLhs(),
+                                                *b, k, n, tile, false, 1.0f));
+    return success();
+  }
+  int64_t tile;
+};
+
 struct PackGemm : OpRewritePattern<GemmOp> {
   PackGemm(MLIRContext *context, int64_t tile) : OpRewritePattern(context), tile(tile) {}
   LogicalResult matchAndRewrite(GemmOp op, PatternRewriter &rewriter) const override {
@@ -119,8 +198,9 @@ struct PackGemm : OpRewritePattern<GemmOp> {
     if (!tile)
       return rewriter.notifyMatchFailure(op, "too few columns for a panel");
     std::optional<std::vector<float>> b = constantFloats(op.getB());
-    if (!b)
-      return rewriter.notifyMatchFailure(op, "b is not a constant f32 matrix");
+    std::optional<QuantizedMatrix> quantized;
+    if (!b && !(quantized = quantizedMatrix(op.getB(), transB)))
+      return rewriter.notifyMatchFailure(op, "b is not a constant f32 matrix nor int8 weights");
     // The bias, beta applied: as it is when beta is 1, else only a constant.
     Location loc = op.getLoc();
     float beta = op.getBeta().convertToFloat();
@@ -138,10 +218,16 @@ struct PackGemm : OpRewritePattern<GemmOp> {
                                  "gemm_bias");
       }
     }
-    Value panels = makePanels(rewriter, loc, *b, k, n, tile, transB,
-                              op.getAlpha().convertToFloat());
-    Value product = MatMulPackedOp::create(rewriter, loc, op.getType(), op.getA(), panels,
-                                           rewriter.getI64IntegerAttr(n));
+    float alpha = op.getAlpha().convertToFloat();
+    Value product;
+    if (quantized) {
+      product = makeQuantizedProduct(rewriter, loc, op.getType(), op.getA(), *quantized, k, n,
+                                     tile, transB, alpha);
+    } else {
+      Value panels = makePanels(rewriter, loc, *b, k, n, tile, transB, alpha);
+      product = MatMulPackedOp::create(rewriter, loc, op.getType(), op.getA(), panels,
+                                       rewriter.getI64IntegerAttr(n));
+    }
     if (bias)
       product = AddOp::create(rewriter, loc, op.getType(), product, bias);
     rewriter.replaceOp(op, product);
@@ -169,7 +255,7 @@ struct PackConvolution : OpRewritePattern<ConvNhwcOp> {
     shape.push_back(tile);
     Value panels = makeFloatConstant(rewriter, op.getLoc(),
                                      RankedTensorType::get(shape, wt.getElementType()),
-                                     packColumns(*w, depth, filters, tile, false, 1.0f),
+                                     packColumns<float>(*w, depth, filters, tile, false, 1.0f),
                                      "packed_filters");
     rewriter.modifyOpInPlace(op, [&] {
       op.getWeightMutable().assign(panels);
@@ -189,7 +275,7 @@ struct PackWeightsPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<PackMatMul, PackGemm, PackConvolution>(&getContext(), tileColumns);
+    patterns.add<PackMatMul, PackQuantizedMatMul, PackGemm, PackConvolution>(&getContext(), tileColumns);
     GreedyRewriteConfig config;
     config.enableFolding(false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))

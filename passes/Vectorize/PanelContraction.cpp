@@ -34,29 +34,50 @@ std::optional<int64_t> panelTile(AffineMap map, int64_t n) {
   return firstTile.getValue();
 }
 
-/// Whether the body is `out + a * panel` in f32.
-bool isMultiplyAccumulate(linalg::LinalgOp op) {
+/// Whether the body is `out + a * b` in f32, where b may be an i8 block
+/// argument converted to float (int8 panels of weight-only quantization):
+/// -1 if no input is converted, else the index of the one that is.
+std::optional<int64_t> multiplyAccumulate(linalg::LinalgOp op) {
   Block *body = op.getBlock();
   if (body->getNumArguments() != 3 || !body->getArgument(2).getType().isF32())
-    return false;
+    return std::nullopt;
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
   auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
-  if (!add || body->getOperations().size() != 3)
-    return false;
+  if (!add)
+    return std::nullopt;
   Value acc = add.getLhs(), product = add.getRhs();
   if (acc != body->getArgument(2))
     std::swap(acc, product);
   auto mul = product.getDefiningOp<arith::MulFOp>();
   if (acc != body->getArgument(2) || !mul)
-    return false;
-  return (mul.getLhs() == body->getArgument(0) && mul.getRhs() == body->getArgument(1)) ||
-         (mul.getLhs() == body->getArgument(1) && mul.getRhs() == body->getArgument(0));
+    return std::nullopt;
+  // A factor is a block argument, or an i8 one converted.
+  int64_t converted = -1;
+  auto argument = [&](Value v) -> Value {
+    auto convert = v.getDefiningOp<arith::SIToFPOp>();
+    if (!convert || !convert.getIn().getType().isInteger(8))
+      return v;
+    if (auto arg = dyn_cast<BlockArgument>(convert.getIn()))
+      converted = arg.getArgNumber();
+    return convert.getIn();
+  };
+  Value lhs = argument(mul.getLhs()), rhs = argument(mul.getRhs());
+  size_t expected = converted < 0 ? 3 : 4;
+  if (body->getOperations().size() != expected)
+    return std::nullopt;
+  if ((lhs == body->getArgument(0) && rhs == body->getArgument(1)) ||
+      (lhs == body->getArgument(1) && rhs == body->getArgument(0)))
+    return converted;
+  return std::nullopt;
 }
 
 } // namespace
 
 std::optional<lathe::PanelContraction> lathe::matchPanelContraction(linalg::LinalgOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !isMultiplyAccumulate(op))
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  std::optional<int64_t> converted = multiplyAccumulate(op);
+  if (!converted)
     return std::nullopt;
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   int64_t loops = iterators.size(), n = loops - 1;
@@ -69,21 +90,22 @@ std::optional<lathe::PanelContraction> lathe::matchPanelContraction(linalg::Lina
   for (int64_t panel = 0; panel < 2; ++panel) {
     std::optional<int64_t> tile =
         panelTile(op.getMatchingIndexingMap(op.getDpsInputOperand(panel)), n);
-    if (!tile)
+    if (!tile || (*converted >= 0 && *converted != panel))
       continue;
     AffineMap aMap = op.getMatchingIndexingMap(op.getDpsInputOperand(1 - panel));
     if (aMap.isFunctionOfDim(n))
       return std::nullopt;
     for (int64_t m = n - 1; m >= 0; --m)
       if (iterators[m] == utils::IteratorType::parallel)
-        return PanelContraction{panel, n, m, *tile};
+        return PanelContraction{panel, n, m, *tile, /*vectorA=*/false,
+                                /*integerPanel=*/*converted == panel};
     return std::nullopt;
   }
   return std::nullopt;
 }
 
 std::optional<lathe::PanelContraction> lathe::matchChannelwiseContraction(linalg::LinalgOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !isMultiplyAccumulate(op))
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || multiplyAccumulate(op) != -1)
     return std::nullopt;
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   int64_t loops = iterators.size(), c = loops - 1;

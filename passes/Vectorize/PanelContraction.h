@@ -17,7 +17,7 @@
 namespace lathe {
 
 /// out[..., m, n] += a[..., m, k...] * panels[n floordiv tile, k..., n mod tile]
-/// on f32: the loop n is innermost and parallel; `rowLoop` is the innermost
+/// on f32 (or with i8 panels converted to f32): the loop n is innermost and parallel; `rowLoop` is the innermost
 /// parallel loop other than n, which the row tiles block.
 struct PanelContraction {
   int64_t panelOperand; // the input read in panels (the other one is `a`)
@@ -27,6 +27,9 @@ struct PanelContraction {
   /// `a` is read along the columns too (a vector per row, not one element
   /// broadcast): the channelwise form below.
   bool vectorA = false;
+  /// The panels hold i8, read as their values in float (weight-only
+  /// quantization; the scales multiply the result after the reduction).
+  bool integerPanel = false;
 };
 
 std::optional<PanelContraction> matchPanelContraction(mlir::linalg::LinalgOp op);

@@ -11,6 +11,9 @@
 // right before initialized it, the accumulators start from its value and
 // the fill goes.
 //
+// Panels of i8 (weight-only quantization) are loaded a row of bytes at a
+// time and converted to floats in registers.
+//
 // A channelwise contraction (a depthwise convolution, PanelContraction.h)
 // is the same tile with its channels as columns: each step loads one
 // weight vector and, per row, one input vector instead of a broadcast.
@@ -177,6 +180,9 @@ private:
                                     Value mask, ValueRange accumulators) {
     if (reductions.empty())
       return emitStep(row, count, mask, accumulators);
+    int64_t sums = independentSums(reductions, count);
+    if (sums > 1)
+      return emitSplitReduction(reductions.front(), sums, row, count, mask, accumulators);
     auto loop = scf::ForOp::create(b, loc, zero, sizes[reductions.front()], one, accumulators);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -187,9 +193,79 @@ private:
     return loop.getResults();
   }
 
+  /// How many independent sums the innermost reduction of a tile of
+  /// `count` rows keeps: a tile of one or two rows has too few accumulators
+  /// to cover the multiply-add's latency (a chain each; a matrix-vector
+  /// product, a decoder's step, would wait on it at every k), so steps of k
+  /// go round-robin to `sums` sets, added at the end.
+  int64_t independentSums(ArrayRef<int64_t> reductions, int64_t count) {
+    if (reductions.size() != 1 || panel.vectorA || count > 2)
+      return 1;
+    int64_t sums = 4 / count;
+    int64_t extent =
+        cast<linalg::LinalgOp>(op.getOperation()).getStaticLoopRanges()[reductions.front()];
+    return !ShapedType::isDynamic(extent) && extent < 2 * sums ? 1 : sums;
+  }
+
+  /// The reduction `loop` in steps of `sums`, step s into accumulator set
+  /// s, the sets added pairwise, then the steps left over.
+  SmallVector<Value> emitSplitReduction(int64_t loop, int64_t sums, Value row, int64_t count,
+                                        Value mask, ValueRange accumulators) {
+    Value size = sizes[loop];
+    Value step = arith::ConstantIndexOp::create(b, loc, sums);
+    Value rest = arith::RemSIOp::create(b, loc, size, step);
+    Value whole = arith::SubIOp::create(b, loc, size, rest);
+    Value zeros = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0)));
+    SmallVector<Value> sets(accumulators.begin(), accumulators.end());
+    sets.append((sums - 1) * count, zeros);
+    auto split = scf::ForOp::create(b, loc, zero, whole, step, sets);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(split.getBody());
+      SmallVector<Value> next;
+      for (int64_t s = 0; s < sums; ++s) {
+        ivs[loop] = rowAt(split.getInductionVar(), s);
+        llvm::append_range(next, emitStep(row, count, mask,
+                                          split.getRegionIterArgs().slice(s * count, count)));
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+    SmallVector<Value> partial(split.getResults().begin(), split.getResults().end());
+    for (int64_t width = sums; width > 1; width /= 2)
+      for (int64_t s = 0; s < width / 2; ++s)
+        for (int64_t i = 0; i < count; ++i)
+          partial[s * count + i] = arith::AddFOp::create(b, loc, partial[s * count + i],
+                                                         partial[(s + width / 2) * count + i]);
+    auto left = scf::ForOp::create(b, loc, whole, size, one,
+                                   ArrayRef<Value>(partial).take_front(count));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(left.getBody());
+    ivs[loop] = left.getInductionVar();
+    scf::YieldOp::create(b, loc, emitStep(row, count, mask, left.getRegionIterArgs()));
+    return left.getResults();
+  }
+
+  /// A panel row: floats, or i8 converted in registers.
+  Value loadPanelRow(Value mask) {
+    if (!panel.integerPanel)
+      return load(panels->get(), indices(panels), mask);
+    auto bytes = VectorType::get({panel.tile}, b.getI8Type());
+    Value row;
+    if (!mask) {
+      row = vector::LoadOp::create(b, loc, bytes, panels->get(), indices(panels));
+    } else {
+      Value none = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(0)));
+      row = vector::MaskedLoadOp::create(b, loc, bytes, panels->get(), indices(panels), mask,
+                                         none);
+    }
+    return arith::SIToFPOp::create(b, loc, vectorType, row);
+  }
+
   /// One reduction step: a panel row times one `a` element per row.
   SmallVector<Value> emitStep(Value row, int64_t count, Value mask, ValueRange accumulators) {
-    Value weights = load(panels->get(), indices(panels), mask);
+    Value weights = loadPanelRow(mask);
     SmallVector<Value> next;
     for (int64_t i = 0; i < count; ++i) {
       ivs[panel.rowLoop] = rowAt(row, i);

@@ -6,9 +6,14 @@
 // with the presents fed back as pasts. The new ids must be the same, and
 // what a decode run writes into lathe's caches (compile --stats) must be one
 // position's keys and values per cache, and a decode entry's arena within
-// 1.1x of its lower bound.
+// 1.1x of its lower bound. With --quantize weights-int8 the decoder is first
+// quantized by `lathe quantize` (int8 weights behind DequantizeLinear), and
+// both run that QDQ model: lathe with its int8 panels, ONNX Runtime with
+// its own dequantization; the artifact's constants must then be at most
+// 0.35x those of the fp32 decoder's artifact (the embedding table, which a
+// gather reads a row of per token, stays in float).
 // Usage: node generate_vs_ort.mjs --lathe BIN --ort DIR --model M_kv.onnx
-//          [--target cpu] [--capacity 128] [--prefill 32] [--prompt-length 40]
+//          [--target cpu] [--quantize weights-int8] [--capacity 128] [--prefill 32] [--prompt-length 40]
 //          [--new-tokens 64] [--vocabulary 1024] [--kv-heads 4] [--head-dim 64] [--seed 1]
 //          [--min-distinct K]  (ONNX Runtime's ids hold at least K distinct ones: a
 //                               decoder whose greedy ids do not merely repeat)
@@ -43,13 +48,26 @@ const prompt = Array.from({ length: promptLength }, () => Math.floor(random() * 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-generate-'));
 const artifact = path.join(dir, 'model.lathe');
 const statsFile = path.join(dir, 'stats.json');
-execFileSync(args.lathe, ['compile', args.model, '-o', artifact, '--target', target,
-  '--kv-cache', String(capacity), '--entry', `prefill:input_ids=1,${prefill}`,
-  '--entry', 'decode:input_ids=1,1', '--stats', statsFile], { stdio: 'inherit' });
+const compile = (model, out, stats) =>
+  execFileSync(args.lathe, ['compile', model, '-o', out, '--target', target,
+    '--kv-cache', String(capacity), '--entry', `prefill:input_ids=1,${prefill}`,
+    '--entry', 'decode:input_ids=1,1', '--stats', stats], { stdio: 'inherit' });
+let model = args.model;
+if (args.quantize) {
+  model = path.join(dir, 'model.qdq.onnx');
+  execFileSync(args.lathe, ['quantize', args.model, '--quantize', args.quantize, '-o', model],
+    { stdio: 'inherit' });
+}
+compile(model, artifact, statsFile);
 const lathe = JSON.parse(execFileSync(args.lathe, ['generate', artifact, '--prompt-ids',
   prompt.join(','), '--max-new-tokens', String(newTokens), '--json']).toString());
 
-const session = await ort.InferenceSession.create(args.model);
+// ONNX Runtime's full optimization turns DequantizeLinear -> MatMul into its
+// MatMulNBits with 8-bit activations (accuracy_level 4), which moves the
+// logits by ~1e-2: the reference for a QDQ model is the ONNX ops' own
+// arithmetic, which its basic level keeps.
+const session = await ort.InferenceSession.create(
+  model, args.quantize ? { graphOptimizationLevel: 'basic' } : {});
 const pasts = session.inputNames.filter((n) => n !== 'input_ids');
 const presents = session.outputNames.filter((n) => n !== 'logits');
 // The export's pasts are (batch, kv heads, length, head dim); the first
@@ -101,10 +119,23 @@ if (written.decode !== perPosition || written.prefill !== prefill * perPosition)
                 `expected decode ${perPosition}, prefill ${prefill * perPosition}`);
   ++failures;
 }
+// Quantized weights: a quarter of the float bytes, and the scales.
+if (args.quantize) {
+  const floatStats = path.join(dir, 'fp32.json');
+  compile(args.model, path.join(dir, 'fp32.lathe'), floatStats);
+  const floatBytes = JSON.parse(fs.readFileSync(floatStats, 'utf8')).constant_bytes;
+  const ratio = stats.constant_bytes / floatBytes;
+  console.log(`constants: ${stats.constant_bytes} bytes, ${ratio.toFixed(3)}x the fp32 artifact's`);
+  if (!(ratio <= 0.35)) {
+    console.error(`FAIL: the ${args.quantize} artifact's constants are ${ratio.toFixed(3)}x ` +
+                  `the fp32 one's (${stats.constant_bytes} / ${floatBytes}), above 0.35x`);
+    ++failures;
+  }
+}
 // The decode entry's session memory beyond its caches: its arena within
 // 1.1x of the least any order of its buffers needs (lathe compile --stats).
 const decodeStats = path.join(dir, 'decode.json');
-execFileSync(args.lathe, ['compile', args.model, '-o', path.join(dir, 'decode.lathe'), '--target', target,
+execFileSync(args.lathe, ['compile', model, '-o', path.join(dir, 'decode.lathe'), '--target', target,
   '--kv-cache', String(capacity), '--entry', 'decode:input_ids=1,1', '--stats', decodeStats]);
 const decode = JSON.parse(fs.readFileSync(decodeStats, 'utf8'));
 if (decode.arena_bytes > 1.1 * decode.arena_lower_bound_bytes) {
@@ -113,7 +144,7 @@ if (decode.arena_bytes > 1.1 * decode.arena_lower_bound_bytes) {
   ++failures;
 }
 fs.rmSync(dir, { recursive: true, force: true });
-console.log(`${target}: ${lathe.ids.length} new ids ${same ? 'match' : 'DIFFER from'} ONNX Runtime's ` +
+console.log(`${target}${args.quantize ? ` ${args.quantize}` : ''}: ${lathe.ids.length} new ids ${same ? 'match' : 'DIFFER from'} ONNX Runtime's ` +
             `(prompt ${prompt.length} ids, ${lathe.prompt_runs} prompt runs, cache ${capacity} positions); ` +
             `time to first token ${lathe.time_to_first_token_ms.toFixed(2)} ms, ` +
             `${lathe.decode_tokens_per_second.toFixed(1)} tokens/s after it`);

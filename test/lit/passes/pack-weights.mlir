@@ -145,3 +145,88 @@ func.func @narrow(%a: tensor<2x3xf32>, %x: tensor<1x4x4x3xf32>) -> (tensor<2x12x
   %z = lathe.conv_nhwc %x, %f {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x4x3xf32>, tensor<1x1x3x4xf32>) -> tensor<1x4x4x4xf32>
   return %y, %z : tensor<2x12xf32>, tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// Weight-only int8 (zero points 0, a scale per column): the int8 values go
+// into the panels as they are, and the scales multiply the product.
+// CHECK-LABEL: func.func @int8_weights
+// CHECK-SAME: (%[[A:.+]]: tensor<2x3xf32>)
+// CHECK-DAG: %[[P:.+]] = lathe.constant dense<{{\[}}{{\[}}[1, -2, 3, 4], [6, 7, -8, 9], [11, 12, 13, -128]], {{\[}}[5, 0, 0, 0], [127, 0, 0, 0], [15, 0, 0, 0]]]> : tensor<2x3x4xi8>
+// CHECK-DAG: %[[S:.+]] = lathe.constant dense<[1.000000e-01, 2.000000e-01, 3.000000e-01, 4.000000e-01, 5.000000e-01]> : tensor<5xf32>
+// CHECK: %[[Y:.+]] = lathe.matmul_packed %[[A]], %[[P]] {columns = 5 : i64} : (tensor<2x3xf32>, tensor<2x3x4xi8>) -> tensor<2x5xf32>
+// CHECK: %[[R:.+]] = lathe.mul %[[Y]], %[[S]] : (tensor<2x5xf32>, tensor<5xf32>) -> tensor<2x5xf32>
+// CHECK: return %[[R]]
+// CHECK-NOT: lathe.dequantize_linear
+func.func @int8_weights(%a: tensor<2x3xf32>) -> tensor<2x5xf32> {
+  %q = lathe.constant dense<[[1, -2, 3, 4, 5], [6, 7, -8, 9, 127], [11, 12, 13, -128, 15]]> : tensor<3x5xi8>
+  %s = lathe.constant dense<[0.1, 0.2, 0.3, 0.4, 0.5]> : tensor<5xf32>
+  %z = lathe.constant dense<0> : tensor<5xi8>
+  %b = lathe.dequantize_linear %q, %s, %z {axis = 1 : i64} : (tensor<3x5xi8>, tensor<5xf32>, tensor<5xi8>) -> tensor<3x5xf32>
+  %y = lathe.matmul %a, %b : (tensor<2x3xf32>, tensor<3x5xf32>) -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+
+// -----
+
+// Gemm with transB: the weights (N, K) carry their scales on axis 0, and
+// alpha goes into the scales; the bias is added after them.
+// CHECK-LABEL: func.func @int8_gemm
+// CHECK-SAME: (%[[A:.+]]: tensor<1x2xf32>, %[[C:.+]]: tensor<4xf32>)
+// CHECK-DAG: %[[P:.+]] = lathe.constant dense<{{\[}}{{\[}}[1, 3, 5, 7], [2, 4, 6, 8]]]> : tensor<1x2x4xi8>
+// CHECK-DAG: %[[S:.+]] = lathe.constant dense<[5.000000e-01, 1.000000e+00, 1.500000e+00, 2.000000e+00]> : tensor<4xf32>
+// CHECK: %[[Y:.+]] = lathe.matmul_packed %[[A]], %[[P]] {columns = 4 : i64}
+// CHECK: %[[M:.+]] = lathe.mul %[[Y]], %[[S]]
+// CHECK: %[[R:.+]] = lathe.add %[[M]], %[[C]]
+// CHECK: return %[[R]]
+func.func @int8_gemm(%a: tensor<1x2xf32>, %c: tensor<4xf32>) -> tensor<1x4xf32> {
+  %q = lathe.constant dense<[[1, 2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8>
+  %s = lathe.constant dense<[0.25, 0.5, 0.75, 1.0]> : tensor<4xf32>
+  %z = lathe.constant dense<0> : tensor<4xi8>
+  %b = lathe.dequantize_linear %q, %s, %z {axis = 0 : i64} : (tensor<4x2xi8>, tensor<4xf32>, tensor<4xi8>) -> tensor<4x2xf32>
+  %y = lathe.gemm %a, %b, %c {alpha = 2.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<1x2xf32>, tensor<4x2xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+// A scale for the whole matrix serves every column.
+// CHECK-LABEL: func.func @int8_per_tensor
+// CHECK-DAG: %[[S:.+]] = lathe.constant dense<2.500000e-01> : tensor<4xf32>
+// CHECK-DAG: %[[Y:.+]] = lathe.matmul_packed %{{.+}}, %{{.+}} {columns = 4 : i64} : (tensor<3x2xf32>, tensor<1x2x4xi8>) -> tensor<3x4xf32>
+// CHECK: lathe.mul %[[Y]], %[[S]]
+func.func @int8_per_tensor(%a: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  %q = lathe.constant dense<3> : tensor<2x4xi8>
+  %s = lathe.constant dense<0.25> : tensor<f32>
+  %z = lathe.constant dense<0> : tensor<i8>
+  %b = lathe.dequantize_linear %q, %s, %z {axis = 1 : i64} : (tensor<2x4xi8>, tensor<f32>, tensor<i8>) -> tensor<2x4xf32>
+  %y = lathe.matmul %a, %b : (tensor<3x2xf32>, tensor<2x4xf32>) -> tensor<3x4xf32>
+  return %y : tensor<3x4xf32>
+}
+
+// -----
+
+// Not packed, the dequantization left in float: a zero point that is not
+// 0, uint8 weights, scales along the rows of the product (axis 0 of (K, N)),
+// and scales that are a graph input.
+// CHECK-LABEL: func.func @int8_kept
+// CHECK-NOT: lathe.matmul_packed
+// CHECK-COUNT-4: lathe.dequantize_linear
+// CHECK-NOT: lathe.matmul_packed
+func.func @int8_kept(%a: tensor<2x4xf32>, %scale: tensor<4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>) {
+  %q = lathe.constant dense<3> : tensor<4x4xi8>
+  %u = lathe.constant dense<3> : tensor<4x4xui8>
+  %s = lathe.constant dense<0.5> : tensor<4xf32>
+  %z = lathe.constant dense<0> : tensor<4xi8>
+  %z1 = lathe.constant dense<[0, 1, 0, 0]> : tensor<4xi8>
+  %zu = lathe.constant dense<0> : tensor<4xui8>
+  %b0 = lathe.dequantize_linear %q, %s, %z1 {axis = 1 : i64} : (tensor<4x4xi8>, tensor<4xf32>, tensor<4xi8>) -> tensor<4x4xf32>
+  %b1 = lathe.dequantize_linear %u, %s, %zu {axis = 1 : i64} : (tensor<4x4xui8>, tensor<4xf32>, tensor<4xui8>) -> tensor<4x4xf32>
+  %b2 = lathe.dequantize_linear %q, %s, %z {axis = 0 : i64} : (tensor<4x4xi8>, tensor<4xf32>, tensor<4xi8>) -> tensor<4x4xf32>
+  %b3 = lathe.dequantize_linear %q, %scale, %z {axis = 1 : i64} : (tensor<4x4xi8>, tensor<4xf32>, tensor<4xi8>) -> tensor<4x4xf32>
+  %y0 = lathe.matmul %a, %b0 : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+  %y1 = lathe.matmul %a, %b1 : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+  %y2 = lathe.matmul %a, %b2 : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+  %y3 = lathe.matmul %a, %b3 : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+  return %y0, %y1, %y2, %y3 : tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>
+}

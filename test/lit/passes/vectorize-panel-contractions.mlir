@@ -143,3 +143,71 @@ func.func @filled_then_matmul(%a: memref<3x5xf32>, %p: memref<2x5x4xf32>, %y: me
   }
   return
 }
+
+// -----
+
+#a = affine_map<(m, k, n) -> (m, k)>
+#p = affine_map<(m, k, n) -> (n floordiv 4, k, n mod 4)>
+#y = affine_map<(m, k, n) -> (m, n)>
+
+// Panels of int8 (weight-only quantization): each panel row is loaded as
+// bytes and converted to floats in registers, masked like a float row.
+// CHECK-LABEL: func.func @int8_panels
+// CHECK-SAME: (%[[A:.+]]: memref<3x5xf32>, %[[P:.+]]: memref<2x5x4xi8>, %[[Y:.+]]: memref<3x6xf32>)
+// CHECK: scf.for
+// CHECK: %[[BYTES:.+]] = vector.load %[[P]]{{.*}} : memref<2x5x4xi8>, vector<4xi8>
+// CHECK: %[[ROW:.+]] = arith.sitofp %[[BYTES]] : vector<4xi8> to vector<4xf32>
+// CHECK-COUNT-3: vector.fma %{{.+}}, %[[ROW]], %{{.+}} : vector<4xf32>
+// CHECK: } else {
+// CHECK: %[[MASK:.+]] = vector.create_mask
+// CHECK: %[[MBYTES:.+]] = vector.maskedload %[[P]]{{.*}}, %[[MASK]], %{{.+}} : memref<2x5x4xi8>, vector<4xi1>, vector<4xi8> into vector<4xi8>
+// CHECK: arith.sitofp %[[MBYTES]] : vector<4xi8> to vector<4xf32>
+// CHECK-NOT: linalg.generic
+func.func @int8_panels(%a: memref<3x5xf32>, %p: memref<2x5x4xi8>, %y: memref<3x6xf32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<3x5xf32>, memref<2x5x4xi8>) outs(%y : memref<3x6xf32>) {
+  ^bb0(%x: f32, %w: i8, %acc: f32):
+    %0 = arith.sitofp %w : i8 to f32
+    %1 = arith.mulf %x, %0 : f32
+    %2 = arith.addf %acc, %1 : f32
+    linalg.yield %2 : f32
+  }
+  return
+}
+
+// -----
+
+#a = affine_map<(m, k, n) -> (m, k)>
+#p = affine_map<(m, k, n) -> (n floordiv 4, k, n mod 4)>
+#y = affine_map<(m, k, n) -> (m, n)>
+
+// One row (a matrix-vector product, as a decoder's step runs): the tile's
+// one chain of multiply-adds would wait on each, so steps of k go
+// round-robin into four sums (k, k+1, k+2, k+3), added pairwise after, and
+// the 2 steps of k past a multiple of 4 run after them on the total.
+// CHECK-LABEL: func.func @one_row
+// CHECK: %[[REST:.+]] = arith.remsi %[[C10:c10]], %[[C4:c4[_0-9]*]] : index
+// CHECK: %[[WHOLE:.+]] = arith.subi %[[C10]], %[[REST]]
+// CHECK: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<4xf32>
+// CHECK: %[[S:.+]]:4 = scf.for %[[K:.+]] = %{{.+}} to %[[WHOLE]] step %[[C4]] iter_args(%[[S0:.+]] = %{{.+}}, %[[S1:.+]] = %[[ZERO]], %[[S2:.+]] = %[[ZERO]], %[[S3:.+]] = %[[ZERO]])
+// CHECK: vector.fma %{{.+}}, %{{.+}}, %[[S0]]
+// CHECK: vector.fma %{{.+}}, %{{.+}}, %[[S1]]
+// CHECK: vector.fma %{{.+}}, %{{.+}}, %[[S2]]
+// CHECK: vector.fma %{{.+}}, %{{.+}}, %[[S3]]
+// CHECK: scf.yield
+// CHECK: %[[H0:.+]] = arith.addf %[[S]]#0, %[[S]]#2
+// CHECK: %[[H1:.+]] = arith.addf %[[S]]#1, %[[S]]#3
+// CHECK: %[[T:.+]] = arith.addf %[[H0]], %[[H1]]
+// CHECK: %[[R:.+]] = scf.for %{{.+}} = %[[WHOLE]] to %[[C10]] step %{{.+}} iter_args(%[[ACC:.+]] = %[[T]])
+// CHECK: vector.fma %{{.+}}, %{{.+}}, %[[ACC]]
+// CHECK: vector.store %[[R]]
+func.func @one_row(%a: memref<1x10xf32>, %p: memref<1x10x4xf32>, %y: memref<1x4xf32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<1x10xf32>, memref<1x10x4xf32>) outs(%y : memref<1x4xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
