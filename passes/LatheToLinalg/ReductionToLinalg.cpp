@@ -24,6 +24,26 @@ Value buildReduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axe
                   llvm::function_ref<Value(OpBuilder &, Location, Value)> map = nullptr) {
   auto type = cast<RankedTensorType>(input.getType());
   Type t = type.getElementType();
+  // A float min or max over many trailing elements (DynamicQuantizeLinear's
+  // range of a whole tensor): first into 16 lanes, a reduction whose
+  // innermost loop is parallel and contiguous and so runs as vectors, then
+  // across the lanes. The same result: min and max do not depend on order.
+  constexpr int64_t kLanes = 16;
+  int64_t rank = type.getRank(), reducedCount = 1;
+  for (int64_t a : axes)
+    reducedCount *= type.getDimSize(a);
+  bool trailing = !axes.empty() && axes.back() == rank - 1 &&
+                  axes.front() == rank - (int64_t)axes.size();
+  if ((combine == Combine::Max || combine == Combine::Min) && !map && isFloatLike(t) &&
+      trailing && type.hasStaticShape() && reducedCount % kLanes == 0 &&
+      reducedCount >= 4 * kLanes) {
+    SmallVector<int64_t> laned(type.getShape().drop_back(axes.size()));
+    int64_t keptRank = laned.size();
+    laned.append({reducedCount / kLanes, kLanes});
+    Value lanes = buildReduce(b, loc, buildReshape(b, loc, input, laned), {keptRank}, combine,
+                              originalElement);
+    return buildReduce(b, loc, lanes, {keptRank}, combine, originalElement);
+  }
   SmallVector<int64_t> kept;
   SmallVector<AffineExpr> outExprs;
   SmallVector<utils::IteratorType> iterators;

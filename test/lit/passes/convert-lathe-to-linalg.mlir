@@ -507,3 +507,36 @@ func.func @attention_long_rows(%q: tensor<1x2x8xf32>, %k: tensor<1x128x8xf32>, %
   %0 = lathe.attention %q, %k, %v {scale = 0.5 : f32} : (tensor<1x2x8xf32>, tensor<1x128x8xf32>, tensor<1x128x8xf32>) -> tensor<1x2x8xf32>
   return %0 : tensor<1x2x8xf32>
 }
+
+// -----
+
+// A float max over many trailing elements (DynamicQuantizeLinear's range of
+// a tensor) goes through 16 lanes: the elements viewed as (count / 16, 16),
+// reduced over the first dim with the lanes parallel and innermost (vector
+// code), then the 16 lanes reduced.
+// CHECK-LABEL: func.func @reduce_max_in_lanes
+// CHECK-SAME: (%[[X:.+]]: tensor<4x32xf32>)
+// CHECK: %[[C:.+]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1]] : tensor<4x32xf32> into tensor<128xf32>
+// CHECK: %[[V:.+]] = tensor.expand_shape %[[C]] {{\[\[}}0, 1]] output_shape [8, 16] : tensor<128xf32> into tensor<8x16xf32>
+// CHECK: %[[L:.+]] = linalg.generic {{.+}} iterator_types = ["reduction", "parallel"]} ins(%[[V]] : tensor<8x16xf32>) outs(%{{.+}} : tensor<16xf32>)
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {{.+}} iterator_types = ["reduction"]} ins(%[[L]] : tensor<16xf32>) outs(%{{.+}} : tensor<f32>)
+// CHECK: arith.maximumf
+func.func @reduce_max_in_lanes(%x: tensor<4x32xf32>) -> tensor<f32> {
+  %0 = lathe.reduce_max %x {axes = array<i64: 0, 1>, keepdims = false} : (tensor<4x32xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// Too few elements for lanes (fewer than 64), or a leading dim reduced
+// (not trailing), or a sum (its order would change the result): one
+// reduction each.
+// CHECK-LABEL: func.func @reduce_without_lanes
+// CHECK-NOT: tensor<16xf32>
+func.func @reduce_without_lanes(%x: tensor<2x16xf32>, %y: tensor<64x4xf32>, %z: tensor<4x32xf32>) -> (tensor<f32>, tensor<4xf32>, tensor<f32>) {
+  %0 = lathe.reduce_min %x {axes = array<i64: 0, 1>, keepdims = false} : (tensor<2x16xf32>) -> tensor<f32>
+  %1 = lathe.reduce_max %y {axes = array<i64: 0>, keepdims = false} : (tensor<64x4xf32>) -> tensor<4xf32>
+  %2 = lathe.reduce_sum %z {axes = array<i64: 0, 1>, keepdims = false} : (tensor<4x32xf32>) -> tensor<f32>
+  return %0, %1, %2 : tensor<f32>, tensor<4xf32>, tensor<f32>
+}
