@@ -13,7 +13,12 @@
 // with lathe's cache in the session: lathe compiles it with --kv-cache N and
 // the first shape alone (the ids; the pasts are the session's) and runs it
 // with the cache full up to its last position, ONNX Runtime gets every shape
-// (pasts of N - 1 positions, say) and its cache as inputs.
+// (pasts of N - 1 positions, say) and its cache as inputs. The third field
+// may also hold quantize=MODE (joined to kv-cache=N by a comma): the model
+// is first quantized by `lathe quantize --quantize MODE` (weights-int8: int8
+// weights behind DequantizeLinear), lathe and ONNX Runtime both run that
+// QDQ model, and lathe also runs the float model in the same run: the row
+// gives lathe's quantized p50 over its float one.
 // With --unoptimized-too, each model is also compiled with --no-fusion and
 // --no-layout and timed in the same run (the effect of lathe's fusion and
 // layout passes). With --peak-gflops P (one core's fp32 FMA peak,
@@ -43,17 +48,28 @@ const nodeAlone = JSON.parse(execFileSync(process.execPath,
   ['-e', 'console.log(JSON.stringify(process.resourceUsage().maxRSS / 1024))'], { encoding: 'utf8' }));
 try {
   for (const spec of models) {
-    const [model, shapeSpec, latheSpec] = spec.split(':');
+    const [floatModel, shapeSpec, latheSpec] = spec.split(':');
     const shapes = shapeSpec.split('+');
-    const cache = latheSpec?.match(/^kv-cache=(\d+)$/)?.[1];
-    if (latheSpec && !cache) throw new Error(`${spec}: expected MODEL:SHAPES[:kv-cache=N]`);
+    const options = {};
+    for (const option of latheSpec ? latheSpec.split(',') : []) {
+      const [key, value] = option.split('=');
+      if (!['kv-cache', 'quantize'].includes(key) || !value)
+        throw new Error(`${spec}: expected MODEL:SHAPES[:kv-cache=N][,quantize=MODE]`);
+      options[key] = value;
+    }
+    const cache = options['kv-cache'];
+    let model = floatModel;
+    if (options.quantize) {
+      model = path.join(work, 'model.qdq.onnx');
+      execFileSync(opts.lathe, ['quantize', floatModel, '--quantize', options.quantize, '-o', model]);
+    }
     const latheShapes = cache ? shapes.slice(0, 1) : shapes;
     const dimsText = shapes.map((s) => shapes.length > 1 ? s : s.split('=')[1]).join(' ') +
                      (cache ? ` (lathe: cache of ${cache} in the session)` : '');
     const stats = path.join(work, 'stats.json');
-    const benchLathe = (flags) => {
+    const benchLathe = (flags, source = model) => {
       const artifact = path.join(work, 'model.lathe');
-      execFileSync(opts.lathe, ['compile', model, ...latheShapes.flatMap((s) => ['--input-shape', s]),
+      execFileSync(opts.lathe, ['compile', source, ...latheShapes.flatMap((s) => ['--input-shape', s]),
                                 ...(cache ? ['--kv-cache', cache] : []), '-o', artifact,
                                 '--stats', stats, ...flags]);
       return JSON.parse(execFileSync(opts['bench-runtime'], [artifact, '--runs', runs, '--threads', threads,
@@ -62,9 +78,13 @@ try {
     const lathe = benchLathe([]);
     const flops = JSON.parse(fs.readFileSync(stats, 'utf8')).conv_matmul_flops;
     const unfused = opts['unoptimized-too'] ? benchLathe(['--no-fusion', '--no-layout']) : null;
+    const float = options.quantize ? benchLathe([], floatModel) : null;
+    const quantized = float ? `; ${options.quantize}: lathe p50 ${(lathe.p50_ms / float.p50_ms).toFixed(2)}x ` +
+                              `its fp32 ${float.p50_ms.toFixed(2)} ms` : '';
     const ort = JSON.parse(execFileSync(process.execPath, [path.join(here, 'ort_peer.mjs'), opts.ort, model,
                                                            shapeSpec, runs, threads], { encoding: 'utf8' }));
-    rows.push({ model: path.basename(model), shape: dimsText, threads, lathe, unfused, ort, flops });
+    rows.push({ model: path.basename(floatModel), shape: dimsText + quantized, threads, lathe, unfused, ort,
+                flops });
   }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });

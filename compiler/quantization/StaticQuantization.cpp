@@ -154,6 +154,13 @@ int64_t intAttr(const onnx::NodeProto &node, llvm::StringRef name, int64_t value
   return value;
 }
 
+float floatAttr(const onnx::NodeProto &node, llvm::StringRef name, float value) {
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == name)
+      return a.f();
+  return value;
+}
+
 /// The float values of an initializer stored in the model itself.
 std::optional<std::vector<float>> floats(const onnx::TensorProto &t) {
   if (t.data_type() != onnx::TensorProto::FLOAT || t.data_location() == onnx::TensorProto::EXTERNAL)
@@ -613,6 +620,80 @@ void roundKeepingSum(llvm::ArrayRef<float> values, float scale, llvm::MutableArr
   }
 }
 
+/// A layer's weights in int8, symmetric: one scale per index of the
+/// output-channel axis (or one in all), |w| / 127 at most.
+struct QuantizedWeight {
+  std::vector<int64_t> dims;
+  std::vector<float> scales;
+  std::vector<int8_t> steps;
+};
+
+QuantizedWeight quantizeWeight(const onnx::NodeProto &n, const onnx::TensorProto &w, int64_t axis,
+                               bool perChannel) {
+  std::vector<float> values = *floats(w);
+  QuantizedWeight result;
+  result.dims.assign(w.dims().begin(), w.dims().end());
+  const std::vector<int64_t> &dims = result.dims;
+  int64_t channels = dims[axis], inner = 1;
+  for (size_t d = axis + 1; d < dims.size(); ++d)
+    inner *= dims[d];
+  std::vector<float> &scales = result.scales;
+  scales.assign(perChannel ? channels : 1, 0.0f);
+  for (size_t j = 0; j < values.size(); ++j) {
+    float &s = scales[perChannel ? (j / inner) % channels : 0];
+    s = std::max(s, std::fabs(values[j]) / 127.0f);
+  }
+  for (float &s : scales)
+    if (!(s > 0))
+      s = 1.0f;
+  std::vector<int8_t> &steps = result.steps;
+  steps.resize(values.size());
+  for (size_t j = 0; j < values.size(); ++j) {
+    float s = scales[perChannel ? (j / inner) % channels : 0];
+    steps[j] = (int8_t)std::clamp<double>(std::nearbyint(values[j] / s), -127, 127);
+  }
+  // A convolution's kernel (the taps of one output and input channel)
+  // keeps its sum: its response to an even input.
+  if (n.op_type() == "Conv" && axis == 0 && dims.size() > 2) {
+    int64_t taps = 1;
+    for (size_t d = 2; d < dims.size(); ++d)
+      taps *= dims[d];
+    for (size_t start = 0; start < values.size(); start += taps) {
+      float s = scales[perChannel ? (start / inner) % channels : 0];
+      roundKeepingSum(llvm::ArrayRef<float>(values).slice(start, taps), s,
+                      llvm::MutableArrayRef<int8_t>(steps).slice(start, taps));
+    }
+  }
+  return result;
+}
+
+/// Drops the float weights and biases nothing reads any more, initializers
+/// or Constant nodes.
+void dropUnread(onnx::GraphProto &graph) {
+  llvm::StringSet<> graphOutputs;
+  for (const onnx::ValueInfoProto &out : graph.output())
+    graphOutputs.insert(out.name());
+  llvm::StringSet<> read;
+  for (const onnx::NodeProto &n : graph.node())
+    for (const std::string &in : n.input())
+      read.insert(in);
+  auto *allNodes = graph.mutable_node();
+  allNodes->erase(std::remove_if(allNodes->begin(), allNodes->end(),
+                                 [&](const onnx::NodeProto &n) {
+                                   return n.op_type() == "Constant" && n.output_size() == 1 &&
+                                          !read.contains(n.output(0)) &&
+                                          !graphOutputs.contains(n.output(0));
+                                 }),
+                  allNodes->end());
+  auto *initializers = graph.mutable_initializer();
+  initializers->erase(std::remove_if(initializers->begin(), initializers->end(),
+                                     [&](const onnx::TensorProto &t) {
+                                       return !read.contains(t.name()) &&
+                                              !graphOutputs.contains(t.name());
+                                     }),
+                      initializers->end());
+}
+
 /// Writes the QDQ model: a QuantizeLinear/DequantizeLinear pair after each
 /// calibrated tensor, int8 weights and int32 biases behind DequantizeLinear.
 std::string writeQdq(const onnx::ModelProto &original, const std::vector<Layer> &layers,
@@ -664,43 +745,18 @@ std::string writeQdq(const onnx::ModelProto &original, const std::vector<Layer> 
   std::map<int, std::pair<std::string, std::string>> layerInputs; // node -> (weight, bias)
   for (const Layer &layer : layers) {
     const onnx::NodeProto &n = graph.node(layer.node);
-    const onnx::TensorProto &w = *initializer(graph, n.input(1));
-    std::vector<float> values = *floats(w);
-    std::vector<int64_t> dims(w.dims().begin(), w.dims().end());
-    int64_t channels = dims[layer.weightAxis], inner = 1;
-    for (size_t d = layer.weightAxis + 1; d < dims.size(); ++d)
-      inner *= dims[d];
-    std::vector<float> scales(perChannel ? channels : 1, 0.0f);
-    for (size_t j = 0; j < values.size(); ++j) {
-      float &s = scales[perChannel ? (j / inner) % channels : 0];
-      s = std::max(s, std::fabs(values[j]) / 127.0f);
-    }
-    for (float &s : scales)
-      if (!(s > 0))
-        s = 1.0f;
+    QuantizedWeight weight = quantizeWeight(n, *initializer(graph, n.input(1)), layer.weightAxis,
+                                            perChannel);
+    const std::vector<int64_t> &dims = weight.dims;
+    const std::vector<float> &scales = weight.scales;
+    const std::vector<int8_t> &steps = weight.steps;
+    int64_t channels = dims[layer.weightAxis];
     std::string base = n.input(1);
     onnx::TensorProto q;
     q.set_name(base + "_quantized");
     q.set_data_type(onnx::TensorProto::INT8);
     for (int64_t d : dims)
       q.add_dims(d);
-    std::vector<int8_t> steps(values.size());
-    for (size_t j = 0; j < values.size(); ++j) {
-      float s = scales[perChannel ? (j / inner) % channels : 0];
-      steps[j] = (int8_t)std::clamp<double>(std::nearbyint(values[j] / s), -127, 127);
-    }
-    // A convolution's kernel (the taps of one output and input channel)
-    // keeps its sum: its response to an even input.
-    if (n.op_type() == "Conv" && layer.weightAxis == 0 && dims.size() > 2) {
-      int64_t taps = 1;
-      for (size_t d = 2; d < dims.size(); ++d)
-        taps *= dims[d];
-      for (size_t start = 0; start < values.size(); start += taps) {
-        float s = scales[perChannel ? (start / inner) % channels : 0];
-        roundKeepingSum(llvm::ArrayRef<float>(values).slice(start, taps), s,
-                        llvm::MutableArrayRef<int8_t>(steps).slice(start, taps));
-      }
-    }
     std::string raw(steps.begin(), steps.end());
     q.set_raw_data(raw);
     onnx::TensorProto scale, zero;
@@ -794,27 +850,117 @@ std::string writeQdq(const onnx::ModelProto &original, const std::vector<Layer> 
   graph.clear_node();
   for (onnx::NodeProto &n : nodes)
     *graph.add_node() = std::move(n);
-  // The float weights and biases nothing reads any more, initializers or
-  // Constant nodes.
-  llvm::StringSet<> read;
-  for (const onnx::NodeProto &n : graph.node())
-    for (const std::string &in : n.input())
-      read.insert(in);
-  auto *allNodes = graph.mutable_node();
-  allNodes->erase(std::remove_if(allNodes->begin(), allNodes->end(),
-                                 [&](const onnx::NodeProto &n) {
-                                   return n.op_type() == "Constant" && n.output_size() == 1 &&
-                                          !read.contains(n.output(0)) &&
-                                          !graphOutputs.contains(n.output(0));
-                                 }),
-                  allNodes->end());
-  auto *initializers = graph.mutable_initializer();
-  initializers->erase(std::remove_if(initializers->begin(), initializers->end(),
-                                     [&](const onnx::TensorProto &t) {
-                                       return !read.contains(t.name()) &&
-                                              !graphOutputs.contains(t.name());
-                                     }),
-                      initializers->end());
+  dropUnread(graph);
+  return model.SerializeAsString();
+}
+
+} // namespace
+
+namespace {
+
+/// Writes the model quantized dynamically, as ONNX Runtime's
+/// quantize_dynamic writes it: each MatMul's and Gemm's input quantized to
+/// uint8 at run time by DynamicQuantizeLinear (the range of that run, once
+/// per tensor however many layers read it), the weights int8 per column,
+/// the product in int32 by MatMulInteger, and brought back to float by the
+/// input's scale times each column's (Gemm's alpha among them; its bias
+/// added after). Returns the model and counts the layers in `count`.
+std::string writeDynamic(const onnx::ModelProto &original, const std::vector<Layer> &layers,
+                         size_t &count) {
+  onnx::ModelProto model = original;
+  onnx::GraphProto &graph = *model.mutable_graph();
+  std::map<int, std::vector<onnx::NodeProto>> replacement;
+  llvm::StringSet<> quantizedInputs;
+  count = 0;
+  for (const Layer &layer : layers) {
+    const onnx::NodeProto &n = graph.node(layer.node);
+    bool gemm = n.op_type() == "Gemm";
+    if (n.op_type() != "MatMul" && !gemm)
+      continue;
+    std::string bias;
+    if (gemm && n.input_size() > 2 && !n.input(2).empty() && floatAttr(n, "beta", 1.0f) != 0) {
+      float beta = floatAttr(n, "beta", 1.0f);
+      bias = n.input(2);
+      if (beta != 1) {
+        const onnx::TensorProto *c = initializer(graph, bias);
+        std::optional<std::vector<float>> values = c ? floats(*c) : std::nullopt;
+        if (!values)
+          continue; // a run-time bias scaled by beta: the layer stays float
+        onnx::TensorProto scaled;
+        scaled.set_name(bias + "_beta_" + std::to_string(layer.node));
+        scaled.set_data_type(onnx::TensorProto::FLOAT);
+        scaled.mutable_dims()->CopyFrom(c->dims());
+        for (float v : *values)
+          scaled.add_float_data(beta * v);
+        bias = scaled.name();
+        *graph.add_initializer() = scaled;
+      }
+    }
+    QuantizedWeight weight = quantizeWeight(n, *initializer(graph, n.input(1)), layer.weightAxis,
+                                            /*perChannel=*/true);
+    // MatMulInteger reads (K, N): Gemm's transB weights are transposed.
+    bool transposed = layer.weightAxis == 0;
+    int64_t k = weight.dims[transposed ? 1 : 0], columns = weight.dims[transposed ? 0 : 1];
+    std::string steps(k * columns, 0);
+    for (int64_t row = 0; row < k; ++row)
+      for (int64_t col = 0; col < columns; ++col)
+        steps[row * columns + col] =
+            (char)weight.steps[transposed ? col * k + row : row * columns + col];
+    std::string base = n.input(1) + "_dynamic_" + std::to_string(layer.node);
+    onnx::TensorProto q, zero, scale;
+    q.set_name(base + "_quantized");
+    q.set_data_type(onnx::TensorProto::INT8);
+    q.add_dims(k);
+    q.add_dims(columns);
+    q.set_raw_data(steps);
+    zero = scalarTensor(base + "_zero_point", onnx::TensorProto::INT8, 0);
+    scale.set_name(base + "_scale");
+    scale.set_data_type(onnx::TensorProto::FLOAT);
+    scale.add_dims(columns);
+    float alpha = gemm ? floatAttr(n, "alpha", 1.0f) : 1.0f;
+    for (float v : weight.scales)
+      scale.add_float_data(alpha * v);
+    *graph.add_initializer() = q;
+    *graph.add_initializer() = zero;
+    *graph.add_initializer() = scale;
+
+    std::vector<onnx::NodeProto> &nodes = replacement[layer.node];
+    const std::string &x = n.input(0), &out = n.output(0);
+    std::string xq = x + "_dynamic_quantized", xs = x + "_dynamic_scale",
+                xz = x + "_dynamic_zero_point";
+    if (quantizedInputs.insert(x).second) {
+      onnx::NodeProto quantize = node("DynamicQuantizeLinear", xq, {x}, xq);
+      quantize.add_output(xs);
+      quantize.add_output(xz);
+      nodes.push_back(quantize);
+    }
+    std::string product = out + "_integer_product", real = out + "_product",
+                productScale = out + "_product_scale", scaled = bias.empty() ? out : out + "_unbiased";
+    nodes.push_back(node("MatMulInteger", product, {xq, q.name(), xz, zero.name()}, product));
+    onnx::NodeProto cast = node("Cast", real, {product}, real);
+    onnx::AttributeProto *to = cast.add_attribute();
+    to->set_name("to");
+    to->set_type(onnx::AttributeProto::INT);
+    to->set_i(onnx::TensorProto::FLOAT);
+    nodes.push_back(cast);
+    nodes.push_back(node("Mul", productScale, {xs, scale.name()}, productScale));
+    nodes.push_back(node("Mul", scaled, {real, productScale}, scaled));
+    if (!bias.empty())
+      nodes.push_back(node("Add", out, {scaled, bias}, out));
+    ++count;
+  }
+  std::vector<onnx::NodeProto> nodes;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    auto it = replacement.find(i);
+    if (it == replacement.end())
+      nodes.push_back(graph.node(i));
+    else
+      nodes.insert(nodes.end(), it->second.begin(), it->second.end());
+  }
+  graph.clear_node();
+  for (onnx::NodeProto &n : nodes)
+    *graph.add_node() = std::move(n);
+  dropUnread(graph);
   return model.SerializeAsString();
 }
 
@@ -916,6 +1062,24 @@ llvm::Expected<QuantizedModel> lathe::quantizeWeights(mlir::MLIRContext &context
     return prepared.takeError();
   QuantizedModel result;
   result.qdq = writeQdq(prepared->proto, prepared->layers, {}, prepared->opset);
+  return result;
+}
+
+llvm::Expected<QuantizedModel> lathe::quantizeDynamic(mlir::MLIRContext &context,
+                                                      LoadedModel &model,
+                                                      const StaticQuantizationOptions &options) {
+  auto prepared = quantizableModel(context, model, options);
+  if (!prepared)
+    return prepared.takeError();
+  if (prepared->opset < 11)
+    return fail(model.path() + ": dynamic quantization writes DynamicQuantizeLinear (opset 11 "
+                "and newer), and this model is opset " + std::to_string(prepared->opset));
+  QuantizedModel result;
+  size_t count = 0;
+  result.qdq = writeDynamic(prepared->proto, prepared->layers, count);
+  if (count == 0)
+    return fail(model.path() + ": no matmul or gemm with constant float weights to quantize "
+                "dynamically (its convolutions want --quantize static)");
   return result;
 }
 

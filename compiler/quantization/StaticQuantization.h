@@ -7,7 +7,9 @@
 // seen; weights become int8 per output channel (symmetric), biases int32 in
 // the accumulator's scale. The decisions are written as a QDQ ONNX model,
 // which lathe compiles to integer kernels (lathe-integer-qdq-groups) and
-// any ONNX runtime can run.
+// any ONNX runtime can run. The modes that need no samples write their
+// models here too: weights-int8 (int8 weights behind DequantizeLinear) and
+// dynamic (ONNX Runtime's quantize_dynamic form).
 //
 //===----------------------------------------------------------------------===//
 #ifndef LATHE_COMPILER_QUANTIZATION_STATICQUANTIZATION_H
@@ -76,6 +78,13 @@ llvm::Expected<QuantizedModel> quantizeStatic(mlir::MLIRContext &context, Loaded
 /// weights int8 per output channel (symmetric) behind a DequantizeLinear,
 /// activations and biases left in float. Needs no samples.
 llvm::Expected<QuantizedModel> quantizeWeights(mlir::MLIRContext &context, LoadedModel &model,
+                                               const StaticQuantizationOptions &options);
+
+/// Dynamic: each matmul's and gemm's input quantized to uint8 at run time
+/// (DynamicQuantizeLinear), its constant weights int8 per column, the
+/// product in int32 (MatMulInteger) scaled back to float; ONNX Runtime's
+/// quantize_dynamic form. Convolutions stay float. Needs no samples.
+llvm::Expected<QuantizedModel> quantizeDynamic(mlir::MLIRContext &context, LoadedModel &model,
                                                const StaticQuantizationOptions &options);
 
 } // namespace lathe

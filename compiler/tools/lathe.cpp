@@ -61,7 +61,7 @@ usage:
                 [--disable-pass NAME]... [--no-fusion] [--no-layout]
                 [--pass-timing] [--crash-reproducer FILE]
                 [--quantize static --calibration DIR [--calibration-method M]
-                 [--keep-float NODE,...] [--warn-below-sqnr DB]] [--quantize weights-int8]
+                 [--keep-float NODE,...] [--warn-below-sqnr DB]] [--quantize dynamic|weights-int8]
       Compiles MODEL into one artifact file. Each --entry compiles MODEL
       once more with those input shapes (over --input-shape's) as an entry
       of the artifact (prefill:input_ids=1,128 --entry decode:input_ids=1,1):
@@ -71,7 +71,7 @@ usage:
       concatenated in front of new keys or values into a present output
       becomes a cache of N positions that every entry writes in place (the
       presents are no outputs, the pasts no inputs; lathe generate drives
-      it). --quantize static|weights-int8
+      it). --quantize static|dynamic|weights-int8
       compiles what lathe quantize would write (see there). With --target hexagon, ops the
       Hexagon DSP does not run fall back to the cpu (--stats counts the ops
       per target and the partitions); the default code runs under
@@ -84,7 +84,7 @@ usage:
       --pass-timing prints MLIR's time per pass; --crash-reproducer FILE has
       a pass that crashes or fails write the IR and pipeline that reproduce
       it (run it with lathe-opt --run-reproducer FILE).
-  lathe quantize MODEL [--quantize static|weights-int8] [--calibration DIR] -o OUT.qdq.onnx
+  lathe quantize MODEL [--quantize static|dynamic|weights-int8] [--calibration DIR] -o OUT.qdq.onnx
                  [--input-shape NAME=D0,...]...
                  [--calibration-method minmax|percentile|entropy] [--keep-float NODE,...]
                  [--warn-below-sqnr DB] [--stats FILE.json]
@@ -102,7 +102,12 @@ usage:
       --warn-below-sqnr (20 dB) are warned about. --quantize weights-int8
       writes only the weights int8 (per output channel, behind a
       DequantizeLinear) and needs no samples: the ane stores them as int8
-      (constexpr_affine_dequantize) and computes in fp16.
+      (constexpr_affine_dequantize) and computes in fp16; the cpu and
+      hexagon read them as int8 panels in their matmuls. --quantize dynamic
+      writes ONNX Runtime's quantize_dynamic form for matmuls and gemms
+      (no samples): the input quantized to uint8 at run time
+      (DynamicQuantizeLinear), weights int8 per column, MatMulInteger, the
+      product scaled back to float; convolutions stay float.
   lathe run ARTIFACT --input NAME=FILE... --output-dir DIR [--threads N] [--entry NAME]
       Runs ARTIFACT (its entry NAME, else its first) on inputs from .npy or ONNX TensorProto .pb files and writes
       DIR/output_<i>.npy (graph output order) and DIR/outputs.json. The cpu
@@ -368,13 +373,14 @@ struct QuantizationArgs {
         return std::string("--calibration needs --quantize static");
       return std::nullopt;
     }
-    if (mode == "weights-int8") {
+    if (mode == "weights-int8" || mode == "dynamic") {
       if (!options.calibrationDir.empty())
-        return std::string("--calibration is for --quantize static (weights-int8 needs no samples)");
+        return "--calibration is for --quantize static (" + mode + " needs no samples)";
       return std::nullopt;
     }
     if (mode != "static")
-      return "--quantize " + mode + ": lathe quantizes static (calibrated) and weights-int8 for now";
+      return "--quantize " + mode +
+             ": lathe quantizes static (calibrated), dynamic and weights-int8 for now";
     if (options.calibrationDir.empty())
       return std::string("--calibration DIR is required (the samples to calibrate on)");
     return std::nullopt;
@@ -403,6 +409,7 @@ llvm::Expected<QuantizedModel> QuantizationArgs::quantize(mlir::MLIRContext &con
   options.import = import;
   options.progress = showProgress;
   auto quantized = mode == "weights-int8" ? quantizeWeights(context, model, options)
+                   : mode == "dynamic"    ? quantizeDynamic(context, model, options)
                                           : quantizeStatic(context, model, options);
   if (!quantized)
     return quantized;
@@ -499,9 +506,10 @@ int runCompile(int argc, char **argv) {
         return fail("compile: --entry '" + spec + "': " + llvm::toString(std::move(err)));
     options.entries.push_back(std::move(entry));
   }
-  if (!options.entries.empty() && quantization.enabled())
-    return fail("compile: --entry and --quantize: quantize the model first (lathe quantize), then "
-                "compile its entries");
+  // Calibration runs at one set of shapes; the other modes do not depend on them.
+  if (!options.entries.empty() && quantization.mode == "static")
+    return fail("compile: --entry and --quantize static: quantize the model first (lathe quantize), "
+                "then compile its entries");
   if (args.positional.size() != 1)
     return fail("compile: expected one model file (lathe compile MODEL.onnx -o OUT.lathe)");
   if (output.empty())

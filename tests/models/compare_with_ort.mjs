@@ -14,6 +14,9 @@
 //          [--max-abs-error E]    (instead of the relative bound: max |lathe - ort| <= E,
 //                                  e.g. one quantization step of a quantized output)
 //          [--compile-args "A B"] (more arguments for lathe compile, e.g. --quantize static)
+//          [--quantize MODE]      (both run the model `lathe quantize --quantize MODE`
+//                                  writes, e.g. dynamic or weights-int8, which need no
+//                                  samples)
 //          [--same-top-class 1]   (instead of the error bound: every row of every
 //                                  output has the same largest entry, for classifiers)
 //          [--threshold T --min-agreement F]
@@ -73,7 +76,17 @@ function readNpyFloat32(file) {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-ort-'));
 try {
-  const session = await ort.InferenceSession.create(args.model, { intraOpNumThreads: 1 });
+  if (args.quantize) {
+    const quantized = path.join(work, 'model.qdq.onnx');
+    execFileSync(args.lathe, ['quantize', args.model, '--quantize', args.quantize, '-o', quantized],
+                 { stdio: 'inherit' });
+    args.model = quantized;
+  }
+  // ONNX Runtime's full optimization turns DequantizeLinear -> MatMul into
+  // its MatMulNBits with 8-bit activations (accuracy_level 4): a QDQ
+  // model's reference is the ONNX ops' own arithmetic, which its basic level keeps.
+  const session = await ort.InferenceSession.create(args.model, {
+    intraOpNumThreads: 1, ...(args.quantize === 'weights-int8' ? { graphOptimizationLevel: 'basic' } : {}) });
   const typeOf = Object.fromEntries(session.inputMetadata.map((m) => [m.name, m.type]));
   const next = random(seed);
   const [lo, hi] = (args['input-range'] ?? '-1,1').split(',').map(Number);
