@@ -90,6 +90,11 @@ public:
   virtual bool computesInIntegers() const { return false; }
   /// Whether this target runs `op` (a lathe op with static shapes).
   virtual bool supports(mlir::Operation *op) const = 0;
+  /// Why this target does not run `op`, an op it runs in other forms (a
+  /// rule of the target's own op definitions: Core ML's batch_norm takes
+  /// constant statistics); empty when it runs it or has no such op at all.
+  /// `--stats` lists each op placed elsewhere so.
+  virtual std::string declines(mlir::Operation *op) const { return {}; }
   /// Whether running `op` here can repay moving its tensors here and back
   /// when its neighbours run on another target: not for ops that only move
   /// data or do one cheap operation per element, which run as fast anywhere.

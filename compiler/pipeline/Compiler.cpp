@@ -145,6 +145,13 @@ std::string CompileStats::json() const {
 
 namespace {
 
+/// "node 'NAME': " for an op imported from a named ONNX node, else empty.
+std::string nodeNamed(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return "node '" + name.getName().str() + "': ";
+  return {};
+}
+
 /// Target-independent graph passes, in order; `--disable-pass NAME` leaves
 /// one out.
 std::vector<std::unique_ptr<Pass>> graphPasses(const Target &target) {
@@ -183,10 +190,7 @@ LogicalResult runGraphPasses(ModuleOp module, const TargetOptions &options,
   ScopedDiagnosticHandler remarks(module.getContext(), [&](Diagnostic &diag) {
     if (diag.getSeverity() != DiagnosticSeverity::Remark)
       return failure();
-    std::string where;
-    if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
-      where = "node '" + name.getName().str() + "': ";
-    stats.warnings.push_back(where + diag.str());
+    stats.warnings.push_back(nodeNamed(diag.getLocation()) + diag.str());
     return success();
   });
   return runPipeline(pm, module, options);
@@ -317,6 +321,12 @@ LogicalResult assignTargets(func::FuncOp func, llvm::ArrayRef<std::unique_ptr<Ta
       continue;
     }
     op.setAttr(kTargetAttr, b.getStringAttr((*it)->name()));
+    if (it != targets.begin()) {
+      std::string why = targets.front()->declines(&op);
+      if (!why.empty())
+        stats.warnings.push_back(nodeNamed(op.getLoc()) + op.getName().getStringRef().str() +
+                                 " runs on the " + (*it)->name().str() + ": " + why);
+    }
   }
   if (targets.size() > 1)
     returnIslandsToFallback(func, *targets.front(), *targets.back());

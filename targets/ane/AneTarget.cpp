@@ -72,6 +72,8 @@ public:
            llvm::all_of(op->getResultTypes(), aneTensor);
   }
 
+  std::string declines(Operation *op) const override { return ane::coreMlRuleBroken(op); }
+
   std::vector<std::string> optionalPasses() const override {
     return {std::begin(kRewritePasses), std::end(kRewritePasses)};
   }

@@ -486,18 +486,55 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
         return success();
       })
       .Case([&](ConvTransposeOp c) {
+        // Core ML takes output_shape as a choice among the sizes its pads
+        // allow, not as padding: ONNX's output_padding (rows and columns
+        // added at the end) is taken back from the end pads where they crop
+        // that many, and what is left is padded on after with zeros, then
+        // the bias added over all of it.
         SmallVector<int64_t> outputShape(shapeOf(c.getResult()));
+        SmallVector<int64_t> pads(c.getPads());
+        size_t spatial = pads.size() / 2;
+        SmallVector<int64_t> after(2 * outputShape.size(), 0);
+        SmallVector<int64_t> productShape(outputShape);
+        bool padded = false;
+        for (size_t i = 0; i < spatial; ++i) {
+          int64_t extra = c.getOutputPadding()[i], taken = std::min(extra, pads[spatial + i]);
+          pads[spatial + i] -= taken;
+          after[2 * (2 + i) + 1] = extra - taken;
+          productShape[2 + i] -= extra - taken;
+          padded |= extra > taken;
+        }
         Inputs inputs{{"x", {(*this)[c.getInput()]}},
                       {"weight", {(*this)[c.getWeight()]}},
                       {"strides", {b.ints(c.getStrides(), "strides")}},
                       {"pad_type", {b.string("custom", "pad_type")}},
-                      {"pad", {b.ints(padPairs(c.getPads()), "pad")}},
+                      {"pad", {b.ints(padPairs(pads), "pad")}},
                       {"dilations", {b.ints(c.getDilations(), "dilations")}},
                       {"groups", {b.ints({(int64_t)c.getGroup()}, "groups", true)}},
-                      {"output_shape", {b.ints(outputShape, "output_shape")}}};
-        if (c.getBias())
-          inputs.push_back({"bias", {(*this)[c.getBias()]}});
-        out(op, "conv_transpose", inputs);
+                      {"output_shape", {b.ints(productShape, "output_shape")}}};
+        if (!padded) {
+          if (c.getBias())
+            inputs.push_back({"bias", {(*this)[c.getBias()]}});
+          out(op, "conv_transpose", inputs);
+          return success();
+        }
+        std::string y = b.op("conv_transpose", inputs, MIL::FLOAT16, productShape);
+        y = b.op("pad",
+                 {{"x", {y}}, {"pad", {b.ints(after, "pad")}},
+                  {"mode", {b.string("constant", "mode")}},
+                  {"constant_val", {b.halfScalar(0.0f, "constant_val")}}},
+                 MIL::FLOAT16, outputShape);
+        if (c.getBias()) {
+          // (C) as (C, 1, ...): one value per channel of (N, C, spatial...).
+          SmallVector<int64_t> channels(spatial + 1, 1);
+          channels[0] = outputShape[1];
+          std::string bias = b.op("reshape",
+                                  {{"x", {(*this)[c.getBias()]}},
+                                   {"shape", {b.ints(channels, "shape")}}},
+                                  MIL::FLOAT16, channels);
+          y = b.op("add", {{"x", {y}}, {"y", {bias}}}, MIL::FLOAT16, outputShape);
+        }
+        names[op->getResult(0)] = y;
         return success();
       })
       .Case<MaxPoolOp, AveragePoolOp>([&](Operation *pool) {
@@ -607,9 +644,11 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
         return success();
       })
       .Case([&](LayerNormOp n) {
-        // MIL's gamma and beta have exactly the normalized dims' shape: a
-        // constant lathe scale (bias) is laid out so; one that is not
-        // constant is applied after, broadcasting.
+        // MIL's gamma and beta are constants of exactly the normalized
+        // dims' shape: a constant lathe scale (bias) is laid out so; one
+        // that is not constant is applied after, broadcasting. A bias after
+        // a scale that is applied after goes after it too: LN(x) * s + b,
+        // not (LN(x) + b) * s.
         SmallVector<int64_t> shape(shapeOf(n.getInput()));
         ArrayRef<int64_t> axes = n.getAxes();
         Inputs inputs{{"x", {(*this)[n.getInput()]}},
@@ -620,7 +659,8 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
                                     std::pair<StringRef, Value>{"beta", n.getBias()}}) {
           if (!value)
             continue;
-          if (std::optional<std::vector<float>> values = constantFloats(value))
+          std::optional<std::vector<float>> values = constantFloats(value);
+          if (values && after.empty())
             inputs.push_back({param, {normalizedParameter(*values, shapeOf(value), shape, axes)}});
           else
             after.push_back(value);
@@ -752,15 +792,8 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
         return success();
       })
       .Case([&](PadOp p) {
-        ArrayRef<int64_t> pads = p.getPads();
-        size_t rank = pads.size() / 2;
-        SmallVector<int64_t> pairs;
-        for (size_t i = 0; i < rank; ++i) {
-          pairs.push_back(pads[i]);
-          pairs.push_back(pads[i + rank]);
-        }
         out(op, "pad",
-            {{"x", {(*this)[p.getInput()]}}, {"pad", {b.ints(pairs, "pad")}},
+            {{"x", {(*this)[p.getInput()]}}, {"pad", {b.ints(padPairs(p.getPads()), "pad")}},
              {"mode", {b.string("constant", "mode")}},
              {"constant_val", {b.halfScalar(float(p.getValue().convertToDouble()), "constant_val")}}});
         return success();
@@ -793,7 +826,37 @@ LogicalResult FunctionEmitter::emit(Operation *op) {
 
 } // namespace
 
+std::string lathe::ane::coreMlRuleBroken(Operation *op) {
+  auto constant = [](Value v) { return !v || matchPattern(v, m_Constant()); };
+  // Core ML's pools take ceil_mode with symmetric padding only.
+  auto ceilWithAsymmetricPads = [](bool ceilMode, ArrayRef<int64_t> pads) {
+    size_t n = pads.size() / 2;
+    return ceilMode && !llvm::equal(pads.take_front(n), pads.drop_front(n));
+  };
+  return llvm::TypeSwitch<Operation *, std::string>(op)
+      .Case([&](BatchNormOp n) -> std::string {
+        if (constant(n.getMean()) && constant(n.getVariance()) && constant(n.getScale()) &&
+            constant(n.getBias()))
+          return {};
+        return "Core ML's batch_norm takes constant mean, variance, gamma and beta";
+      })
+      .Case([&](InstanceNormOp n) -> std::string {
+        if (constant(n.getScale()) && constant(n.getBias()))
+          return {};
+        return "Core ML's instance_norm takes constant gamma and beta";
+      })
+      .Case<MaxPoolOp, AveragePoolOp>([&](Operation *pool) -> std::string {
+        bool ceilMode = pool->getAttrOfType<BoolAttr>("ceil_mode").getValue();
+        if (!ceilWithAsymmetricPads(ceilMode, pool->getAttrOfType<DenseI64ArrayAttr>("pads")))
+          return {};
+        return "Core ML's pools take ceil_mode only with symmetric padding";
+      })
+      .Default([](Operation *) { return std::string(); });
+}
+
 bool lathe::ane::emitsOp(Operation *op) {
+  if (!coreMlRuleBroken(op).empty())
+    return false;
   StringRef name = op->getName().getStringRef();
   if (isa<ConstantOp>(op) || unaryNames().count(name.str()) || binaryNames().count(name.str()))
     return true;
@@ -846,21 +909,36 @@ llvm::Expected<ane::MlProgram> lathe::ane::emitMlProgram(func::FuncOp func) {
   BlockBuilder b(block, weights, result.rangeWarnings);
   FunctionEmitter values(b);
 
+  // Core ML's interface validator wants every multi-array feature shaped: a
+  // scalar crosses the interface as shape [1] (as coremltools describes
+  // it). Inside, an input's one element becomes rank 0 as its max over axis
+  // 0 (reshape would need an empty shape, a const MIL has no type for), and
+  // an output is reshaped to [1].
+  auto featureShape = [](RankedTensorType type) {
+    return type.getRank() == 0 ? SmallVector<int64_t>{1} : SmallVector<int64_t>(type.getShape());
+  };
   // fp32 inputs, cast to fp16 where the program starts.
   for (BlockArgument arg : func.getArguments()) {
     auto type = cast<RankedTensorType>(arg.getType());
+    SmallVector<int64_t> shape = featureShape(type);
     std::string name = "input_" + std::to_string(arg.getArgNumber());
     MIL::NamedValueType *input = main.add_inputs();
     input->set_name(name);
-    *input->mutable_type() = BlockBuilder::tensorType(MIL::FLOAT32, type.getShape());
+    *input->mutable_type() = BlockBuilder::tensorType(MIL::FLOAT32, shape);
     Spec::FeatureDescription *feature = model.mutable_description()->add_input();
     feature->set_name(name);
     Spec::ArrayFeatureType *array = feature->mutable_type()->mutable_multiarraytype();
-    for (int64_t d : type.getShape())
+    for (int64_t d : shape)
       array->add_shape(d);
     array->set_datatype(Spec::ArrayFeatureType::FLOAT32);
-    values.bind(arg, b.op("cast", {{"x", {name}}, {"dtype", {b.string("fp16", "dtype")}}},
-                          MIL::FLOAT16, type.getShape()));
+    std::string x = b.op("cast", {{"x", {name}}, {"dtype", {b.string("fp16", "dtype")}}},
+                         MIL::FLOAT16, shape);
+    if (type.getRank() == 0)
+      x = b.op("reduce_max",
+               {{"x", {x}}, {"axes", {b.ints({0}, "axes")}},
+                {"keep_dims", {b.bools({false}, "keep_dims", true)}}},
+               MIL::FLOAT16, {});
+    values.bind(arg, x);
   }
   for (Operation &op : func.getBody().front().without_terminator())
     if (failed(values.emit(&op)))
@@ -869,14 +947,17 @@ llvm::Expected<ane::MlProgram> lathe::ane::emitMlProgram(func::FuncOp func) {
   auto returnOp = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   for (auto [i, v] : llvm::enumerate(returnOp.getOperands())) {
     auto type = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape = featureShape(type);
     std::string name = "output_" + std::to_string(i);
-    b.op("cast", {{"x", {values[v]}}, {"dtype", {b.string("fp32", "dtype")}}}, MIL::FLOAT32,
-         type.getShape(), name);
+    std::string y = values[v];
+    if (type.getRank() == 0)
+      y = b.op("reshape", {{"x", {y}}, {"shape", {b.ints(shape, "shape")}}}, MIL::FLOAT16, shape);
+    b.op("cast", {{"x", {y}}, {"dtype", {b.string("fp32", "dtype")}}}, MIL::FLOAT32, shape, name);
     block.add_outputs(name);
     Spec::FeatureDescription *feature = model.mutable_description()->add_output();
     feature->set_name(name);
     Spec::ArrayFeatureType *array = feature->mutable_type()->mutable_multiarraytype();
-    for (int64_t d : type.getShape())
+    for (int64_t d : shape)
       array->add_shape(d);
     array->set_datatype(Spec::ArrayFeatureType::FLOAT32);
   }

@@ -38,6 +38,12 @@ struct MlProgram {
 /// Whether the emitter writes `op` (a lathe op) as MIL.
 bool emitsOp(mlir::Operation *op);
 
+/// The Core ML rule `op` breaks, for an op of a kind the emitter writes
+/// that it does not write in this form (batch_norm with statistics that are
+/// not constants, a pool with ceil_mode and asymmetric padding); empty
+/// otherwise.
+std::string coreMlRuleBroken(mlir::Operation *op);
+
 /// The ML Program of `func`, whose ops all satisfy emitsOp.
 llvm::Expected<MlProgram> emitMlProgram(mlir::func::FuncOp func);
 

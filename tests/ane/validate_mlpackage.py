@@ -11,6 +11,11 @@ against what Core ML requires of it, independently of the code that wrote it:
   block_specializations; inputs and outputs agree with the description;
 - every op has a `name` attribute (unique), every const a `val`, every
   input binding names a value defined before it;
+- Core ML's op rules lathe once broke: every multi-array feature has a shape
+  (a scalar is [1]); batch_norm's mean, variance, gamma and beta, and
+  instance_norm's and layer_norm's gamma and beta, are consts; a pool with
+  ceil_mode has symmetric padding; a conv_transpose's output_shape is the
+  size its pads give (Core ML does not read a larger one as padding);
 - weight.bin is blob storage v2: header count and version, every blob the
   program references starts with 0xDEADBEEF metadata at a 64-byte aligned
   offset, its data 64-byte aligned right after, its size that of the
@@ -83,6 +88,10 @@ check([i.name for i in main.inputs] == [f.name for f in model.description.input]
       "function inputs and description inputs differ")
 check(list(block.outputs) == [f.name for f in model.description.output],
       "block outputs and description outputs differ")
+for feature in list(model.description.input) + list(model.description.output):
+    array = feature.type.multiArrayType
+    check(len(array.shape) > 0, f"feature {feature.name}: a multi-array without a shape "
+                                "(Core ML: missing shape constraints)")
 
 weights = open(os.path.join(package, "Data/com.apple.CoreML/weights/weight.bin"), "rb").read()
 count, version = struct.unpack_from("<II", weights, 0)
@@ -109,6 +118,52 @@ def check_blob(where, val):
     check(size == elements * element_bytes.get(tensor.dataType, 0),
           f"{where}: blob of {size} bytes for {elements} elements")
     check(start + size <= len(weights), f"{where}: blob past the end of weight.bin")
+
+
+consts = {}  # name -> its op, for the rules that want const operands
+
+
+def ints_of(name):
+    op = consts.get(name)
+    return list(op.attributes["val"].immediateValue.tensor.ints.values) if op else None
+
+
+def bound(op, param):
+    arguments = op.inputs[param].arguments if param in op.inputs else []
+    return arguments[0].name if arguments else None
+
+
+def check_op_rules(where, op):
+    if op.type == "const":
+        consts[op.outputs[0].name] = op
+        return
+    const_params = {"batch_norm": ("mean", "variance", "gamma", "beta"),
+                    "instance_norm": ("gamma", "beta"), "layer_norm": ("gamma", "beta")}
+    for param in const_params.get(op.type, ()):
+        name = bound(op, param)
+        check(name is None or name in consts, f"{where}: {param} is not a const")
+    if op.type in ("max_pool", "avg_pool"):
+        ceil = consts.get(bound(op, "ceil_mode"))
+        pads = ints_of(bound(op, "pad")) or []
+        if ceil and ceil.attributes["val"].immediateValue.tensor.bools.values[0]:
+            check(all(pads[i] == pads[i + 1] for i in range(0, len(pads), 2)),
+                  f"{where}: ceil_mode with asymmetric pad {pads}")
+    if op.type == "conv_transpose" and "output_shape" in op.inputs:
+        shape = ints_of(bound(op, "output_shape"))
+        pads, strides = ints_of(bound(op, "pad")), ints_of(bound(op, "strides"))
+        dilations = ints_of(bound(op, "dilations"))
+        x = next((o for o in block.operations for out in o.outputs if out.name == bound(op, "x")), None)
+        weight = consts.get(bound(op, "weight"))
+        if shape and pads and strides and dilations and x is not None and weight is not None:
+            size_in = [d.constant.size for d in next(out for out in x.outputs
+                                                      if out.name == bound(op, "x")).type.tensorType.dimensions]
+            kernel = [d.constant.size for d in weight.outputs[0].type.tensorType.dimensions][2:]
+            for i, k in enumerate(kernel):
+                natural = (strides[i] * (size_in[2 + i] - 1) + (k - 1) * dilations[i] + 1
+                           - pads[2 * i] - pads[2 * i + 1])
+                check(shape[2 + i] == natural,
+                      f"{where}: output_shape {shape} is not the size its pads give "
+                      f"({natural} along spatial dim {i})")
 
 
 def check_affine_dequantize(where, op):
@@ -163,6 +218,7 @@ for index, op in enumerate(block.operations):
             check_blob(f"{where} {key}", val)
     if op.type == "constexpr_affine_dequantize":
         check_affine_dequantize(where, op)
+    check_op_rules(where, op)
     for out in op.outputs:
         defined.add(out.name)
 for name in block.outputs:

@@ -94,7 +94,7 @@ try {
   const feeds = {}, runInputs = [];
   for (const spec of inputShapes) {
     const [inputName, shapeText] = spec.split('=');
-    const dims = shapeText.split(',').map(Number);
+    const dims = shapeText ? shapeText.split(',').map(Number) : []; // '' : a scalar
     const count = dims.reduce((a, b) => a * b, 1);
     const type = typeOf[inputName] ?? 'float32';
     let input;
