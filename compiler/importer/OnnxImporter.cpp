@@ -431,6 +431,19 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(
       fileLoc, graph.name().empty() ? std::optional<StringRef>() : StringRef(graph.name()));
+  // What the model says of itself, for targets that describe it (Core ML's
+  // metadata).
+  const onnx::ModelProto &proto = model.proto();
+  if (proto.has_model_version())
+    (*module)->setAttr("lathe.model_version", builder.getI64IntegerAttr(proto.model_version()));
+  if (!proto.doc_string().empty())
+    (*module)->setAttr("lathe.doc_string", builder.getStringAttr(proto.doc_string()));
+  if (!proto.producer_name().empty())
+    (*module)->setAttr("lathe.producer",
+                       builder.getStringAttr(proto.producer_version().empty()
+                                                 ? proto.producer_name()
+                                                 : proto.producer_name() + " " +
+                                                       proto.producer_version()));
   builder.setInsertionPointToEnd(module->getBody());
   auto func = func::FuncOp::create(builder, fileLoc, "main",
                                    builder.getFunctionType(argTypes, {}));

@@ -449,8 +449,12 @@ LogicalResult compileEntry(MLIRContext &context, LoadedModel &model, const Impor
     for (Type type : callee.getResultTypes())
       step.ioBytes.push_back(bytesOf(type));
 
-    // The partition alone in a module of its own, lowered and emitted.
-    OwningOpRef<ModuleOp> partition = ModuleOp::create(call.getLoc());
+    // The partition alone in a module of its own, lowered and emitted; the
+    // graph's name and what the model says of itself go with it.
+    OwningOpRef<ModuleOp> partition = ModuleOp::create(call.getLoc(), module->getName());
+    for (NamedAttribute attr : (*module)->getDiscardableAttrs())
+      if (attr.getName().strref().starts_with("lathe."))
+        (*partition)->setAttr(attr.getName(), attr.getValue());
     auto body = cast<func::FuncOp>(callee->clone());
     body.setPublic();
     body.setSymName(("lathe_step" + Twine(session.partitions++)).str());

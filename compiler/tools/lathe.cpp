@@ -77,7 +77,8 @@ usage:
       per target and the partitions); the default code runs under
       qemu-hexagon, --hexagon-arch emits for a device (HVX floating point).
       With --target ane, ops go to Core ML ML Programs in fp16 (the rest to
-      the cpu); --emit-mlpackage writes them as .mlpackage directories.
+      the cpu); --emit-mlpackage OUT writes them as .mlpackage directories
+      (OUT.mlpackage for one, OUT/<partition>.mlpackage for several).
       --disable-pass leaves one optional pass out (the error lists them);
       --no-fusion leaves out every fusion, --no-layout keeps convolutions
       channels first and matmul weights as they are (not packed in panels).
@@ -311,8 +312,10 @@ int runImport(int argc, char **argv) {
   return status;
 }
 
-/// The ane partitions' packages under `directory`: the directory itself
-/// is the package when there is one, else it holds <entry>.mlpackage each.
+/// The ane partitions' packages: `directory`.mlpackage when there is one
+/// (`directory` itself if it ends so), else `directory` holds
+/// <partition>.mlpackage each; Xcode and coremltools know a package by
+/// that extension.
 llvm::Error writeMlPackages(const Artifact &artifact, llvm::StringRef directory) {
   std::vector<ane::MlPackage> packages;
   for (const Artifact::Code &code : artifact.code)
@@ -331,6 +334,8 @@ llvm::Error writeMlPackages(const Artifact &artifact, llvm::StringRef directory)
     llvm::SmallString<256> path(directory);
     if (packages.size() > 1)
       llvm::sys::path::append(path, package.name + ".mlpackage");
+    else if (!directory.ends_with(".mlpackage"))
+      path += ".mlpackage";
     if (auto err = ane::writePackage(package, path))
       return err;
   }

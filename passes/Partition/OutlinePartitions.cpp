@@ -143,6 +143,33 @@ LogicalResult outline(func::FuncOp func, SymbolTable &symbols, StringRef default
                                        builder.getFunctionType(inputTypes, resultTypes));
     callee.setPrivate();
     callee->setAttr(kTargetAttr, partition.target);
+    // Each argument and result named after the ONNX tensor it carries: a
+    // graph input's or output's own name, else the node that computes it
+    // (a target that describes its interface, Core ML, shows them).
+    StringRef nameAttr = lathe::LatheDialect::NameAttrHelper::getNameStr();
+    auto tensorName = [&](Value v) -> StringAttr {
+      if (auto arg = dyn_cast<BlockArgument>(v))
+        return func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), nameAttr);
+      auto node = dyn_cast<NameLoc>(v.getLoc());
+      if (!node)
+        return {};
+      Operation *def = v.getDefiningOp();
+      std::string name = node.getName().str();
+      if (def->getNumResults() > 1)
+        name += "_" + std::to_string(cast<OpResult>(v).getResultNumber());
+      return builder.getStringAttr(name);
+    };
+    for (auto [i, v] : llvm::enumerate(partition.inputs))
+      if (StringAttr name = tensorName(v))
+        callee.setArgAttr(i, nameAttr, name);
+    for (auto [i, v] : llvm::enumerate(partition.results)) {
+      auto output = llvm::find(outputAt, std::pair<unsigned, unsigned>(index, i));
+      StringAttr name = output != outputAt.end()
+                            ? func.getResultAttrOfType<StringAttr>(output - outputAt.begin(), nameAttr)
+                            : tensorName(v);
+      if (name)
+        callee.setResultAttr(i, nameAttr, name);
+    }
     symbols.insert(callee, Block::iterator(func));
     Block *entry = callee.addEntryBlock();
     IRMapping mapping;

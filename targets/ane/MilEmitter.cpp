@@ -23,11 +23,13 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
 #include <functional>
 #include <map>
+#include <set>
 
 using namespace mlir;
 using namespace lathe;
@@ -73,8 +75,30 @@ public:
     return value;
   }
 
-  /// A new value name from `stem`.
-  std::string fresh(StringRef stem) { return (stem + "_" + Twine(counter++)).str(); }
+  /// A new value name from `stem`, none of the reserved ones.
+  std::string fresh(StringRef stem) {
+    std::string name;
+    do
+      name = (stem + "_" + Twine(counter++)).str();
+    while (reserved.count(name));
+    return name;
+  }
+
+  /// A feature's name: `wanted` (the ONNX tensor's) as a MIL identifier
+  /// (letters, digits and _, not starting with a digit), else `fallback`;
+  /// unique among features and kept from fresh names.
+  std::string featureName(StringRef wanted, StringRef fallback) {
+    std::string name;
+    for (char c : wanted)
+      name += llvm::isAlnum(c) || c == '_' ? c : '_';
+    if (name.empty() || llvm::isDigit(name.front()))
+      name = name.empty() ? fallback.str() : "_" + name;
+    std::string unique = name;
+    for (int i = 1; reserved.count(unique); ++i)
+      unique = name + "_" + std::to_string(i);
+    reserved.insert(unique);
+    return unique;
+  }
 
   /// An fp16 constant of `shape`.
   std::string constHalf(ArrayRef<float> values, ArrayRef<int64_t> shape, StringRef stem) {
@@ -243,6 +267,7 @@ private:
   ane::WeightBlobWriter &weights;
   std::vector<std::string> &warnings;
   int64_t counter = 0;
+  std::set<std::string> reserved;
 };
 
 using Inputs = std::vector<std::pair<StringRef, std::vector<std::string>>>;
@@ -918,10 +943,24 @@ llvm::Expected<ane::MlProgram> lathe::ane::emitMlProgram(func::FuncOp func) {
     return type.getRank() == 0 ? SmallVector<int64_t>{1} : SmallVector<int64_t>(type.getShape());
   };
   // fp32 inputs, cast to fp16 where the program starts.
+  // Features are named after the ONNX tensors they carry (OutlinePartitions
+  // names a partition's arguments and results), as MIL identifiers.
+  auto nameAttr = [](DictionaryAttr attrs) {
+    auto name = attrs ? attrs.getAs<StringAttr>(LatheDialect::NameAttrHelper::getNameStr())
+                      : StringAttr();
+    return name ? name.getValue() : StringRef();
+  };
+  std::vector<std::string> inputNames, outputNames;
+  for (BlockArgument arg : func.getArguments())
+    inputNames.push_back(b.featureName(nameAttr(func.getArgAttrDict(arg.getArgNumber())),
+                                       "input_" + std::to_string(arg.getArgNumber())));
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    outputNames.push_back(
+        b.featureName(nameAttr(func.getResultAttrDict(i)), "output_" + std::to_string(i)));
   for (BlockArgument arg : func.getArguments()) {
     auto type = cast<RankedTensorType>(arg.getType());
     SmallVector<int64_t> shape = featureShape(type);
-    std::string name = "input_" + std::to_string(arg.getArgNumber());
+    std::string name = inputNames[arg.getArgNumber()];
     MIL::NamedValueType *input = main.add_inputs();
     input->set_name(name);
     *input->mutable_type() = BlockBuilder::tensorType(MIL::FLOAT32, shape);
@@ -948,7 +987,7 @@ llvm::Expected<ane::MlProgram> lathe::ane::emitMlProgram(func::FuncOp func) {
   for (auto [i, v] : llvm::enumerate(returnOp.getOperands())) {
     auto type = cast<RankedTensorType>(v.getType());
     SmallVector<int64_t> shape = featureShape(type);
-    std::string name = "output_" + std::to_string(i);
+    std::string name = outputNames[i];
     std::string y = values[v];
     if (type.getRank() == 0)
       y = b.op("reshape", {{"x", {y}}, {"shape", {b.ints(shape, "shape")}}}, MIL::FLOAT16, shape);
@@ -961,6 +1000,27 @@ llvm::Expected<ane::MlProgram> lathe::ane::emitMlProgram(func::FuncOp func) {
       array->add_shape(d);
     array->set_datatype(Spec::ArrayFeatureType::FLOAT32);
   }
+  // What Xcode shows of the model: the ONNX model's own description and
+  // version where it has them (the importer keeps them on the module), the
+  // partition it is.
+  Spec::Metadata *metadata = model.mutable_description()->mutable_metadata();
+  auto &userDefined = *metadata->mutable_userdefined();
+  metadata->set_author("lathe");
+  ModuleOp module = func->getParentOfType<ModuleOp>();
+  std::optional<StringRef> graph = module ? module.getName() : std::nullopt;
+  std::string description = "Partition " + func.getSymName().str() + " of " +
+                            (graph ? "ONNX graph '" + graph->str() + "'" : "an ONNX graph") +
+                            ", compiled by lathe for the Neural Engine in fp16";
+  if (auto doc = module ? module->getAttrOfType<StringAttr>("lathe.doc_string") : StringAttr())
+    description += ". " + doc.getValue().str();
+  metadata->set_shortdescription(description);
+  if (auto version = module ? module->getAttrOfType<IntegerAttr>("lathe.model_version") : IntegerAttr())
+    metadata->set_versionstring(std::to_string(version.getInt()));
+  if (auto producer = module ? module->getAttrOfType<StringAttr>("lathe.producer") : StringAttr())
+    userDefined["com.lathe.onnx_producer"] = producer.getValue().str();
+  userDefined["com.lathe.partition"] = func.getSymName().str();
+  if (graph)
+    userDefined["com.lathe.onnx_graph"] = graph->str();
   // Deterministic: maps in key order, so the same partition gives the same
   // bytes.
   std::string bytes;

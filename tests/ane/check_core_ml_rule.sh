@@ -11,8 +11,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$lathe" compile "$model" --target ane "$@" -o "$work/model.lathe" --stats "$work/stats.json" \
   --emit-mlpackage "$work/out" || [ "$reason" != "-" ]  # nothing on the ane: no package
-if [ -d "$work/out" ]; then
-  if [ -f "$work/out/Manifest.json" ]; then packages="$work/out"; else packages=$(ls -d "$work"/out/*.mlpackage); fi
+if [ -d "$work/out.mlpackage" ] || [ -d "$work/out" ]; then
+  if [ -d "$work/out.mlpackage" ]; then packages="$work/out.mlpackage"; else packages=$(ls -d "$work"/out/*.mlpackage); fi
   for package in $packages; do
     /usr/bin/python3 "$root/tests/ane/validate_mlpackage.py" "$package" "$root" | head -1
   done

@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$lathe" compile "$model" --target ane --input-shape "$shape" -o "$work/model.lathe" \
   --emit-mlpackage "$work/out"
-if [ -f "$work/out/Manifest.json" ]; then packages="$work/out"; else packages=$(ls -d "$work"/out/*.mlpackage); fi
+if [ -d "$work/out.mlpackage" ]; then packages="$work/out.mlpackage"; else packages=$(ls -d "$work"/out/*.mlpackage); fi
 for package in $packages; do
   /usr/bin/python3 "$root/tests/ane/validate_mlpackage.py" "$package" "$root" | head -1
 done

@@ -11,6 +11,8 @@ against what Core ML requires of it, independently of the code that wrote it:
   block_specializations; inputs and outputs agree with the description;
 - every op has a `name` attribute (unique), every const a `val`, every
   input binding names a value defined before it;
+- the description: an author and a short description (Xcode shows them),
+  features named as MIL identifiers;
 - Core ML's op rules lathe once broke: every multi-array feature has a shape
   (a scalar is [1]); batch_norm's mean, variance, gamma and beta, and
   instance_norm's and layer_norm's gamma and beta, are consts; a pool with
@@ -92,6 +94,10 @@ for feature in list(model.description.input) + list(model.description.output):
     array = feature.type.multiArrayType
     check(len(array.shape) > 0, f"feature {feature.name}: a multi-array without a shape "
                                 "(Core ML: missing shape constraints)")
+    check(re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", feature.name),
+          f"feature {feature.name}: not a MIL identifier")
+metadata = model.description.metadata
+check(metadata.author and metadata.shortDescription, "metadata: no author or short description")
 
 weights = open(os.path.join(package, "Data/com.apple.CoreML/weights/weight.bin"), "rb").read()
 count, version = struct.unpack_from("<II", weights, 0)
@@ -253,6 +259,9 @@ def value_text(val):
 
 
 if printing:
+    print(f"metadata: author {metadata.author!r}, version {metadata.versionString!r}, "
+          f"description {metadata.shortDescription!r}, "
+          f"user-defined {dict(sorted(metadata.userDefined.items()))}")
     print("inputs: " + ", ".join(f"{i.name} : {type_text(i.type)}" for i in main.inputs))
     for op in block.operations:
         out = ", ".join(o.name for o in op.outputs)
