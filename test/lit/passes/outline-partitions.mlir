@@ -80,3 +80,18 @@ func.func @no_ops() -> tensor<2xi64> {
   %c = lathe.constant dense<[3, 4]> : tensor<2xi64>
   return %c : tensor<2xi64>
 }
+
+// -----
+
+// A partition's arguments and results carry the ONNX names of the tensors
+// they are: a graph input's and output's own, else the node that computes
+// the tensor (with its result number when the node has several).
+// CHECK-LABEL: func.func private @named_step0
+// CHECK-SAME: (%{{.+}}: tensor<4xf32> {lathe.name = "pixels"}) -> (tensor<4xf32> {lathe.name = "Exp_3"})
+// CHECK-LABEL: func.func private @named_step1
+// CHECK-SAME: (%{{.+}}: tensor<4xf32> {lathe.name = "Exp_3"}) -> (tensor<4xf32> {lathe.name = "probabilities"})
+func.func @named(%x: tensor<4xf32> {lathe.name = "pixels"}) -> (tensor<4xf32> {lathe.name = "probabilities"}) {
+  %e = "lathe.exp"(%x) {lathe.target = "ane"} : (tensor<4xf32>) -> tensor<4xf32> loc("Exp_3")
+  %r = "lathe.relu"(%e) {lathe.target = "cpu"} : (tensor<4xf32>) -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
