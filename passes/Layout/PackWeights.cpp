@@ -87,33 +87,6 @@ Value makeBatchedPanels(PatternRewriter &rewriter, Location loc, ArrayRef<float>
   return makeFloatConstant(rewriter, loc, type, packed, "packed_weight");
 }
 
-struct PackMatMul : OpRewritePattern<MatMulOp> {
-  PackMatMul(MLIRContext *context, int64_t tile) : OpRewritePattern(context), tile(tile) {}
-  LogicalResult matchAndRewrite(MatMulOp op, PatternRewriter &rewriter) const override {
-    auto at = cast<RankedTensorType>(op.getLhs().getType());
-    auto bt = cast<RankedTensorType>(op.getRhs().getType());
-    // (B, M, K) x (B, K, N): one constant matrix per matrix of a.
-    bool batched = bt.getRank() == 3 && at.getRank() == 3 && at.getDimSize(0) == bt.getDimSize(0);
-    if (at.getRank() < 2 || (bt.getRank() != 2 && !batched) || !at.getElementType().isF32())
-      return rewriter.notifyMatchFailure(
-          op, "not a (batch..., M, K) x (K, N) or (B, M, K) x (B, K, N) f32 matmul");
-    int64_t k = bt.getDimSize(bt.getRank() - 2), n = bt.getDimSize(bt.getRank() - 1);
-    int64_t tile = panelWidth(n, this->tile);
-    if (!tile)
-      return rewriter.notifyMatchFailure(op, "too few columns for a panel");
-    std::optional<std::vector<float>> b = constantFloats(op.getRhs());
-    if (!b)
-      return rewriter.notifyMatchFailure(op, "right operand is not a constant f32 matrix");
-    Value panels =
-        batched ? makeBatchedPanels(rewriter, op.getLoc(), *b, bt.getDimSize(0), k, n, tile)
-                : makePanels(rewriter, op.getLoc(), *b, k, n, tile, false, 1.0f);
-    rewriter.replaceOpWithNewOp<MatMulPackedOp>(op, op.getType(), op.getLhs(), panels,
-                                                rewriter.getI64IntegerAttr(n));
-    return success();
-  }
-  int64_t tile;
-};
-
 /// A constant int8 matrix behind a DequantizeLinear with zero points 0 and
 /// one scale, or one per column of the product (weight-only quantization):
 /// the values as stored and the scales of the columns.
@@ -166,21 +139,34 @@ Value makeQuantizedProduct(PatternRewriter &rewriter, Location loc, RankedTensor
   return MulOp::create(rewriter, loc, type, product, scale);
 }
 
-struct PackQuantizedMatMul : OpRewritePattern<MatMulOp> {
-  PackQuantizedMatMul(MLIRContext *context, int64_t tile)
-      : OpRewritePattern(context), tile(tile) {}
+struct PackMatMul : OpRewritePattern<MatMulOp> {
+  PackMatMul(MLIRContext *context, int64_t tile) : OpRewritePattern(context), tile(tile) {}
   LogicalResult matchAndRewrite(MatMulOp op, PatternRewriter &rewriter) const override {
     auto at = cast<RankedTensorType>(op.getLhs().getType());
     auto bt = cast<RankedTensorType>(op.getRhs().getType());
-    if (at.getRank() < 2 || bt.getRank() != 2 || !at.getElementType().isF32())
-      return rewriter.notifyMatchFailure(op, "not a (batch..., M, K) x (K, N) f32 matmul");
-    int64_t k = bt.getDimSize(0), n = bt.getDimSize(1);
+    // (B, M, K) x (B, K, N): one constant matrix per matrix of a.
+    bool batched = bt.getRank() == 3 && at.getRank() == 3 && at.getDimSize(0) == bt.getDimSize(0);
+    if (at.getRank() < 2 || (bt.getRank() != 2 && !batched) || !at.getElementType().isF32())
+      return rewriter.notifyMatchFailure(
+          op, "not a (batch..., M, K) x (K, N) or (B, M, K) x (B, K, N) f32 matmul");
+    int64_t k = bt.getDimSize(bt.getRank() - 2), n = bt.getDimSize(bt.getRank() - 1);
     int64_t tile = panelWidth(n, this->tile);
-    std::optional<QuantizedMatrix> b = quantizedMatrix(op.getRhs(), /*transposed=*/false);
-    if (!tile || !b)
-      return rewriter.notifyMatchFailure(op, "right operand is not int8 weights with zero points 0");
-    rewriter.replaceOp(op, makeQuantizedProduct(rewriter, op.getLoc(), op.getType(), op.getLhs(),
-                                                *b, k, n, tile, false, 1.0f));
+    if (!tile)
+      return rewriter.notifyMatchFailure(op, "too few columns for a panel");
+    std::optional<std::vector<float>> b = constantFloats(op.getRhs());
+    std::optional<QuantizedMatrix> quantized;
+    if (!b && (batched || !(quantized = quantizedMatrix(op.getRhs(), /*transposed=*/false))))
+      return rewriter.notifyMatchFailure(op, "right operand is not a constant f32 matrix nor int8 weights");
+    if (quantized) {
+      rewriter.replaceOp(op, makeQuantizedProduct(rewriter, op.getLoc(), op.getType(), op.getLhs(),
+                                                  *quantized, k, n, tile, false, 1.0f));
+      return success();
+    }
+    Value panels =
+        batched ? makeBatchedPanels(rewriter, op.getLoc(), *b, bt.getDimSize(0), k, n, tile)
+                : makePanels(rewriter, op.getLoc(), *b, k, n, tile, false, 1.0f);
+    rewriter.replaceOpWithNewOp<MatMulPackedOp>(op, op.getType(), op.getLhs(), panels,
+                                                rewriter.getI64IntegerAttr(n));
     return success();
   }
   int64_t tile;
@@ -275,7 +261,7 @@ struct PackWeightsPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<PackMatMul, PackQuantizedMatMul, PackGemm, PackConvolution>(&getContext(), tileColumns);
+    patterns.add<PackMatMul, PackGemm, PackConvolution>(&getContext(), tileColumns);
     GreedyRewriteConfig config;
     config.enableFolding(false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))

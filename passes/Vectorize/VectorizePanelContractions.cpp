@@ -139,12 +139,15 @@ private:
     return arith::AddIOp::create(b, loc, row, arith::ConstantIndexOp::create(b, loc, i));
   }
 
-  Value load(Value memref, ValueRange at, Value mask) {
+  /// A vector of the tile's width from `memref` (f32, or `element`), zeros
+  /// past the mask.
+  Value load(Value memref, ValueRange at, Value mask, Type element = {}) {
+    VectorType type = element ? VectorType::get({panel.tile}, element) : vectorType;
     if (!mask)
-      return vector::LoadOp::create(b, loc, vectorType, memref, at);
-    Value none = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(
-                                                       vectorType, b.getF32FloatAttr(0)));
-    return vector::MaskedLoadOp::create(b, loc, vectorType, memref, at, mask, none);
+      return vector::LoadOp::create(b, loc, type, memref, at);
+    Value none = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
+    return vector::MaskedLoadOp::create(b, loc, type, memref, at, mask, none);
   }
 
   void store(Value value, Value memref, ValueRange at, Value mask) {
@@ -250,17 +253,8 @@ private:
   Value loadPanelRow(Value mask) {
     if (!panel.integerPanel)
       return load(panels->get(), indices(panels), mask);
-    auto bytes = VectorType::get({panel.tile}, b.getI8Type());
-    Value row;
-    if (!mask) {
-      row = vector::LoadOp::create(b, loc, bytes, panels->get(), indices(panels));
-    } else {
-      Value none = arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(0)));
-      row = vector::MaskedLoadOp::create(b, loc, bytes, panels->get(), indices(panels), mask,
-                                         none);
-    }
-    return arith::SIToFPOp::create(b, loc, vectorType, row);
+    Value bytes = load(panels->get(), indices(panels), mask, b.getI8Type());
+    return arith::SIToFPOp::create(b, loc, vectorType, bytes);
   }
 
   /// One reduction step: a panel row times one `a` element per row.
