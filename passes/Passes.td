@@ -374,6 +374,9 @@ def PackIntegerWeights : Pass<"lathe-pack-integer-weights", "mlir::func::FuncOp"
     the product is brought to that form: unsigned weights are stored less
     128 (and zb with them), a signed a is read as a + 128, an unsigned byte
     (and za with it); the zero-point terms then hold the product unchanged.
+    With `signed-lhs` (AArch64's sdot multiplies signed by signed bytes) the
+    weights are brought to signed bytes alike and an unsigned a is read as
+    a - 128, a signed byte (and za with it).
   }];
   let options = [
     Option<"tileColumns", "tile-columns", "int64_t", "32",
@@ -381,12 +384,14 @@ def PackIntegerWeights : Pass<"lathe-pack-integer-weights", "mlir::func::FuncOp"
     Option<"depth", "depth", "int64_t", "4",
            "rows of B one lane sums: the bytes per 32-bit lane">,
     Option<"unsignedLhs", "unsigned-lhs", "bool", "false",
-           "pack for unsigned a times signed weights (x86 vpdpbusd)">
+           "pack for unsigned a times signed weights (x86 vpdpbusd)">,
+    Option<"signedLhs", "signed-lhs", "bool", "false",
+           "pack for signed a times signed weights (AArch64 sdot)">
   ];
 }
 
 def VectorizeIntegerPanels : Pass<"lathe-vectorize-integer-panels", "mlir::func::FuncOp"> {
-  let summary = "Dot-product instruction kernels (Hexagon vrmpy, x86 vpdpbusd) for 8-bit contractions over packed panels";
+  let summary = "Dot-product instruction kernels (Hexagon vrmpy, x86 vpdpbusd, AArch64 sdot) for 8-bit contractions over packed panels";
   let description = [{
     On buffers: a contraction of 8-bit a with 8-bit panels of `lanes`
     columns x 4 rows (lathe.matmul_integer_packed lowered to linalg) becomes
@@ -400,15 +405,19 @@ def VectorizeIntegerPanels : Pass<"lathe-vectorize-integer-panels", "mlir::func:
         signed vrmpyb; signed a with unsigned panels swaps the operands;
       - x86-vpdpbusd-512: AVX512-VNNI vpdpbusd on 64 bytes (16 lanes);
       - x86-vpdpbusd-256: AVX-VNNI (or AVX512-VNNI with VL) on 32 bytes
-        (8 lanes).
-    vpdpbusd multiplies unsigned a by signed panels; other signedness is
-    left to the generic loops (lathe-pack-integer-weights with
-    unsigned-lhs writes that form). LLVM's vectorizers form none of these
+        (8 lanes);
+      - aarch64-sdot: the Armv8.2 dot product (FEAT_DotProd) on 16-byte NEON
+        registers (4 lanes), sdot for signed x signed bytes and udot for
+        unsigned x unsigned.
+    vpdpbusd multiplies unsigned a by signed panels, sdot/udot bytes of one
+    signedness; other forms are left to the generic loops
+    (lathe-pack-integer-weights with unsigned-lhs or signed-lhs writes the
+    instructions' forms). LLVM's vectorizers form none of these
     from the generic loops.
   }];
   let options = [
     Option<"instruction", "instruction", "std::string", "\"hexagon-vrmpy\"",
-           "the dot-product instruction (hexagon-vrmpy, x86-vpdpbusd-512, x86-vpdpbusd-256)">,
+           "the dot-product instruction (hexagon-vrmpy, x86-vpdpbusd-512, x86-vpdpbusd-256, aarch64-sdot)">,
     Option<"rows", "rows", "int64_t", "4", "rows of a per step, sharing each panel load">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::vector::VectorDialect",

@@ -8,6 +8,8 @@ PACKAGES=(
   cmake ninja-build ccache clang-22 lld-22 liblld-22-dev llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler libgtest-dev
   python3-onnx python3-numpy python3-protobuf python3-pil fonts-dejavu-core qemu-user libclang-rt-22-dev
+  # The runtime cross-built for the devices' Arm cores, run under qemu-aarch64.
+  libc6-dev-arm64-cross libgcc-12-dev-arm64-cross
   # PyTorch writes the benchmark's torchvision networks (bench/make_torchvision_models.py).
   python3-torch python3-torchvision
 )

@@ -37,7 +37,12 @@ inline constexpr const char *kFusionPasses[] = {"lathe-fuse-elementwise", "lathe
                                                 "lathe-fuse-pads"};
 
 struct TargetOptions {
-  /// CPU name for LLVM ("native" = this machine's, e.g. "x86-64-v3").
+  /// The triple of the CPU that runs the artifact's cpu partitions and the
+  /// runtime (`--host aarch64-linux-gnu`); "" is the machine lathe runs on.
+  std::string host;
+  /// CPU name for LLVM ("native" = this machine's, e.g. "x86-64-v3";
+  /// with a foreign host, "native" means the host architecture's generic
+  /// CPU).
   std::string cpu = "native";
   /// Hexagon architecture to emit for: "" is the one qemu-hexagon runs
   /// (v68 code without v68-only instructions, integer HVX v66); "v68",

@@ -127,7 +127,8 @@ std::vector<char> codeSection(const Artifact &artifact, size_t codeIndex) {
   }
   const std::vector<char> &blob = artifact.code[codeIndex].bytes;
   w.bytes.resize(alignUp(w.bytes.size()), 0);
-  w.put(header, lathe_code_header{static_cast<uint32_t>(entries.size()), 0, w.bytes.size(), blob.size()});
+  w.put(header, lathe_code_header{static_cast<uint32_t>(entries.size()), artifact.hostMachine,
+                                  w.bytes.size(), blob.size()});
   w.bytes.insert(w.bytes.end(), blob.begin(), blob.end());
   return std::move(w.bytes);
 }

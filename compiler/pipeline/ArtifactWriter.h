@@ -65,6 +65,8 @@ struct Artifact {
     std::vector<char> bytes;
   };
   std::vector<Code> code;
+  /// The ELF machine of the host CPU the runtime runs the code from.
+  uint32_t hostMachine = 0;
   /// The index in the artifact's section table of code blob `codeIndex`.
   uint32_t codeSection(uint32_t codeIndex) const;
 };

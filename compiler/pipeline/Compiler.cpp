@@ -6,6 +6,7 @@
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/SizeLimit.h"
 #include "lathe/artifact_format.h"
+#include "targets/HostTriple.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -504,6 +505,10 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
   if (targets.empty() || targets.front()->name() != options.target)
     return emitError(loc) << "unknown target '" << options.target << "' (targets: "
                           << llvm::join(targetNames(), ", ") << ")";
+  auto host = resolveHost(options.targetOptions);
+  if (!host)
+    return emitError(loc) << llvm::toString(host.takeError());
+  artifact.hostMachine = host->elfMachine;
   stats.onnxNodes = 0;
   for (const auto &node : model.proto().graph().node())
     stats.onnxNodes += node.op_type() != "Constant";

@@ -4,6 +4,7 @@
 #include "dialects/lathe/SizeLimit.h"
 #include "lathe/artifact_format.h"
 #include "lathe/lathe.h"
+#include "npy_files.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -27,17 +28,6 @@ llvm::Error fail(const std::string &path, const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), text);
 }
 
-struct NpyType {
-  const char *descr;
-  int32_t dtype;
-};
-constexpr NpyType kNpyTypes[] = {
-    {"<f4", LATHE_DTYPE_FLOAT32}, {"<f8", LATHE_DTYPE_FLOAT64}, {"<f2", LATHE_DTYPE_FLOAT16},
-    {"|i1", LATHE_DTYPE_INT8},    {"|u1", LATHE_DTYPE_UINT8},   {"<i2", LATHE_DTYPE_INT16},
-    {"<u2", LATHE_DTYPE_UINT16},  {"<i4", LATHE_DTYPE_INT32},   {"<u4", LATHE_DTYPE_UINT32},
-    {"<i8", LATHE_DTYPE_INT64},   {"<u8", LATHE_DTYPE_UINT64},  {"|b1", LATHE_DTYPE_BOOL},
-};
-
 llvm::Error tooLarge(const std::string &path, const std::vector<int64_t> &dims) {
   std::string shape;
   for (int64_t d : dims)
@@ -47,57 +37,15 @@ llvm::Error tooLarge(const std::string &path, const std::vector<int64_t> &dims) 
 }
 
 llvm::Expected<HostTensor> readNpy(const std::string &path, llvm::StringRef data) {
-  if (data.size() < 10 || !data.starts_with("\x93NUMPY"))
-    return fail(path, "not a .npy file");
-  unsigned major = (unsigned char)data[6];
-  size_t headerLength, headerStart;
-  if (major == 1) {
-    headerLength = (unsigned char)data[8] | ((unsigned char)data[9] << 8);
-    headerStart = 10;
-  } else {
-    if (data.size() < 12)
-      return fail(path, "truncated .npy header");
-    uint32_t v;
-    std::memcpy(&v, data.data() + 8, 4);
-    headerLength = v;
-    headerStart = 12;
-  }
-  if (data.size() < headerStart + headerLength)
-    return fail(path, "truncated .npy header");
-  llvm::StringRef header = data.substr(headerStart, headerLength);
+  lathe_npy_array array;
+  lathe_status status;
+  if (lathe_npy_parse(data.data(), data.size(), &array, &status) != LATHE_OK)
+    return fail(path, status.message);
   HostTensor tensor;
-  auto field = [&](llvm::StringRef key) {
-    size_t at = header.find(key);
-    return at == llvm::StringRef::npos ? llvm::StringRef() : header.drop_front(at + key.size());
-  };
-  llvm::StringRef descr = field("'descr':").ltrim(" '").take_until([](char c) { return c == '\''; });
-  for (const NpyType &t : kNpyTypes)
-    if (descr == t.descr || (descr.size() == 3 && descr[0] == '=' && descr.drop_front() == llvm::StringRef(t.descr).drop_front()))
-      tensor.dtype = t.dtype;
-  if (!tensor.dtype)
-    return fail(path, "unsupported .npy dtype '" + descr + "'");
-  if (field("'fortran_order':").ltrim().starts_with("True"))
-    return fail(path, "Fortran-ordered .npy arrays are not supported");
-  llvm::StringRef shape = field("'shape':").ltrim(" (").take_until([](char c) { return c == ')'; });
-  llvm::SmallVector<llvm::StringRef> parts;
-  shape.split(parts, ',', -1, /*KeepEmpty=*/false);
-  for (llvm::StringRef part : parts) {
-    int64_t d;
-    if (part.trim().empty())
-      continue;
-    if (part.trim().getAsInteger(10, d) || d < 0)
-      return fail(path, "bad .npy shape");
-    tensor.dims.push_back(d);
-  }
-  std::optional<uint64_t> size = boundedBytes(tensor.dims, lathe_dtype_size(tensor.dtype));
-  if (!size)
-    return tooLarge(path, tensor.dims);
-  size_t bytes = *size;
-  llvm::StringRef body = data.drop_front(headerStart + headerLength);
-  if (body.size() != bytes)
-    return fail(path, "holds " + llvm::Twine(body.size()) + " data bytes, its shape needs " +
-                          llvm::Twine(bytes));
-  tensor.bytes.assign(body.begin(), body.end());
+  tensor.dtype = array.dtype;
+  tensor.dims.assign(array.dims, array.dims + array.rank);
+  const char *bytes = static_cast<const char *>(array.data);
+  tensor.bytes.assign(bytes, bytes + array.bytes);
   return tensor;
 }
 
@@ -167,28 +115,9 @@ llvm::Expected<HostTensor> lathe::readTensorBytes(llvm::StringRef data, const st
 }
 
 llvm::Error lathe::writeNpy(const std::string &path, const HostTensor &tensor) {
-  const char *descr = nullptr;
-  for (const NpyType &t : kNpyTypes)
-    if (t.dtype == tensor.dtype)
-      descr = t.descr;
-  if (!descr)
-    return fail(path, "element type " + llvm::Twine(tensor.dtype) + " has no .npy form");
-  std::string shape;
-  for (int64_t d : tensor.dims)
-    shape += std::to_string(d) + ", ";
-  if (tensor.dims.size() > 1)
-    shape.resize(shape.size() - 1);
-  std::string header = "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': (" +
-                       shape + "), }";
-  size_t total = 10 + header.size() + 1;
-  header.append((64 - total % 64) % 64, ' ');
-  header.push_back('\n');
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec)
-    return fail(path, "cannot write: " + ec.message());
-  os << "\x93NUMPY" << char(1) << char(0) << char(header.size() & 0xff) << char(header.size() >> 8)
-     << header;
-  os.write(tensor.bytes.data(), tensor.bytes.size());
+  lathe_status status;
+  if (lathe_npy_write(path.c_str(), tensor.dtype, tensor.dims.data(), tensor.dims.size(),
+                      tensor.bytes.data(), tensor.bytes.size(), &status) != LATHE_OK)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), status.message);
   return llvm::Error::success();
 }

@@ -56,7 +56,8 @@ usage:
       of a text model on its own.
   lathe compile MODEL -o OUT.lathe [--target cpu|hexagon|ane] [--input-shape NAME=D0,...]...
                 [--entry NAME:INPUT=D0,...[+INPUT=...]]... [--kv-cache N]
-                [--cpu native|x86-64-v3|...] [--hexagon-arch v68|v73|v75]
+                [--host x86_64-linux-gnu|aarch64-linux-gnu] [--cpu native|x86-64-v3|oryon-1|...]
+                [--hexagon-arch v68|v73|v75]
                 [--emit-mlpackage DIR] [--stats FILE.json] [--print-ir-after-all]
                 [--disable-pass NAME]... [--no-fusion] [--no-layout]
                 [--pass-timing] [--crash-reproducer FILE]
@@ -72,7 +73,12 @@ usage:
       becomes a cache of N positions that every entry writes in place (the
       presents are no outputs, the pasts no inputs; lathe generate drives
       it). --quantize static|dynamic|weights-int8
-      compiles what lathe quantize would write (see there). With --target hexagon, ops the
+      compiles what lathe quantize would write (see there). --host names the
+      CPU that runs the runtime and the cpu partitions (the artifact records
+      it; a runtime built for another CPU refuses it): this machine by
+      default, or aarch64-linux-gnu for an Arm device's cores, with --cpu
+      naming its CPU as LLVM does (oryon-1, apple-m4, cortex-a78; the
+      default there is the baseline). With --target hexagon, ops the
       Hexagon DSP does not run fall back to the cpu (--stats counts the ops
       per target and the partitions); the default code runs under
       qemu-hexagon, --hexagon-arch emits for a device (HVX floating point).
@@ -443,7 +449,7 @@ int runCompile(int argc, char **argv) {
   Args args(argc, argv);
   auto parseError = args.parse(
       {"--input-shape", "--entry", "--kv-cache", "-o", "--output", "--target", "--cpu",
-       "--hexagon-arch", "--stats", "--disable-pass", "--emit-mlpackage", "--crash-reproducer", "--quantize",
+       "--host", "--hexagon-arch", "--stats", "--disable-pass", "--emit-mlpackage", "--crash-reproducer", "--quantize",
        "--calibration", "--calibration-method", "--keep-float", "--warn-below-sqnr"},
       {"--print-ir-after-all", "--no-fusion", "--no-layout", "--pass-timing"},
       [&](llvm::StringRef name, llvm::StringRef value) {
@@ -462,6 +468,8 @@ int runCompile(int argc, char **argv) {
           output = value.str();
         } else if (name == "--target") {
           options.target = value.str();
+        } else if (name == "--host") {
+          options.targetOptions.host = value.str();
         } else if (name == "--cpu") {
           options.targetOptions.cpu = value.str();
         } else if (name == "--hexagon-arch") {
@@ -907,8 +915,9 @@ int runInspect(int argc, char **argv) {
     lathe_model_section_info(model, i, &section, nullptr);
     std::string code;
     if (section.kind == LATHE_SECTION_CODE)
-      code = llvm::formatv("  target {0}, {1} entries, {2} bytes of code",
-                           lathe_target_name(section.target), section.entry_count, section.code_bytes);
+      code = llvm::formatv("  target {0}, {1} entries, {2} bytes of code, host {3}",
+                           lathe_target_name(section.target), section.entry_count, section.code_bytes,
+                           lathe_host_machine_name(section.host_machine));
     llvm::outs() << llvm::formatv("  {0,-2} {1,-10} offset {2,10}  size {3,10}{4}\n", i,
                                   lathe_section_kind_name(section.kind), section.offset, section.size,
                                   code);

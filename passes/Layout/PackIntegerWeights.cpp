@@ -61,21 +61,25 @@ Value castToI32(PatternRewriter &rewriter, Location loc, Value v) {
                         TypeAttr::get(i32));
 }
 
-/// `a` as unsigned bytes a + 128 (its sign bit flipped).
-Value shiftedToUnsigned(PatternRewriter &rewriter, Location loc, Value a) {
+/// `a` with its sign bit flipped: unsigned bytes a + 128 from signed ones,
+/// signed bytes a - 128 from unsigned ones.
+Value flippedSign(PatternRewriter &rewriter, Location loc, Value a) {
   auto type = cast<RankedTensorType>(a.getType());
-  Type u8 = rewriter.getIntegerType(8, /*isSigned=*/false);
+  bool toUnsigned = !type.getElementType().isUnsignedInteger();
+  Type byte = toUnsigned ? rewriter.getIntegerType(8, /*isSigned=*/false) : rewriter.getI8Type();
   Value wide = castToI32(rewriter, loc, a);
-  Value offset = makeIntegerConstant(rewriter, loc, i32Tensor(rewriter.getContext(), {}), {128},
-                                     "sign_offset");
+  Value offset = makeIntegerConstant(rewriter, loc, i32Tensor(rewriter.getContext(), {}),
+                                     {toUnsigned ? 128 : -128}, "sign_offset");
   Value shifted = AddOp::create(rewriter, loc, wide, offset);
-  return CastOp::create(rewriter, loc, RankedTensorType::get(type.getShape(), u8), shifted,
-                        TypeAttr::get(u8));
+  return CastOp::create(rewriter, loc, RankedTensorType::get(type.getShape(), byte), shifted,
+                        TypeAttr::get(byte));
 }
 
 struct PackMatMulInteger : OpRewritePattern<MatMulIntegerOp> {
-  PackMatMulInteger(MLIRContext *context, int64_t tile, int64_t depth, bool unsignedLhs)
-      : OpRewritePattern(context), tile(tile), depth(depth), unsignedLhs(unsignedLhs) {}
+  PackMatMulInteger(MLIRContext *context, int64_t tile, int64_t depth, bool unsignedLhs,
+                    bool signedLhs)
+      : OpRewritePattern(context), tile(tile), depth(depth), unsignedLhs(unsignedLhs),
+        signedLhs(signedLhs) {}
 
   LogicalResult matchAndRewrite(MatMulIntegerOp op, PatternRewriter &rewriter) const override {
     auto at = cast<RankedTensorType>(op.getLhs().getType());
@@ -93,10 +97,11 @@ struct PackMatMulInteger : OpRewritePattern<MatMulIntegerOp> {
     MLIRContext *context = rewriter.getContext();
     Value lhs = op.getLhs();
     Type weightElement = bt.getElementType();
-    // The x86 form: signed weights (b - 128 less zb - 128 is b - zb) and
-    // unsigned a (a + 128 less za + 128 is a - za).
+    // The instructions' forms: signed weights (b - 128 less zb - 128 is
+    // b - zb); a unsigned for x86 (a + 128 less za + 128 is a - za), signed
+    // for AArch64 (a - 128 less za - 128).
     int64_t lhsShift = 0;
-    if (unsignedLhs) {
+    if (unsignedLhs || signedLhs) {
       if (weightElement.isUnsignedInteger()) {
         for (int64_t &v : *b)
           v -= 128;
@@ -104,9 +109,9 @@ struct PackMatMulInteger : OpRewritePattern<MatMulIntegerOp> {
           v -= 128;
         weightElement = rewriter.getI8Type();
       }
-      if (!at.getElementType().isUnsignedInteger()) {
-        lhs = shiftedToUnsigned(rewriter, loc, lhs);
-        lhsShift = 128;
+      if (at.getElementType().isUnsignedInteger() != unsignedLhs) {
+        lhs = flippedSign(rewriter, loc, lhs);
+        lhsShift = unsignedLhs ? 128 : -128;
       }
     }
 
@@ -171,14 +176,19 @@ struct PackMatMulInteger : OpRewritePattern<MatMulIntegerOp> {
   }
 
   int64_t tile, depth;
-  bool unsignedLhs;
+  bool unsignedLhs, signedLhs;
 };
 
 struct PackIntegerWeightsPass : lathe::impl::PackIntegerWeightsBase<PackIntegerWeightsPass> {
   using PackIntegerWeightsBase::PackIntegerWeightsBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<PackMatMulInteger>(&getContext(), tileColumns, depth, unsignedLhs);
+    if (unsignedLhs && signedLhs) {
+      getOperation().emitError("lathe-pack-integer-weights: unsigned-lhs and signed-lhs exclude "
+                               "each other");
+      return signalPassFailure();
+    }
+    patterns.add<PackMatMulInteger>(&getContext(), tileColumns, depth, unsignedLhs, signedLhs);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

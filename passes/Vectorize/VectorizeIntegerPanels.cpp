@@ -11,7 +11,9 @@
 //   - Hexagon HVX vrmpy: 128-byte vectors (32 lanes), every signedness;
 //   - x86 vpdpbusd (AVX512-VNNI on 64 bytes, 16 lanes; AVX-VNNI or
 //     AVX512-VNNI with VL on 32 bytes, 8 lanes): unsigned a times signed
-//     panels only (lathe-pack-integer-weights brings both to that form).
+//     panels only (lathe-pack-integer-weights brings both to that form);
+//   - AArch64 sdot/udot (FEAT_DotProd, 16-byte NEON registers, 4 lanes):
+//     bytes of one signedness (lathe-pack-integer-weights --signed-lhs).
 // LLVM's vectorizers do not form these from the generic loops; this pass
 // writes the loops around the intrinsics.
 //
@@ -45,22 +47,40 @@ namespace {
 
 constexpr int64_t kDepth = 4;    // bytes one lane sums
 
-/// A dot-product instruction: its 32-bit lanes, its intrinsic, and whether
-/// it takes the bytes as 32-bit lanes (HVX) or as bytes (x86).
+/// A dot-product instruction: its 32-bit lanes, whether it takes the bytes
+/// as 32-bit lanes (HVX) or as bytes, and the signedness of a and panels it
+/// multiplies.
 struct DotProduct {
+  enum class Family { HexagonVrmpy, X86Vpdpbusd, AArch64Dot };
+  Family family;
   int64_t lanes;
   bool bytesAsLanes;
-  /// The x86 forms multiply unsigned a by signed panels only.
-  bool unsignedBySignedOnly;
+
+  /// Whether it multiplies a of `aUnsigned` bytes by panels of
+  /// `panelsUnsigned` ones.
+  bool multiplies(bool aUnsigned, bool panelsUnsigned) const {
+    switch (family) {
+    case Family::HexagonVrmpy:
+      return true;
+    case Family::X86Vpdpbusd:
+      return aUnsigned && !panelsUnsigned;
+    case Family::AArch64Dot:
+      return aUnsigned == panelsUnsigned;
+    }
+    return false;
+  }
 };
 
 std::optional<DotProduct> dotProductNamed(StringRef name) {
+  using Family = DotProduct::Family;
   if (name == "hexagon-vrmpy")
-    return DotProduct{32, true, false};
+    return DotProduct{Family::HexagonVrmpy, 32, true};
   if (name == "x86-vpdpbusd-512")
-    return DotProduct{16, false, true};
+    return DotProduct{Family::X86Vpdpbusd, 16, false};
   if (name == "x86-vpdpbusd-256")
-    return DotProduct{8, false, true};
+    return DotProduct{Family::X86Vpdpbusd, 8, false};
+  if (name == "aarch64-sdot")
+    return DotProduct{Family::AArch64Dot, 4, false};
   return std::nullopt;
 }
 
@@ -295,17 +315,31 @@ private:
     SmallVector<Value> next;
     for (int64_t i = 0; i < count; ++i) {
       Value word = rowWord(rowAt(row, i), step, partial);
-      next.push_back(instruction.bytesAsLanes ? vrmpyAccumulate(accumulators[i], word, weights)
-                                              : vpdpbusdAccumulate(accumulators[i], word, weights));
+      next.push_back(accumulate(accumulators[i], word, weights));
     }
     return next;
   }
 
-  /// x86: accumulator + per-lane dot product of the unsigned bytes of `word`
-  /// (a) and the signed bytes of `weights`.
-  Value vpdpbusdAccumulate(Value accumulator, Value word, Value weights) {
+  Value accumulate(Value accumulator, Value word, Value weights) {
+    switch (instruction.family) {
+    case DotProduct::Family::HexagonVrmpy:
+      return vrmpyAccumulate(accumulator, word, weights);
+    case DotProduct::Family::X86Vpdpbusd:
+      return byteDotAccumulate("llvm.x86.avx512.vpdpbusd." + std::to_string(laneCount * 32),
+                               accumulator, word, weights);
+    case DotProduct::Family::AArch64Dot:
+      return byteDotAccumulate(c.aUnsigned ? "llvm.aarch64.neon.udot.v4i32.v16i8"
+                                           : "llvm.aarch64.neon.sdot.v4i32.v16i8",
+                               accumulator, word, weights);
+    }
+    llvm_unreachable("every dot-product family is handled");
+  }
+
+  /// x86 and AArch64: accumulator + per-lane dot product of the bytes of
+  /// `word` (a) and of `weights`.
+  Value byteDotAccumulate(const std::string &intrinsic, Value accumulator, Value word,
+                          Value weights) {
     Value a = vector::BitCastOp::create(b, loc, bytes, word);
-    std::string intrinsic = "llvm.x86.avx512.vpdpbusd." + std::to_string(laneCount * 32);
     return LLVM::CallIntrinsicOp::create(b, loc, lanes, b.getStringAttr(intrinsic),
                                          ValueRange{accumulator, a, weights})
         .getResult(0);
@@ -350,14 +384,15 @@ struct VectorizeIntegerPanelsPass
     if (!dot || rows < 1) {
       getOperation().emitError("lathe-vectorize-integer-panels: instruction '")
           << instruction
-          << "' (hexagon-vrmpy, x86-vpdpbusd-512 or x86-vpdpbusd-256) and rows >= 1, not "
+          << "' (hexagon-vrmpy, x86-vpdpbusd-512, x86-vpdpbusd-256 or aarch64-sdot) and rows "
+             ">= 1, not "
           << rows;
       return signalPassFailure();
     }
     SmallVector<std::pair<linalg::GenericOp, IntegerPanelContraction>> contractions;
     getOperation().walk([&](linalg::GenericOp op) {
       std::optional<IntegerPanelContraction> c = matchContraction(op, dot->lanes);
-      if (c && (!dot->unsignedBySignedOnly || (c->aUnsigned && !c->panelsUnsigned)))
+      if (c && dot->multiplies(c->aUnsigned, c->panelsUnsigned))
         contractions.push_back({op, *c});
     });
     IRRewriter rewriter(&getContext());

@@ -192,6 +192,20 @@ static lathe_status_code read_code(lathe_model *m, uint32_t index, span s, lathe
       header.blob_offset % LATHE_ARTIFACT_ALIGNMENT || !within(s, header.blob_offset, header.blob_size) ||
       header.blob_size == 0)
     return corrupt(status, "code section", "its code lies outside it");
+  code->host_machine = header.host_machine;
+  if (header.host_machine != LATHE_RUNTIME_HOST_MACHINE) {
+    const char *host = lathe_host_machine_name(header.host_machine);
+    const char *runtime = lathe_host_machine_name(LATHE_RUNTIME_HOST_MACHINE);
+    if (!host)
+      return lathe_fail(status, LATHE_UNSUPPORTED,
+                        "artifact code section %u (%s) names host ELF machine %u, which lathe "
+                        "does not emit for; this runtime runs on %s",
+                        index, lathe_target_name(code->target), header.host_machine, runtime);
+    return lathe_fail(status, LATHE_UNSUPPORTED,
+                      "artifact code section %u (%s) was compiled for an %s host (lathe compile "
+                      "--host); this runtime runs on %s",
+                      index, lathe_target_name(code->target), host, runtime);
+  }
   code->blob = s.data + header.blob_offset;
   code->blob_size = header.blob_size;
   code->entries = allocate_zeroed(a, header.entry_count, sizeof(lathe_entry_desc));

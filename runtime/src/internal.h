@@ -32,6 +32,17 @@ typedef void (*lathe_cpu_entry_fn)(void **io, const uint8_t *constants, uint8_t 
 
 /* The threads a session's kernels run on (thread_pool.c). */
 #define LATHE_MAX_THREADS 256
+
+/* The ELF machine of the CPU this runtime is built for: an artifact names
+   the host its code runs from, and only that host's runtime loads it. */
+#if defined(__x86_64__)
+#define LATHE_RUNTIME_HOST_MACHINE 62u /* EM_X86_64 */
+#elif defined(__aarch64__)
+#define LATHE_RUNTIME_HOST_MACHINE 183u /* EM_AARCH64 */
+#else
+#define LATHE_RUNTIME_HOST_MACHINE 0u /* runs no artifact */
+#endif
+
 typedef struct lathe_thread_pool lathe_thread_pool;
 lathe_status_code lathe_thread_pool_create(lathe_allocator allocator, size_t threads,
                                            lathe_thread_pool **pool, lathe_status *status);
@@ -99,6 +110,7 @@ typedef struct lathe_entry_desc {
 /* A CODE section: its target's code and the entries it declares. */
 struct lathe_code_desc {
   uint32_t target;
+  uint32_t host_machine; /* the ELF machine it was compiled to run from */
   const lathe_backend *backend;
   const uint8_t *blob;
   uint64_t blob_size;

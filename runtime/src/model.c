@@ -196,6 +196,7 @@ lathe_status_code lathe_model_section_info(const lathe_model *model, size_t inde
   info->size = s->size;
   info->entry_count = s->kind == LATHE_SECTION_CODE ? code->entry_count : 0;
   info->code_bytes = s->kind == LATHE_SECTION_CODE ? code->blob_size : 0;
+  info->host_machine = s->kind == LATHE_SECTION_CODE ? code->host_machine : 0;
   return LATHE_OK;
 }
 

@@ -9,6 +9,7 @@
 #include "targets/cpu/CpuTarget.h"
 
 #include "lathe/artifact_format.h"
+#include "targets/HostTriple.h"
 #include "targets/llvm/LlvmCodegen.h"
 #include "targets/llvm/ObjectLinker.h"
 
@@ -40,7 +41,7 @@ public:
   uint32_t kind() const override { return LATHE_TARGET_CPU; }
   std::vector<std::string> optionalPasses() const override {
     // The same passes at any vector width, and with 8-bit dot products.
-    return linalgOptionalPasses(pipelineConfig(128, "x86-vpdpbusd-256"));
+    return linalgOptionalPasses(pipelineConfig(128, 16, "x86-vpdpbusd-256"));
   }
 
   bool computesInIntegers() const override { return true; }
@@ -77,34 +78,47 @@ public:
 private:
   /// A register tile of up to 6 rows by two vector registers of floats: 12
   /// accumulators, two panel vectors and one broadcast fit in the 16
-  /// registers of AVX2; with AVX-512's 32, up to 12 rows (24 accumulators).
+  /// registers of AVX2; with the 32 of AVX-512 or NEON, up to 12 rows (24
+  /// accumulators).
 public:
-  static LinalgPipelineConfig pipelineConfig(unsigned vectorBits, llvm::StringRef dotProducts) {
+  static LinalgPipelineConfig pipelineConfig(unsigned vectorBits, unsigned vectorRegisters,
+                                             llvm::StringRef dotProducts) {
     LinalgPipelineConfig config;
     config.dotProducts = dotProducts.str();
-    config.registerRows = vectorBits >= 512 ? 12 : 6;
+    config.registerRows = vectorRegisters >= 32 ? 12 : 6;
     config.tileColumns = 2 * (int64_t)vectorBits / 32;
     config.threads = true;
     config.winograd = true;
     return config;
   }
 
-  /// The LLVM target machine for the host triple and `options.cpu`.
+  /// The LLVM target machine for the host (`--host`, else this machine)
+  /// and `options.cpu`.
   static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
   createMachine(const TargetOptions &options) {
     static std::once_flag initialized;
     std::call_once(initialized, [] {
-      llvm::InitializeNativeTarget();
-      llvm::InitializeNativeTargetAsmPrinter();
+      llvm::InitializeAllTargetInfos();
+      llvm::InitializeAllTargets();
+      llvm::InitializeAllTargetMCs();
+      llvm::InitializeAllAsmPrinters();
     });
-    llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+    auto host = resolveHost(options);
+    if (!host)
+      return host.takeError();
+    const llvm::Triple &triple = host->triple;
     std::string error;
     const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
     if (!target)
       return fail("no LLVM target for " + triple.str() + ": " + error);
-    std::string cpu = options.cpu == "native" ? llvm::sys::getHostCPUName().str() : options.cpu;
+    // "native" is this machine's CPU and features; for another host, its
+    // architecture's baseline (the user names the device's CPU with --cpu).
+    bool native = options.cpu == "native";
+    std::string cpu = !native ? options.cpu
+                      : host->isBuildMachine ? llvm::sys::getHostCPUName().str()
+                                             : "generic";
     std::string features;
-    if (options.cpu == "native") {
+    if (native && host->isBuildMachine) {
       llvm::SubtargetFeatures f;
       for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
         f.AddFeature(feature, enabled);
@@ -117,8 +131,29 @@ public:
     if (!machine)
       return fail("LLVM does not know the cpu '" + cpu + "'");
     if (!machine->getMCSubtargetInfo()->isCPUStringValid(cpu))
-      return fail("unknown --cpu '" + cpu + "' for " + triple.str());
+      return fail("unknown --cpu '" + cpu + "' for host " + triple.str() + otherHostOf(cpu, triple));
     return machine;
+  }
+
+  /// ", an AArch64 CPU: add --host aarch64-linux-gnu" when `cpu` is a CPU
+  /// of the other host family lathe emits for.
+  static std::string otherHostOf(llvm::StringRef cpu, const llvm::Triple &triple) {
+    for (const char *other : {"x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"}) {
+      llvm::Triple candidate(other);
+      if (candidate.getArch() == triple.getArch())
+        continue;
+      std::string error;
+      const llvm::Target *target = llvm::TargetRegistry::lookupTarget(candidate, error);
+      if (!target)
+        continue;
+      std::unique_ptr<llvm::MCSubtargetInfo> info(
+          target->createMCSubtargetInfo(candidate, "", ""));
+      if (info && info->isCPUStringValid(cpu))
+        return (", a CPU of " + candidate.getArchName() + ": add --host " +
+                candidate.getArchName() + "-linux-gnu")
+            .str();
+    }
+    return "";
   }
 };
 
@@ -126,10 +161,13 @@ public:
 
 /// The 8-bit dot-product instruction of the machine's CPU, as
 /// lathe-vectorize-integer-panels names it: AVX512-VNNI on whole registers
-/// where LLVM uses 512-bit vectors, on 256 bits with VL or AVX-VNNI;
-/// without VNNI, none (the generic loops).
+/// where LLVM uses 512-bit vectors, on 256 bits with VL or AVX-VNNI; on
+/// AArch64, sdot where the CPU has the dot product extension; otherwise
+/// none (the generic loops).
 static std::string dotProductsOf(llvm::TargetMachine &machine) {
   const llvm::MCSubtargetInfo *info = machine.getMCSubtargetInfo();
+  if (machine.getTargetTriple().isAArch64())
+    return info->checkFeatures("+dotprod") ? "aarch64-sdot" : "";
   if (!machine.getTargetTriple().isX86())
     return "";
   bool vnni512 = info->checkFeatures("+avx512vnni,+avx512bw");
@@ -147,13 +185,16 @@ llvm::Error lathe::buildCpuPipeline(OpPassManager &pm, const TargetOptions &opti
   if (!machine)
     return machine.takeError();
   buildLinalgPipeline(pm, options,
-                      CpuTarget::pipelineConfig(vectorBits(**machine), dotProductsOf(**machine)));
+                      CpuTarget::pipelineConfig(vectorBits(**machine), vectorRegisters(**machine),
+                                                dotProductsOf(**machine)));
   return llvm::Error::success();
 }
 
 namespace {
 
 struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
+  Option<std::string> host{*this, "host",
+                           llvm::cl::desc("the host triple (aarch64-linux-gnu); default: this machine")};
   Option<std::string> cpu{*this, "cpu", llvm::cl::desc("the CPU to compile for (LLVM's names)"),
                           llvm::cl::init("native")};
   ListOption<std::string> disablePass{*this, "disable-pass",
@@ -172,6 +213,7 @@ void lathe::registerCpuPipeline() {
         if (!given)
           return errorHandler("lathe-cpu-pipeline: options '" + text + "' do not parse");
         TargetOptions options;
+        options.host = given->host;
         options.cpu = given->cpu;
         options.disabledPasses.assign(given->disablePass.begin(), given->disablePass.end());
         if (auto err = buildCpuPipeline(pm, options))

@@ -16,7 +16,7 @@ std::unique_ptr<Target> createCpuTarget();
 /// dialect. The target's lower() runs it.
 llvm::Error buildCpuPipeline(mlir::OpPassManager &pm, const TargetOptions &options);
 
-/// Registers it as the pass pipeline `lathe-cpu-pipeline{cpu=... disable-pass=...}`
+/// Registers it as the pass pipeline `lathe-cpu-pipeline{host=... cpu=... disable-pass=...}`
 /// (lathe-opt --lathe-cpu-pipeline).
 void registerCpuPipeline();
 } // namespace lathe

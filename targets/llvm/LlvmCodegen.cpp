@@ -24,6 +24,7 @@
 #include "mlir/Transforms/Passes.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Analysis/TargetTransformInfo.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -60,14 +61,17 @@ bool runs(llvm::StringRef pass, const LinalgPipelineConfig &config) {
 }
 
 /// The panels of `instruction`'s registers: 32-bit lanes of 4 bytes; the
-/// x86 forms multiply unsigned by signed bytes only.
+/// x86 forms multiply unsigned by signed bytes only, AArch64's sdot signed
+/// by signed.
 PackIntegerWeightsOptions packingFor(llvm::StringRef instruction) {
   PackIntegerWeightsOptions options;
   options.depth = 4;
-  options.tileColumns = instruction == "x86-vpdpbusd-512" ? 16
+  options.tileColumns = instruction == "x86-vpdpbusd-512"   ? 16
                         : instruction == "x86-vpdpbusd-256" ? 8
+                        : instruction == "aarch64-sdot"     ? 4
                                                             : 32;
   options.unsignedLhs = instruction.starts_with("x86-");
+  options.signedLhs = instruction == "aarch64-sdot";
   return options;
 }
 
@@ -392,13 +396,30 @@ llvm::Expected<ObjectFile> lathe::emitObjectFile(ModuleOp module, llvm::TargetMa
   return ObjectFile{std::vector<char>(object.begin(), object.end()), *entry};
 }
 
-unsigned lathe::vectorBits(llvm::TargetMachine &machine) {
+namespace {
+
+/// The target's cost model, asked through a function of an empty module.
+template <typename Query>
+auto askTransformInfo(llvm::TargetMachine &machine, Query query) {
   llvm::LLVMContext context;
   llvm::Module module("probe", context);
   auto *function = llvm::Function::Create(
       llvm::FunctionType::get(llvm::Type::getVoidTy(context), false),
       llvm::GlobalValue::ExternalLinkage, "probe", module);
-  llvm::TypeSize bits = machine.getTargetTransformInfo(*function).getRegisterBitWidth(
-      llvm::TargetTransformInfo::RGK_FixedWidthVector);
+  return query(machine.getTargetTransformInfo(*function));
+}
+
+} // namespace
+
+unsigned lathe::vectorBits(llvm::TargetMachine &machine) {
+  llvm::TypeSize bits = askTransformInfo(machine, [](const llvm::TargetTransformInfo &info) {
+    return info.getRegisterBitWidth(llvm::TargetTransformInfo::RGK_FixedWidthVector);
+  });
   return std::max<unsigned>(bits.getFixedValue(), 128);
+}
+
+unsigned lathe::vectorRegisters(llvm::TargetMachine &machine) {
+  return askTransformInfo(machine, [](const llvm::TargetTransformInfo &info) {
+    return info.getNumberOfRegisters(info.getRegisterClassForType(/*Vector=*/true));
+  });
 }

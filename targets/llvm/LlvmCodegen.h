@@ -31,7 +31,7 @@ struct LinalgPipelineConfig {
   bool approximateAllMath = false;
   /// 8-bit matmuls with constant weights as kernels of this dot-product
   /// instruction (lathe-vectorize-integer-panels' names: hexagon-vrmpy,
-  /// x86-vpdpbusd-512, x86-vpdpbusd-256); empty: generic loops.
+  /// x86-vpdpbusd-512, x86-vpdpbusd-256, aarch64-sdot); empty: generic loops.
   std::string dotProducts;
   /// Bits of `index` (and pointers) on the target.
   unsigned indexBits = 64;
@@ -78,6 +78,10 @@ llvm::Expected<ObjectFile> emitObjectFile(mlir::ModuleOp module, llvm::TargetMac
 /// The width in bits of the vector registers LLVM's vectorizer uses on
 /// `machine` (its preferred width where the cpu has wider ones).
 unsigned vectorBits(llvm::TargetMachine &machine);
+
+/// How many vector registers the CPU of `machine` has (16 for AVX2, 32 for
+/// AVX-512 and NEON).
+unsigned vectorRegisters(llvm::TargetMachine &machine);
 
 } // namespace lathe
 

@@ -40,6 +40,12 @@ pp_ocr = os.path.join(config.lathe_build_root, "models")
 if all(os.path.exists(os.path.join(pp_ocr, m)) for m in
        ["ch_ppocr_mobile_v2.0_cls_infer.onnx", "ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx"]):
     config.available_features.add("pp-ocr-models")
+# The runtime cross-built for aarch64-linux-gnu, run under qemu-aarch64.
+aarch64_runner = os.path.join(config.lathe_aarch64_runtime_dir, "tools", "lathe-run-runtime")
+if config.lathe_aarch64_runtime_dir and shutil.which("qemu-aarch64") and os.path.exists(aarch64_runner):
+    config.available_features.add("qemu-aarch64")
+    config.substitutions.append(
+        ("%aarch64-run-runtime", "qemu-aarch64 -L /usr/aarch64-linux-gnu " + aarch64_runner))
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
 if subprocess.run(["/usr/bin/python3", "-c", "import numpy"], capture_output=True).returncode == 0:

@@ -6,6 +6,11 @@
 // for floats; exact for integers and booleans). Each case runs in a forked
 // child, so a crash is that case's failure, not the run's.
 //
+// With --host (another CPU's triple) and --run-with (a command that runs an
+// artifact as `lathe run` does, e.g. lathe-run-runtime under qemu-aarch64),
+// the artifact and each data set's inputs go to files and that command runs
+// them: the cases on the devices' own CPUs.
+//
 // The cases that pass are compared with the checked-in list: a listed case
 // that fails is a regression and fails the run. Prints one line per
 // regression or crash, per-suite counts, and "N passed, M failed".
@@ -21,7 +26,9 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 
 #include <algorithm>
 #include <cmath>
@@ -104,9 +111,86 @@ std::string compare(const char *actual, const HostTensor &expected, const lathe_
   return "";
 }
 
+/// Where the cases run: in this process, or compiled for `host` and run by
+/// the `runWith` command in a scratch folder.
+struct Runner {
+  std::string target, host, cpu;
+  std::vector<std::string> runWith;
+  std::string scratch;
+};
+
+/// Runs every test data set of a case compiled for another host with the
+/// runner's command; "" when all match.
+std::string runElsewhere(const std::string &dir, const Artifact &artifact, const Runner &runner) {
+  std::string work = runner.scratch + "/" + std::to_string(getpid());
+  llvm::sys::fs::create_directories(work);
+  std::string artifactPath = work + "/model.lathe";
+  {
+    std::vector<char> bytes = serializeArtifact(artifact);
+    std::ofstream out(artifactPath, std::ios::binary);
+    out.write(bytes.data(), bytes.size());
+    if (!out)
+      return "cannot write " + artifactPath;
+  }
+  const ArtifactEntry &entry = artifact.entries.front();
+  int sets = 0;
+  for (const std::string &set : listDir(dir)) {
+    if (set.rfind("test_data_set_", 0) != 0)
+      continue;
+    ++sets;
+    std::string setDir = dir + "/" + set, outDir = work + "/" + set;
+    std::vector<std::string> args = runner.runWith;
+    args.push_back(artifactPath);
+    for (size_t i = 0; i < entry.inputs.size(); ++i) {
+      auto t = readTensorFile(setDir + "/input_" + std::to_string(i) + ".pb");
+      if (!t)
+        return llvm::toString(t.takeError());
+      std::string file = work + "/" + set + "_input_" + std::to_string(i) + ".npy";
+      if (auto err = writeNpy(file, *t))
+        return llvm::toString(std::move(err));
+      args.push_back("--input");
+      args.push_back(entry.inputs[i].name + "=" + file);
+    }
+    args.push_back("--output-dir");
+    args.push_back(outDir);
+    std::vector<llvm::StringRef> argv(args.begin(), args.end());
+    std::string errorFile = work + "/stderr.txt", message;
+    std::optional<llvm::StringRef> redirects[] = {std::nullopt, std::nullopt,
+                                                  llvm::StringRef(errorFile)};
+    int code = llvm::sys::ExecuteAndWait(args.front(), argv, std::nullopt, redirects, 0, 0,
+                                         &message);
+    if (code != 0) {
+      std::ifstream in(errorFile);
+      std::string line;
+      std::getline(in, line);
+      return "run: " + (line.empty() ? message : line);
+    }
+    for (size_t o = 0; o < entry.outputs.size(); ++o) {
+      auto expected = readTensorFile(setDir + "/output_" + std::to_string(o) + ".pb");
+      auto actual = readTensorFile(outDir + "/output_" + std::to_string(o) + ".npy");
+      if (!expected)
+        return llvm::toString(expected.takeError());
+      if (!actual)
+        return llvm::toString(actual.takeError());
+      lathe_tensor_info info{};
+      info.dtype = actual->dtype;
+      info.rank = actual->dims.size();
+      std::copy(actual->dims.begin(), actual->dims.end(), info.dims);
+      if (actual->bytes.size() != expected->bytes.size())
+        return set + " output " + std::to_string(o) + ": size differs from the expected output";
+      std::string diff = compare(actual->bytes.data(), *expected, info, toleranceFor(runner.target));
+      if (!diff.empty())
+        return set + " output " + std::to_string(o) + ": " + diff;
+    }
+  }
+  llvm::sys::fs::remove_directories(work);
+  return sets ? "" : "no test data sets";
+}
+
 /// Runs one case; "" when it passes, else why not (one line). `whole` says
 /// whether every op ran on `target` (nothing fell back to the cpu).
-std::string runCase(const std::string &dir, const std::string &target, bool &whole) {
+std::string runCase(const std::string &dir, const Runner &runner, bool &whole) {
+  const std::string &target = runner.target;
   auto model = loadModel(dir + "/model.onnx");
   if (!model)
     return llvm::toString(model.takeError());
@@ -121,11 +205,16 @@ std::string runCase(const std::string &dir, const std::string &target, bool &who
   });
   CompileOptions options;
   options.target = target;
+  options.targetOptions.host = runner.host;
+  if (!runner.cpu.empty())
+    options.targetOptions.cpu = runner.cpu;
   Artifact artifact;
   CompileStats stats;
   if (failed(compileModel(context, **model, options, artifact, stats)))
     return "compile: " + firstError;
   whole = target == "cpu" || !stats.opsPerTarget.count("cpu");
+  if (!runner.runWith.empty())
+    return runElsewhere(dir, artifact, runner);
   std::vector<char> bytes = serializeArtifact(artifact);
   lathe_status status;
   lathe_model *m = nullptr;
@@ -175,7 +264,8 @@ std::string runCase(const std::string &dir, const std::string &target, bool &who
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string data = "/usr/share/libonnx-testdata/data", expectedPath, target = "cpu", filter;
+  std::string data = "/usr/share/libonnx-testdata/data", expectedPath, filter;
+  Runner runner{"cpu", "", "", {}, ""};
   bool update = false, verbose = false;
   int jobs = 2;
   for (int i = 1; i < argc; ++i) {
@@ -183,16 +273,45 @@ int main(int argc, char **argv) {
     auto value = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
     if (a == "--data") data = value();
     else if (a == "--expected") expectedPath = value();
-    else if (a == "--target") target = value();
+    else if (a == "--target") runner.target = value();
+    else if (a == "--host") runner.host = value();
+    else if (a == "--cpu") runner.cpu = value();
+    else if (a == "--run-with") {
+      std::string command = value();
+      llvm::SmallVector<llvm::StringRef> words;
+      llvm::SplitString(command, words);
+      for (llvm::StringRef word : words)
+        runner.runWith.push_back(word.str());
+      // The command by its path, as the child processes start it.
+      if (!runner.runWith.empty()) {
+        llvm::ErrorOr<std::string> program = llvm::sys::findProgramByName(runner.runWith.front());
+        if (!program) {
+          std::cerr << "lathe-conformance: --run-with: no program '" << runner.runWith.front()
+                    << "'\n";
+          return 2;
+        }
+        runner.runWith.front() = *program;
+      }
+    }
     else if (a == "--jobs") jobs = std::max(1, std::atoi(value().c_str()));
     else if (a == "--filter") filter = value();
     else if (a == "--update") update = true;
     else if (a == "--verbose") verbose = true;
     else {
       std::cerr << "usage: lathe-conformance --expected FILE [--target cpu] [--data DIR] "
-                   "[--jobs N] [--filter SUBSTRING] [--update] [--verbose]\n";
+                   "[--jobs N] [--filter SUBSTRING] [--update] [--verbose] "
+                   "[--host TRIPLE [--cpu NAME] --run-with \"CMD ARG...\"]\n";
       return 2;
     }
+  }
+  const std::string &target = runner.target;
+  if (!runner.runWith.empty()) {
+    llvm::SmallString<128> scratch;
+    if (llvm::sys::fs::createUniqueDirectory("lathe-conformance", scratch)) {
+      std::cerr << "lathe-conformance: cannot create a scratch folder\n";
+      return 2;
+    }
+    runner.scratch = scratch.str().str();
   }
   std::vector<std::string> cases;
   for (const char *suite : kSuites)
@@ -255,7 +374,7 @@ int main(int argc, char **argv) {
         close(fds[0]);
         alarm(300);
         bool whole = false;
-        std::string why = runCase(data + "/" + name, target, whole);
+        std::string why = runCase(data + "/" + name, runner, whole);
         for (char &c : why) if (c == '\n') c = ' ';
         std::string report = (whole ? "W" : "P") + why;
         if (write(fds[1], report.data(), report.size()) < 0) {}
@@ -288,7 +407,7 @@ int main(int argc, char **argv) {
     }
   }
   for (const auto &[suite, counts] : perSuite)
-    std::cout << target << " " << suite << ": " << counts.first << " of " << counts.second << " pass"
+    std::cout << target << (runner.host.empty() ? "" : " (" + runner.host + ")") << " " << suite << ": " << counts.first << " of " << counts.second << " pass"
               << (target == "cpu" ? "" : " (" + std::to_string(whollyPassing[suite]) + " wholly on " + target + ")")
               << "\n";
   if (!newlyPassing.empty())
@@ -307,6 +426,8 @@ int main(int argc, char **argv) {
       if (why.empty()) passing.insert(name);
     for (const std::string &name : passing) out << name << "\n";
   }
+  if (!runner.scratch.empty())
+    llvm::sys::fs::remove_directories(runner.scratch);
   std::cout << passed << " passed, " << failed << " failed\n";
   return failed ? 1 : 0;
 }

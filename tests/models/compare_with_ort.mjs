@@ -19,6 +19,10 @@
 //                                  samples)
 //          [--same-top-class 1]   (instead of the error bound: every row of every
 //                                  output has the same largest entry, for classifiers)
+//          [--run-with "CMD ARG..."]
+//                                 (run the artifact with CMD instead of `lathe run`, e.g.
+//                                  "qemu-aarch64 -L /usr/aarch64-linux-gnu lathe-run-runtime"
+//                                  for one compiled with --host aarch64-linux-gnu)
 //          [--threshold T --min-agreement F]
 //                                 (instead of the error bound: at least a fraction F of
 //                                  the outputs lie on the same side of T as ONNX
@@ -127,7 +131,9 @@ try {
                 `ratio ${ratio.toFixed(3)} (at most ${args['max-arena-ratio']}): ${arenaOk ? 'ok' : 'TOO LARGE'}`);
   }
   const outDir = path.join(work, 'out');
-  execFileSync(args.lathe, ['run', artifact, ...runInputs, '--output-dir', outDir], { stdio: 'inherit' });
+  const [runner, ...runnerArgs] = args['run-with'] ? args['run-with'].split(' ').filter((a) => a)
+                                                   : [args.lathe, 'run'];
+  execFileSync(runner, [...runnerArgs, artifact, ...runInputs, '--output-dir', outDir], { stdio: 'inherit' });
   const names = JSON.parse(fs.readFileSync(path.join(outDir, 'outputs.json'), 'utf8'));
 
   const results = await session.run(feeds);

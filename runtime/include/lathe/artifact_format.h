@@ -38,7 +38,8 @@
  *   lathe_kernel_services (below), through which its kernels run on the
  *   session's threads.
  * CONSTANTS: the bytes constant tensors are read from, in place.
- * CODE: lathe_code_header; one lathe_entry_record per entry; the u64 bytes
+ * CODE: lathe_code_header (naming the host CPU: a runtime built for another
+ *   refuses the artifact); one lathe_entry_record per entry; the u64 bytes
  *   of every entry's io; the entry names; at blob_offset (64-byte aligned)
  *   the target's code: for cpu, an ELF shared object for the host; for
  *   hexagon, a static Hexagon ELF (the DSP side with every hexagon
@@ -54,7 +55,7 @@
 #include <stdint.h>
 
 #define LATHE_ARTIFACT_MAGIC "LATHEART"
-#define LATHE_ARTIFACT_VERSION 6u
+#define LATHE_ARTIFACT_VERSION 7u
 #define LATHE_ARTIFACT_ALIGNMENT 64u
 
 /* The one size limit lathe applies, in the compiler and the runtime alike:
@@ -97,6 +98,18 @@ enum lathe_target_kind { LATHE_TARGETS(LATHE_TARGET_ENUMERATOR_) };
 /* The name of a target id, or NULL for an unknown one. */
 static inline const char *lathe_target_name(uint32_t target) {
   switch (target) { LATHE_TARGETS(LATHE_FORMAT_NAME_CASE_) default: return 0; }
+}
+/* The name of a host CPU an artifact records (its ELF machine), or NULL
+   for one lathe does not emit for. */
+static inline const char *lathe_host_machine_name(uint32_t elf_machine) {
+  switch (elf_machine) {
+  case 62:
+    return "x86-64";
+  case 183:
+    return "aarch64";
+  default:
+    return 0;
+  }
 }
 /* The name of a section kind, or NULL for an unknown one. */
 static inline const char *lathe_section_kind_name(uint32_t kind) {
@@ -158,7 +171,8 @@ typedef struct lathe_step_record {
 
 typedef struct lathe_code_header {
   uint32_t entry_count;
-  uint32_t reserved;
+  uint32_t host_machine; /* the ELF machine (EM_X86_64, EM_AARCH64) of the CPU the
+                            runtime runs this code from: a cpu section's own code */
   uint64_t blob_offset; /* from the section's start, 64-byte aligned */
   uint64_t blob_size;
 } lathe_code_header;

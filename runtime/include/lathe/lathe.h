@@ -185,6 +185,7 @@ typedef struct lathe_section_info {
   uint64_t offset, size; /* in the file */
   uint32_t entry_count;  /* code sections: the entries it declares */
   uint64_t code_bytes;   /* code sections: the target's code within it */
+  uint32_t host_machine; /* code sections: the host CPU's ELF machine (lathe_host_machine_name) */
 } lathe_section_info;
 
 typedef struct lathe_step_info {

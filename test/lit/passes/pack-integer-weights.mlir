@@ -1,5 +1,8 @@
 // RUN: lathe-opt --split-input-file --lathe-pack-integer-weights="tile-columns=4 depth=2" %s | FileCheck %s
 // RUN: lathe-opt --split-input-file --lathe-pack-integer-weights="tile-columns=4 depth=2 unsigned-lhs=1" %s | FileCheck %s --check-prefix=X86
+// RUN: lathe-opt --split-input-file --lathe-pack-integer-weights="tile-columns=4 depth=2 signed-lhs=1" %s | FileCheck %s --check-prefix=ARM
+// RUN: not lathe-opt --lathe-pack-integer-weights="unsigned-lhs=1 signed-lhs=1" %s 2>&1 | FileCheck %s --check-prefix=BOTH
+// BOTH: lathe-pack-integer-weights: unsigned-lhs and signed-lhs exclude each other
 
 // Panels of 4 columns x 2 rows, (ceil(5/4), ceil(3/2), 4, 2), zero past K
 // and N. With a constant scalar za and zb = 0 only za * colsum(B) is
@@ -86,5 +89,29 @@ func.func @x86_signedness(%a: tensor<2x3xi8>) -> tensor<2x5xi32> {
   %za = lathe.constant dense<-2> : tensor<i8>
   %zb = lathe.constant dense<128> : tensor<ui8>
   %y = lathe.matmul_integer %a, %b, %za, %zb : (tensor<2x3xi8>, tensor<3x5xui8>, tensor<i8>, tensor<ui8>) -> tensor<2x5xi32>
+  return %y : tensor<2x5xi32>
+}
+
+// -----
+
+// For AArch64's sdot (signed by signed bytes): the unsigned a is read as
+// a - 128 with za 3 - 128 = -125, the signed weights stay: the term is
+// -125 * colsum = -125 * [6, 7, 8, 9, 10].
+// ARM-LABEL: func.func @arm_signedness
+// ARM-SAME: %[[A:[a-z0-9]+]]: tensor<2x3xui8>
+// ARM-DAG: %[[TERM:.+]] = lathe.constant dense<[-750, -875, -1000, -1125, -1250]> : tensor<5xi32>
+// ARM-DAG: %[[OFFSET:.+]] = lathe.constant dense<-128> : tensor<i32>
+// ARM-DAG: %[[P:.+]] = lathe.constant dense<{{\[}}{{\[}}{{\[}}[1, 6], [2, 7], [3, 8], [4, 9]], {{.*}} : tensor<2x2x4x2xi8>
+// ARM: %[[WIDE:.+]] = lathe.cast %[[A]] {to = i32}
+// ARM: %[[SHIFTED:.+]] = lathe.add %[[WIDE]], %[[OFFSET]]
+// ARM: %[[S:.+]] = lathe.cast %[[SHIFTED]] {to = i8} : (tensor<2x3xi32>) -> tensor<2x3xi8>
+// ARM: %[[RAW:.+]] = lathe.matmul_integer_packed %[[S]], %[[P]] {columns = 5 : i64} : (tensor<2x3xi8>, tensor<2x2x4x2xi8>) -> tensor<2x5xi32>
+// ARM: %[[Y:.+]] = lathe.sub %[[RAW]], %[[TERM]]
+// ARM: return %[[Y]]
+func.func @arm_signedness(%a: tensor<2x3xui8>) -> tensor<2x5xi32> {
+  %b = lathe.constant dense<[[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [-1, -2, -3, -4, -5]]> : tensor<3x5xi8>
+  %za = lathe.constant dense<3> : tensor<ui8>
+  %zb = lathe.constant dense<0> : tensor<i8>
+  %y = lathe.matmul_integer %a, %b, %za, %zb : (tensor<2x3xui8>, tensor<3x5xi8>, tensor<ui8>, tensor<i8>) -> tensor<2x5xi32>
   return %y : tensor<2x5xi32>
 }

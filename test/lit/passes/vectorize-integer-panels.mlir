@@ -1,5 +1,6 @@
 // RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels %s | FileCheck %s
 // RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=x86-vpdpbusd-512 rows=4" %s | FileCheck %s --check-prefix=X86
+// RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=aarch64-sdot rows=4" %s | FileCheck %s --check-prefix=ARM
 
 #a = affine_map<(d0, d1, d2) -> (d0, d1)>
 #p = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 4, d2 mod 32, d1 mod 4)>
@@ -189,6 +190,64 @@ func.func @x86_signed_by_signed(%a: memref<1x4xi8>, %p: memref<1x1x16x4xi8>, %y:
 func.func @x86_row_blocks(%a: memref<7x8xi8>, %p: memref<2x2x16x4xi8>, %y: memref<7x20xi32>) {
   linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%a, %p : memref<7x8xi8>, memref<2x2x16x4xi8>) outs(%y : memref<7x20xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extui %x : i8 to i32
+    %1 = arith.extsi %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d1)>
+#p = affine_map<(d0, d1, d2) -> (d2 floordiv 4, d1 floordiv 4, d2 mod 4, d1 mod 4)>
+#y = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// AArch64's dot product on 16-byte panel rows (4 lanes): sdot for signed
+// by signed bytes, udot for unsigned by unsigned; mixed signedness stays in
+// the generic loops.
+// ARM-LABEL: func.func @arm_signed
+// ARM: %[[W:.+]] = vector.load %{{.+}} : memref<2x2x16xi8>, vector<16xi8>
+// ARM: %[[SPLAT:.+]] = vector.broadcast %{{.+}} : i32 to vector<4xi32>
+// ARM: %[[BYTES:.+]] = vector.bitcast %[[SPLAT]] : vector<4xi32> to vector<16xi8>
+// ARM: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"(%{{.+}}, %[[BYTES]], %[[W]]) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// ARM-NOT: linalg.generic
+// ARM-LABEL: func.func @arm_unsigned
+// ARM: llvm.call_intrinsic "llvm.aarch64.neon.udot.v4i32.v16i8"
+// ARM-NOT: linalg.generic
+// ARM-LABEL: func.func @arm_mixed
+// ARM: linalg.generic
+// ARM-NOT: llvm.call_intrinsic
+func.func @arm_signed(%a: memref<3x8xi8>, %p: memref<2x2x4x4xi8>, %y: memref<3x6xi32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<3x8xi8>, memref<2x2x4x4xi8>) outs(%y : memref<3x6xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extsi %x : i8 to i32
+    %1 = arith.extsi %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+func.func @arm_unsigned(%a: memref<3x8xi8>, %p: memref<2x2x4x4xi8>, %y: memref<3x6xi32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<3x8xi8>, memref<2x2x4x4xi8>) outs(%y : memref<3x6xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extui %x : i8 to i32
+    %1 = arith.extui %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+func.func @arm_mixed(%a: memref<3x8xi8>, %p: memref<2x2x4x4xi8>, %y: memref<3x6xi32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<3x8xi8>, memref<2x2x4x4xi8>) outs(%y : memref<3x6xi32>) {
   ^bb0(%x: i8, %w: i8, %acc: i32):
     %0 = arith.extui %x : i8 to i32
     %1 = arith.extsi %w : i8 to i32
