@@ -858,23 +858,76 @@ std::string lathe::ane::coreMlRuleBroken(Operation *op) {
     size_t n = pads.size() / 2;
     return ceilMode && !llvm::equal(pads.take_front(n), pads.drop_front(n));
   };
+  // With ceil_mode, ONNX drops a last window that would start past the
+  // input and its leading padding; Core ML keeps it where there is no
+  // padding, so the two disagree on the output's size.
+  auto dropsLastWindow = [](Operation *pool) {
+    auto in = cast<RankedTensorType>(pool->getOperand(0).getType());
+    auto out = cast<RankedTensorType>(pool->getResult(0).getType());
+    ArrayRef<int64_t> kernel = pool->getAttrOfType<DenseI64ArrayAttr>("kernel_shape");
+    ArrayRef<int64_t> strides = pool->getAttrOfType<DenseI64ArrayAttr>("strides");
+    ArrayRef<int64_t> dilations = pool->getAttrOfType<DenseI64ArrayAttr>("dilations");
+    ArrayRef<int64_t> pads = pool->getAttrOfType<DenseI64ArrayAttr>("pads");
+    size_t spatial = kernel.size(), first = pool->hasAttr("channels_last") ? 1 : 2;
+    for (size_t i = 0; i < spatial; ++i) {
+      int64_t extent = in.getDimSize(first + i) + pads[i] + pads[spatial + i];
+      int64_t span = (kernel[i] - 1) * dilations[i] + 1;
+      int64_t ceilSize = (extent - span + strides[i] - 1) / strides[i] + 1;
+      if (out.getDimSize(first + i) < ceilSize)
+        return true;
+    }
+    return false;
+  };
+  auto rank = [](Value v) { return cast<RankedTensorType>(v.getType()).getRank(); };
   return llvm::TypeSwitch<Operation *, std::string>(op)
       .Case([&](BatchNormOp n) -> std::string {
+        if (rank(n.getInput()) < 3 || rank(n.getInput()) > 5)
+          return "Core ML's batch_norm takes inputs of rank 3 to 5";
         if (constant(n.getMean()) && constant(n.getVariance()) && constant(n.getScale()) &&
             constant(n.getBias()))
           return {};
         return "Core ML's batch_norm takes constant mean, variance, gamma and beta";
       })
       .Case([&](InstanceNormOp n) -> std::string {
+        if (rank(n.getInput()) < 3 || rank(n.getInput()) > 4)
+          return "Core ML's instance_norm takes inputs of rank 3 or 4";
         if (constant(n.getScale()) && constant(n.getBias()))
           return {};
         return "Core ML's instance_norm takes constant gamma and beta";
       })
       .Case<MaxPoolOp, AveragePoolOp>([&](Operation *pool) -> std::string {
         bool ceilMode = pool->getAttrOfType<BoolAttr>("ceil_mode").getValue();
-        if (!ceilWithAsymmetricPads(ceilMode, pool->getAttrOfType<DenseI64ArrayAttr>("pads")))
+        if (ceilWithAsymmetricPads(ceilMode, pool->getAttrOfType<DenseI64ArrayAttr>("pads")))
+          return "Core ML's pools take ceil_mode only with symmetric padding";
+        if (ceilMode && dropsLastWindow(pool))
+          return "Core ML's pools with ceil_mode keep a last window that starts past the input";
+        return {};
+      })
+      .Case([&](ClipOp c) -> std::string {
+        // Core ML refuses a clip whose alpha is not below its beta, as the
+        // emitted fp16 constants hold them.
+        bool saturated = false;
+        auto half = [&](float v) {
+          llvm::APFloat f(llvm::APFloat::IEEEhalf(), llvm::APInt(16, toFloat16(v, saturated)));
+          return f.convertToFloat();
+        };
+        float lo = c.getMin() ? float(c.getMin()->convertToDouble()) : -kFloat16Max;
+        float hi = c.getMax() ? float(c.getMax()->convertToDouble()) : kFloat16Max;
+        if (half(lo) < half(hi))
           return {};
-        return "Core ML's pools take ceil_mode only with symmetric padding";
+        return "Core ML's clip takes a minimum below its maximum (in fp16)";
+      })
+      .Case([&](ConvOp c) -> std::string {
+        // Int8 weights reach the conv through constexpr_affine_dequantize,
+        // which Core ML evaluates at load: constant too.
+        auto dequantized = c.getWeight().getDefiningOp<DequantizeLinearOp>();
+        bool constantWeight = constant(c.getWeight()) ||
+                              (dequantized && constant(dequantized.getInput()) &&
+                               constant(dequantized.getScale()) &&
+                               constant(dequantized.getZeroPoint()));
+        if (constantWeight || llvm::all_of(c.getDilations(), [](int64_t d) { return d == 1; }))
+          return {};
+        return "Core ML's conv takes dilations only with constant weights";
       })
       .Default([](Operation *) { return std::string(); });
 }

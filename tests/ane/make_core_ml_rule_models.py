@@ -19,12 +19,15 @@ def const(name, shape, scale=1.0, offset=0.0):
     return numpy_helper.from_array((offset + scale * rng.standard_normal(shape)).astype(np.float32), name)
 
 
-def save(out_dir, name, nodes, inputs, outputs, initializers):
-    """`outputs` are names; their shapes are ONNX's shape inference's."""
+def save(out_dir, name, nodes, inputs, outputs, initializers, declared=None):
+    """`outputs` are names; their shapes are ONNX's shape inference's, or
+    `declared`'s (name -> shape) where it disagrees with ONNX Runtime."""
     graph = helper.make_graph(nodes, name, inputs, [], initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     inferred = {v.name: v for v in onnx.shape_inference.infer_shapes(model).graph.value_info}
+    for o, shape in (declared or {}).items():
+        inferred[o] = tensor(o, shape)
     model.graph.output.extend(inferred[o] for o in outputs)
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(out_dir, name + ".onnx"))
@@ -79,6 +82,37 @@ def main(out_dir):
                            pads=[0, 1, 0, 0], output_padding=[2, 1])],
          [tensor("x", [1, 3, 4, 5])], ["a", "c"],
          [const("w", [3, 2, 3, 3]), const("b", [2], 1.0, 3.0)])
+    # Clip whose bounds meet in fp16 (1 and 1.0001 are both 1.0 there) and
+    # clip whose minimum passes its maximum (ONNX: every value becomes the
+    # maximum): Core ML's clip needs alpha below beta.
+    save(out_dir, "clip_bounds_meet",
+         [helper.make_node("Clip", ["x", "lo", "hi"], ["a"]),
+          helper.make_node("Clip", ["a", "hi", "lo"], ["y"])],
+         [tensor("x", [2, 5])], ["y"],
+         [numpy_helper.from_array(np.array(1.0, np.float32), "lo"),
+          numpy_helper.from_array(np.array(1.0001, np.float32), "hi")])
+    # A dilated convolution whose weights are a graph input: Core ML takes
+    # dilations only with constant weights.
+    save(out_dir, "conv_runtime_weight_dilated",
+         [helper.make_node("Conv", ["x", "w"], ["y"], dilations=[2, 2], pads=[2, 2, 2, 2])],
+         [tensor("x", [1, 2, 7, 7]), tensor("w", [3, 2, 3, 3])], ["y"], [])
+    # Batch norm of a (N, C) input and instance norm of a 5-D one, outside
+    # the ranks Core ML's definitions take.
+    save(out_dir, "batch_norm_rank_2",
+         [helper.make_node("BatchNormalization", ["x", "g", "b", "m", "v"], ["y"])],
+         [tensor("x", [2, 3])], ["y"],
+         [const("g", [3]), const("b", [3]), const("m", [3]),
+          numpy_helper.from_array(np.abs(rng.standard_normal(3)).astype(np.float32) + 0.5, "v")])
+    save(out_dir, "instance_norm_rank_5",
+         [helper.make_node("InstanceNormalization", ["x", "g", "b"], ["y"])],
+         [tensor("x", [1, 3, 2, 3, 4])], ["y"], [const("g", [3]), const("b", [3])])
+    # A pool with ceil_mode whose last window would start past the input:
+    # ONNX Runtime drops it (2 x 2 here; the shape inference of ONNX 1.12
+    # still says 3 x 3), Core ML keeps it without padding.
+    save(out_dir, "pool_ceil_mode_last_window",
+         [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[1, 1], strides=[3, 3],
+                           ceil_mode=1)],
+         [tensor("x", [1, 2, 5, 5])], ["y"], [], declared={"y": [1, 2, 2, 2]})
 
 
 if __name__ == "__main__":
