@@ -374,7 +374,7 @@ def PackIntegerWeights : Pass<"lathe-pack-integer-weights", "mlir::func::FuncOp"
     the product is brought to that form: unsigned weights are stored less
     128 (and zb with them), a signed a is read as a + 128, an unsigned byte
     (and za with it); the zero-point terms then hold the product unchanged.
-    With `signed-lhs` (AArch64's sdot multiplies signed by signed bytes) the
+    With `signed-lhs` (AArch64's sdot and smmla multiply signed by signed bytes) the
     weights are brought to signed bytes alike and an unsigned a is read as
     a - 128, a signed byte (and za with it).
   }];
@@ -391,7 +391,7 @@ def PackIntegerWeights : Pass<"lathe-pack-integer-weights", "mlir::func::FuncOp"
 }
 
 def VectorizeIntegerPanels : Pass<"lathe-vectorize-integer-panels", "mlir::func::FuncOp"> {
-  let summary = "Dot-product instruction kernels (Hexagon vrmpy, x86 vpdpbusd, AArch64 sdot) for 8-bit contractions over packed panels";
+  let summary = "Dot-product instruction kernels (Hexagon vrmpy, x86 vpdpbusd, AArch64 sdot and smmla) for 8-bit contractions over packed panels";
   let description = [{
     On buffers: a contraction of 8-bit a with 8-bit panels of `lanes`
     columns x 4 rows (lathe.matmul_integer_packed lowered to linalg) becomes
@@ -408,7 +408,11 @@ def VectorizeIntegerPanels : Pass<"lathe-vectorize-integer-panels", "mlir::func:
         (8 lanes);
       - aarch64-sdot: the Armv8.2 dot product (FEAT_DotProd) on 16-byte NEON
         registers (4 lanes), sdot for signed x signed bytes and udot for
-        unsigned x unsigned.
+        unsigned x unsigned;
+      - aarch64-smmla: the 8-bit matrix multiply (FEAT_I8MM) over panels of 2
+        columns x 8 rows: two rows of a (8 bytes each) by one panel row per
+        instruction, 2 x 2 sums in one register (smmla signed, ummla
+        unsigned); tiles of a pair of rows by 4 panels.
     vpdpbusd multiplies unsigned a by signed panels, sdot/udot bytes of one
     signedness; other forms are left to the generic loops
     (lathe-pack-integer-weights with unsigned-lhs or signed-lhs writes the
@@ -417,7 +421,7 @@ def VectorizeIntegerPanels : Pass<"lathe-vectorize-integer-panels", "mlir::func:
   }];
   let options = [
     Option<"instruction", "instruction", "std::string", "\"hexagon-vrmpy\"",
-           "the dot-product instruction (hexagon-vrmpy, x86-vpdpbusd-512, x86-vpdpbusd-256, aarch64-sdot)">,
+           "the dot-product instruction (hexagon-vrmpy, x86-vpdpbusd-512, x86-vpdpbusd-256, aarch64-sdot, aarch64-smmla)">,
     Option<"rows", "rows", "int64_t", "4", "rows of a per step, sharing each panel load">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::vector::VectorDialect",

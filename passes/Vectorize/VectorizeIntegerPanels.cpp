@@ -13,7 +13,9 @@
 //     AVX512-VNNI with VL on 32 bytes, 8 lanes): unsigned a times signed
 //     panels only (lathe-pack-integer-weights brings both to that form);
 //   - AArch64 sdot/udot (FEAT_DotProd, 16-byte NEON registers, 4 lanes):
-//     bytes of one signedness (lathe-pack-integer-weights --signed-lhs).
+//     bytes of one signedness (lathe-pack-integer-weights --signed-lhs);
+//   - AArch64 smmla/ummla (FEAT_I8MM): a 2 x 8 by 8 x 2 matrix product per
+//     instruction over panels of 2 columns x 8 rows (MatrixMultiplyKernel).
 // LLVM's vectorizers do not form these from the generic loops; this pass
 // writes the loops around the intrinsics.
 //
@@ -36,6 +38,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <numeric>
+
 namespace lathe {
 #define GEN_PASS_DEF_VECTORIZEINTEGERPANELS
 #include "passes/Passes.h.inc"
@@ -51,10 +55,13 @@ constexpr int64_t kDepth = 4;    // bytes one lane sums
 /// as 32-bit lanes (HVX) or as bytes, and the signedness of a and panels it
 /// multiplies.
 struct DotProduct {
-  enum class Family { HexagonVrmpy, X86Vpdpbusd, AArch64Dot };
+  enum class Family { HexagonVrmpy, X86Vpdpbusd, AArch64Dot, AArch64Mmla };
   Family family;
+  /// Columns per panel (the dot products' 32-bit lanes; smmla: 2).
   int64_t lanes;
   bool bytesAsLanes;
+  /// Rows of the panels one instruction reads (bytes per lane; smmla: 8).
+  int64_t depth = kDepth;
 
   /// Whether it multiplies a of `aUnsigned` bytes by panels of
   /// `panelsUnsigned` ones.
@@ -65,6 +72,7 @@ struct DotProduct {
     case Family::X86Vpdpbusd:
       return aUnsigned && !panelsUnsigned;
     case Family::AArch64Dot:
+    case Family::AArch64Mmla:
       return aUnsigned == panelsUnsigned;
     }
     return false;
@@ -81,6 +89,8 @@ std::optional<DotProduct> dotProductNamed(StringRef name) {
     return DotProduct{Family::X86Vpdpbusd, 8, false};
   if (name == "aarch64-sdot")
     return DotProduct{Family::AArch64Dot, 4, false};
+  if (name == "aarch64-smmla")
+    return DotProduct{Family::AArch64Mmla, 2, false, 8};
   return std::nullopt;
 }
 
@@ -102,7 +112,8 @@ std::optional<std::pair<unsigned, bool>> widenedArgument(Value v, Block &block) 
   return std::pair{arg.getArgNumber(), isa<arith::ExtUIOp>(op)};
 }
 
-std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op, int64_t lanes) {
+std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op, int64_t lanes,
+                                                       int64_t depth) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       ShapedType::isDynamicShape(op.getStaticLoopRanges()))
     return std::nullopt;
@@ -123,7 +134,7 @@ std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op, in
   if (maps[2] != AffineMap::get(dims, 0, outExprs, context))
     return std::nullopt;
   AffineMap panelMap = AffineMap::get(
-      dims, 0, {n.floorDiv(lanes), k.floorDiv(kDepth), n % lanes, k % kDepth}, context);
+      dims, 0, {n.floorDiv(lanes), k.floorDiv(depth), n % lanes, k % depth}, context);
   // The lhs: batch dims (or 0 where broadcast), then m and k.
   AffineMap lhsMap = maps[0];
   if (maps[1] != panelMap || lhsMap.getNumResults() < 2 ||
@@ -331,6 +342,8 @@ private:
       return byteDotAccumulate(c.aUnsigned ? "llvm.aarch64.neon.udot.v4i32.v16i8"
                                            : "llvm.aarch64.neon.sdot.v4i32.v16i8",
                                accumulator, word, weights);
+    case DotProduct::Family::AArch64Mmla:
+      break; // MatrixMultiplyKernel's
     }
     llvm_unreachable("every dot-product family is handled");
   }
@@ -376,6 +389,202 @@ private:
   Value zero, one, panelRows;
 };
 
+/// AArch64's 8-bit matrix multiply (FEAT_I8MM): smmla (ummla for unsigned
+/// bytes) takes two rows of 8 bytes of a in one register and two columns of
+/// 8 bytes of a panel in another, and adds their 2 x 2 products to a
+/// register of 4 sums: (row 0, column 0), (0, 1), (1, 0), (1, 1). The panels
+/// are 2 columns x 8 rows, one register each. A tile is a pair of rows by up
+/// to 4 panels (8 columns): each step loads the rows' 16 bytes once for its
+/// panels. A last odd row pairs with zeros; an odd last column is loaded and
+/// stored under a mask; a last partial step reads a past K as zeros (the
+/// panels are zero there too).
+class MatrixMultiplyKernel {
+public:
+  static constexpr int64_t kColumns = 2, kDepth = 8, kPanelsPerTile = 4;
+
+  MatrixMultiplyKernel(RewriterBase &rewriter, linalg::GenericOp op, IntegerPanelContraction c)
+      : b(rewriter), loc(op.getLoc()), op(op), c(c), sizes(op.getStaticLoopRanges()),
+        dims(sizes.size()), i8(rewriter.getI8Type()), i32(rewriter.getI32Type()) {}
+
+  void emit() {
+    zero = arith::ConstantIndexOp::create(b, loc, 0);
+    one = arith::ConstantIndexOp::create(b, loc, 1);
+    panelRows = memref::CollapseShapeOp::create(
+        b, loc, c.panels->get(), ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    ivs.assign(dims, zero);
+    emitBatch(0);
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  VectorType vector(int64_t n, Type t) { return VectorType::get({n}, t); }
+
+  void emitBatch(unsigned loop) {
+    if (loop + 3 == dims)
+      return emitRowPairs();
+    auto forOp = scf::ForOp::create(b, loc, zero, index(sizes[loop]), one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forOp.getBody());
+    ivs[loop] = forOp.getInductionVar();
+    emitBatch(loop + 1);
+  }
+
+  /// Whole pairs of rows in a loop, then an odd last row.
+  void emitRowPairs() {
+    int64_t m = sizes[dims - 3];
+    if (m >= 2) {
+      auto forOp = scf::ForOp::create(b, loc, zero, index(m - m % 2), index(2));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forOp.getBody());
+      emitPanelGroups(forOp.getInductionVar(), /*pair=*/true);
+    }
+    if (m % 2)
+      emitPanelGroups(index(m - 1), /*pair=*/false);
+  }
+
+  /// Groups of kPanelsPerTile whole panels in a loop, then the panels left
+  /// (the last under a mask when N is odd).
+  void emitPanelGroups(Value row, bool pair) {
+    int64_t n = sizes[dims - 1], panels = (n + kColumns - 1) / kColumns;
+    int64_t whole = n / kColumns, groups = whole / kPanelsPerTile;
+    if (groups > 0) {
+      auto forOp = scf::ForOp::create(b, loc, zero, index(groups * kPanelsPerTile),
+                                      index(kPanelsPerTile));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forOp.getBody());
+      emitTile(row, pair, forOp.getInductionVar(), kPanelsPerTile, /*oddLast=*/false);
+    }
+    int64_t left = panels - groups * kPanelsPerTile;
+    if (left > 0)
+      emitTile(row, pair, index(groups * kPanelsPerTile), left, /*oddLast=*/n % kColumns != 0);
+  }
+
+  /// The indices of `buffer` (a or the output) at `row`, inner index `inner`.
+  SmallVector<Value> at(OpOperand *buffer, Value row, Value inner) {
+    AffineMap map = op.getMatchingIndexingMap(buffer);
+    SmallVector<Value> result;
+    for (AffineExpr e : map.getResults().drop_back(2))
+      result.push_back(isa<AffineDimExpr>(e) ? ivs[cast<AffineDimExpr>(e).getPosition()] : zero);
+    result.push_back(row);
+    result.push_back(inner);
+    return result;
+  }
+
+  Value rowAfter(Value row) { return arith::AddIOp::create(b, loc, row, one); }
+
+  /// The 2 sums of one row's two columns from `column`, all of the pair's
+  /// when `mask` is null.
+  Value loadSums(Value row, Value column, Value mask) {
+    SmallVector<Value> where = at(c.out, row, column);
+    if (!mask)
+      return vector::LoadOp::create(b, loc, vector(kColumns, i32), c.out->get(), where);
+    Value none = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vector(kColumns, i32), b.getI32IntegerAttr(0)));
+    return vector::MaskedLoadOp::create(b, loc, vector(kColumns, i32), c.out->get(), where, mask,
+                                        none);
+  }
+
+  void storeSums(Value sums, Value row, Value column, Value mask) {
+    SmallVector<Value> where = at(c.out, row, column);
+    if (mask)
+      vector::MaskedStoreOp::create(b, loc, c.out->get(), where, mask, sums);
+    else
+      vector::StoreOp::create(b, loc, sums, c.out->get(), where);
+  }
+
+  /// Rows `row` (and the next, for a pair) by `count` panels from `panel`.
+  void emitTile(Value row, bool pair, Value panel, int64_t count, bool oddLast) {
+    Value lastMask;
+    if (oddLast)
+      lastMask = vector::CreateMaskOp::create(b, loc, vector(kColumns, b.getI1Type()),
+                                              ValueRange{one});
+    Value zeros = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vector(kColumns, i32), b.getI32IntegerAttr(0)));
+    SmallVector<Value> columns, accumulators;
+    for (int64_t p = 0; p < count; ++p) {
+      Value panelIndex = p ? (Value)arith::AddIOp::create(b, loc, panel, index(p)) : panel;
+      columns.push_back(arith::MulIOp::create(b, loc, panelIndex, index(kColumns)));
+      Value mask = p + 1 == count ? lastMask : nullptr;
+      Value first = loadSums(row, columns.back(), mask);
+      Value second = pair ? loadSums(rowAfter(row), columns.back(), mask) : zeros;
+      accumulators.push_back(
+          vector::ShuffleOp::create(b, loc, first, second, ArrayRef<int64_t>{0, 1, 2, 3}));
+    }
+    int64_t k = sizes[dims - 2], steps = k / kDepth;
+    if (steps > 0) {
+      auto forOp = scf::ForOp::create(b, loc, zero, index(steps), one, accumulators);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forOp.getBody());
+      SmallVector<Value> next = emitStep(row, pair, panel, count, forOp.getInductionVar(),
+                                         forOp.getRegionIterArgs(), /*partial=*/false);
+      scf::YieldOp::create(b, loc, next);
+      accumulators = forOp.getResults();
+    }
+    if (k % kDepth)
+      accumulators = emitStep(row, pair, panel, count, index(steps), accumulators, /*partial=*/true);
+    for (int64_t p = 0; p < count; ++p) {
+      Value mask = p + 1 == count ? lastMask : nullptr;
+      Value first = vector::ShuffleOp::create(b, loc, accumulators[p], accumulators[p],
+                                              ArrayRef<int64_t>{0, 1});
+      storeSums(first, row, columns[p], mask);
+      if (pair) {
+        Value second = vector::ShuffleOp::create(b, loc, accumulators[p], accumulators[p],
+                                                 ArrayRef<int64_t>{2, 3});
+        storeSums(second, rowAfter(row), columns[p], mask);
+      }
+    }
+  }
+
+  /// Eight bytes of row `row` from column 8 * `step`; a partial step reads
+  /// past K as zeros.
+  Value rowBytes(Value row, Value step, bool partial) {
+    Value column = arith::MulIOp::create(b, loc, step, index(kDepth));
+    SmallVector<Value> where = at(c.a, row, column);
+    if (!partial)
+      return vector::LoadOp::create(b, loc, vector(kDepth, i8), c.a->get(), where);
+    Value padding = arith::ConstantIntOp::create(b, loc, 0, 8);
+    return vector::TransferReadOp::create(b, loc, vector(kDepth, i8), c.a->get(), where, padding,
+                                          ArrayRef<bool>{false});
+  }
+
+  /// One 8-byte step of the reduction: the rows' 16 bytes, then one
+  /// matrix multiply per panel.
+  SmallVector<Value> emitStep(Value row, bool pair, Value panel, int64_t count, Value step,
+                              ValueRange accumulators, bool partial) {
+    Value first = rowBytes(row, step, partial);
+    Value second = pair ? rowBytes(rowAfter(row), step, partial)
+                        : (Value)arith::ConstantOp::create(
+                              b, loc, DenseElementsAttr::get(vector(kDepth, i8),
+                                                             b.getIntegerAttr(i8, 0)));
+    SmallVector<int64_t> all(2 * kDepth);
+    std::iota(all.begin(), all.end(), 0);
+    Value rows = vector::ShuffleOp::create(b, loc, first, second, all);
+    StringRef intrinsic = c.aUnsigned ? "llvm.aarch64.neon.ummla.v4i32.v16i8"
+                                      : "llvm.aarch64.neon.smmla.v4i32.v16i8";
+    SmallVector<Value> next;
+    for (int64_t p = 0; p < count; ++p) {
+      Value panelIndex = p ? (Value)arith::AddIOp::create(b, loc, panel, index(p)) : panel;
+      Value weights = vector::LoadOp::create(b, loc, vector(kColumns * kDepth, i8), panelRows,
+                                             ValueRange{panelIndex, step, zero});
+      next.push_back(LLVM::CallIntrinsicOp::create(b, loc, vector(4, i32),
+                                                   b.getStringAttr(intrinsic),
+                                                   ValueRange{accumulators[p], rows, weights})
+                         .getResult(0));
+    }
+    return next;
+  }
+
+  RewriterBase &b;
+  Location loc;
+  linalg::GenericOp op;
+  IntegerPanelContraction c;
+  SmallVector<int64_t> sizes;
+  unsigned dims;
+  Type i8, i32;
+  SmallVector<Value> ivs;
+  Value zero, one, panelRows;
+};
+
 struct VectorizeIntegerPanelsPass
     : lathe::impl::VectorizeIntegerPanelsBase<VectorizeIntegerPanelsPass> {
   using VectorizeIntegerPanelsBase::VectorizeIntegerPanelsBase;
@@ -384,21 +593,25 @@ struct VectorizeIntegerPanelsPass
     if (!dot || rows < 1) {
       getOperation().emitError("lathe-vectorize-integer-panels: instruction '")
           << instruction
-          << "' (hexagon-vrmpy, x86-vpdpbusd-512, x86-vpdpbusd-256 or aarch64-sdot) and rows "
+          << "' (hexagon-vrmpy, x86-vpdpbusd-512, x86-vpdpbusd-256, aarch64-sdot or "
+             "aarch64-smmla) and rows "
              ">= 1, not "
           << rows;
       return signalPassFailure();
     }
     SmallVector<std::pair<linalg::GenericOp, IntegerPanelContraction>> contractions;
     getOperation().walk([&](linalg::GenericOp op) {
-      std::optional<IntegerPanelContraction> c = matchContraction(op, dot->lanes);
+      std::optional<IntegerPanelContraction> c = matchContraction(op, dot->lanes, dot->depth);
       if (c && dot->multiplies(c->aUnsigned, c->panelsUnsigned))
         contractions.push_back({op, *c});
     });
     IRRewriter rewriter(&getContext());
     for (auto [op, c] : contractions) {
       rewriter.setInsertionPoint(op);
-      DotProductKernel(rewriter, op, c, *dot, instruction, rows).emit();
+      if (dot->family == DotProduct::Family::AArch64Mmla)
+        MatrixMultiplyKernel(rewriter, op, c).emit();
+      else
+        DotProductKernel(rewriter, op, c, *dot, instruction, rows).emit();
       rewriter.eraseOp(op);
     }
   }

@@ -162,12 +162,15 @@ public:
 /// The 8-bit dot-product instruction of the machine's CPU, as
 /// lathe-vectorize-integer-panels names it: AVX512-VNNI on whole registers
 /// where LLVM uses 512-bit vectors, on 256 bits with VL or AVX-VNNI; on
-/// AArch64, sdot where the CPU has the dot product extension; otherwise
-/// none (the generic loops).
+/// AArch64, smmla where the CPU has the 8-bit matrix multiply (twice the
+/// products of sdot per instruction), else sdot where it has the dot
+/// product; otherwise none (the generic loops).
 static std::string dotProductsOf(llvm::TargetMachine &machine) {
   const llvm::MCSubtargetInfo *info = machine.getMCSubtargetInfo();
   if (machine.getTargetTriple().isAArch64())
-    return info->checkFeatures("+dotprod") ? "aarch64-sdot" : "";
+    return info->checkFeatures("+i8mm")      ? "aarch64-smmla"
+           : info->checkFeatures("+dotprod") ? "aarch64-sdot"
+                                             : "";
   if (!machine.getTargetTriple().isX86())
     return "";
   bool vnni512 = info->checkFeatures("+avx512vnni,+avx512bw");

@@ -60,18 +60,20 @@ bool runs(llvm::StringRef pass, const LinalgPipelineConfig &config) {
   return true;
 }
 
-/// The panels of `instruction`'s registers: 32-bit lanes of 4 bytes; the
-/// x86 forms multiply unsigned by signed bytes only, AArch64's sdot signed
-/// by signed.
+/// The panels of `instruction`'s registers; the x86 forms multiply
+/// unsigned by signed bytes only, AArch64's sdot and smmla signed by signed.
 PackIntegerWeightsOptions packingFor(llvm::StringRef instruction) {
   PackIntegerWeightsOptions options;
-  options.depth = 4;
+  // smmla's panels are 2 columns of 8 bytes (one register), the dot
+  // products' a column of 4 bytes per 32-bit lane.
+  options.depth = instruction == "aarch64-smmla" ? 8 : 4;
   options.tileColumns = instruction == "x86-vpdpbusd-512"   ? 16
                         : instruction == "x86-vpdpbusd-256" ? 8
                         : instruction == "aarch64-sdot"     ? 4
+                        : instruction == "aarch64-smmla"    ? 2
                                                             : 32;
   options.unsignedLhs = instruction.starts_with("x86-");
-  options.signedLhs = instruction == "aarch64-sdot";
+  options.signedLhs = instruction.starts_with("aarch64-");
   return options;
 }
 

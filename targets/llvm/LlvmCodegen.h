@@ -31,7 +31,8 @@ struct LinalgPipelineConfig {
   bool approximateAllMath = false;
   /// 8-bit matmuls with constant weights as kernels of this dot-product
   /// instruction (lathe-vectorize-integer-panels' names: hexagon-vrmpy,
-  /// x86-vpdpbusd-512, x86-vpdpbusd-256, aarch64-sdot); empty: generic loops.
+  /// x86-vpdpbusd-512, x86-vpdpbusd-256, aarch64-sdot, aarch64-smmla);
+  /// empty: generic loops.
   std::string dotProducts;
   /// Bits of `index` (and pointers) on the target.
   unsigned indexBits = 64;

@@ -1,6 +1,7 @@
 // RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels %s | FileCheck %s
 // RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=x86-vpdpbusd-512 rows=4" %s | FileCheck %s --check-prefix=X86
 // RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=aarch64-sdot rows=4" %s | FileCheck %s --check-prefix=ARM
+// RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=aarch64-smmla" %s | FileCheck %s --check-prefix=MMLA
 
 #a = affine_map<(d0, d1, d2) -> (d0, d1)>
 #p = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 4, d2 mod 32, d1 mod 4)>
@@ -250,6 +251,47 @@ func.func @arm_mixed(%a: memref<3x8xi8>, %p: memref<2x2x4x4xi8>, %y: memref<3x6x
       ins(%a, %p : memref<3x8xi8>, memref<2x2x4x4xi8>) outs(%y : memref<3x6xi32>) {
   ^bb0(%x: i8, %w: i8, %acc: i32):
     %0 = arith.extui %x : i8 to i32
+    %1 = arith.extsi %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d1)>
+#p = affine_map<(d0, d1, d2) -> (d2 floordiv 2, d1 floordiv 8, d2 mod 2, d1 mod 8)>
+#y = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// AArch64's 8-bit matrix multiply over panels of 2 columns x 8 rows: 3 rows
+// are a pair and an odd row (paired with zeros), 5 columns two whole panels
+// and a last one under a 1-lane mask, K = 12 one whole step of 8 bytes and a
+// partial one read as zeros past K. The pair's two rows of 8 bytes share one
+// register for each of the tile's panels.
+// MMLA-LABEL: func.func @arm_matrix_multiply
+// MMLA: %[[ROWS:.+]] = memref.collapse_shape %{{.+}} {{\[}}[0], [1], [2, 3]] : memref<3x2x2x8xi8> into memref<3x2x16xi8>
+// MMLA: scf.for %{{.+}} = %c0{{.*}} to %c2{{.*}} step %c2
+// MMLA: vector.create_mask %c1{{.*}} : vector<2xi1>
+// MMLA-COUNT-2: vector.load %{{.+}} : memref<3x5xi32>, vector<2xi32>
+// MMLA: vector.maskedload %{{.+}} : memref<3x5xi32>, vector<2xi1>, vector<2xi32> into vector<2xi32>
+// MMLA: scf.for {{.*}} -> (vector<4xi32>, vector<4xi32>, vector<4xi32>)
+// MMLA: %[[R0:.+]] = vector.load %{{.+}} : memref<3x12xi8>, vector<8xi8>
+// MMLA: %[[R1:.+]] = vector.load %{{.+}} : memref<3x12xi8>, vector<8xi8>
+// MMLA: %[[PAIR:.+]] = vector.shuffle %[[R0]], %[[R1]] [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xi8>, vector<8xi8>
+// MMLA: %[[W:.+]] = vector.load %[[ROWS]]{{.*}} : memref<3x2x16xi8>, vector<16xi8>
+// MMLA: llvm.call_intrinsic "llvm.aarch64.neon.smmla.v4i32.v16i8"(%{{.+}}, %[[PAIR]], %[[W]]) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// MMLA-COUNT-2: llvm.call_intrinsic "llvm.aarch64.neon.smmla.v4i32.v16i8"
+// MMLA: vector.transfer_read %{{.+}} : memref<3x12xi8>, vector<8xi8>
+// MMLA: vector.maskedstore
+// MMLA: arith.constant dense<0> : vector<8xi8>
+// MMLA-NOT: linalg.generic
+func.func @arm_matrix_multiply(%a: memref<3x12xi8>, %p: memref<3x2x2x8xi8>, %y: memref<3x5xi32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<3x12xi8>, memref<3x2x2x8xi8>) outs(%y : memref<3x5xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extsi %x : i8 to i32
     %1 = arith.extsi %w : i8 to i32
     %2 = arith.muli %0, %1 : i32
     %3 = arith.addi %acc, %2 : i32
