@@ -398,7 +398,9 @@ def VectorizeIntegerPanels : Pass<"lathe-vectorize-integer-panels", "mlir::func:
     loops around a dot-product instruction: per row of a and panel, 4 bytes
     of the row are splat to every 32-bit lane and multiplied with one panel
     row (one register), each lane summing its 4 products into its 32-bit
-    accumulator. Rows go `rows` at a time, sharing each panel load.
+    accumulator. Rows go `rows` at a time, sharing each panel load, and
+    panels `panels` at a time, sharing each row's splat: rows x panels
+    accumulators stay in registers through the reduction.
     `instruction` is one of
       - hexagon-vrmpy: HVX vrmpy on 128-byte vectors (32 lanes); unsigned x
         signed bytes use vrmpybus, unsigned x unsigned vrmpyub, signed x
@@ -422,7 +424,9 @@ def VectorizeIntegerPanels : Pass<"lathe-vectorize-integer-panels", "mlir::func:
   let options = [
     Option<"instruction", "instruction", "std::string", "\"hexagon-vrmpy\"",
            "the dot-product instruction (hexagon-vrmpy, x86-vpdpbusd-512, x86-vpdpbusd-256, aarch64-sdot, aarch64-smmla)">,
-    Option<"rows", "rows", "int64_t", "4", "rows of a per step, sharing each panel load">
+    Option<"rows", "rows", "int64_t", "4", "rows of a per step, sharing each panel load">,
+    Option<"panels", "panels", "int64_t", "1",
+           "panels per step, sharing each row's splat (dot-product forms)">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::vector::VectorDialect",
                            "mlir::scf::SCFDialect"];

@@ -178,9 +178,9 @@ std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op, in
 class DotProductKernel {
 public:
   DotProductKernel(RewriterBase &rewriter, linalg::GenericOp op, IntegerPanelContraction c,
-                   DotProduct instruction, StringRef name, int64_t rows)
+                   DotProduct instruction, StringRef name, int64_t rows, int64_t panels)
       : b(rewriter), loc(op.getLoc()), op(op), c(c), instruction(instruction), name(name),
-        rows(rows), laneCount(instruction.lanes),
+        rows(rows), panelsPerTile(panels), laneCount(instruction.lanes),
         lanes(VectorType::get({laneCount}, rewriter.getI32Type())),
         bytes(VectorType::get({laneCount * kDepth}, rewriter.getI8Type())) {
     sizes = op.getStaticLoopRanges();
@@ -225,20 +225,30 @@ private:
     }
   }
 
-  /// The whole panels in a loop, a narrower last one under a mask.
+  /// The whole panels `panelsPerTile` at a time in a loop (each row's
+  /// splat shared by them), the whole ones left as one smaller tile, and a
+  /// narrower last one under a mask.
   void emitPanels(Value row, int64_t count) {
     int64_t n = sizes[dims - 1], whole = n / laneCount;
-    if (whole > 0) {
-      auto forOp = scf::ForOp::create(b, loc, zero, index(whole), one);
+    int64_t grouped = whole - whole % panelsPerTile;
+    if (grouped > 0) {
+      auto forOp = scf::ForOp::create(b, loc, zero, index(grouped), index(panelsPerTile));
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(forOp.getBody());
-      emitTile(row, count, forOp.getInductionVar(), nullptr);
+      emitTile(row, count, forOp.getInductionVar(), panelsPerTile, nullptr);
     }
+    if (whole > grouped)
+      emitTile(row, count, index(grouped), whole - grouped, nullptr);
     if (n % laneCount) {
       auto maskType = VectorType::get({laneCount}, b.getI1Type());
       Value mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{index(n % laneCount)});
-      emitTile(row, count, index(whole), mask);
+      emitTile(row, count, index(whole), 1, mask);
     }
+  }
+
+  /// Panel `panel + p`.
+  Value panelAt(Value panel, int64_t p) {
+    return p == 0 ? panel : (Value)arith::AddIOp::create(b, loc, panel, index(p));
   }
 
   /// Row `row + i`.
@@ -265,36 +275,39 @@ private:
     return result;
   }
 
-  /// `count` rows from `row` times panel `panel`.
-  void emitTile(Value row, int64_t count, Value panel, Value mask) {
+  /// `count` rows from `row` times `panels` panels from `panel`; the
+  /// accumulators row by row, each row's panels side by side.
+  void emitTile(Value row, int64_t count, Value panel, int64_t panels, Value mask) {
     SmallVector<Value> accumulators;
     SmallVector<SmallVector<Value>> at;
-    for (int64_t i = 0; i < count; ++i) {
-      at.push_back(outIndices(rowAt(row, i), panel));
-      if (mask) {
-        Value none = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(lanes, b.getI32IntegerAttr(0)));
-        accumulators.push_back(vector::MaskedLoadOp::create(b, loc, lanes, c.out->get(), at.back(), mask, none));
-      } else {
-        accumulators.push_back(vector::LoadOp::create(b, loc, lanes, c.out->get(), at.back()));
+    for (int64_t i = 0; i < count; ++i)
+      for (int64_t p = 0; p < panels; ++p) {
+        at.push_back(outIndices(rowAt(row, i), panelAt(panel, p)));
+        if (mask) {
+          Value none = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(lanes, b.getI32IntegerAttr(0)));
+          accumulators.push_back(vector::MaskedLoadOp::create(b, loc, lanes, c.out->get(), at.back(), mask, none));
+        } else {
+          accumulators.push_back(vector::LoadOp::create(b, loc, lanes, c.out->get(), at.back()));
+        }
       }
-    }
     int64_t k = sizes[dims - 2], steps = k / kDepth;
     if (steps > 0) {
       auto forOp = scf::ForOp::create(b, loc, zero, index(steps), one, accumulators);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(forOp.getBody());
-      SmallVector<Value> next = emitStep(row, count, panel, forOp.getInductionVar(),
+      SmallVector<Value> next = emitStep(row, count, panel, panels, forOp.getInductionVar(),
                                          forOp.getRegionIterArgs(), /*partial=*/false);
       scf::YieldOp::create(b, loc, next);
       accumulators = forOp.getResults();
     }
     if (k % kDepth)
-      accumulators = emitStep(row, count, panel, index(steps), accumulators, /*partial=*/true);
-    for (int64_t i = 0; i < count; ++i) {
+      accumulators =
+          emitStep(row, count, panel, panels, index(steps), accumulators, /*partial=*/true);
+    for (auto [accumulator, where] : llvm::zip(accumulators, at)) {
       if (mask)
-        vector::MaskedStoreOp::create(b, loc, c.out->get(), at[i], mask, accumulators[i]);
+        vector::MaskedStoreOp::create(b, loc, c.out->get(), where, mask, accumulator);
       else
-        vector::StoreOp::create(b, loc, accumulators[i], c.out->get(), at[i]);
+        vector::StoreOp::create(b, loc, accumulator, c.out->get(), where);
     }
   }
 
@@ -317,16 +330,22 @@ private:
     return vector::BroadcastOp::create(b, loc, lanes, scalar);
   }
 
-  /// One 4-byte step of the reduction: one panel row, `count` dot products.
-  SmallVector<Value> emitStep(Value row, int64_t count, Value panel, Value step,
+  /// One 4-byte step of the reduction: a row of each panel, `count` x
+  /// `panels` dot products.
+  SmallVector<Value> emitStep(Value row, int64_t count, Value panel, int64_t panels, Value step,
                               ValueRange accumulators, bool partial) {
-    Value weights = vector::LoadOp::create(b, loc, bytes, panelRows, ValueRange{panel, step, zero});
-    if (instruction.bytesAsLanes)
-      weights = vector::BitCastOp::create(b, loc, lanes, weights);
+    SmallVector<Value> weights;
+    for (int64_t p = 0; p < panels; ++p) {
+      Value w = vector::LoadOp::create(b, loc, bytes, panelRows,
+                                       ValueRange{panelAt(panel, p), step, zero});
+      weights.push_back(instruction.bytesAsLanes ? (Value)vector::BitCastOp::create(b, loc, lanes, w)
+                                                 : w);
+    }
     SmallVector<Value> next;
     for (int64_t i = 0; i < count; ++i) {
       Value word = rowWord(rowAt(row, i), step, partial);
-      next.push_back(accumulate(accumulators[i], word, weights));
+      for (int64_t p = 0; p < panels; ++p)
+        next.push_back(accumulate(accumulators[i * panels + p], word, weights[p]));
     }
     return next;
   }
@@ -381,7 +400,7 @@ private:
   IntegerPanelContraction c;
   DotProduct instruction;
   StringRef name;
-  int64_t rows, laneCount;
+  int64_t rows, panelsPerTile, laneCount;
   VectorType lanes, bytes;
   SmallVector<int64_t> sizes;
   unsigned dims;
@@ -590,13 +609,12 @@ struct VectorizeIntegerPanelsPass
   using VectorizeIntegerPanelsBase::VectorizeIntegerPanelsBase;
   void runOnOperation() override {
     std::optional<DotProduct> dot = dotProductNamed(instruction);
-    if (!dot || rows < 1) {
+    if (!dot || rows < 1 || panels < 1) {
       getOperation().emitError("lathe-vectorize-integer-panels: instruction '")
           << instruction
           << "' (hexagon-vrmpy, x86-vpdpbusd-512, x86-vpdpbusd-256, aarch64-sdot or "
-             "aarch64-smmla) and rows "
-             ">= 1, not "
-          << rows;
+             "aarch64-smmla), rows and panels >= 1, not "
+          << static_cast<int64_t>(rows) << " and " << static_cast<int64_t>(panels);
       return signalPassFailure();
     }
     SmallVector<std::pair<linalg::GenericOp, IntegerPanelContraction>> contractions;
@@ -611,7 +629,7 @@ struct VectorizeIntegerPanelsPass
       if (dot->family == DotProduct::Family::AArch64Mmla)
         MatrixMultiplyKernel(rewriter, op, c).emit();
       else
-        DotProductKernel(rewriter, op, c, *dot, instruction, rows).emit();
+        DotProductKernel(rewriter, op, c, *dot, instruction, rows, panels).emit();
       rewriter.eraseOp(op);
     }
   }

@@ -2,6 +2,9 @@
 // RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=x86-vpdpbusd-512 rows=4" %s | FileCheck %s --check-prefix=X86
 // RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=aarch64-sdot rows=4" %s | FileCheck %s --check-prefix=ARM
 // RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=aarch64-smmla" %s | FileCheck %s --check-prefix=MMLA
+// RUN: lathe-opt --split-input-file --lathe-vectorize-integer-panels="instruction=x86-vpdpbusd-512 rows=2 panels=2" %s | FileCheck %s --check-prefix=WIDE
+// RUN: not lathe-opt --split-input-file --lathe-vectorize-integer-panels="panels=0" %s 2>&1 | FileCheck %s --check-prefix=NOPANELS
+// NOPANELS: rows and panels >= 1, not 4 and 0
 
 #a = affine_map<(d0, d1, d2) -> (d0, d1)>
 #p = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 4, d2 mod 32, d1 mod 4)>
@@ -292,6 +295,41 @@ func.func @arm_matrix_multiply(%a: memref<3x12xi8>, %p: memref<3x2x2x8xi8>, %y: 
       ins(%a, %p : memref<3x12xi8>, memref<3x2x2x8xi8>) outs(%y : memref<3x5xi32>) {
   ^bb0(%x: i8, %w: i8, %acc: i32):
     %0 = arith.extsi %x : i8 to i32
+    %1 = arith.extsi %w : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d1)>
+#p = affine_map<(d0, d1, d2) -> (d2 floordiv 16, d1 floordiv 4, d2 mod 16, d1 mod 4)>
+#y = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// Tiles of 2 rows x 2 panels: 52 columns are a group of two whole panels in
+// a loop, the third whole panel as a tile of its own, and 4 columns under a
+// mask. Each row's splat serves both panels of a step: 2 panel loads, 2
+// splats and 4 vpdpbusd.
+// MMLA-LABEL: func.func @x86_panel_groups
+// WIDE-LABEL: func.func @x86_panel_groups
+// WIDE: scf.for %{{.+}} = %c0{{.*}} to %c2{{.*}} step %c2
+// WIDE: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// WIDE-COUNT-2: vector.load %{{.+}} : memref<4x2x64xi8>, vector<64xi8>
+// WIDE: vector.broadcast %{{.+}} : i32 to vector<16xi32>
+// WIDE-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// WIDE: vector.broadcast %{{.+}} : i32 to vector<16xi32>
+// WIDE-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// WIDE: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>)
+// WIDE: vector.create_mask %c4{{.*}} : vector<16xi1>
+// WIDE: vector.maskedstore
+func.func @x86_panel_groups(%a: memref<2x8xi8>, %p: memref<4x2x16x4xi8>, %y: memref<2x52xi32>) {
+  linalg.generic {indexing_maps = [#a, #p, #y], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %p : memref<2x8xi8>, memref<4x2x16x4xi8>) outs(%y : memref<2x52xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %0 = arith.extui %x : i8 to i32
     %1 = arith.extsi %w : i8 to i32
     %2 = arith.muli %0, %1 : i32
     %3 = arith.addi %acc, %2 : i32
