@@ -124,19 +124,22 @@ public:
         f.AddFeature(feature, enabled);
       features = f.getString();
     }
+    // Checked before LLVM sees it: a machine for an unknown CPU is made
+    // anyway, with a warning of LLVM's own on stderr.
+    std::unique_ptr<llvm::MCSubtargetInfo> cpus(target->createMCSubtargetInfo(triple, "", ""));
+    if (!cpus || !cpus->isCPUStringValid(cpu))
+      return fail("unknown --cpu '" + cpu + "' for host " + triple.str() + otherHostOf(cpu, triple));
     llvm::TargetOptions targetOptions;
     std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
         triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
         llvm::CodeGenOptLevel::Aggressive));
     if (!machine)
       return fail("LLVM does not know the cpu '" + cpu + "'");
-    if (!machine->getMCSubtargetInfo()->isCPUStringValid(cpu))
-      return fail("unknown --cpu '" + cpu + "' for host " + triple.str() + otherHostOf(cpu, triple));
     return machine;
   }
 
-  /// ", an AArch64 CPU: add --host aarch64-linux-gnu" when `cpu` is a CPU
-  /// of the other host family lathe emits for.
+  /// ", a CPU of aarch64: add --host aarch64-linux-gnu" when `cpu` is a
+  /// CPU of the other host family lathe emits for.
   static std::string otherHostOf(llvm::StringRef cpu, const llvm::Triple &triple) {
     for (const char *other : {"x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"}) {
       llvm::Triple candidate(other);
