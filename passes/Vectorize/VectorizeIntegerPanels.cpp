@@ -174,18 +174,14 @@ std::optional<IntegerPanelContraction> matchContraction(linalg::GenericOp op, in
   return c;
 }
 
-/// Emits the loops of one contraction in place of the generic.
-class DotProductKernel {
+/// What both kernel forms share: the contraction's buffers and sizes, the
+/// loops over its batch dims, and the indices of a row of a or the output.
+class PanelKernel {
 public:
-  DotProductKernel(RewriterBase &rewriter, linalg::GenericOp op, IntegerPanelContraction c,
-                   DotProduct instruction, StringRef name, int64_t rows, int64_t panels)
-      : b(rewriter), loc(op.getLoc()), op(op), c(c), instruction(instruction), name(name),
-        rows(rows), panelsPerTile(panels), laneCount(instruction.lanes),
-        lanes(VectorType::get({laneCount}, rewriter.getI32Type())),
-        bytes(VectorType::get({laneCount * kDepth}, rewriter.getI8Type())) {
-    sizes = op.getStaticLoopRanges();
-    dims = sizes.size();
-  }
+  PanelKernel(RewriterBase &rewriter, linalg::GenericOp op, IntegerPanelContraction c)
+      : b(rewriter), loc(op.getLoc()), op(op), c(c), sizes(op.getStaticLoopRanges()),
+        dims(sizes.size()) {}
+  virtual ~PanelKernel() = default;
 
   void emit() {
     zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -197,22 +193,64 @@ public:
     emitBatch(0);
   }
 
-private:
+protected:
+  /// The loops over the rows and panels of one batch element.
+  virtual void emitRows() = 0;
+
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
+  /// `v + i` (`v` itself for 0).
+  Value plus(Value v, int64_t i) {
+    return i == 0 ? v : (Value)arith::AddIOp::create(b, loc, v, index(i));
+  }
+
+  /// The indices of `buffer` (a or the output) at `row`, inner index
+  /// `inner`: the batch dims of its map (0 where broadcast), then those two.
+  SmallVector<Value> indicesOf(OpOperand *buffer, Value row, Value inner) {
+    AffineMap map = op.getMatchingIndexingMap(buffer);
+    SmallVector<Value> result;
+    for (AffineExpr e : map.getResults().drop_back(2))
+      result.push_back(isa<AffineDimExpr>(e) ? ivs[cast<AffineDimExpr>(e).getPosition()] : zero);
+    result.push_back(row);
+    result.push_back(inner);
+    return result;
+  }
+
+  RewriterBase &b;
+  Location loc;
+  linalg::GenericOp op;
+  IntegerPanelContraction c;
+  SmallVector<int64_t> sizes;
+  unsigned dims;
+  SmallVector<Value> ivs;
+  Value zero, one, panelRows;
+
+private:
   void emitBatch(unsigned loop) {
     if (loop + 3 == dims)
-      return emitRowBlocks();
+      return emitRows();
     auto forOp = scf::ForOp::create(b, loc, zero, index(sizes[loop]), one);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(forOp.getBody());
     ivs[loop] = forOp.getInductionVar();
     emitBatch(loop + 1);
   }
+};
 
+/// Emits the loops of one contraction in place of the generic.
+class DotProductKernel final : public PanelKernel {
+public:
+  DotProductKernel(RewriterBase &rewriter, linalg::GenericOp op, IntegerPanelContraction c,
+                   DotProduct instruction, int64_t rows, int64_t panels)
+      : PanelKernel(rewriter, op, c), instruction(instruction), rows(rows),
+        panelsPerTile(panels), laneCount(instruction.lanes),
+        lanes(VectorType::get({laneCount}, rewriter.getI32Type())),
+        bytes(VectorType::get({laneCount * kDepth}, rewriter.getI8Type())) {}
+
+private:
   /// Blocks of `rows` rows, then the rows left as one smaller block (they
   /// too share each panel load).
-  void emitRowBlocks() {
+  void emitRows() override {
     int64_t m = sizes[dims - 3], blocked = m - m % rows;
     for (auto [lower, upper, count] :
          {std::tuple{int64_t(0), blocked, rows}, std::tuple{blocked, m, m - blocked}}) {
@@ -246,35 +284,6 @@ private:
     }
   }
 
-  /// Panel `panel + p`.
-  Value panelAt(Value panel, int64_t p) {
-    return p == 0 ? panel : (Value)arith::AddIOp::create(b, loc, panel, index(p));
-  }
-
-  /// Row `row + i`.
-  Value rowAt(Value row, int64_t i) {
-    return i == 0 ? row : (Value)arith::AddIOp::create(b, loc, row, index(i));
-  }
-
-  /// The indices of `a` at row `row`, column `column`.
-  SmallVector<Value> lhsIndices(Value row, Value column) {
-    AffineMap map = op.getMatchingIndexingMap(c.a);
-    SmallVector<Value> result;
-    for (AffineExpr e : map.getResults().drop_back(2))
-      result.push_back(isa<AffineDimExpr>(e) ? ivs[cast<AffineDimExpr>(e).getPosition()] : zero);
-    result.push_back(row);
-    result.push_back(column);
-    return result;
-  }
-
-  /// The indices of the output at row `row` and panel `panel`.
-  SmallVector<Value> outIndices(Value row, Value panel) {
-    SmallVector<Value> result(ivs.begin(), ivs.begin() + (dims - 3));
-    result.push_back(row);
-    result.push_back(arith::MulIOp::create(b, loc, panel, index(laneCount)));
-    return result;
-  }
-
   /// `count` rows from `row` times `panels` panels from `panel`; the
   /// accumulators row by row, each row's panels side by side.
   void emitTile(Value row, int64_t count, Value panel, int64_t panels, Value mask) {
@@ -282,7 +291,8 @@ private:
     SmallVector<SmallVector<Value>> at;
     for (int64_t i = 0; i < count; ++i)
       for (int64_t p = 0; p < panels; ++p) {
-        at.push_back(outIndices(rowAt(row, i), panelAt(panel, p)));
+        at.push_back(indicesOf(c.out, plus(row, i),
+                                arith::MulIOp::create(b, loc, plus(panel, p), index(laneCount))));
         if (mask) {
           Value none = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(lanes, b.getI32IntegerAttr(0)));
           accumulators.push_back(vector::MaskedLoadOp::create(b, loc, lanes, c.out->get(), at.back(), mask, none));
@@ -316,7 +326,7 @@ private:
   Value rowWord(Value row, Value step, bool partial) {
     auto four = VectorType::get({kDepth}, b.getI8Type());
     Value column = arith::MulIOp::create(b, loc, step, index(kDepth));
-    SmallVector<Value> at = lhsIndices(row, column);
+    SmallVector<Value> at = indicesOf(c.a, row, column);
     Value quad;
     if (partial) {
       Value padding = arith::ConstantIntOp::create(b, loc, 0, 8);
@@ -337,13 +347,13 @@ private:
     SmallVector<Value> weights;
     for (int64_t p = 0; p < panels; ++p) {
       Value w = vector::LoadOp::create(b, loc, bytes, panelRows,
-                                       ValueRange{panelAt(panel, p), step, zero});
+                                       ValueRange{plus(panel, p), step, zero});
       weights.push_back(instruction.bytesAsLanes ? (Value)vector::BitCastOp::create(b, loc, lanes, w)
                                                  : w);
     }
     SmallVector<Value> next;
     for (int64_t i = 0; i < count; ++i) {
-      Value word = rowWord(rowAt(row, i), step, partial);
+      Value word = rowWord(plus(row, i), step, partial);
       for (int64_t p = 0; p < panels; ++p)
         next.push_back(accumulate(accumulators[i * panels + p], word, weights[p]));
     }
@@ -394,18 +404,9 @@ private:
         .getResult(0);
   }
 
-  RewriterBase &b;
-  Location loc;
-  linalg::GenericOp op;
-  IntegerPanelContraction c;
   DotProduct instruction;
-  StringRef name;
   int64_t rows, panelsPerTile, laneCount;
   VectorType lanes, bytes;
-  SmallVector<int64_t> sizes;
-  unsigned dims;
-  SmallVector<Value> ivs;
-  Value zero, one, panelRows;
 };
 
 /// AArch64's 8-bit matrix multiply (FEAT_I8MM): smmla (ummla for unsigned
@@ -417,39 +418,18 @@ private:
 /// panels. A last odd row pairs with zeros; an odd last column is loaded and
 /// stored under a mask; a last partial step reads a past K as zeros (the
 /// panels are zero there too).
-class MatrixMultiplyKernel {
+class MatrixMultiplyKernel final : public PanelKernel {
 public:
   static constexpr int64_t kColumns = 2, kDepth = 8, kPanelsPerTile = 4;
 
   MatrixMultiplyKernel(RewriterBase &rewriter, linalg::GenericOp op, IntegerPanelContraction c)
-      : b(rewriter), loc(op.getLoc()), op(op), c(c), sizes(op.getStaticLoopRanges()),
-        dims(sizes.size()), i8(rewriter.getI8Type()), i32(rewriter.getI32Type()) {}
-
-  void emit() {
-    zero = arith::ConstantIndexOp::create(b, loc, 0);
-    one = arith::ConstantIndexOp::create(b, loc, 1);
-    panelRows = memref::CollapseShapeOp::create(
-        b, loc, c.panels->get(), ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
-    ivs.assign(dims, zero);
-    emitBatch(0);
-  }
+      : PanelKernel(rewriter, op, c), i8(rewriter.getI8Type()), i32(rewriter.getI32Type()) {}
 
 private:
-  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   VectorType vector(int64_t n, Type t) { return VectorType::get({n}, t); }
 
-  void emitBatch(unsigned loop) {
-    if (loop + 3 == dims)
-      return emitRowPairs();
-    auto forOp = scf::ForOp::create(b, loc, zero, index(sizes[loop]), one);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(forOp.getBody());
-    ivs[loop] = forOp.getInductionVar();
-    emitBatch(loop + 1);
-  }
-
   /// Whole pairs of rows in a loop, then an odd last row.
-  void emitRowPairs() {
+  void emitRows() override {
     int64_t m = sizes[dims - 3];
     if (m >= 2) {
       auto forOp = scf::ForOp::create(b, loc, zero, index(m - m % 2), index(2));
@@ -478,23 +458,10 @@ private:
       emitTile(row, pair, index(groups * kPanelsPerTile), left, /*oddLast=*/n % kColumns != 0);
   }
 
-  /// The indices of `buffer` (a or the output) at `row`, inner index `inner`.
-  SmallVector<Value> at(OpOperand *buffer, Value row, Value inner) {
-    AffineMap map = op.getMatchingIndexingMap(buffer);
-    SmallVector<Value> result;
-    for (AffineExpr e : map.getResults().drop_back(2))
-      result.push_back(isa<AffineDimExpr>(e) ? ivs[cast<AffineDimExpr>(e).getPosition()] : zero);
-    result.push_back(row);
-    result.push_back(inner);
-    return result;
-  }
-
-  Value rowAfter(Value row) { return arith::AddIOp::create(b, loc, row, one); }
-
   /// The 2 sums of one row's two columns from `column`, all of the pair's
   /// when `mask` is null.
   Value loadSums(Value row, Value column, Value mask) {
-    SmallVector<Value> where = at(c.out, row, column);
+    SmallVector<Value> where = indicesOf(c.out, row, column);
     if (!mask)
       return vector::LoadOp::create(b, loc, vector(kColumns, i32), c.out->get(), where);
     Value none = arith::ConstantOp::create(
@@ -504,7 +471,7 @@ private:
   }
 
   void storeSums(Value sums, Value row, Value column, Value mask) {
-    SmallVector<Value> where = at(c.out, row, column);
+    SmallVector<Value> where = indicesOf(c.out, row, column);
     if (mask)
       vector::MaskedStoreOp::create(b, loc, c.out->get(), where, mask, sums);
     else
@@ -521,11 +488,11 @@ private:
         b, loc, DenseElementsAttr::get(vector(kColumns, i32), b.getI32IntegerAttr(0)));
     SmallVector<Value> columns, accumulators;
     for (int64_t p = 0; p < count; ++p) {
-      Value panelIndex = p ? (Value)arith::AddIOp::create(b, loc, panel, index(p)) : panel;
+      Value panelIndex = plus(panel, p);
       columns.push_back(arith::MulIOp::create(b, loc, panelIndex, index(kColumns)));
       Value mask = p + 1 == count ? lastMask : nullptr;
       Value first = loadSums(row, columns.back(), mask);
-      Value second = pair ? loadSums(rowAfter(row), columns.back(), mask) : zeros;
+      Value second = pair ? loadSums(plus(row, 1), columns.back(), mask) : zeros;
       accumulators.push_back(
           vector::ShuffleOp::create(b, loc, first, second, ArrayRef<int64_t>{0, 1, 2, 3}));
     }
@@ -549,7 +516,7 @@ private:
       if (pair) {
         Value second = vector::ShuffleOp::create(b, loc, accumulators[p], accumulators[p],
                                                  ArrayRef<int64_t>{2, 3});
-        storeSums(second, rowAfter(row), columns[p], mask);
+        storeSums(second, plus(row, 1), columns[p], mask);
       }
     }
   }
@@ -558,7 +525,7 @@ private:
   /// past K as zeros.
   Value rowBytes(Value row, Value step, bool partial) {
     Value column = arith::MulIOp::create(b, loc, step, index(kDepth));
-    SmallVector<Value> where = at(c.a, row, column);
+    SmallVector<Value> where = indicesOf(c.a, row, column);
     if (!partial)
       return vector::LoadOp::create(b, loc, vector(kDepth, i8), c.a->get(), where);
     Value padding = arith::ConstantIntOp::create(b, loc, 0, 8);
@@ -571,7 +538,7 @@ private:
   SmallVector<Value> emitStep(Value row, bool pair, Value panel, int64_t count, Value step,
                               ValueRange accumulators, bool partial) {
     Value first = rowBytes(row, step, partial);
-    Value second = pair ? rowBytes(rowAfter(row), step, partial)
+    Value second = pair ? rowBytes(plus(row, 1), step, partial)
                         : (Value)arith::ConstantOp::create(
                               b, loc, DenseElementsAttr::get(vector(kDepth, i8),
                                                              b.getIntegerAttr(i8, 0)));
@@ -582,7 +549,7 @@ private:
                                       : "llvm.aarch64.neon.smmla.v4i32.v16i8";
     SmallVector<Value> next;
     for (int64_t p = 0; p < count; ++p) {
-      Value panelIndex = p ? (Value)arith::AddIOp::create(b, loc, panel, index(p)) : panel;
+      Value panelIndex = plus(panel, p);
       Value weights = vector::LoadOp::create(b, loc, vector(kColumns * kDepth, i8), panelRows,
                                              ValueRange{panelIndex, step, zero});
       next.push_back(LLVM::CallIntrinsicOp::create(b, loc, vector(4, i32),
@@ -593,15 +560,7 @@ private:
     return next;
   }
 
-  RewriterBase &b;
-  Location loc;
-  linalg::GenericOp op;
-  IntegerPanelContraction c;
-  SmallVector<int64_t> sizes;
-  unsigned dims;
   Type i8, i32;
-  SmallVector<Value> ivs;
-  Value zero, one, panelRows;
 };
 
 struct VectorizeIntegerPanelsPass
@@ -629,7 +588,7 @@ struct VectorizeIntegerPanelsPass
       if (dot->family == DotProduct::Family::AArch64Mmla)
         MatrixMultiplyKernel(rewriter, op, c).emit();
       else
-        DotProductKernel(rewriter, op, c, *dot, instruction, rows, panels).emit();
+        DotProductKernel(rewriter, op, c, *dot, rows, panels).emit();
       rewriter.eraseOp(op);
     }
   }

@@ -63,6 +63,12 @@ static void json_escape(FILE *out, const char *text) {
   }
 }
 
+/* Whether `spec` (NAME=FILE) names input `name`. */
+static int names_input(const char *spec, const char *name) {
+  const char *eq = strrchr(spec, '=');
+  return eq && (size_t)(eq - spec) == strlen(name) && !strncmp(spec, name, strlen(name));
+}
+
 /* The value of option `name` at argv[*i] (`--name VALUE` or
    `--name=VALUE`), advancing *i; NULL when argv[*i] is not that option. */
 static const char *option(int argc, char **argv, int *i, const char *name, int *missing) {
@@ -139,12 +145,9 @@ int main(int argc, char **argv) {
     lathe_tensor_info info;
     lathe_model_entry_input_info(model, entry, index, &info, NULL);
     const char *file = NULL;
-    for (int s = 0; s < input_count; ++s) {
-      const char *eq = strrchr(input_specs[s], '=');
-      if (eq && (size_t)(eq - input_specs[s]) == strlen(info.name) &&
-          !strncmp(input_specs[s], info.name, strlen(info.name)))
-        file = eq + 1;
-    }
+    for (int s = 0; s < input_count; ++s)
+      if (names_input(input_specs[s], info.name))
+        file = strrchr(input_specs[s], '=') + 1;
     if (!file) {
       char why[600];
       snprintf(why, sizeof(why), "input '%s' is not given (--input %s=FILE.npy)", info.name,
@@ -167,13 +170,11 @@ int main(int argc, char **argv) {
     }
   }
   for (int s = 0; s < input_count; ++s) {
-    const char *eq = strrchr(input_specs[s], '=');
     int known = 0;
-    for (size_t index = 0; eq && index < inputs; ++index) {
+    for (size_t index = 0; index < inputs; ++index) {
       lathe_tensor_info info;
       lathe_model_entry_input_info(model, entry, index, &info, NULL);
-      known |= (size_t)(eq - input_specs[s]) == strlen(info.name) &&
-               !strncmp(input_specs[s], info.name, strlen(info.name));
+      known |= names_input(input_specs[s], info.name);
     }
     if (!known) {
       char why[600];

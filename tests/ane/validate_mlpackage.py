@@ -355,14 +355,22 @@ def rule_alpha_below_beta(where, bound, out):
           f"{where}: alpha {alpha} is not below beta {beta} (iOS17 clip)")
 
 
-def rule_reduce(where, bound, out):
-    x = first(bound, "x")
+def bound_axes(where, bound, x):
+    """The op's `axes` (all of x's when not bound) as non-negative dims, or
+    None when they are unknown or outside x's rank (reported)."""
     rank = len(x.shape)
     axes = first(bound, "axes").values() if "axes" in bound else list(range(rank))
     if axes is None or not check(all(-rank <= a < rank for a in axes),
                                  f"{where}: axes {axes} outside x's rank {rank}"):
+        return None
+    return {a % rank for a in axes}
+
+
+def rule_reduce(where, bound, out):
+    x = first(bound, "x")
+    axes = bound_axes(where, bound, x)
+    if axes is None:
         return
-    axes = {a % rank for a in axes}
     if scalar(bound, "keep_dims", False):
         shape = [1 if i in axes else d for i, d in enumerate(x.shape)]
     else:
@@ -417,12 +425,10 @@ def rule_pool(where, bound, out):
 
 def rule_layer_norm(where, bound, out):
     x = first(bound, "x")
-    rank = len(x.shape)
-    axes = first(bound, "axes").values() if "axes" in bound else list(range(rank))
-    if axes is None or not check(all(-rank <= a < rank for a in axes),
-                                 f"{where}: axes {axes} outside x's rank {rank}"):
+    axes = bound_axes(where, bound, x)
+    if axes is None:
         return
-    normalized = [d for i, d in enumerate(x.shape) if i in {a % rank for a in axes}]
+    normalized = [d for i, d in enumerate(x.shape) if i in axes]
     for param in ("gamma", "beta"):
         v = first(bound, param)
         check(v is None or v.shape == normalized,
