@@ -368,6 +368,7 @@ struct CompileSession {
   std::map<std::string, std::vector<ObjectFile>> objects;
   /// Partitions emitted so far: each gets the symbol lathe_step<N>.
   size_t partitions = 0;
+  std::function<void(llvm::StringRef, size_t, size_t)> progress;
 };
 
 /// Imports `model` with `import`'s input shapes and compiles it into
@@ -434,7 +435,12 @@ LogicalResult compileEntry(MLIRContext &context, LoadedModel &model, const Impor
     return attr ? attr.getInt() : 0;
   };
   SymbolTable symbols(*module);
-  for (auto call : llvm::to_vector(func.getOps<func::CallOp>())) {
+  auto calls = llvm::to_vector(func.getOps<func::CallOp>());
+  std::string progressLine = "compiling entry '" + artifact.name + "' partitions";
+  const auto &progress = session.progress;
+  for (auto [done, call] : llvm::enumerate(calls)) {
+    if (progress)
+      progress(progressLine, done, calls.size());
     auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
     StringRef targetName = callee->getAttrOfType<StringAttr>(kTargetAttr).getValue();
     Target &target = **llvm::find_if(targets, [&](const auto &t) { return t->name() == targetName; });
@@ -482,6 +488,8 @@ LogicalResult compileEntry(MLIRContext &context, LoadedModel &model, const Impor
     session.objects[target.name().str()].push_back(std::move(*object));
     artifact.steps.push_back(std::move(step));
   }
+  if (progress)
+    progress(progressLine, calls.size(), calls.size());
   for (const PlanStep &step : artifact.steps)
     if (llvm::is_contained(step.ioBytes, UINT64_MAX))
       return emitError(loc) << "partition " << step.entry << " passes a tensor beyond lathe's limit of "
@@ -500,6 +508,7 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
   session.targets = targetsFor(options.target);
   session.targetOptions = options.targetOptions;
   session.targetOptions.constantPool = &session.pool;
+  session.progress = options.progress;
   std::vector<std::unique_ptr<Target>> &targets = session.targets;
   Location loc = FileLineColLoc::get(&context, model.path(), 0, 0);
   if (targets.empty() || targets.front()->name() != options.target)

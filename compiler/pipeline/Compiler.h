@@ -6,6 +6,7 @@
 #include "compiler/pipeline/ArtifactWriter.h"
 #include "targets/Target.h"
 
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -29,6 +30,9 @@ struct CompileOptions {
   std::vector<Entry> entries;
   std::string target = "cpu";
   TargetOptions targetOptions;
+  /// Called as each partition is compiled ("compiling entry 'main'", done,
+  /// total): a long compile's progress line.
+  std::function<void(llvm::StringRef, size_t, size_t)> progress;
 };
 
 /// How far a quantized model computes from the fp32 one, over the

@@ -27,7 +27,7 @@ static int positive(const char *text) {
 }
 
 int main(int argc, char **argv) {
-  lathe_bench_options options = {50, 0, NULL, NULL};
+  lathe_bench_options options = {50, 0, NULL, NULL, NULL};
   const char *path = NULL;
   int json = 0;
   for (int i = 1; i < argc; ++i) {
