@@ -269,6 +269,20 @@ lathe_status_code lathe_session_run(lathe_session *s, lathe_status *status) {
                         "copy it to a buffer of your own first",
                         tensors[i].name);
   }
+  /* Nor may an output the caller bound overlap an input. */
+  for (size_t o = 0; o < p->output_count; ++o) {
+    size_t slot = p->slot_first + p->input_count + o;
+    uintptr_t out = (uintptr_t)s->slots[slot], n = tensors[p->input_count + o].bytes;
+    if (s->slots[slot] == s->memory + s->offsets[slot])
+      continue;
+    for (size_t i = 0; i < inputs; ++i) {
+      uintptr_t in = (uintptr_t)s->inputs[p->slot_first + i];
+      if (in < out + n && out < in + tensors[i].bytes)
+        return lathe_fail(status, LATHE_INVALID_ARGUMENT,
+                          "output '%s' is bound to memory that overlaps input '%s'",
+                          tensors[p->input_count + o].name, tensors[i].name);
+    }
+  }
   for (size_t i = 0; i < inputs; ++i)
     if (s->staged[p->slot_first + i])
       memcpy(s->slots[p->slot_first + i], s->inputs[p->slot_first + i], tensors[i].bytes);
@@ -308,6 +322,40 @@ lathe_status_code lathe_session_reset(lathe_session *s, lathe_status *status) {
   if (code == LATHE_OK && s->position)
     memset(s->memory + s->caches_offset, 0, s->caches_bytes);
   return code;
+}
+
+lathe_status_code lathe_session_set_output(lathe_session *s, size_t index, void *data,
+                                           size_t bytes, lathe_status *status) {
+  if (!s)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "lathe_session_set_output: null session");
+  const lathe_model *m = s->model;
+  const lathe_entry_plan *p = &m->entries[s->entry];
+  if (index >= p->output_count)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "output %zu does not exist (entry '%s' has %zu)",
+                      index, p->name, p->output_count);
+  const lathe_tensor_desc *t = &m->tensors[p->tensor_first + p->input_count + index];
+  size_t slot = p->slot_first + p->input_count + index;
+  if (!data) {
+    s->slots[slot] = s->memory + s->offsets[slot];
+    return LATHE_OK;
+  }
+  if (bytes != t->bytes)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT, "output '%s': %zu bytes given, it needs %zu",
+                      t->name, bytes, t->bytes);
+  for (size_t i = p->step_first; i < p->step_first + p->step_count; ++i)
+    if (m->steps[i].backend->shares_session_memory)
+      for (uint32_t k = 0; k < m->steps[i].io_count; ++k)
+        if (m->steps[i].slots[k] == slot)
+          return lathe_fail(status, LATHE_UNSUPPORTED,
+                            "output '%s' is written by a %s step, in the memory the session "
+                            "shares with it: read it with lathe_session_output",
+                            t->name, lathe_target_name(m->steps[i].target));
+  uintptr_t out = (uintptr_t)data, memory = (uintptr_t)s->memory;
+  if (out < memory + s->memory_bytes && memory < out + bytes)
+    return lathe_fail(status, LATHE_INVALID_ARGUMENT,
+                      "output '%s': the memory given lies in this session's own memory", t->name);
+  s->slots[slot] = data;
+  return LATHE_OK;
 }
 
 lathe_status_code lathe_session_output(lathe_session *s, size_t index, const void **data,

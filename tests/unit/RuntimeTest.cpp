@@ -144,6 +144,54 @@ TEST(Runtime, RejectsAnInputInsideTheSessionsOwnMemory) {
   EXPECT_EQ(lathe_session_run(l.session, &status), LATHE_OK) << status.message;
 }
 
+TEST(Runtime, WritesABoundOutputIntoTheCallersMemory) {
+  Loaded l;
+  lathe_status status;
+  float z[6] = {0};
+  ASSERT_EQ(lathe_session_set_input(l.session, 0, kInput, sizeof(kInput), LATHE_DTYPE_FLOAT32,
+                                    kDims, 2, &status),
+            LATHE_OK);
+  EXPECT_EQ(lathe_session_set_output(l.session, 1, z, sizeof(z) - 4, &status),
+            LATHE_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message, "output 'z': 20 bytes given, it needs 24");
+  ASSERT_EQ(lathe_session_set_output(l.session, 1, z, sizeof(z), &status), LATHE_OK)
+      << status.message;
+  ASSERT_EQ(lathe_session_run(l.session, &status), LATHE_OK) << status.message;
+  EXPECT_EQ(std::memcmp(z, kExpectedZ, sizeof(z)), 0);
+  const void *data;
+  size_t bytes;
+  ASSERT_EQ(lathe_session_output(l.session, 1, &data, &bytes, &status), LATHE_OK);
+  EXPECT_EQ(data, static_cast<const void *>(z));
+
+  // Unbound, the output is the session's again (and z is left alone).
+  ASSERT_EQ(lathe_session_set_output(l.session, 1, nullptr, 0, &status), LATHE_OK);
+  std::memset(z, 0, sizeof(z));
+  ASSERT_EQ(lathe_session_run(l.session, &status), LATHE_OK) << status.message;
+  ASSERT_EQ(lathe_session_output(l.session, 1, &data, &bytes, &status), LATHE_OK);
+  EXPECT_NE(data, static_cast<const void *>(z));
+  EXPECT_EQ(std::memcmp(data, kExpectedZ, bytes), 0);
+  EXPECT_EQ(z[0], 0.0f);
+
+  // The compiled code may not write what it reads.
+  std::vector<float> shared(kInput, kInput + 6);
+  ASSERT_EQ(lathe_session_set_input(l.session, 0, shared.data(), 24, LATHE_DTYPE_FLOAT32, kDims,
+                                    2, &status),
+            LATHE_OK);
+  ASSERT_EQ(lathe_session_set_output(l.session, 0, shared.data(), 24, &status), LATHE_OK);
+  EXPECT_EQ(lathe_session_run(l.session, &status), LATHE_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message, "output 'y' is bound to memory that overlaps input 'x'");
+}
+
+TEST(Runtime, KeepsAHexagonOutputInTheMemoryItShares) {
+  static const std::vector<char> bytes = readArtifact("hexagon");
+  Loaded l(bytes);
+  lathe_status status;
+  float z[6];
+  EXPECT_EQ(lathe_session_set_output(l.session, 1, z, sizeof(z), &status), LATHE_UNSUPPORTED);
+  EXPECT_STREQ(status.message, "output 'z' is written by a hexagon step, in the memory the "
+                               "session shares with it: read it with lathe_session_output");
+}
+
 TEST(Runtime, RejectsBadArtifacts) {
   lathe_model *model = nullptr;
   lathe_status status;

@@ -154,7 +154,17 @@ LATHE_API lathe_status_code lathe_session_set_input(lathe_session *session, size
                                           const int64_t *dims, size_t rank,
                                           lathe_status *status);
 LATHE_API lathe_status_code lathe_session_run(lathe_session *session, lathe_status *status);
-/* The output's bytes, owned by the session, valid until the next run. */
+/* Has the following runs write output `index` straight into `data` (its
+ * `bytes`, the output's size; the caller's, valid through those runs)
+ * instead of the session's own memory: no copy out. NULL puts the output
+ * back into the session. An output a step of a target that shares the
+ * session's memory with a device (hexagon) writes stays there
+ * (LATHE_UNSUPPORTED: read it with lathe_session_output). */
+LATHE_API lathe_status_code lathe_session_set_output(lathe_session *session, size_t index,
+                                                     void *data, size_t bytes,
+                                                     lathe_status *status);
+/* The output's bytes, owned by the session (or the caller's, if bound with
+ * lathe_session_set_output), valid until the next run. */
 LATHE_API lathe_status_code lathe_session_output(lathe_session *session, size_t index,
                                        const void **data, size_t *bytes, lathe_status *status);
 
