@@ -2,7 +2,7 @@
 #include "compiler/tools/lathe/Driver.h"
 
 #include "compiler/importer/ModelLoader.h"
-#include "compiler/pipeline/Compiler.h"
+#include "compiler/pipeline/CompileJob.h"
 #include "compiler/tools/lathe/ImportOptionsFlags.h"
 #include "compiler/tools/lathe/QuantizationFlags.h"
 #include "targets/ane/MlPackage.h"
@@ -158,7 +158,8 @@ int runCompile() {
   // LLD, which links the cpu partitions, resets every cl option when it
   // reads its -mllvm flags: the values are copied out before anything links.
   const std::string outputPath = output, stats = statsPath, mlpackage = mlpackageDir;
-  CompileOptions options;
+  CompileJob job;
+  CompileOptions &options = job.options;
   options.target = target;
   TargetOptions &targetOptions = options.targetOptions;
   if (host.getNumOccurrences())
@@ -173,18 +174,18 @@ int runCompile() {
   targetOptions.crashReproducer = crashReproducer;
   targetOptions.noFusion = noFusion;
   targetOptions.noLayout = noLayout;
+  options.progress = [](llvm::StringRef what, size_t done, size_t total) {
+    showProgress(what, done, total, "");
+  };
 
-  auto quantization = QuantizationRequest::fromFlags(/*defaultMode=*/"");
+  auto quantization = quantizationFromFlags(/*defaultMode=*/"");
   if (!quantization)
     return fail("compile: " + llvm::toString(quantization.takeError()));
+  job.quantization = std::move(*quantization);
   if (auto error = importFlags.apply(options.import))
     return fail("compile: " + *error);
   if (auto error = addEntries(options))
     return fail("compile: " + *error);
-  // Calibration runs at one set of shapes; the other modes do not depend on them.
-  if (!options.entries.empty() && quantization->mode == "static")
-    return fail("compile: --entry and --quantize static: quantize the model first (lathe quantize), "
-                "then compile its entries");
   if (models.size() != 1)
     return fail("compile: expected one model file (lathe compile MODEL.onnx -o OUT.lathe)");
   if (outputPath.empty())
@@ -192,43 +193,28 @@ int runCompile() {
   const std::string path = models[0];
   auto model = loadModel(path);
   if (!model)
-    return fail(llvm::toString(model.takeError()));
+    return fail(model.takeError());
 
-  CompilerContext compiler;
-  mlir::MLIRContext &context = compiler.context;
-  std::optional<QuantizationAccuracy> accuracy;
-  if (quantization->enabled()) {
-    auto qdq = quantization->quantize(context, **model, options.import);
-    if (!qdq)
-      return compiler.errors ? 1 : fail(llvm::toString(qdq.takeError()));
-    auto quantized = loadModelFromBytes(qdq->qdq, path);
-    if (!quantized)
-      return fail(llvm::toString(quantized.takeError()));
-    *model = std::move(*quantized);
-    accuracy = std::move(qdq->accuracy);
+  auto compiled = compileJob(**model, job);
+  if (!compiled) {
+    std::string message = llvm::toString(compiled.takeError());
+    // The job's own complaints about its options name no file.
+    if (llvm::StringRef(message).starts_with("--"))
+      return fail("compile: " + message);
+    return fail(llvm::createStringError(llvm::inconvertibleErrorCode(), message));
   }
-  options.progress = [](llvm::StringRef what, size_t done, size_t total) {
-    showProgress(what, done, total, "");
-  };
-  Artifact artifact;
-  CompileStats compileStats;
-  if (failed(compileModel(context, **model, options, artifact, compileStats)))
-    return compiler.errors ? 1 : fail(path + ": compilation failed");
-  if (accuracy && accuracy->samples) {
-    llvm::append_range(compileStats.warnings, accuracy->warnings());
-    compileStats.quantization = std::move(accuracy);
-  }
-  if (options.target != "cpu" && !compileStats.opsPerTarget.count(options.target))
-    llvm::errs() << "lathe: note: " << path << ": no op runs on the " << options.target
-                 << "; everything runs on the cpu\n";
-  std::vector<char> bytes = serializeArtifact(artifact);
+  for (const std::string &line : compiled->warnings)
+    llvm::errs() << "lathe: warning: " << line << "\n";
+  for (const std::string &line : compiled->notes)
+    llvm::errs() << "lathe: note: " << line << "\n";
+  std::vector<char> bytes = serializeArtifact(compiled->artifact);
   if (auto err = writeFile(outputPath, llvm::StringRef(bytes.data(), bytes.size())))
-    return fail(llvm::toString(std::move(err)));
+    return fail(std::move(err));
   if (!stats.empty())
-    if (auto err = writeFile(stats, compileStats.json()))
-      return fail(llvm::toString(std::move(err)));
+    if (auto err = writeFile(stats, compiled->stats.json()))
+      return fail(std::move(err));
   if (!mlpackage.empty())
-    if (auto err = writeMlPackages(artifact, mlpackage))
+    if (auto err = writeMlPackages(compiled->artifact, mlpackage))
       return fail(path + ": --emit-mlpackage: " + llvm::toString(std::move(err)));
   return 0;
 }

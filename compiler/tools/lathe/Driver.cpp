@@ -1,14 +1,8 @@
 //===- Driver.cpp - what the lathe driver's commands share ----------------===//
 #include "compiler/tools/lathe/Driver.h"
 
-#include "compiler/importer/OnnxImporter.h"
-
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/Location.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <algorithm>
 
 namespace lathe::driver {
 
@@ -17,41 +11,20 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
+int fail(llvm::Error error) {
+  std::string message = llvm::toString(std::move(error));
+  llvm::SmallVector<llvm::StringRef> lines;
+  llvm::StringRef(message).split(lines, '\n');
+  for (llvm::StringRef line : lines)
+    fail(line);
+  return 1;
+}
+
 std::optional<std::string> parsePositive(llvm::StringRef option, llvm::StringRef text,
                                          unsigned &value) {
   if (!text.getAsInteger(10, value) && value >= 1)
     return std::nullopt;
   return "--" + option.str() + " needs a positive integer, got '" + text.str() + "'";
-}
-
-namespace {
-
-mlir::DialectRegistry importerRegistry() {
-  mlir::DialectRegistry registry;
-  registerImporterDialects(registry);
-  return registry;
-}
-
-} // namespace
-
-CompilerContext::CompilerContext() : context(importerRegistry()) {
-  context.getDiagEngine().registerHandler([this](mlir::Diagnostic &diag) {
-    if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)
-      return;
-    ++errors;
-    std::string where;
-    mlir::Location loc = diag.getLocation();
-    if (auto name = llvm::dyn_cast<mlir::NameLoc>(loc)) {
-      if (auto file = llvm::dyn_cast<mlir::FileLineColLoc>(name.getChildLoc()))
-        where = file.getFilename().str() + ": ";
-      where += "node '" + name.getName().str() + "': ";
-    } else if (auto file = llvm::dyn_cast<mlir::FileLineColLoc>(loc)) {
-      where = file.getFilename().str() + ": ";
-    }
-    std::string message = diag.str();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    llvm::errs() << "lathe: error: " << where << message << "\n";
-  });
 }
 
 std::optional<std::string> LoadedSession::open(const std::string &path,

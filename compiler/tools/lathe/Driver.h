@@ -15,8 +15,8 @@
 
 #include "lathe/lathe.h"
 
-#include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/Error.h"
 #include "llvm/Support/CommandLine.h"
 
 #include <memory>
@@ -45,21 +45,14 @@ int runOps();
 
 /// Prints "lathe: error: MESSAGE" and returns 1.
 int fail(const llvm::Twine &message);
+/// The same for each line of `error`'s message.
+int fail(llvm::Error error);
 
 /// Reads --`option`'s `text` as a positive count into `value`; the error
 /// line's text if it is none. (Counts are read here rather than by cl's
 /// typed parsers, whose complaints bypass the one-line error.)
 std::optional<std::string> parsePositive(llvm::StringRef option, llvm::StringRef text,
                                          unsigned &value);
-
-/// The MLIR context a command that imports or compiles works in: the
-/// importer's dialects, and errors printed as single lines naming the model
-/// node they concern (and counted); notes and remarks stay quiet.
-struct CompilerContext {
-  CompilerContext();
-  int errors = 0;
-  mlir::MLIRContext context;
-};
 
 /// An artifact loaded with a session on it (lathe run, lathe generate).
 struct LoadedSession {

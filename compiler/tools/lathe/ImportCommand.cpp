@@ -3,6 +3,7 @@
 
 #include "compiler/importer/ModelLoader.h"
 #include "compiler/importer/OnnxImporter.h"
+#include "compiler/pipeline/CompileJob.h"
 #include "compiler/tools/lathe/ImportOptionsFlags.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -62,9 +63,9 @@ int runImport() {
     if (!model)
       return fail(llvm::toString(model.takeError()));
     CompilerContext compiler;
-    mlir::OwningOpRef<mlir::ModuleOp> module = importModel(compiler.context, **model, options);
+    mlir::OwningOpRef<mlir::ModuleOp> module = importModel(compiler.context(), **model, options);
     if (!module)
-      return compiler.errors ? 1 : fail(path + ": import failed");
+      return fail(compiler.takeErrors(path + ": import failed"));
     module->print(out->os(), flags);
     out->os() << "\n";
     return 0;

@@ -1,12 +1,9 @@
 //===- QuantizationFlags.cpp - compile's and quantize's calibration options ===//
 #include "compiler/tools/lathe/QuantizationFlags.h"
 
-#include "compiler/importer/ModelLoader.h"
 #include "compiler/tools/lathe/Driver.h"
 
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
 
@@ -44,7 +41,7 @@ llvm::Error failure(const llvm::Twine &message) {
 
 } // namespace
 
-llvm::Expected<QuantizationRequest> QuantizationRequest::fromFlags(llvm::StringRef defaultMode) {
+llvm::Expected<QuantizationRequest> quantizationFromFlags(llvm::StringRef defaultMode) {
   QuantizationRequest request;
   request.mode = quantizeMode.getNumOccurrences() ? quantizeMode.getValue() : defaultMode.str();
   StaticQuantizationOptions &options = request.options;
@@ -61,53 +58,12 @@ llvm::Expected<QuantizationRequest> QuantizationRequest::fromFlags(llvm::StringR
   for (const std::string &node : keepFloat)
     if (!node.empty())
       options.keepFloat.push_back(node);
-
-  if (request.mode.empty()) {
-    if (!options.calibrationDir.empty())
-      return failure("--calibration needs --quantize static");
-    return request;
-  }
-  if (request.mode == "weights-int8" || request.mode == "dynamic") {
-    if (!options.calibrationDir.empty())
-      return failure("--calibration is for --quantize static (" + request.mode +
-                     " needs no samples)");
-    return request;
-  }
-  if (request.mode != "static")
-    return failure("--quantize " + request.mode +
-                   ": lathe quantizes static (calibrated), dynamic and weights-int8 for now");
-  if (options.calibrationDir.empty())
-    return failure("--calibration DIR is required (the samples to calibrate on)");
-  return request;
-}
-
-llvm::Expected<QuantizedModel> QuantizationRequest::quantize(mlir::MLIRContext &context,
-                                                             LoadedModel &model,
-                                                             const ImportOptions &import) {
-  options.import = import;
   options.progress = [](size_t done, size_t total) {
     showProgress("calibrating", done, total, "runs");
   };
-  auto quantized = mode == "weights-int8" ? quantizeWeights(context, model, options)
-                   : mode == "dynamic"    ? quantizeDynamic(context, model, options)
-                                          : quantizeStatic(context, model, options);
-  if (!quantized)
-    return quantized;
-  const QuantizationAccuracy &accuracy = quantized->accuracy;
-  const QuantizationAccuracy::Tensor *lowest = nullptr;
-  size_t below = 0;
-  for (const QuantizationAccuracy::Tensor &t : accuracy.layers) {
-    below += t.sqnrDb < accuracy.warnBelowDb;
-    if (!lowest || t.sqnrDb < lowest->sqnrDb)
-      lowest = &t;
-  }
-  if (below)
-    llvm::errs() << llvm::formatv("lathe: warning: {0}: {1} of {2} quantized layers below {3:F1} dB "
-                                  "SQNR against fp32 (lowest: {4} '{5}', {6:F1} dB); --stats "
-                                  "lists each\n",
-                                  model.path(), below, accuracy.layers.size(),
-                                  accuracy.warnBelowDb, lowest->op, lowest->node, lowest->sqnrDb);
-  return quantized;
+  if (auto err = request.check())
+    return std::move(err);
+  return request;
 }
 
 } // namespace lathe::driver

@@ -8,6 +8,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
 
@@ -37,7 +38,7 @@ int runQuantize() {
   // Calibration compiles the model, and LLD resets every cl option when it
   // reads its -mllvm flags: the values are copied out first.
   const std::string outputPath = output, stats = statsPath;
-  auto quantization = QuantizationRequest::fromFlags(/*defaultMode=*/"static");
+  auto quantization = quantizationFromFlags(/*defaultMode=*/"static");
   if (!quantization)
     return fail("quantize: " + llvm::toString(quantization.takeError()));
   ImportOptions import;
@@ -50,11 +51,14 @@ int runQuantize() {
     return fail("quantize: -o OUT.qdq.onnx is required");
   auto model = loadModel(models[0]);
   if (!model)
-    return fail(llvm::toString(model.takeError()));
+    return fail(model.takeError());
   CompilerContext compiler;
-  auto qdq = quantization->quantize(compiler.context, **model, import);
+  std::vector<std::string> warnings;
+  auto qdq = quantizeModel(compiler, **model, *quantization, import, warnings);
   if (!qdq)
-    return compiler.errors ? 1 : fail(llvm::toString(qdq.takeError()));
+    return fail(qdq.takeError());
+  for (const std::string &line : warnings)
+    llvm::errs() << "lathe: warning: " << line << "\n";
   std::string openError;
   auto out = mlir::openOutputFile(outputPath, &openError);
   if (!out)
