@@ -12,6 +12,8 @@ PACKAGES=(
   libc6-dev-arm64-cross libgcc-12-dev-arm64-cross
   # PyTorch writes the benchmark's torchvision networks (bench/make_torchvision_models.py).
   python3-torch python3-torchvision
+  # The Python package (pybind11, its tests under pytest) and the C libraries' pkg-config file.
+  pybind11-dev python3-dev python3-pytest pkgconf
 )
 # Node.js (for npm, which fetches the PP-OCR models and, later, the ONNX Runtime reference) may come from
 # another source on the machine; Debian's packages only when it is absent.

@@ -67,6 +67,9 @@ struct Artifact {
   std::vector<Code> code;
   /// The ELF machine of the host CPU the runtime runs the code from.
   uint32_t hostMachine = 0;
+  /// The cpu partitions' relocatable objects before they were linked
+  /// (CompileOptions::keepCpuObjects; not part of the artifact file).
+  std::vector<std::vector<char>> cpuObjects;
   /// The index in the artifact's section table of code blob `codeIndex`.
   uint32_t codeSection(uint32_t codeIndex) const;
 };

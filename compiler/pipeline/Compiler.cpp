@@ -369,6 +369,7 @@ struct CompileSession {
   /// Partitions emitted so far: each gets the symbol lathe_step<N>.
   size_t partitions = 0;
   std::function<void(llvm::StringRef, size_t, size_t)> progress;
+  std::string entryPrefix;
 };
 
 /// Imports `model` with `import`'s input shapes and compiles it into
@@ -464,7 +465,7 @@ LogicalResult compileEntry(MLIRContext &context, LoadedModel &model, const Impor
         (*partition)->setAttr(attr.getName(), attr.getValue());
     auto body = cast<func::FuncOp>(callee->clone());
     body.setPublic();
-    body.setSymName(("lathe_step" + Twine(session.partitions++)).str());
+    body.setSymName((session.entryPrefix + Twine(session.partitions++)).str());
     body->removeAttr(kTargetAttr);
     partition->push_back(body);
     if (failed(target.lower(*partition, targetOptions)))
@@ -509,6 +510,7 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
   session.targetOptions = options.targetOptions;
   session.targetOptions.constantPool = &session.pool;
   session.progress = options.progress;
+  session.entryPrefix = options.entryPrefix;
   std::vector<std::unique_ptr<Target>> &targets = session.targets;
   Location loc = FileLineColLoc::get(&context, model.path(), 0, 0);
   if (targets.empty() || targets.front()->name() != options.target)
@@ -539,6 +541,9 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
     auto it = session.objects.find(target->name().str());
     if (it == session.objects.end())
       continue;
+    if (options.keepCpuObjects && target->kind() == LATHE_TARGET_CPU)
+      for (const ObjectFile &object : it->second)
+        artifact.cpuObjects.push_back(object.bytes);
     auto code = target->link(it->second, options.targetOptions);
     if (!code)
       return emitError(loc) << llvm::toString(code.takeError());

@@ -30,6 +30,12 @@ struct CompileOptions {
   std::vector<Entry> entries;
   std::string target = "cpu";
   TargetOptions targetOptions;
+  /// The partitions' entry symbols: PREFIX0, PREFIX1, ... (a C library's
+  /// name its own, so that two models link into one program).
+  std::string entryPrefix = "lathe_step";
+  /// Keeps the cpu partitions' relocatable objects (Artifact::cpuObjects),
+  /// for a C library.
+  bool keepCpuObjects = false;
   /// Called as each partition is compiled ("compiling entry 'main'", done,
   /// total): a long compile's progress line.
   std::function<void(llvm::StringRef, size_t, size_t)> progress;

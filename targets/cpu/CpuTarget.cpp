@@ -61,7 +61,7 @@ public:
   }
 
   llvm::Expected<ObjectFile> emit(ModuleOp module, const TargetOptions &options) override {
-    auto machine = createMachine(options);
+    auto machine = createCpuTargetMachine(options);
     if (!machine)
       return machine.takeError();
     return emitObjectFile(module, **machine);
@@ -90,52 +90,6 @@ public:
     config.threads = true;
     config.winograd = true;
     return config;
-  }
-
-  /// The LLVM target machine for the host (`--host`, else this machine)
-  /// and `options.cpu`.
-  static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
-  createMachine(const TargetOptions &options) {
-    static std::once_flag initialized;
-    std::call_once(initialized, [] {
-      llvm::InitializeAllTargetInfos();
-      llvm::InitializeAllTargets();
-      llvm::InitializeAllTargetMCs();
-      llvm::InitializeAllAsmPrinters();
-    });
-    auto host = resolveHost(options);
-    if (!host)
-      return host.takeError();
-    const llvm::Triple &triple = host->triple;
-    std::string error;
-    const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
-    if (!target)
-      return fail("no LLVM target for " + triple.str() + ": " + error);
-    // "native" is this machine's CPU and features; for another host, its
-    // architecture's baseline (the user names the device's CPU with --cpu).
-    bool native = options.cpu == "native";
-    std::string cpu = !native ? options.cpu
-                      : host->isBuildMachine ? llvm::sys::getHostCPUName().str()
-                                             : "generic";
-    std::string features;
-    if (native && host->isBuildMachine) {
-      llvm::SubtargetFeatures f;
-      for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
-        f.AddFeature(feature, enabled);
-      features = f.getString();
-    }
-    // Checked before LLVM sees it: a machine for an unknown CPU is made
-    // anyway, with a warning of LLVM's own on stderr.
-    std::unique_ptr<llvm::MCSubtargetInfo> cpus(target->createMCSubtargetInfo(triple, "", ""));
-    if (!cpus || !cpus->isCPUStringValid(cpu))
-      return fail("unknown --cpu '" + cpu + "' for host " + triple.str() + otherHostOf(cpu, triple));
-    llvm::TargetOptions targetOptions;
-    std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-        triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
-        llvm::CodeGenOptLevel::Aggressive));
-    if (!machine)
-      return fail("LLVM does not know the cpu '" + cpu + "'");
-    return machine;
   }
 
   /// ", a CPU of aarch64: add --host aarch64-linux-gnu" when `cpu` is a
@@ -186,8 +140,55 @@ static std::string dotProductsOf(llvm::TargetMachine &machine) {
 
 std::unique_ptr<Target> lathe::createCpuTarget() { return std::make_unique<CpuTarget>(); }
 
+/// The LLVM target machine for the host (`--host`, else this machine)
+/// and `options.cpu`.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+lathe::createCpuTargetMachine(const TargetOptions &options) {
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+  });
+  auto host = resolveHost(options);
+  if (!host)
+    return host.takeError();
+  const llvm::Triple &triple = host->triple;
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return fail("no LLVM target for " + triple.str() + ": " + error);
+  // "native" is this machine's CPU and features; for another host, its
+  // architecture's baseline (the user names the device's CPU with --cpu).
+  bool native = options.cpu == "native";
+  std::string cpu = !native ? options.cpu
+                    : host->isBuildMachine ? llvm::sys::getHostCPUName().str()
+                                           : "generic";
+  std::string features;
+  if (native && host->isBuildMachine) {
+    llvm::SubtargetFeatures f;
+    for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
+      f.AddFeature(feature, enabled);
+    features = f.getString();
+  }
+  // Checked before LLVM sees it: a machine for an unknown CPU is made
+  // anyway, with a warning of LLVM's own on stderr.
+  std::unique_ptr<llvm::MCSubtargetInfo> cpus(target->createMCSubtargetInfo(triple, "", ""));
+  if (!cpus || !cpus->isCPUStringValid(cpu))
+    return fail("unknown --cpu '" + cpu + "' for host " + triple.str() + CpuTarget::otherHostOf(cpu, triple));
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return fail("LLVM does not know the cpu '" + cpu + "'");
+  return machine;
+}
+
+
 llvm::Error lathe::buildCpuPipeline(OpPassManager &pm, const TargetOptions &options) {
-  auto machine = CpuTarget::createMachine(options);
+  auto machine = createCpuTargetMachine(options);
   if (!machine)
     return machine.takeError();
   buildLinalgPipeline(pm, options,

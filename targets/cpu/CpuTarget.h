@@ -4,12 +4,24 @@
 
 #include "targets/Target.h"
 
+#include "llvm/Support/Error.h"
+
+#include <memory>
+
+namespace llvm {
+class TargetMachine;
+}
 namespace mlir {
 class OpPassManager;
 }
 
 namespace lathe {
 std::unique_ptr<Target> createCpuTarget();
+
+/// The LLVM target machine for the host (`--host`, else this machine) and
+/// `options.cpu`; an unknown CPU is refused in one line.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createCpuTargetMachine(const TargetOptions &options);
 
 /// Adds the cpu target's lowering pipeline for `options` (its --cpu and the
 /// passes it leaves out) to `pm`, anchored on a module: lathe ops to the LLVM

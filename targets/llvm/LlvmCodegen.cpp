@@ -407,16 +407,21 @@ llvm::Expected<ObjectFile> lathe::emitObjectFile(ModuleOp module, llvm::TargetMa
   if (llvm::verifyModule(*llvmModule, &llvm::errs()))
     return fail("the generated LLVM IR does not verify");
   optimize(*llvmModule, machine);
+  auto object = emitModuleObject(*llvmModule, machine);
+  if (!object)
+    return object.takeError();
+  return ObjectFile{std::move(*object), *entry};
+}
 
+llvm::Expected<std::vector<char>> lathe::emitModuleObject(llvm::Module &module,
+                                                          llvm::TargetMachine &machine) {
   llvm::SmallVector<char, 0> object;
-  {
-    llvm::raw_svector_ostream os(object);
-    llvm::legacy::PassManager codegen;
-    if (machine.addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
-      return fail("LLVM cannot emit an object file for " + triple.str());
-    codegen.run(*llvmModule);
-  }
-  return ObjectFile{std::vector<char>(object.begin(), object.end()), *entry};
+  llvm::raw_svector_ostream os(object);
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+    return fail("LLVM cannot emit an object file for " + machine.getTargetTriple().str());
+  codegen.run(module);
+  return std::vector<char>(object.begin(), object.end());
 }
 
 namespace {

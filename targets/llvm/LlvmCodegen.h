@@ -12,6 +12,7 @@
 #include "targets/Target.h"
 
 namespace llvm {
+class Module;
 class TargetMachine;
 }
 namespace mlir {
@@ -75,6 +76,10 @@ llvm::LogicalResult lowerThroughLinalg(mlir::ModuleOp module, const TargetOption
 /// the parallel-for calls of its outlined tiles, runs LLVM's O3 pipeline and
 /// emits an ELF object. Returns the object and F.
 llvm::Expected<ObjectFile> emitObjectFile(mlir::ModuleOp module, llvm::TargetMachine &machine);
+
+/// `module` (already optimized) as a relocatable object for `machine`.
+llvm::Expected<std::vector<char>> emitModuleObject(llvm::Module &module,
+                                                   llvm::TargetMachine &machine);
 
 /// The width in bits of the vector registers LLVM's vectorizer uses on
 /// `machine` (its preferred width where the cpu has wider ones).

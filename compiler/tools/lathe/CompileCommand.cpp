@@ -2,6 +2,7 @@
 #include "compiler/tools/lathe/Driver.h"
 
 #include "compiler/importer/ModelLoader.h"
+#include "compiler/pipeline/CLibraryWriter.h"
 #include "compiler/pipeline/CompileJob.h"
 #include "compiler/tools/lathe/ImportOptionsFlags.h"
 #include "compiler/tools/lathe/QuantizationFlags.h"
@@ -64,6 +65,21 @@ cl::opt<std::string> mlpackageDir(
     cl::desc("Writes the ane partitions as .mlpackage directories (OUT.mlpackage for one,\n"
              "OUT/<partition>.mlpackage for several)"),
     cl::value_desc("OUT"), cl::sub(compileCommand()));
+cl::opt<std::string> cLibraryDir(
+    "emit-c-library",
+    cl::desc("Writes the model as a C library: DIR/lib<name>.a and DIR/<name>.h with a typed\n"
+             "C API (<name>_create, <name>_run, <name>_release; sizes as constants), no\n"
+             "runtime, loader or file needed at run time (cpu target, one entry)"),
+    cl::value_desc("DIR"), cl::sub(compileCommand()));
+cl::opt<std::string> cLibraryName(
+    "c-library-name",
+    cl::desc("The C library's name, the prefix of its symbols (default: the model file's)"),
+    cl::value_desc("NAME"), cl::sub(compileCommand()));
+cl::opt<std::string> cLibraryWeights(
+    "c-library-weights",
+    cl::desc("linked: the weights in the library (default); file: in DIR/<name>.weights,\n"
+             "mapped by <name>_create_from_file"),
+    cl::value_desc("linked|file"), cl::init("linked"), cl::sub(compileCommand()));
 cl::opt<std::string> statsPath(
     "stats",
     cl::desc("Writes the compile's numbers as JSON: ops per target, partitions, kernels, arena,\n"
@@ -157,7 +173,9 @@ llvm::Error writeFile(const std::string &path, llvm::StringRef bytes) {
 int runCompile() {
   // LLD, which links the cpu partitions, resets every cl option when it
   // reads its -mllvm flags: the values are copied out before anything links.
-  const std::string outputPath = output, stats = statsPath, mlpackage = mlpackageDir;
+  const std::string outputPath = output, stats = statsPath, mlpackage = mlpackageDir,
+                    cLibrary = cLibraryDir, cLibraryWeightsMode = cLibraryWeights;
+  std::string cName = cLibraryName;
   CompileJob job;
   CompileOptions &options = job.options;
   options.target = target;
@@ -188,9 +206,30 @@ int runCompile() {
     return fail("compile: " + *error);
   if (models.size() != 1)
     return fail("compile: expected one model file (lathe compile MODEL.onnx -o OUT.lathe)");
-  if (outputPath.empty())
-    return fail("compile: -o OUT.lathe is required");
+  if (outputPath.empty() && cLibrary.empty())
+    return fail("compile: -o OUT.lathe (or --emit-c-library DIR) is required");
   const std::string path = models[0];
+  CLibraryOptions cLibraryOptions;
+  if (!cLibrary.empty()) {
+    if (cLibraryWeightsMode != "linked" && cLibraryWeightsMode != "file")
+      return fail("compile: --c-library-weights '" + cLibraryWeightsMode +
+                  "': expected linked or file");
+    cLibraryOptions.linkWeights = cLibraryWeightsMode == "linked";
+    if (cName.empty()) {
+      // The model file's name, made an identifier.
+      for (char c : llvm::sys::path::stem(path))
+        cName += llvm::isAlnum(c) ? c : '_';
+      if (cName.empty() || llvm::isDigit(cName[0]))
+        cName = "model_" + cName;
+    }
+    cLibraryOptions.name = cName;
+    if (!isCLibraryName(cName))
+      return fail("compile: --c-library-name '" + cName +
+                  "': a C library's name prefixes its symbols (letters, digits and _, no digit "
+                  "first)");
+    options.entryPrefix = cName + "_step";
+    options.keepCpuObjects = true;
+  }
   auto model = loadModel(path);
   if (!model)
     return fail(model.takeError());
@@ -207,9 +246,15 @@ int runCompile() {
     llvm::errs() << "lathe: warning: " << line << "\n";
   for (const std::string &line : compiled->notes)
     llvm::errs() << "lathe: note: " << line << "\n";
-  std::vector<char> bytes = serializeArtifact(compiled->artifact);
-  if (auto err = writeFile(outputPath, llvm::StringRef(bytes.data(), bytes.size())))
-    return fail(std::move(err));
+  if (!outputPath.empty()) {
+    std::vector<char> bytes = serializeArtifact(compiled->artifact);
+    if (auto err = writeFile(outputPath, llvm::StringRef(bytes.data(), bytes.size())))
+      return fail(std::move(err));
+  }
+  if (!cLibrary.empty())
+    if (auto err = writeCLibrary(compiled->artifact, options.targetOptions, cLibraryOptions,
+                                 cLibrary, path))
+      return fail(path + ": " + llvm::toString(std::move(err)));
   if (!stats.empty())
     if (auto err = writeFile(stats, compiled->stats.json()))
       return fail(std::move(err));

@@ -10,6 +10,7 @@
 #include "compiler/tools/lathe/Driver.h"
 
 #include "lathe/artifact_format.h"
+#include "lathe_version.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
