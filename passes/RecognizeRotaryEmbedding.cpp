@@ -47,7 +47,7 @@ bool isRotateHalf(Value v, Value &x) {
   auto concat = v.getDefiningOp<ConcatOp>();
   auto type = dyn_cast<RankedTensorType>(v.getType());
   if (!concat || !concat->hasOneUse() || concat.getInputs().size() != 2 ||
-      concat.getAxis() != type.getRank() - 1 || type.getShape().back() % 2)
+      (int64_t)concat.getAxis() != type.getRank() - 1 || type.getShape().back() % 2)
     return false;
   int64_t half = type.getShape().back() / 2;
   auto neg = concat.getInputs()[0].getDefiningOp<NegOp>();

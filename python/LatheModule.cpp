@@ -18,7 +18,9 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <cstdlib>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace py = pybind11;
@@ -55,7 +57,7 @@ const char *numpyName(int32_t dtype) {
 
 int32_t onnxType(const py::dtype &dtype) {
   for (int32_t code : {1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13})
-    if (dtype.is(py::dtype(numpyName(code))))
+    if (dtype.equal(py::dtype(numpyName(code))))
       return code;
   return 0;
 }
@@ -147,16 +149,22 @@ py::tuple compile(const py::bytes &model, const std::string &label, bool isPath,
                         compiled.warnings, compiled.notes);
 }
 
-/// A loaded artifact. It keeps the bytes it was loaded from (the runtime
-/// reads them in place).
+/// A loaded artifact, over its own 64-byte aligned copy of the bytes (the
+/// runtime uses the constants in place, as from a mapped file).
 class Model {
 public:
-  explicit Model(py::bytes artifact) : bytes(std::move(artifact)) {
+  explicit Model(const py::bytes &artifact) {
     char *data;
     py::ssize_t size;
-    PyBytes_AsStringAndSize(bytes.ptr(), &data, &size);
+    PyBytes_AsStringAndSize(artifact.ptr(), &data, &size);
+    size_t rounded = ((size_t)size + 63) / 64 * 64;
+    bytes.reset(static_cast<char *>(std::aligned_alloc(64, rounded ? rounded : 64)));
+    if (!bytes)
+      throw std::bad_alloc();
+    std::memcpy(bytes.get(), data, size);
     lathe_status status;
-    if (lathe_model_load_memory(data, size, lathe_system_allocator(), &model, &status) != LATHE_OK)
+    if (lathe_model_load_memory(bytes.get(), size, lathe_system_allocator(), &model, &status) !=
+        LATHE_OK)
       raise(status);
   }
   ~Model() { lathe_model_release(model); }
@@ -178,29 +186,23 @@ public:
       raise(status);
     return entry;
   }
-  py::list inputs(const std::optional<std::string> &entryName) const {
+  /// An entry's inputs (or outputs) as [{"name", "shape", "dtype"}, ...].
+  py::list signature(const std::optional<std::string> &entryName, bool outputs) const {
     size_t entry = entryIndex(entryName);
+    size_t count = outputs ? lathe_model_entry_output_count(model, entry)
+                           : lathe_model_entry_input_count(model, entry);
     py::list list;
-    for (size_t i = 0; i < lathe_model_entry_input_count(model, entry); ++i) {
+    for (size_t i = 0; i < count; ++i) {
       lathe_tensor_info info;
-      lathe_model_entry_input_info(model, entry, i, &info, nullptr);
-      list.append(describe(info));
-    }
-    return list;
-  }
-  py::list outputs(const std::optional<std::string> &entryName) const {
-    size_t entry = entryIndex(entryName);
-    py::list list;
-    for (size_t i = 0; i < lathe_model_entry_output_count(model, entry); ++i) {
-      lathe_tensor_info info;
-      lathe_model_entry_output_info(model, entry, i, &info, nullptr);
+      (outputs ? lathe_model_entry_output_info : lathe_model_entry_input_info)(model, entry, i,
+                                                                               &info, nullptr);
       list.append(describe(info));
     }
     return list;
   }
   size_t arenaBytes() const { return lathe_model_arena_bytes(model); }
 
-  py::bytes bytes;
+  std::unique_ptr<char, decltype(&std::free)> bytes{nullptr, &std::free};
   lathe_model *model = nullptr;
 };
 
@@ -220,6 +222,7 @@ public:
   size_t threads() const { return lathe_session_threads(session); }
   uint64_t cachePosition() const { return lathe_session_cache_position(session); }
   void reset() {
+    Lock lock(*this);
     lathe_status status;
     if (lathe_session_reset(session, &status) != LATHE_OK)
       raise(status);
@@ -227,6 +230,7 @@ public:
 
   /// Binds `feeds` (name -> array), runs, and returns name -> array.
   py::dict run(const py::dict &feeds, const std::optional<std::string> &entryName) {
+    Lock lock(*this);
     lathe_model *model = owner->model;
     lathe_status status;
     size_t entry = owner->entryIndex(entryName);
@@ -265,10 +269,21 @@ public:
         throw Error(std::string("input '") + info.name + "' is not given");
       }
 
-    // Fresh arrays each run, so that earlier results stay as they were.
+    // Fresh arrays each run, so that earlier results stay as they were;
+    // whatever happens, the session forgets them when the run is over.
     size_t outputCount = lathe_model_entry_output_count(model, entry);
     std::vector<py::array> outputs;
     std::vector<bool> bound(outputCount, false);
+    struct Unbind {
+      lathe_session *session;
+      std::vector<bool> &bound;
+      ~Unbind() {
+        lathe_status ignored;
+        for (size_t i = 0; i < bound.size(); ++i)
+          if (bound[i])
+            lathe_session_set_output(session, i, nullptr, 0, &ignored);
+      }
+    } unbind{session, bound};
     for (size_t i = 0; i < outputCount; ++i) {
       lathe_tensor_info info;
       lathe_model_entry_output_info(model, entry, i, &info, nullptr);
@@ -290,10 +305,7 @@ public:
     for (size_t i = 0; i < outputCount; ++i) {
       lathe_tensor_info info;
       lathe_model_entry_output_info(model, entry, i, &info, nullptr);
-      lathe_status ignored;
-      if (bound[i]) {
-        lathe_session_set_output(session, i, nullptr, 0, &ignored);
-      } else if (code == LATHE_OK) {
+      if (!bound[i] && code == LATHE_OK) {
         // Written into the memory the session shares with a device.
         const void *data;
         size_t bytes;
@@ -309,8 +321,20 @@ public:
   }
 
 private:
+  /// One run (or reset) of a session at a time: a run rebinds the
+  /// session's inputs and outputs. Taken without the GIL, which a run
+  /// releases while it computes.
+  struct Lock {
+    explicit Lock(Session &s) : lock(s.mutex, std::defer_lock) {
+      py::gil_scoped_release unlocked;
+      lock.lock();
+    }
+    std::unique_lock<std::mutex> lock;
+  };
+
   std::shared_ptr<Model> owner;
   lathe_session *session = nullptr;
+  std::mutex mutex;
 };
 
 } // namespace
@@ -324,10 +348,16 @@ PYBIND11_MODULE(_lathe, m) {
   m.def("supported_onnx_ops", &lathe::supportedOnnxOps);
   m.attr("ARTIFACT_FORMAT") = LATHE_ARTIFACT_VERSION;
   py::class_<Model, std::shared_ptr<Model>>(m, "Model")
-      .def(py::init<py::bytes>())
+      .def(py::init<const py::bytes &>())
       .def_property_readonly("entries", &Model::entries)
-      .def("inputs", &Model::inputs, py::arg("entry") = py::none())
-      .def("outputs", &Model::outputs, py::arg("entry") = py::none())
+      .def(
+          "inputs",
+          [](const Model &m, std::optional<std::string> entry) { return m.signature(entry, false); },
+          py::arg("entry") = py::none())
+      .def(
+          "outputs",
+          [](const Model &m, std::optional<std::string> entry) { return m.signature(entry, true); },
+          py::arg("entry") = py::none())
       .def_property_readonly("arena_bytes", &Model::arenaBytes);
   py::class_<Session>(m, "Session")
       .def(py::init<std::shared_ptr<Model>, size_t>())

@@ -48,10 +48,12 @@ constexpr int kInvalidWeights = LATHE_INVALID_ARTIFACT;
 constexpr int kOutOfMemory = LATHE_OUT_OF_MEMORY;
 constexpr int kIoError = LATHE_IO_ERROR;
 
-/// A C identifier for each tensor name, unique within the signature.
+/// A C identifier for each tensor name: its constants are N_<ID upper-cased>_...,
+/// so the upper-cased forms are unique and none is one of the header's own.
 std::vector<std::string> cIdentifiers(const ArtifactEntry &entry) {
   std::vector<std::string> names;
-  std::set<std::string> taken;
+  std::set<std::string> taken = {"OK", "INVALID_ARGUMENT", "INVALID_WEIGHTS", "OUT_OF_MEMORY",
+                                 "IO_ERROR", "MEMORY_BYTES", "WEIGHTS_BYTES", "H"};
   auto add = [&](const std::string &name) {
     std::string id;
     for (char c : name)
@@ -59,7 +61,7 @@ std::vector<std::string> cIdentifiers(const ArtifactEntry &entry) {
     if (id.empty() || llvm::isDigit(id[0]))
       id = "t_" + id;
     std::string unique = id;
-    for (int k = 2; !taken.insert(unique).second; ++k)
+    for (int k = 2; !taken.insert(llvm::StringRef(unique).upper()).second; ++k)
       unique = id + "_" + std::to_string(k);
     names.push_back(unique);
   };
@@ -151,9 +153,10 @@ std::string header(const ArtifactEntry &entry, const CLibraryOptions &options,
        << " [" << llvm::join(llvm::map_range(t.dims, [](int64_t d) { return std::to_string(d); }), "][")
        << "] */\n";
     os << "#define " << I << "_RANK " << t.dims.size() << "\n";
-    os << "#define " << I << "_SHAPE {"
-       << llvm::join(llvm::map_range(t.dims, [](int64_t d) { return std::to_string(d); }), ", ")
-       << "}\n";
+    if (!t.dims.empty()) // (a scalar has no shape to initialize an array with)
+      os << "#define " << I << "_SHAPE {"
+         << llvm::join(llvm::map_range(t.dims, [](int64_t d) { return std::to_string(d); }), ", ")
+         << "}\n";
     uint64_t elements = 1;
     for (int64_t d : t.dims)
       elements *= d;
@@ -175,11 +178,12 @@ std::string header(const ArtifactEntry &entry, const CLibraryOptions &options,
        << "int " << n << "_create_from_file(const char *path, " << n << "_model **model);\n";
   os << "/* Runs the model on the inputs, writing the outputs. */\n"
      << "int " << n << "_run(" << n << "_model *model";
+  // Parameters named in_/out_ + the identifier: never a keyword or `model`.
   k = 0;
   for (const TensorSignature &t : entry.inputs)
-    os << ", const " << cType(t.dtype) << " *" << ids[k++];
+    os << ", const " << cType(t.dtype) << " *in_" << ids[k++];
   for (const TensorSignature &t : entry.outputs)
-    os << ", " << cType(t.dtype) << " *" << ids[k++];
+    os << ", " << cType(t.dtype) << " *out_" << ids[k++];
   os << ");\n"
      << "void " << n << "_release(" << n << "_model *model);\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << N << "_H */\n";
@@ -285,6 +289,7 @@ public:
     b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", f));
     llvm::Value *out = f->getArg(0);
     returnIf(f, b.CreateIsNull(out), kInvalidArgument);
+    b.CreateStore(llvm::ConstantPointerNull::get(ptr), out);
     llvm::Value *w = weights ? (llvm::Value *)weights : llvm::ConstantPointerNull::get(ptr);
     allocateModel(out, w, llvm::ConstantPointerNull::get(ptr), b.getInt64(0), memoryBytes, f,
                   [] {});
@@ -295,13 +300,15 @@ public:
     b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", f));
     llvm::Value *path = f->getArg(0), *out = f->getArg(1);
     returnIf(f, b.CreateOr(b.CreateIsNull(path), b.CreateIsNull(out)), kInvalidArgument);
+    b.CreateStore(llvm::ConstantPointerNull::get(ptr), out);
     auto open = libc("open", i32, {ptr, i32}, /*variadic=*/true);
     auto lseek = libc("lseek", i64, {i32, i64, i32});
     auto close = libc("close", i32, {i32});
     auto mmap = libc("mmap", ptr, {ptr, i64, i32, i32, i32, i64});
     auto munmap = libc("munmap", i32, {ptr, i64});
-    // O_RDONLY, SEEK_END, PROT_READ, MAP_PRIVATE: the same on every Linux host lathe emits for.
-    llvm::Value *fd = b.CreateCall(open, {path, b.getInt32(0)});
+    // O_RDONLY | O_CLOEXEC, SEEK_END, PROT_READ, MAP_PRIVATE: the same on
+    // every Linux host lathe emits for (x86-64, AArch64).
+    llvm::Value *fd = b.CreateCall(open, {path, b.getInt32(0x80000)});
     returnIf(f, b.CreateICmpSLT(fd, b.getInt32(0)), kIoError);
     uint64_t fileBytes = kWeightsHeaderBytes + weightsBytes;
     llvm::Value *size = b.CreateCall(lseek, {fd, b.getInt64(0), b.getInt32(2)});

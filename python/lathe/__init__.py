@@ -170,9 +170,10 @@ class Model:
 
 
 class Session:
-    """Runs a model. Inputs are read where they lie (C-contiguous arrays of
-    the model's dtype; others are copied first); outputs are written into
-    fresh arrays where the target allows (the cpu), copied out otherwise."""
+    """Runs a model, one run at a time (a run from another thread waits).
+    Inputs must have the model's dtypes; C-contiguous ones are read where
+    they lie, others are copied first. Outputs are written into fresh arrays
+    where the target allows (the cpu), copied out of the session otherwise."""
 
     def __init__(self, native):
         self._native = native

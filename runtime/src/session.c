@@ -269,7 +269,7 @@ lathe_status_code lathe_session_run(lathe_session *s, lathe_status *status) {
                         "copy it to a buffer of your own first",
                         tensors[i].name);
   }
-  /* Nor may an output the caller bound overlap an input. */
+  /* Nor may an output the caller bound overlap an input or another output. */
   for (size_t o = 0; o < p->output_count; ++o) {
     size_t slot = p->slot_first + p->input_count + o;
     uintptr_t out = (uintptr_t)s->slots[slot], n = tensors[p->input_count + o].bytes;
@@ -281,6 +281,13 @@ lathe_status_code lathe_session_run(lathe_session *s, lathe_status *status) {
         return lathe_fail(status, LATHE_INVALID_ARGUMENT,
                           "output '%s' is bound to memory that overlaps input '%s'",
                           tensors[p->input_count + o].name, tensors[i].name);
+    }
+    for (size_t q = 0; q < o; ++q) {
+      uintptr_t other = (uintptr_t)s->slots[p->slot_first + p->input_count + q];
+      if (other < out + n && out < other + tensors[p->input_count + q].bytes)
+        return lathe_fail(status, LATHE_INVALID_ARGUMENT,
+                          "outputs '%s' and '%s' are bound to overlapping memory",
+                          tensors[p->input_count + q].name, tensors[p->input_count + o].name);
     }
   }
   for (size_t i = 0; i < inputs; ++i)

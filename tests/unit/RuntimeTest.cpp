@@ -180,6 +180,15 @@ TEST(Runtime, WritesABoundOutputIntoTheCallersMemory) {
   ASSERT_EQ(lathe_session_set_output(l.session, 0, shared.data(), 24, &status), LATHE_OK);
   EXPECT_EQ(lathe_session_run(l.session, &status), LATHE_INVALID_ARGUMENT);
   EXPECT_STREQ(status.message, "output 'y' is bound to memory that overlaps input 'x'");
+
+  float both[6];
+  ASSERT_EQ(lathe_session_set_input(l.session, 0, kInput, sizeof(kInput), LATHE_DTYPE_FLOAT32,
+                                    kDims, 2, &status),
+            LATHE_OK);
+  ASSERT_EQ(lathe_session_set_output(l.session, 0, both, sizeof(both), &status), LATHE_OK);
+  ASSERT_EQ(lathe_session_set_output(l.session, 1, both, sizeof(both), &status), LATHE_OK);
+  EXPECT_EQ(lathe_session_run(l.session, &status), LATHE_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message, "outputs 'y' and 'z' are bound to overlapping memory");
 }
 
 TEST(Runtime, KeepsAHexagonOutputInTheMemoryItShares) {

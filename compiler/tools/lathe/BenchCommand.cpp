@@ -23,9 +23,6 @@ cl::list<std::string> inputFiles("input",
                                  cl::value_desc("NAME=FILE"), cl::sub(benchCommand()));
 cl::opt<std::string> runs("runs", cl::desc("Timed runs (default 50)"), cl::value_desc("N"),
                           cl::init("50"), cl::sub(benchCommand()));
-cl::opt<std::string> threads("threads",
-                          cl::desc("The cpu kernels' threads (default: LATHE_NUM_THREADS, else 1)"),
-                          cl::value_desc("N"), cl::sub(benchCommand()));
 cl::opt<std::string> entryName("entry", cl::desc("The entry to time (default: the first)"),
                                cl::value_desc("NAME"), cl::sub(benchCommand()));
 cl::opt<bool> json("json", cl::desc("Prints the numbers as one JSON object"),
@@ -65,11 +62,10 @@ int runBench() {
   if (auto error = parsePositive("runs", runs, count))
     return fail("bench: " + *error);
   options.runs = count;
-  if (threads.getNumOccurrences()) {
-    if (auto error = parsePositive("threads", threads, count))
-      return fail("bench: " + *error);
-    options.threads = count;
-  }
+  size_t threads = 0;
+  if (auto error = threadsFromFlag(threads))
+    return fail("bench: " + *error);
+  options.threads = (int)threads;
   if (!entryName.empty())
     options.entry = entryName.c_str();
   if (artifacts.size() != 1)

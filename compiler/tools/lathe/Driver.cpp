@@ -6,6 +6,27 @@
 
 namespace lathe::driver {
 
+namespace {
+
+llvm::cl::opt<std::string> threads(
+    "threads",
+    llvm::cl::desc("The cpu kernels' threads (default: LATHE_NUM_THREADS, else 1); the outputs\n"
+                   "are the same, bit for bit, for every N"),
+    llvm::cl::value_desc("N"), llvm::cl::sub(runCommand()), llvm::cl::sub(benchCommand()),
+    llvm::cl::sub(generateCommand()));
+
+} // namespace
+
+std::optional<std::string> threadsFromFlag(size_t &count) {
+  if (!threads.getNumOccurrences())
+    return std::nullopt;
+  unsigned value = 0;
+  if (auto error = parsePositive("threads", threads, value))
+    return error;
+  count = value;
+  return std::nullopt;
+}
+
 int fail(const llvm::Twine &message) {
   llvm::errs() << "lathe: error: " << message << "\n";
   return 1;

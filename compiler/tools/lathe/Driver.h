@@ -62,6 +62,11 @@ struct LoadedSession {
   std::optional<std::string> open(const std::string &path, const lathe_session_options &options);
 };
 
+/// --threads N of run, bench and generate, into `threads` (left as it is
+/// when not given: the session's default, LATHE_NUM_THREADS, else 1); the
+/// error line's text if N is no positive count.
+std::optional<std::string> threadsFromFlag(size_t &threads);
+
 /// A progress line on stderr while it is a terminal: "lathe: WHAT: DONE/TOTAL UNIT".
 void showProgress(llvm::StringRef what, size_t done, size_t total, llvm::StringRef unit);
 

@@ -25,9 +25,6 @@ cl::opt<std::string> promptIds("prompt-ids", cl::desc("The prompt's token ids"),
                             cl::sub(generateCommand()));
 cl::opt<std::string> maxNewTokens("max-new-tokens", cl::desc("How many ids to generate"),
                                cl::value_desc("N"), cl::sub(generateCommand()));
-cl::opt<std::string> threads("threads",
-                          cl::desc("The cpu kernels' threads (default: LATHE_NUM_THREADS, else 1)"),
-                          cl::value_desc("N"), cl::sub(generateCommand()));
 cl::opt<bool> json("json", cl::desc("Prints the ids and the timings as one JSON object"),
                    cl::sub(generateCommand()));
 
@@ -35,12 +32,8 @@ cl::opt<bool> json("json", cl::desc("Prints the ids and the timings as one JSON 
 
 int runGenerate() {
   lathe_session_options sessionOptions = {0};
-  if (threads.getNumOccurrences()) {
-    unsigned count = 0;
-    if (auto error = parsePositive("threads", threads, count))
-      return fail("generate: " + *error);
-    sessionOptions.threads = count;
-  }
+  if (auto error = threadsFromFlag(sessionOptions.threads))
+    return fail("generate: " + *error);
   unsigned maxNew = 0;
   if (maxNewTokens.getNumOccurrences())
     if (auto error = parsePositive("max-new-tokens", maxNewTokens, maxNew))

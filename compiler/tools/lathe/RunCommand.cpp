@@ -24,11 +24,6 @@ cl::list<std::string> inputFiles("input", cl::desc("A graph input's tensor (repe
                                  cl::value_desc("NAME=FILE"), cl::sub(runCommand()));
 cl::opt<std::string> outputDir("output-dir", cl::desc("Where the outputs go"),
                                cl::value_desc("DIR"), cl::sub(runCommand()));
-cl::opt<std::string> threads(
-    "threads",
-    cl::desc("The cpu kernels' threads (default: LATHE_NUM_THREADS, else 1); the outputs are\n"
-             "the same, bit for bit, for every N"),
-    cl::value_desc("N"), cl::sub(runCommand()));
 cl::opt<std::string> entryName("entry", cl::desc("The entry to run (default: the first)"),
                                cl::value_desc("NAME"), cl::sub(runCommand()));
 
@@ -36,12 +31,8 @@ cl::opt<std::string> entryName("entry", cl::desc("The entry to run (default: the
 
 int runRun() {
   lathe_session_options sessionOptions = {0};
-  if (threads.getNumOccurrences()) {
-    unsigned count = 0;
-    if (auto error = parsePositive("threads", threads, count))
-      return fail("run: " + *error);
-    sessionOptions.threads = count;
-  }
+  if (auto error = threadsFromFlag(sessionOptions.threads))
+    return fail("run: " + *error);
   if (artifacts.size() != 1)
     return fail("run: expected one artifact (lathe run OUT.lathe --input NAME=FILE ...)");
   if (outputDir.empty())
