@@ -14,6 +14,8 @@ PACKAGES=(
   python3-torch python3-torchvision
   # The Python package (pybind11, its tests under pytest) and the C libraries' pkg-config file.
   pybind11-dev python3-dev python3-pytest pkgconf
+  # Headless Chromium loads the compile report in its test.
+  chromium
 )
 # Node.js (for npm, which fetches the PP-OCR models and, later, the ONNX Runtime reference) may come from
 # another source on the machine; Debian's packages only when it is absent.

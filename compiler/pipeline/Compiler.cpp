@@ -42,6 +42,8 @@ constexpr llvm::StringLiteral kNameAttr = LatheDialect::NameAttrHelper::getNameS
 constexpr llvm::StringLiteral kKernelsAttr = LatheDialect::KernelsAttrHelper::getNameStr();
 constexpr llvm::StringLiteral kArenaBytesAttr = LatheDialect::ArenaBytesAttrHelper::getNameStr();
 constexpr llvm::StringLiteral kNaiveBytesAttr = LatheDialect::NaiveBytesAttrHelper::getNameStr();
+constexpr llvm::StringLiteral kKernelNodesAttr = LatheDialect::KernelNodesAttrHelper::getNameStr();
+constexpr llvm::StringLiteral kArenaBuffersAttr = LatheDialect::ArenaBuffersAttrHelper::getNameStr();
 constexpr llvm::StringLiteral kArenaLowerBoundBytesAttr =
     LatheDialect::ArenaLowerBoundBytesAttrHelper::getNameStr();
 
@@ -150,6 +152,18 @@ namespace {
 std::string nodeNamed(Location loc) {
   if (auto name = dyn_cast<NameLoc>(loc))
     return "node '" + name.getName().str() + "': ";
+  return {};
+}
+
+/// The ONNX node an op was imported from (the first named one of a fused
+/// location), else empty.
+std::string onnxNode(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location part : fused.getLocations())
+      if (std::string name = onnxNode(part); !name.empty())
+        return name;
   return {};
 }
 
@@ -370,7 +384,63 @@ struct CompileSession {
   size_t partitions = 0;
   std::function<void(llvm::StringRef, size_t, size_t)> progress;
   std::string entryPrefix;
+  CompileReport *report = nullptr;
 };
+
+/// The report's ops of an entry's partitions (`calls`, in plan order) and
+/// the tensors between them, those crossing partitions marked.
+void reportGraph(ArrayRef<func::CallOp> calls, SymbolTable &symbols, CompileReport::Entry &entry) {
+  // A partition's results by the op that computes them, for the partitions after it.
+  DenseMap<Value, uint32_t> producers;
+  for (auto [partition, callOp] : llvm::enumerate(calls)) {
+    func::CallOp call = callOp;
+    auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+    StringRef target = callee->getAttrOfType<StringAttr>(kTargetAttr).getValue();
+    DenseMap<Value, uint32_t> local;
+    for (Operation &op : callee.getBody().front().without_terminator()) {
+      if (op.hasTrait<OpTrait::ConstantLike>())
+        continue;
+      uint32_t index = entry.ops.size();
+      entry.ops.push_back({onnxNode(op.getLoc()), op.getName().getStringRef().str(), target.str(),
+                           (uint32_t)partition});
+      for (Value operand : op.getOperands()) {
+        uint64_t bytes = bytesOf(operand.getType());
+        if (auto it = local.find(operand); it != local.end()) {
+          entry.edges.push_back({it->second, index, bytes, false});
+        } else if (auto arg = dyn_cast<BlockArgument>(operand)) {
+          auto it2 = producers.find(call.getOperand(arg.getArgNumber()));
+          if (it2 != producers.end())
+            entry.edges.push_back({it2->second, index, bytes, true});
+        }
+      }
+      for (Value result : op.getResults())
+        local[result] = index;
+    }
+    Operation *terminator = callee.getBody().front().getTerminator();
+    for (auto [i, v] : llvm::enumerate(terminator->getOperands()))
+      if (auto it = local.find(v); it != local.end())
+        producers[call.getResult(i)] = it->second;
+  }
+}
+
+/// A lowered partition's kernels and arena plan, as its passes recorded them.
+CompileReport::Partition reportPartition(ModuleOp partition, uint32_t step, StringRef target,
+                                         StringRef symbol, int64_t arenaBytes) {
+  CompileReport::Partition report{step, target.str(), symbol.str(), {}, {}, arenaBytes};
+  if (auto kernels = partition->getAttrOfType<ArrayAttr>(kKernelNodesAttr))
+    for (auto kernel : kernels.getAsRange<ArrayAttr>()) {
+      auto names = kernel.getAsValueRange<StringAttr>();
+      CompileReport::Kernel k;
+      for (auto [i, name] : llvm::enumerate(names))
+        (i ? k.nodes.emplace_back() : k.op) = name.str();
+      report.kernels.push_back(std::move(k));
+    }
+  if (auto buffers = partition->getAttrOfType<ArrayAttr>(kArenaBuffersAttr))
+    for (auto buffer : buffers.getAsRange<DenseI64ArrayAttr>())
+      if (buffer.size() == 4)
+        report.buffers.push_back({buffer[0], buffer[1], buffer[2], buffer[3]});
+  return report;
+}
 
 /// Imports `model` with `import`'s input shapes and compiles it into
 /// `entry`: its signature, its plan, its partitions' objects.
@@ -437,6 +507,12 @@ LogicalResult compileEntry(MLIRContext &context, LoadedModel &model, const Impor
   };
   SymbolTable symbols(*module);
   auto calls = llvm::to_vector(func.getOps<func::CallOp>());
+  CompileReport::Entry *reportEntry = nullptr;
+  if (session.report) {
+    reportEntry = &session.report->entries.emplace_back();
+    reportEntry->name = artifact.name;
+    reportGraph(calls, symbols, *reportEntry);
+  }
   std::string progressLine = "compiling entry '" + artifact.name + "' partitions";
   const auto &progress = session.progress;
   for (auto [done, call] : llvm::enumerate(calls)) {
@@ -465,7 +541,8 @@ LogicalResult compileEntry(MLIRContext &context, LoadedModel &model, const Impor
         (*partition)->setAttr(attr.getName(), attr.getValue());
     auto body = cast<func::FuncOp>(callee->clone());
     body.setPublic();
-    body.setSymName((session.entryPrefix + Twine(session.partitions++)).str());
+    std::string symbol = (session.entryPrefix + Twine(session.partitions++)).str();
+    body.setSymName(symbol);
     body->removeAttr(kTargetAttr);
     partition->push_back(body);
     if (failed(target.lower(*partition, targetOptions)))
@@ -481,6 +558,9 @@ LogicalResult compileEntry(MLIRContext &context, LoadedModel &model, const Impor
     // the pool holds once it is lowered is all it may read.
     step.constantsOffset = 0;
     step.constantsBytes = session.pool.bytes().size();
+    if (reportEntry)
+      reportEntry->partitions.push_back(
+          reportPartition(*partition, done, target.name(), symbol, step.arenaBytes));
     auto object = target.emit(*partition, targetOptions);
     if (!object)
       return emitError(loc) << llvm::toString(object.takeError());
@@ -511,6 +591,7 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
   session.targetOptions.constantPool = &session.pool;
   session.progress = options.progress;
   session.entryPrefix = options.entryPrefix;
+  session.report = options.report;
   std::vector<std::unique_ptr<Target>> &targets = session.targets;
   Location loc = FileLineColLoc::get(&context, model.path(), 0, 0);
   if (targets.empty() || targets.front()->name() != options.target)
@@ -553,6 +634,13 @@ LogicalResult lathe::compileModel(MLIRContext &context, LoadedModel &model,
         if (step.target == target->kind())
           step.codeIndex = artifact.code.size();
     artifact.code.push_back({target->kind(), std::move(*code)});
+  }
+  if (CompileReport *report = options.report) {
+    report->model = model.path();
+    report->target = options.target;
+    report->constantBytes = artifact.constants.size();
+    for (const Artifact::Code &code : artifact.code)
+      report->code.push_back({lathe_target_name(code.target), code.bytes.size()});
   }
   stats.compileMs =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -4,6 +4,7 @@
 
 #include "compiler/importer/OnnxImporter.h"
 #include "compiler/pipeline/ArtifactWriter.h"
+#include "compiler/report/CompileReport.h"
 #include "targets/Target.h"
 
 #include <functional>
@@ -36,6 +37,8 @@ struct CompileOptions {
   /// Keeps the cpu partitions' relocatable objects (Artifact::cpuObjects),
   /// for a C library.
   bool keepCpuObjects = false;
+  /// Filled with what the compile did, for lathe compile --report.
+  CompileReport *report = nullptr;
   /// Called as each partition is compiled ("compiling entry 'main'", done,
   /// total): a long compile's progress line.
   std::function<void(llvm::StringRef, size_t, size_t)> progress;

@@ -38,6 +38,12 @@ def Lathe_Dialect : Dialect {
     "::mlir::IntegerAttr":$naive_bytes,
     "::mlir::IntegerAttr":$arena_lower_bound_bytes,
     "::mlir::Attribute":$constants,
+    // Also on a lowered partition's module, for the compile report: each
+    // kernel as [op name, ONNX node, ...] (the nodes fused into it), and
+    // each arena buffer as [offset, bytes, first, last] (the positions of
+    // the entry's ops it lives through).
+    "::mlir::ArrayAttr":$kernel_nodes,
+    "::mlir::ArrayAttr":$arena_buffers,
     // Marks the function argument that carries the arena.
     "::mlir::UnitAttr":$arena,
     // Marks the function argument that carries the runtime's kernel

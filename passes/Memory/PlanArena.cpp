@@ -248,6 +248,7 @@ struct PlanArenaPass : public lathe::impl::PlanArenaBase<PlanArenaPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     int64_t arenaBytes = 0, naiveBytes = 0, lowerBound = 0;
+    SmallVector<Attribute> plan;
     for (func::FuncOp func : module.getOps<func::FuncOp>()) {
       if (func.isExternal() || func.isPrivate())
         continue;
@@ -367,6 +368,11 @@ struct PlanArenaPass : public lathe::impl::PlanArenaBase<PlanArenaPass> {
         b.alloc->erase();
       }
       arenaBytes = std::max(arenaBytes, size);
+      // The plan as the compile report draws it.
+      if (func.isPublic())
+        for (Buffer &buffer : buffers)
+          plan.push_back(DenseI64ArrayAttr::get(
+              &getContext(), {buffer.offset, buffer.bytes, buffer.first, buffer.last}));
     }
     Builder b(&getContext());
     using lathe::LatheDialect;
@@ -376,6 +382,7 @@ struct PlanArenaPass : public lathe::impl::PlanArenaBase<PlanArenaPass> {
                     b.getI64IntegerAttr(naiveBytes));
     module->setAttr(LatheDialect::ArenaLowerBoundBytesAttrHelper::getNameStr(),
                     b.getI64IntegerAttr(lowerBound));
+    module->setAttr(LatheDialect::ArenaBuffersAttrHelper::getNameStr(), b.getArrayAttr(plan));
   }
 };
 

@@ -4,6 +4,7 @@
 #include "compiler/importer/ModelLoader.h"
 #include "compiler/pipeline/CLibraryWriter.h"
 #include "compiler/pipeline/CompileJob.h"
+#include "compiler/report/HtmlReport.h"
 #include "compiler/tools/lathe/ImportOptionsFlags.h"
 #include "compiler/tools/lathe/QuantizationFlags.h"
 #include "targets/ane/MlPackage.h"
@@ -80,6 +81,13 @@ cl::opt<std::string> cLibraryWeights(
     cl::desc("linked: the weights in the library (default); file: in DIR/<name>.weights,\n"
              "mapped by <name>_create_from_file"),
     cl::value_desc("linked|file"), cl::init("linked"), cl::sub(compileCommand()));
+cl::opt<std::string> reportPath(
+    "report",
+    cl::desc("Writes one self-contained HTML page of the compile: the graph coloured by\n"
+             "target and partition, the tensors that cross, each partition's kernels and the\n"
+             "ONNX nodes fused into them, the arena as a timeline of buffers, constants and\n"
+             "code sizes, warnings and per-layer SQNR when quantized"),
+    cl::value_desc("FILE.html"), cl::sub(compileCommand()));
 cl::opt<std::string> statsPath(
     "stats",
     cl::desc("Writes the compile's numbers as JSON: ops per target, partitions, kernels, arena,\n"
@@ -174,7 +182,8 @@ int runCompile() {
   // LLD, which links the cpu partitions, resets every cl option when it
   // reads its -mllvm flags: the values are copied out before anything links.
   const std::string outputPath = output, stats = statsPath, mlpackage = mlpackageDir,
-                    cLibrary = cLibraryDir, cLibraryWeightsMode = cLibraryWeights;
+                    cLibrary = cLibraryDir, cLibraryWeightsMode = cLibraryWeights,
+                    reportFile = reportPath;
   std::string cName = cLibraryName;
   CompileJob job;
   CompileOptions &options = job.options;
@@ -234,6 +243,9 @@ int runCompile() {
   if (!model)
     return fail(model.takeError());
 
+  CompileReport report;
+  if (!reportFile.empty())
+    options.report = &report;
   auto compiled = compileJob(**model, job);
   if (!compiled) {
     std::string message = llvm::toString(compiled.takeError());
@@ -257,6 +269,9 @@ int runCompile() {
       return fail(path + ": " + llvm::toString(std::move(err)));
   if (!stats.empty())
     if (auto err = writeFile(stats, compiled->stats.json()))
+      return fail(std::move(err));
+  if (!reportFile.empty())
+    if (auto err = writeFile(reportFile, renderHtmlReport(report, compiled->stats.json())))
       return fail(std::move(err));
   if (!mlpackage.empty())
     if (auto err = writeMlPackages(compiled->artifact, mlpackage))

@@ -4,7 +4,7 @@
 // a tiled group (scf.for), the copy a pad or an insertion makes. Constants
 // and shape ops are not kernels.
 
-// CHECK-LABEL: module attributes {lathe.kernels = 3 : i64}
+// CHECK-LABEL: module attributes {lathe.kernel_nodes = {{.*}}, lathe.kernels = 3 : i64}
 func.func @three(%x: tensor<4xf32>, %y: tensor<2xf32>) -> tensor<6xf32> {
   %c0 = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<4xf32>
@@ -24,7 +24,7 @@ func.func @three(%x: tensor<4xf32>, %y: tensor<2xf32>) -> tensor<6xf32> {
 
 // -----
 
-// CHECK-LABEL: module attributes {lathe.kernels = 0 : i64}
+// CHECK-LABEL: module attributes {lathe.kernel_nodes = {{.*}}, lathe.kernels = 0 : i64}
 func.func @none(%x: tensor<4xf32>) -> tensor<2x2xf32> {
   %r = tensor.expand_shape %x [[0, 1]] output_shape [2, 2] : tensor<4xf32> into tensor<2x2xf32>
   return %r : tensor<2x2xf32>
@@ -35,7 +35,7 @@ func.func @none(%x: tensor<4xf32>) -> tensor<2x2xf32> {
 // A kernel that wrote into the interior of a filled padded tensor
 // (lathe-fuse-pads): the fill and the kernel are kernels, the insertion of
 // its result where it already is is not.
-// CHECK-LABEL: module attributes {lathe.kernels = 2 : i64}
+// CHECK-LABEL: module attributes {lathe.kernel_nodes = {{.*}}, lathe.kernels = 2 : i64}
 func.func @written_in_place(%x: tensor<4xf32>) -> tensor<6xf32> {
   %c0 = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<6xf32>
@@ -49,4 +49,23 @@ func.func @written_in_place(%x: tensor<4xf32>) -> tensor<6xf32> {
   } -> tensor<4xf32>
   %r = tensor.insert_slice %a into %f[1] [4] [1] : tensor<4xf32> into tensor<6xf32>
   return %r : tensor<6xf32>
+}
+
+// -----
+
+// Each kernel is recorded for the compile report with the op that does its
+// work and the ONNX nodes whose ops it computes (fused locations included).
+// CHECK-LABEL: module attributes {lathe.kernel_nodes = {{\[}}["linalg.fill", "pad_1"], ["linalg.generic", "relu_1", "add_2"]], lathe.kernels = 2 : i64}
+func.func @named(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<6xf32>) {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<6xf32>
+  %f = linalg.fill ins(%c0 : f32) outs(%e : tensor<6xf32>) -> tensor<6xf32> loc("pad_1")
+  %e4 = tensor.empty() : tensor<4xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                       iterator_types = ["parallel"]} ins(%x : tensor<4xf32>) outs(%e4 : tensor<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %c0 : f32
+    linalg.yield %m : f32
+  } -> tensor<4xf32> loc(fused["relu_1", "add_2"])
+  return %a, %f : tensor<4xf32>, tensor<6xf32>
 }

@@ -2,7 +2,8 @@
 
 // A chain a -> b -> c: a dies when b is written, so c can reuse a's bytes;
 // b is live alongside both and must not overlap either.
-// CHECK-LABEL: module attributes {lathe.arena_bytes = 8192 : i64, lathe.arena_lower_bound_bytes = 8192 : i64, lathe.naive_bytes = 12288 : i64}
+// The plan is recorded for the compile report: [offset, bytes, first op, last op] per buffer.
+// CHECK-LABEL: module attributes {lathe.arena_buffers = {{\[}}array<i64: 0, 4096, 0, 3>, array<i64: 4096, 4096, 2, 5>, array<i64: 0, 4096, 4, 6>], lathe.arena_bytes = 8192 : i64, lathe.arena_lower_bound_bytes = 8192 : i64, lathe.naive_bytes = 12288 : i64}
 // CHECK: func.func @chain(%[[IN:.+]]: memref<1024xf32>, %[[OUT:.+]]: memref<1024xf32>, %[[ARENA:.+]]: memref<8192xi8> {lathe.arena})
 // CHECK: %[[OFF_A:.+]] = arith.constant 0 : index
 // CHECK: memref.view %[[ARENA]][%[[OFF_A]]][] : memref<8192xi8> to memref<1024xf32>
@@ -30,7 +31,7 @@ module {
 
 // A buffer used through a view stays live until the view's last use: no
 // other buffer may take its bytes before then.
-// CHECK-LABEL: module attributes {lathe.arena_bytes = 8192 : i64
+// CHECK-LABEL: module attributes {lathe.arena_buffers = {{.*}}, lathe.arena_bytes = 8192 : i64
 // CHECK: %[[OFF_A:.+]] = arith.constant 0 : index
 // CHECK: memref.view %{{.+}}[%[[OFF_A]]][] : memref<8192xi8> to memref<1024xf32>
 // CHECK: memref.collapse_shape
@@ -53,7 +54,7 @@ module {
 
 // An elementwise op that reads a buffer for the last time writes its result
 // in place: %b takes %a's bytes.
-// CHECK-LABEL: module attributes {lathe.arena_bytes = 4096 : i64, lathe.arena_lower_bound_bytes = 4096 : i64, lathe.naive_bytes = 8192 : i64}
+// CHECK-LABEL: module attributes {lathe.arena_buffers = {{.*}}, lathe.arena_bytes = 4096 : i64, lathe.arena_lower_bound_bytes = 4096 : i64, lathe.naive_bytes = 8192 : i64}
 // CHECK: %[[OFF_A:.+]] = arith.constant 0 : index
 // CHECK: memref.view %{{.+}}[%[[OFF_A]]][] : memref<4096xi8> to memref<1024xf32>
 // CHECK: %[[OFF_B:.+]] = arith.constant 0 : index
@@ -77,7 +78,7 @@ module {
 // -----
 
 // %a is read again after the elementwise op: no in-place reuse.
-// CHECK-LABEL: module attributes {lathe.arena_bytes = 8192 : i64
+// CHECK-LABEL: module attributes {lathe.arena_buffers = {{.*}}, lathe.arena_bytes = 8192 : i64
 // CHECK: %[[OFF_A:.+]] = arith.constant 0 : index
 // CHECK: %[[OFF_B:.+]] = arith.constant 4096 : index
 #id2 = affine_map<(d0) -> (d0)>
@@ -101,7 +102,7 @@ module {
 
 // A transposing read is not elementwise in place: %b[i] = %a[N - 1 - i]
 // would overwrite elements still to be read.
-// CHECK-LABEL: module attributes {lathe.arena_bytes = 8192 : i64
+// CHECK-LABEL: module attributes {lathe.arena_buffers = {{.*}}, lathe.arena_bytes = 8192 : i64
 #rev = affine_map<(d0) -> (1023 - d0)>
 #id3 = affine_map<(d0) -> (d0)>
 module {
@@ -126,7 +127,7 @@ module {
 // reaches the lower bound, 448 bytes; measured in ops, the idle ops would
 // lengthen some lifetimes more than others, reorder the longest-lived-first
 // placement, and the best one found would take 512.
-// CHECK-LABEL: module attributes {lathe.arena_bytes = 448 : i64, lathe.arena_lower_bound_bytes = 448 : i64
+// CHECK-LABEL: module attributes {lathe.arena_buffers = {{.*}}, lathe.arena_bytes = 448 : i64, lathe.arena_lower_bound_bytes = 448 : i64
 // CHECK: func.func @idle_ops_between(%{{.+}}: memref<448xi8> {lathe.arena})
 module {
 func.func @idle_ops_between() {
