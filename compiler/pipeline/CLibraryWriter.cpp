@@ -312,6 +312,7 @@ public:
     returnIf(f, b.CreateICmpSLT(fd, b.getInt32(0)), kIoError);
     uint64_t fileBytes = kWeightsHeaderBytes + weightsBytes;
     llvm::Value *size = b.CreateCall(lseek, {fd, b.getInt64(0), b.getInt32(2)});
+    returnIf(f, b.CreateICmpSLT(size, b.getInt64(0)), kIoError, [&] { b.CreateCall(close, {fd}); });
     returnIf(f, b.CreateICmpNE(size, b.getInt64(fileBytes)), kInvalidWeights,
              [&] { b.CreateCall(close, {fd}); });
     llvm::Value *mapping = b.CreateCall(
